@@ -1,0 +1,61 @@
+# Two commands for a fresh machine (see README):
+#   make book   create .venv, install, execute every chapter, build _build/html
+#   make test   create .venv, install with test extras, run the whole test suite
+# CT_PROFILE=smoke|default|paper picks the execution profile of the chapters.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CT_PROFILE ?= default
+TORCH_VERSION ?= 2.13.0
+# A CPU build of torch where no NVIDIA GPU is present, so pip never pulls a multi-GB CUDA build.
+HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
+ifeq ($(HAS_GPU)$(shell uname -s),Linux)
+TORCH_SPEC ?= torch==$(TORCH_VERSION)+cpu
+TORCH_INDEX ?= --extra-index-url https://download.pytorch.org/whl/cpu
+else
+TORCH_SPEC ?= torch==$(TORCH_VERSION)
+TORCH_INDEX ?=
+endif
+JB_FLAGS ?=
+
+.PHONY: book book-strict test test-fast lint benchmark clean help
+
+help:
+	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --retries 1 "$(TORCH_SPEC)" $(TORCH_INDEX)
+	touch $@
+
+$(VENV)/.installed-%: pyproject.toml $(VENV)/.torch
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	touch $@
+
+book: $(VENV)/.installed-book
+	CT_PROFILE=$(CT_PROFILE) $(BIN)/jupyter-book build . --builder html $(JB_FLAGS)
+	@echo "Book built: open _build/html/index.html"
+
+# CI: warnings are errors, and a chapter that raises fails the build (raise_on_error).
+book-strict: JB_FLAGS = -W --keep-going
+book-strict: book
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check ct_helpers tests benchmarks
+	$(BIN)/ruff format --check ct_helpers tests benchmarks
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_data_loading.py
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache

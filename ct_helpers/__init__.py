@@ -1,0 +1,57 @@
+"""ct_helpers: the reusable code of the Compressed Transcriptomics book.
+
+The book teaches, this package keeps what the book built so later chapters
+(and your own analyses) can reuse it. Chapter 1 introduces the data layer.
+"""
+
+from .brain_space import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
+from .cache import CacheError, load_array, save_array, sha256_file
+from .config import by_profile, get_data_dir, get_profile, package_versions, seed_everything
+from .dataset import ExpressionDataset
+from .datasets import (
+    DEFAULT_DATASET,
+    list_datasets,
+    load_ahba_dk83,
+    load_ahba_schaefer100,
+    load_dataset,
+    load_dk83_pseudovoxel,
+    register_dataset,
+)
+from .preprocessing import ExpressionScaler
+from .splits import Split, random_split, spatial_block_split, spatial_blocks
+from .synthetic import make_synthetic_expression
+from .user_data import load_expression_nifti, load_expression_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CacheError",
+    "DEFAULT_DATASET",
+    "ExpressionDataset",
+    "ExpressionScaler",
+    "Parcellation",
+    "Split",
+    "VoxelGrid",
+    "by_profile",
+    "get_data_dir",
+    "get_profile",
+    "list_datasets",
+    "load_ahba_dk83",
+    "load_ahba_schaefer100",
+    "load_array",
+    "load_dataset",
+    "load_dk83_pseudovoxel",
+    "load_expression_nifti",
+    "load_expression_table",
+    "make_synthetic_expression",
+    "mni_brain_mask",
+    "mni_grid",
+    "package_versions",
+    "random_split",
+    "register_dataset",
+    "save_array",
+    "seed_everything",
+    "sha256_file",
+    "spatial_block_split",
+    "spatial_blocks",
+]

@@ -1,0 +1,199 @@
+"""Atomic, checksummed files: every cached or saved result goes through here.
+
+A result is written to a temporary file in the destination folder and moved
+into place with :func:`os.replace`, so a crash never leaves a half-written
+file under the final name. Arrays are stored as ``.npy`` with a ``.json``
+side-car that records shape, dtype, sha256 and provenance; reading checks all
+three before the array is trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import package_versions
+
+_CHUNK = 1 << 22
+
+
+class CacheError(RuntimeError):
+    """A cached or downloaded file is missing, truncated or does not match its checksum."""
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Return the hex sha256 digest of a file, read in chunks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` on success.
+
+    The temporary file is removed if the block raises, so ``path`` either
+    keeps its old content or gets the complete new one.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "result.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"Cannot store {type(value).__name__} in JSON provenance.")
+
+
+def save_array(
+    path: str | os.PathLike, array: np.ndarray, provenance: dict[str, Any] | None = None
+) -> Path:
+    """Save ``array`` to ``path`` (``.npy``) with a checksummed JSON side-car.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination ending in ``.npy``; the side-car is ``path`` + ``.json``.
+    array : numpy.ndarray
+        Array to store; it is written as is, without a copy.
+    provenance : dict, optional
+        Parameters and sources to record; package versions are added.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the saved array.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+    >>> _ = save_array(p, np.arange(6, dtype=np.float32).reshape(2, 3))
+    >>> load_array(p).shape
+    (2, 3)
+    """
+    path = Path(path)
+    if path.suffix != ".npy":
+        raise ValueError(f"Array cache files must end in .npy, got {path.name!r}.")
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+        checksum = sha256_file(tmp)
+    write_json(
+        _sidecar(path),
+        {
+            "shape": list(array.shape),
+            "dtype": str(array.dtype),
+            "sha256": checksum,
+            "provenance": provenance or {},
+            "versions": package_versions(),
+        },
+    )
+    return path
+
+
+def load_array(
+    path: str | os.PathLike,
+    expected_shape: tuple[int, ...] | None = None,
+    mmap_mode: str | None = None,
+) -> np.ndarray:
+    """Load an array written by :func:`save_array`, verifying it first.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npy`` file.
+    expected_shape : tuple of int, optional
+        Raise :class:`CacheError` if the stored shape differs.
+    mmap_mode : {None, "r"}, optional
+        Memory-map instead of reading into memory (no copy of large matrices).
+
+    Raises
+    ------
+    CacheError
+        If the file or its side-car is missing, or its checksum, shape or
+        dtype differ from what the side-car recorded.
+    """
+    path = Path(path)
+    meta = read_sidecar(path)
+    if not path.exists():
+        raise CacheError(f"Cached array {path} is missing although its side-car exists.")
+    checksum = sha256_file(path)
+    if checksum != meta["sha256"]:
+        raise CacheError(
+            f"Cached array {path} is corrupted or truncated: sha256 {checksum[:12]}... "
+            f"differs from the recorded {meta['sha256'][:12]}...; delete it to rebuild."
+        )
+    array = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    if list(array.shape) != meta["shape"] or str(array.dtype) != meta["dtype"]:
+        raise CacheError(
+            f"Cached array {path} has shape {array.shape} / {array.dtype}, but its side-car "
+            f"records {tuple(meta['shape'])} / {meta['dtype']}."
+        )
+    if expected_shape is not None and tuple(array.shape) != tuple(expected_shape):
+        raise CacheError(
+            f"Cached array {path} has shape {array.shape}, expected {tuple(expected_shape)}."
+        )
+    return array
+
+
+def read_sidecar(path: str | os.PathLike) -> dict[str, Any]:
+    """Return the JSON side-car of a cached array, or raise :class:`CacheError`."""
+    sidecar = _sidecar(Path(path))
+    if not sidecar.exists():
+        raise CacheError(f"No side-car {sidecar.name} next to {path}: not written by save_array.")
+    try:
+        return json.loads(sidecar.read_text())
+    except json.JSONDecodeError as error:
+        raise CacheError(f"Side-car {sidecar} is not valid JSON: {error}.") from error
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")

@@ -1,0 +1,141 @@
+"""Where data live, which execution profile is active, seeding and provenance.
+
+The book explains these in *How to run this book* (``book/running.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_ENV = "CT_DATA"
+PROFILE_ENV = "CT_PROFILE"
+PROFILES = ("smoke", "default", "paper")
+
+#: Packages whose versions are written next to every saved result.
+RECORDED_PACKAGES = (
+    "ct_helpers",
+    "numpy",
+    "scipy",
+    "pandas",
+    "nibabel",
+    "nilearn",
+    "scikit-learn",
+    "torch",
+)
+
+
+def get_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Return the folder where downloads and caches are kept, creating it.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Explicit folder. When omitted, the environment variable ``CT_DATA`` is
+        used, else ``$XDG_CACHE_HOME/compressed-transcriptomics`` (by default
+        ``~/.cache/compressed-transcriptomics``), as abagen and nilearn do.
+
+    Returns
+    -------
+    pathlib.Path
+        Absolute path of an existing folder.
+
+    Examples
+    --------
+    >>> get_data_dir("/tmp/ct-example").name
+    'ct-example'
+    """
+    if data_dir is None:
+        data_dir = os.environ.get(DATA_DIR_ENV) or None
+    if data_dir is None:
+        cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        data_dir = Path(cache_home) / "compressed-transcriptomics"
+    path = Path(data_dir).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def get_profile(profile: str | None = None) -> str:
+    """Return the execution profile: ``"smoke"``, ``"default"`` or ``"paper"``.
+
+    ``smoke`` runs every chapter in seconds (CI), ``default`` runs the whole
+    book on a laptop CPU in about half an hour, and ``paper`` uses the study's
+    full settings (meant for a GPU). The value comes from ``profile`` if
+    given, else from the environment variable ``CT_PROFILE``, else
+    ``"default"``.
+
+    Examples
+    --------
+    >>> get_profile("smoke")
+    'smoke'
+    """
+    value = profile if profile is not None else os.environ.get(PROFILE_ENV, "default")
+    value = value.strip().lower()
+    if value not in PROFILES:
+        raise ValueError(
+            f"Unknown execution profile {value!r} (from {PROFILE_ENV} or the argument); "
+            f"choose one of {', '.join(PROFILES)}."
+        )
+    return value
+
+
+def by_profile(smoke, default, paper, profile: str | None = None):
+    """Pick the value that belongs to the active profile.
+
+    Chapters use this in their ``parameters`` cell, so one line states the
+    value of a parameter under every profile.
+
+    Examples
+    --------
+    >>> by_profile(10, 1_000, 50_000, profile="smoke")
+    10
+    """
+    return {"smoke": smoke, "default": default, "paper": paper}[get_profile(profile)]
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, NumPy and (when installed) PyTorch, and return a NumPy generator.
+
+    Estimators still take their own ``random_state``; pass the same ``seed``
+    to them so that one number controls a whole chapter.
+
+    Examples
+    --------
+    >>> rng = seed_everything(0)
+    >>> float(rng.random()) == float(np.random.default_rng(0).random())
+    True
+    """
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # torch is optional for the data layer
+        pass
+    else:
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def package_versions(packages: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, str]:
+    """Return installed versions of ``packages`` plus Python and the platform.
+
+    Examples
+    --------
+    >>> "python" in package_versions(("numpy",))
+    True
+    """
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

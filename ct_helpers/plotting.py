@@ -1,0 +1,119 @@
+"""Figures shared by the chapters: one palette, brain maps on the MNI template.
+
+Every brain map is drawn by nilearn on the MNI152 template with a colour bar
+and a title that carries the dataset's labels (SYNTHETIC, interpolated from
+parcels), so no figure can hide where its numbers come from.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from nilearn import plotting as nl_plotting
+
+from .dataset import ExpressionDataset
+from .splits import Split
+
+#: One colour per method, used in every chapter.
+METHOD_COLOURS = {
+    "pca": "#1f77b4",
+    "kpca": "#17becf",
+    "nmf": "#2ca02c",
+    "tsne": "#9467bd",
+    "umap": "#ff7f0e",
+    "autoencoder": "#d62728",
+    "coordinates": "#7f7f7f",
+}
+
+#: Colours of anatomical groups (hemispheres, structures, lobes, Yeo networks).
+GROUP_COLOURS = {
+    "L": "#4c72b0", "R": "#dd8452", "B": "#55a868",
+    "cortex": "#4c72b0", "subcortex": "#dd8452", "brainstem": "#55a868",
+    "frontal": "#4c72b0", "parietal": "#dd8452", "temporal": "#55a868", "occipital": "#c44e52",
+    "cingulate": "#8172b3", "insula": "#937860",
+    "Vis": "#781286", "SomMot": "#4682b4", "DorsAttn": "#00760e", "SalVentAttn": "#c43afa",
+    "Limbic": "#dcf8a4", "Cont": "#e69422", "Default": "#cd3e4e",
+}  # fmt: skip
+
+
+def plot_brain_map(
+    dataset: ExpressionDataset,
+    values: np.ndarray,
+    title: str,
+    colorbar_label: str,
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    display_mode: str = "ortho",
+    cut_coords=None,
+    axes=None,
+):
+    """Draw one value per sample of ``dataset`` as a brain map on the MNI152 template.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        Gives the brain space (voxel grid or atlas) and the title labels.
+    values : numpy.ndarray
+        One value per sample.
+    title : str
+        What is shown; the dataset's title is appended.
+    colorbar_label : str
+        Quantity and unit of the colour bar, e.g. ``"expression (scaled, 0-1)"``.
+    cmap, vmin, vmax, display_mode, cut_coords, axes
+        Passed to :func:`nilearn.plotting.plot_stat_map`. Locations without a
+        sample are transparent.
+
+    Returns
+    -------
+    nilearn display
+    """
+    values = np.asarray(values, dtype=np.float32)
+    image = dataset.to_image(values, background=np.nan)
+    vmin = float(np.nanmin(values)) if vmin is None else vmin
+    vmax = float(np.nanmax(values)) if vmax is None else vmax
+    display = nl_plotting.plot_stat_map(
+        image,
+        title=f"{title} — {dataset.title}",
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        symmetric_cbar=False,
+        threshold=None,
+        display_mode=display_mode,
+        cut_coords=cut_coords,
+        axes=axes,
+        colorbar=True,
+        draw_cross=False,
+        black_bg=False,
+        resampling_interpolation="nearest",
+    )
+    _label_colorbar(display, colorbar_label)
+    return display
+
+
+def _label_colorbar(display, label: str) -> None:
+    colorbar = getattr(display, "_cbar", None)
+    if colorbar is not None:
+        colorbar.set_label(label)
+
+
+def plot_split(dataset: ExpressionDataset, split: Split, axes=None):
+    """Draw which samples a split holds out (1) and which it trains on (0)."""
+    title = f"{split.kind} split: held out (1) vs training (0), {split.test_fraction:.0%} held out"
+    return plot_brain_map(
+        dataset, split.membership().astype(np.float32), title, "held out (1) / training (0)",
+        cmap="coolwarm", vmin=0, vmax=1, display_mode="z", cut_coords=5, axes=axes,
+    )  # fmt: skip
+
+
+def plot_value_histogram(dataset: ExpressionDataset, ax=None, bins: int = 100):
+    """Histogram of all expression values (a strided subsample above 5 million entries)."""
+    ax = ax or plt.gca()
+    flat = dataset.expression.ravel()
+    step = max(1, flat.size // 5_000_000)
+    ax.hist(flat[::step], bins=bins, color="#4c72b0")
+    ax.set_xlabel("expression (scaled robust sigmoid, 0-1)")
+    ax.set_ylabel("count of gene x sample entries" + (f" (every {step}th)" if step > 1 else ""))
+    ax.set_title(f"Distribution of expression values — {dataset.title}", fontsize=10)
+    return ax

@@ -1,0 +1,135 @@
+"""Percentile clamping and [0, 1] scaling that remember their parameters.
+
+The paper clips the whole expression matrix at its global 0.1th and 99.9th
+percentiles before the auto-encoder, whose sigmoid output needs values in
+[0, 1]. :class:`ExpressionScaler` learns the clip limits and the scale on
+training data only, then transforms new data identically, and can be saved
+with a fitted model (:meth:`ExpressionScaler.to_dict`). Chapter 1 shows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .dataset import check_expression
+
+
+class ExpressionScaler:
+    """Clamp at percentiles, then scale to [0, 1]; scikit-learn style.
+
+    Parameters
+    ----------
+    clip_percentiles : tuple of float or None
+        Lower and upper percentiles (0-100). ``None`` disables clamping.
+    per_gene : bool
+        ``False`` (default, as the paper): one pair of limits for the whole
+        matrix, so relative gene variances are kept. ``True``: limits per gene.
+
+    Attributes
+    ----------
+    lower_, upper_ : float or numpy.ndarray
+        Clamp limits learned by :meth:`fit` (arrays of ``n_genes`` when ``per_gene``).
+    n_genes_ : int
+        Number of genes seen in :meth:`fit`.
+
+    Notes
+    -----
+    ``inverse_transform`` undoes the scaling exactly; clamped values cannot be
+    recovered, so ``inverse_transform(transform(X)) == X`` holds for entries
+    inside the clamp limits only.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 2.0], [1.0, 4.0]], dtype=np.float32)
+    >>> scaler = ExpressionScaler(clip_percentiles=None).fit(X)
+    >>> scaler.transform(X).tolist()
+    [[0.0, 0.5], [0.25, 1.0]]
+    >>> np.allclose(scaler.inverse_transform(scaler.transform(X)), X)
+    True
+    """
+
+    def __init__(
+        self, clip_percentiles: tuple[float, float] | None = (0.1, 99.9), per_gene: bool = False
+    ):
+        self.clip_percentiles = clip_percentiles
+        self.per_gene = per_gene
+
+    def fit(self, X: np.ndarray) -> ExpressionScaler:
+        """Learn clamp limits from ``X`` (samples x genes)."""
+        X = check_expression(X, what="ExpressionScaler.fit")
+        axis = 0 if self.per_gene else None
+        if self.clip_percentiles is None:
+            lower, upper = X.min(axis=axis), X.max(axis=axis)
+        else:
+            low, high = self.clip_percentiles
+            if not 0 <= low < high <= 100:
+                raise ValueError(f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
+                                 f"{self.clip_percentiles}.")
+            lower, upper = np.percentile(X, [low, high], axis=axis)
+        self.lower_ = np.asarray(lower, dtype=np.float32)
+        self.upper_ = np.asarray(upper, dtype=np.float32)
+        self.n_genes_ = X.shape[1]
+        return self
+
+    @property
+    def _span(self) -> np.ndarray:
+        span = self.upper_ - self.lower_
+        return np.where(span > 0, span, 1.0).astype(np.float32)
+
+    def transform(self, X: np.ndarray, copy: bool = True) -> np.ndarray:
+        """Clamp and scale ``X`` with the fitted limits; ``copy=False`` works in place on float32."""
+        X = self._check(X)
+        out = X.copy() if copy else X
+        np.clip(out, self.lower_, self.upper_, out=out)
+        out -= self.lower_
+        out /= self._span
+        return out
+
+    def fit_transform(self, X: np.ndarray, copy: bool = True) -> np.ndarray:
+        """Fit on ``X`` and return it transformed."""
+        return self.fit(X).transform(X, copy=copy)
+
+    def inverse_transform(self, X: np.ndarray, copy: bool = True) -> np.ndarray:
+        """Map scaled values back to the original units (clamping is not undone)."""
+        X = self._check(X)
+        out = X.copy() if copy else X
+        out *= self._span
+        out += self.lower_
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return parameters and fitted limits as plain JSON-ready values."""
+        self._check_fitted()
+        return {
+            "clip_percentiles": None if self.clip_percentiles is None
+            else list(self.clip_percentiles),
+            "per_gene": self.per_gene,
+            "lower_": self.lower_.tolist(),
+            "upper_": self.upper_.tolist(),
+            "n_genes_": self.n_genes_,
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> ExpressionScaler:
+        """Rebuild a fitted scaler from :meth:`to_dict` output."""
+        clip = state["clip_percentiles"]
+        scaler = cls(None if clip is None else tuple(clip), state["per_gene"])
+        scaler.lower_ = np.asarray(state["lower_"], dtype=np.float32)
+        scaler.upper_ = np.asarray(state["upper_"], dtype=np.float32)
+        scaler.n_genes_ = int(state["n_genes_"])
+        return scaler
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "lower_"):
+            raise RuntimeError("This ExpressionScaler is not fitted yet: call fit(X) first.")
+
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        self._check_fitted()
+        X = check_expression(X, what="ExpressionScaler")
+        if X.shape[1] != self.n_genes_:
+            raise ValueError(
+                f"ExpressionScaler was fitted on {self.n_genes_} genes, got {X.shape[1]} columns."
+            )
+        return X

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+import ct_helpers as ct
+
+
+@pytest.fixture(scope="session")
+def real_data_dir():
+    """The real data folder ($CT_DATA or the user cache): fetched once, shared by tests."""
+    return ct.get_data_dir()
+
+
+@pytest.fixture(scope="session")
+def schaefer(real_data_dir):
+    return ct.load_ahba_schaefer100(real_data_dir)
+
+
+@pytest.fixture(scope="session")
+def dk83(real_data_dir):
+    return ct.load_ahba_dk83(real_data_dir)
+
+
+@pytest.fixture(scope="session")
+def small_synthetic():
+    return ct.make_synthetic_expression(n_genes=40, n_latent=2, resolution=16, random_state=3)
+
+
+@pytest.fixture
+def tiny_dataset():
+    rng = np.random.default_rng(0)
+    return ct.ExpressionDataset(
+        expression=rng.random((4, 3)),
+        genes=["GAD1", "PVALB", "SST"],
+        sample_ids=["a", "b", "c", "d"],
+        coords=[[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]],
+        name="tiny",
+    )

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from ct_helpers import VoxelGrid, random_split, spatial_block_split, spatial_blocks
+
+
+def _assert_partition(split, n):
+    assert np.intersect1d(split.train, split.test).size == 0
+    np.testing.assert_array_equal(np.union1d(split.train, split.test), np.arange(n))
+
+
+def test_random_split_is_disjoint_and_seeded():
+    split = random_split(100, test_size=0.25, random_state=4)
+    _assert_partition(split, 100)
+    assert split.test.size == 25
+    np.testing.assert_array_equal(split.test, random_split(100, 0.25, random_state=4).test)
+    assert not np.array_equal(split.test, random_split(100, 0.25, random_state=5).test)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return VoxelGrid.mni(8)
+
+
+def test_spatial_split_is_disjoint_seeded_and_near_target(grid):
+    split = spatial_block_split(grid.coords, 0.2, block_size_mm=24, random_state=1, grid=grid)
+    _assert_partition(split, grid.n_samples)
+    assert abs(split.test_fraction - 0.2) < 0.05
+    again = spatial_block_split(grid.coords, 0.2, block_size_mm=24, random_state=1, grid=grid)
+    np.testing.assert_array_equal(split.test, again.test)
+    other = spatial_block_split(grid.coords, 0.2, block_size_mm=24, random_state=2, grid=grid)
+    assert not np.array_equal(split.test, other.test)
+
+
+def test_spatial_blocks_are_contiguous_and_compact(grid):
+    blocks = spatial_blocks(grid.coords, block_size_mm=24, random_state=0, grid=grid)
+    structure = np.ones((3, 3, 3), dtype=bool)
+    for block in np.unique(blocks):
+        members = blocks == block
+        volume = np.zeros(grid.shape, dtype=bool)
+        volume[tuple(grid.ijk[members].T)] = True
+        assert ndimage.label(volume, structure=structure)[1] == 1, f"block {block} is in pieces"
+        extent = np.ptp(grid.coords[members], axis=0)
+        assert (extent < 24).all()
+
+
+def test_spatial_split_keeps_held_out_voxels_further_from_training(grid):
+    """Nearly every randomly held-out voxel touches a training voxel; blocked ones far less."""
+    from scipy.spatial import cKDTree
+
+    def nearest_training_distance(split):
+        return cKDTree(grid.coords[split.train]).query(grid.coords[split.test])[0]
+
+    spatial = nearest_training_distance(
+        spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid))
+    random = nearest_training_distance(random_split(grid.n_samples, 0.2, random_state=0))
+    touching_spatial, touching_random = np.mean(spatial <= 8.01), np.mean(random <= 8.01)
+    assert touching_random > 0.99
+    assert touching_spatial < 0.8
+    assert spatial.mean() > 1.2 * random.mean()
+
+
+def test_one_block_is_an_error():
+    with pytest.raises(ValueError, match="one block"):
+        spatial_block_split(np.zeros((10, 3)) + np.arange(10)[:, None], 0.2, block_size_mm=500)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        random_split(10, 1.5)
