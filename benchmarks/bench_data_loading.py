@@ -39,17 +39,23 @@ def main() -> None:
     for name in ("ahba-dk83-pseudovoxel-8mm", "ahba-dk83-pseudovoxel-4mm"):
         best = None
         for _ in range(3):
-            out = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True,
-                                 text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, name], capture_output=True, text=True, check=True
+            )
             run = json.loads(out.stdout.strip().splitlines()[-1])
             best = run if best is None or run["seconds"] < best["seconds"] else best
         results.append(best)
-        print(f"{name}: shape {tuple(best['shape'])}, load {best['seconds']:.2f} s (best of 3), "
-              f"matrix {best['matrix_mb']:.0f} MB, peak RSS {best['peak_rss_mb']:.0f} MB")
+        print(
+            f"{name}: shape {tuple(best['shape'])}, load {best['seconds']:.2f} s (best of 3), "
+            f"matrix {best['matrix_mb']:.0f} MB, peak RSS {best['peak_rss_mb']:.0f} MB"
+        )
     record = {
         "benchmark": "data loading",
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpus": os.cpu_count(),
+        },
         "versions": ct.package_versions(),
         "results": results,
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -18,9 +18,9 @@ import functools
 
 import nibabel as nib
 import numpy as np
-from scipy import ndimage
 from nilearn import datasets as nl_datasets
 from nilearn import image as nl_image
+from scipy import ndimage
 
 #: Origin (mm) of the FSL MNI152 grid: the centre of voxel (0, 0, 0).
 FSL_ORIGIN = (90.0, -126.0, -72.0)
@@ -249,7 +249,9 @@ class Parcellation:
         present = np.unique(self.atlas)
         missing = np.setdiff1d(self.labels, present)
         if missing.size:
-            raise ValueError(f"Labels {_few(missing)} of {name!r} have no voxel in its atlas image.")
+            raise ValueError(
+                f"Labels {_few(missing)} of {name!r} have no voxel in its atlas image."
+            )
         if np.unique(self.labels).size != self.labels.size:
             raise ValueError(f"Parcellation {name!r} lists a label twice.")
 
@@ -266,7 +268,9 @@ class Parcellation:
     @functools.cached_property
     def coords(self) -> np.ndarray:
         """Centroid (mean voxel position, mm) of each region, shape ``(n_samples, 3)``."""
-        ijk = ndimage.center_of_mass(np.ones(self.atlas.shape), labels=self.atlas, index=self.labels)
+        ijk = ndimage.center_of_mass(
+            np.ones(self.atlas.shape), labels=self.atlas, index=self.labels
+        )
         return voxel_to_mm(np.asarray(ijk), self.affine)
 
     def to_image(self, values: np.ndarray, background: float = 0.0) -> nib.Nifti1Image:
@@ -303,7 +307,8 @@ class Parcellation:
         empty = np.flatnonzero((counts == 0).any(axis=1))
         if empty.size:
             raise ValueError(
-                f"Image has no finite voxel in regions {self._region_names(empty)} of {self.name!r}."
+                f"Image has no finite voxel in regions {self._region_names(empty)} "
+                f"of {self.name!r}."
             )
         means = (sums[self.labels] / counts).astype(np.float32)
         return means[:, 0] if data.ndim == 3 else means

@@ -114,7 +114,7 @@ def seed_everything(seed: int) -> np.random.Generator:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds legacy global-state code in dependencies
     try:
         import torch
     except ImportError:  # torch is optional for the data layer

@@ -89,10 +89,14 @@ class ExpressionDataset:
             )
         duplicated = pd.Index(self.sample_ids).duplicated()
         if duplicated.any():
-            raise ValueError(f"{self.name}: duplicate sample ids {_few(self.sample_ids[duplicated])}.")
+            raise ValueError(
+                f"{self.name}: duplicate sample ids {_few(self.sample_ids[duplicated])}."
+            )
         self.coords = check_coordinates(self.coords, what=f"{self.name}: sample")
         if self.coords.shape[0] != n_samples:
-            raise ValueError(f"{self.name}: {self.coords.shape[0]} coordinates for {n_samples} rows.")
+            raise ValueError(
+                f"{self.name}: {self.coords.shape[0]} coordinates for {n_samples} rows."
+            )
         if self.space is not None and self.space.n_samples != n_samples:
             raise ValueError(
                 f"{self.name}: the brain space has {self.space.n_samples} samples but the "
@@ -101,7 +105,8 @@ class ExpressionDataset:
         if self.sample_info is not None:
             if len(self.sample_info) != n_samples:
                 raise ValueError(
-                    f"{self.name}: sample_info has {len(self.sample_info)} rows, expected {n_samples}."
+                    f"{self.name}: sample_info has {len(self.sample_info)} rows, "
+                    f"expected {n_samples}."
                 )
             self.sample_info = self.sample_info.reset_index(drop=True)
 
@@ -123,9 +128,14 @@ class ExpressionDataset:
     @property
     def title(self) -> str:
         """Name plus the labels a reader must see (synthetic, interpolated)."""
-        labels = [text for flag, text in ((self.synthetic, "SYNTHETIC"),
-                                          (self.interpolated, "interpolated from parcels"))
-                  if flag]
+        labels = [
+            text
+            for flag, text in (
+                (self.synthetic, "SYNTHETIC"),
+                (self.interpolated, "interpolated from parcels"),
+            )
+            if flag
+        ]
         return self.name + (f" ({', '.join(labels)})" if labels else "")
 
     def gene(self, symbol: str) -> np.ndarray:
@@ -171,7 +181,8 @@ class ExpressionDataset:
                 "provenance": self.provenance,
                 "space": _space_meta(self.space),
                 # "split" keeps the column order (JSON keys are sorted on writing)
-                "sample_info": None if self.sample_info is None
+                "sample_info": None
+                if self.sample_info is None
                 else self.sample_info.to_dict(orient="split", index=False),
             }
             if self.space is not None:
@@ -209,14 +220,16 @@ class ExpressionDataset:
             name=meta["name"],
             space=space,
             description=meta["description"],
-            sample_info=None if info is None else pd.DataFrame(info["data"], columns=info["columns"]),
+            sample_info=None
+            if info is None
+            else pd.DataFrame(info["data"], columns=info["columns"]),
             provenance=meta["provenance"],
             synthetic=meta["synthetic"],
             interpolated=meta["interpolated"],
         )
 
     def summary(self) -> pd.Series:
-        """A small table of what this dataset is, for display in chapters."""
+        """Return a small table of what this dataset is, for display in chapters."""
         return pd.Series(
             {
                 "name": self.title,
@@ -253,7 +266,7 @@ def check_expression(expression, what: str = "expression") -> np.ndarray:
         raise ValueError(f"{what}: expression must be a non-empty 2-D matrix, got {array.shape}.")
     bad_rows, bad_cols, n_bad = [], set(), 0
     for start in range(0, array.shape[0], _ROW_CHUNK):
-        finite = np.isfinite(array[start:start + _ROW_CHUNK])
+        finite = np.isfinite(array[start : start + _ROW_CHUNK])
         if not finite.all():
             rows, cols = np.nonzero(~finite)
             n_bad += rows.size
@@ -273,7 +286,9 @@ def check_gene_symbols(genes, n_genes: int, what: str = "expression") -> np.ndar
     if len(genes) != n_genes:
         raise ValueError(f"{what}: {len(genes)} gene symbols for {n_genes} columns.")
     as_text = genes.astype(str).str.strip()
-    missing = np.flatnonzero(genes.isna() | (as_text == "") | as_text.str.lower().isin(["nan", "none"]))
+    missing = np.flatnonzero(
+        genes.isna() | (as_text == "") | as_text.str.lower().isin(["nan", "none"])
+    )
     if missing.size:
         raise ValueError(f"{what}: missing gene symbols in columns {_few(missing)}.")
     duplicated = as_text[as_text.duplicated()].unique()

@@ -187,8 +187,10 @@ def load_ahba_dk83(data_dir: str | os.PathLike | None = None) -> ExpressionDatas
 def _cached(name, data_dir, files, build) -> ExpressionDataset:
     """Load a parsed dataset from the cache, rebuilding it if absent, stale or corrupted."""
     folder = get_data_dir(data_dir) / "datasets" / name
-    key = {"format": CACHE_FORMAT, **{role: IMAGING_TRANSCRIPTOMICS.members[m]
-                                      for role, m in files.items()}}
+    key = {
+        "format": CACHE_FORMAT,
+        **{role: IMAGING_TRANSCRIPTOMICS.members[m] for role, m in files.items()},
+    }
     if folder.exists():
         try:
             dataset = ExpressionDataset.load(folder)
@@ -252,8 +254,11 @@ def _build_schaefer100(data_dir) -> ExpressionDataset:
     values = table.iloc[:, 2:].to_numpy(dtype=np.float32)
     empty = np.isnan(values).all(axis=1)
     for row in np.flatnonzero(empty):
-        logger.warning("Schaefer-100 region %s (%s) has no expression (all NaN): dropped.",
-                       table.iloc[row, 0], table.iloc[row, 1])
+        logger.warning(
+            "Schaefer-100 region %s (%s) has no expression (all NaN): dropped.",
+            table.iloc[row, 0],
+            table.iloc[row, 1],
+        )
     labels = table.iloc[~empty, 0].to_numpy(dtype=np.int64)
     names = table.iloc[~empty, 1].astype(str).to_numpy()
     parts = pd.Series(names).str.extract(r"7Networks_(?P<hemi>LH|RH)_(?P<network>[A-Za-z]+)_")
@@ -370,8 +375,12 @@ def load_dk83_pseudovoxel(
         sample_info=info,
         provenance={
             **parcels.provenance,
-            "interpolation": {"method": "inverse distance weighting", "n_neighbors": n_neighbors,
-                              "power": power, "from": "DK-83 region centroids"},
+            "interpolation": {
+                "method": "inverse distance weighting",
+                "n_neighbors": n_neighbors,
+                "power": power,
+                "from": "DK-83 region centroids",
+            },
             "grid": grid.describe(),
         },
         interpolated=True,
@@ -383,23 +392,36 @@ def _load_synthetic(data_dir=None, **kwargs) -> ExpressionDataset:
 
 
 register_dataset(
-    "ahba-schaefer100", load_ahba_schaefer100,
-    "Real AHBA, 99 Schaefer-100 cortical regions x 15,633 genes (default)", "real")
+    "ahba-schaefer100",
+    load_ahba_schaefer100,
+    "Real AHBA, 99 Schaefer-100 cortical regions x 15,633 genes (default)",
+    "real",
+)
 register_dataset(
-    "ahba-dk83", load_ahba_dk83,
-    "Real AHBA, 83 Desikan-Killiany regions (cortex, subcortex, brainstem) x 15,633 genes", "real")
-for _resolution, _size in ((8, "3,666 voxels"), (4, "29,398 voxels, 1.8 GB"),
-                           (2, "235,375 voxels, 14.7 GB")):
+    "ahba-dk83",
+    load_ahba_dk83,
+    "Real AHBA, 83 Desikan-Killiany regions (cortex, subcortex, brainstem) x 15,633 genes",
+    "real",
+)
+for _resolution, _size in (
+    (8, "3,666 voxels"),
+    (4, "29,398 voxels, 1.8 GB"),
+    (2, "235,375 voxels, 14.7 GB"),
+):
     register_dataset(
         f"ahba-dk83-pseudovoxel-{_resolution}mm",
-        lambda data_dir=None, _r=_resolution, **kw: load_dk83_pseudovoxel(_r, data_dir=data_dir,
-                                                                            **kw),
+        lambda data_dir=None, _r=_resolution, **kw: load_dk83_pseudovoxel(
+            _r, data_dir=data_dir, **kw
+        ),
         f"Real DK-83 AHBA interpolated from parcels onto the {_resolution} mm MNI grid ({_size})",
         "interpolated",
     )
 register_dataset(
-    "synthetic", _load_synthetic,
-    "SYNTHETIC smooth latent fields mapped nonlinearly to genes (tests, benchmarks)", "synthetic")
+    "synthetic",
+    _load_synthetic,
+    "SYNTHETIC smooth latent fields mapped nonlinearly to genes (tests, benchmarks)",
+    "synthetic",
+)
 
 __all__ = [
     "DEFAULT_DATASET", "DK_LOBES", "list_datasets", "load_ahba_dk83", "load_ahba_schaefer100",

@@ -203,8 +203,9 @@ def fetch_file(
     if target.exists():
         if sha256_file(target) == expected:
             return target
-        logger.warning("%s does not match its sha256 (truncated or edited); extracting again.",
-                       target)
+        logger.warning(
+            "%s does not match its sha256 (truncated or edited); extracting again.", target
+        )
         target.unlink()
     archive = fetch_distribution(dist, data_dir)
     with atomic_path(target) as tmp:

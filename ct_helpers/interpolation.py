@@ -11,8 +11,8 @@ regions.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
 
 _OUTPUT_CHUNK = 8192
 
@@ -50,7 +50,8 @@ def idw_weights(
     target_coords = np.asarray(target_coords, dtype=np.float64)
     if not 1 <= n_neighbors <= len(source_coords):
         raise ValueError(
-            f"n_neighbors must be between 1 and the {len(source_coords)} sources, got {n_neighbors}."
+            f"n_neighbors must be between 1 and the {len(source_coords)} sources, "
+            f"got {n_neighbors}."
         )
     if power <= 0:
         raise ValueError(f"power must be positive, got {power}.")

@@ -62,14 +62,15 @@ def plot_brain_map(
         Quantity and unit of the colour bar, e.g. ``"expression (scaled, 0-1)"``.
     cmap, vmin, vmax, display_mode, cut_coords, axes
         Passed to :func:`nilearn.plotting.plot_stat_map`. Locations without a
-        sample are transparent.
+        sample are transparent, and so are values within 1e-6 of zero
+        (nilearn's threshold).
 
     Returns
     -------
     nilearn display
     """
     values = np.asarray(values, dtype=np.float32)
-    image = dataset.to_image(values, background=np.nan)
+    image = dataset.to_image(values, background=0.0)
     vmin = float(np.nanmin(values)) if vmin is None else vmin
     vmax = float(np.nanmax(values)) if vmax is None else vmax
     display = nl_plotting.plot_stat_map(
@@ -79,7 +80,7 @@ def plot_brain_map(
         vmin=vmin,
         vmax=vmax,
         symmetric_cbar=False,
-        threshold=None,
+        threshold=1e-6,
         display_mode=display_mode,
         cut_coords=cut_coords,
         axes=axes,
@@ -99,11 +100,11 @@ def _label_colorbar(display, label: str) -> None:
 
 
 def plot_split(dataset: ExpressionDataset, split: Split, axes=None):
-    """Draw which samples a split holds out (1) and which it trains on (0)."""
-    title = f"{split.kind} split: held out (1) vs training (0), {split.test_fraction:.0%} held out"
+    """Draw which samples a split trains on (1, blue) and which it holds out (2, red)."""
+    title = f"{split.kind} split, {split.test_fraction:.0%} held out"
     return plot_brain_map(
-        dataset, split.membership().astype(np.float32), title, "held out (1) / training (0)",
-        cmap="coolwarm", vmin=0, vmax=1, display_mode="z", cut_coords=5, axes=axes,
+        dataset, split.membership().astype(np.float32) + 1, title, "training (1) / held out (2)",
+        cmap="coolwarm", vmin=1, vmax=2, display_mode="z", cut_coords=5, axes=axes,
     )  # fmt: skip
 
 

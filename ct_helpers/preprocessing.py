@@ -65,8 +65,10 @@ class ExpressionScaler:
         else:
             low, high = self.clip_percentiles
             if not 0 <= low < high <= 100:
-                raise ValueError(f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
-                                 f"{self.clip_percentiles}.")
+                raise ValueError(
+                    f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
+                    f"{self.clip_percentiles}."
+                )
             lower, upper = np.percentile(X, [low, high], axis=axis)
         self.lower_ = np.asarray(lower, dtype=np.float32)
         self.upper_ = np.asarray(upper, dtype=np.float32)
@@ -79,7 +81,7 @@ class ExpressionScaler:
         return np.where(span > 0, span, 1.0).astype(np.float32)
 
     def transform(self, X: np.ndarray, copy: bool = True) -> np.ndarray:
-        """Clamp and scale ``X`` with the fitted limits; ``copy=False`` works in place on float32."""
+        """Clamp and scale ``X`` with the fitted limits (``copy=False``: in place, float32)."""
         X = self._check(X)
         out = X.copy() if copy else X
         np.clip(out, self.lower_, self.upper_, out=out)
@@ -103,7 +105,8 @@ class ExpressionScaler:
         """Return parameters and fitted limits as plain JSON-ready values."""
         self._check_fitted()
         return {
-            "clip_percentiles": None if self.clip_percentiles is None
+            "clip_percentiles": None
+            if self.clip_percentiles is None
             else list(self.clip_percentiles),
             "per_gene": self.per_gene,
             "lower_": self.lower_.tolist(),

@@ -104,7 +104,9 @@ def spatial_blocks(
     if grid is None:
         return cube
     if grid.n_samples != len(coords):
-        raise ValueError(f"grid has {grid.n_samples} voxels but {len(coords)} coordinates were given.")
+        raise ValueError(
+            f"grid has {grid.n_samples} voxels but {len(coords)} coordinates were given."
+        )
     return _split_disconnected(cube, grid)
 
 
@@ -154,7 +156,9 @@ def spatial_block_split(
     target = test_size * blocks.size
     cumulative = np.cumsum(sizes[order])
     n_blocks = int(np.searchsorted(cumulative, target)) + 1
-    if n_blocks > 1 and abs(cumulative[n_blocks - 2] - target) <= abs(cumulative[n_blocks - 1] - target):
+    if n_blocks > 1 and abs(cumulative[n_blocks - 2] - target) <= abs(
+        cumulative[n_blocks - 1] - target
+    ):
         n_blocks -= 1
     n_blocks = min(n_blocks, sizes.size - 1)
     held_out = np.isin(blocks, order[:n_blocks])

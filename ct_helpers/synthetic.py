@@ -96,7 +96,9 @@ def make_synthetic_expression(
         "n_samples": n_samples, "noise": noise, "smoothness_mm": smoothness_mm,
         "n_hidden": n_hidden, "random_state": random_state,
     }  # fmt: skip
-    info = pd.DataFrame(latent.astype(np.float64), columns=[f"true_latent_{i + 1}" for i in range(n_latent)])
+    info = pd.DataFrame(
+        latent.astype(np.float64), columns=[f"true_latent_{i + 1}" for i in range(n_latent)]
+    )
     info["hemisphere"] = np.where(grid.coords[:, 0] < 0, "L", "R")
     return ExpressionDataset(
         expression=expression,

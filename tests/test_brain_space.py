@@ -19,7 +19,9 @@ def test_mni_grids_match_the_paper_geometry(resolution, shape, n_voxels):
     assert grid.n_samples == n_voxels
     assert grid.shape == shape
     # voxel (0, 0, 0) sits at the FSL origin, and x decreases with i (radiological order)
-    np.testing.assert_allclose(nib.affines.apply_affine(affine, [1, 0, 0]), [90 - resolution, -126, -72])
+    np.testing.assert_allclose(
+        nib.affines.apply_affine(affine, [1, 0, 0]), [90 - resolution, -126, -72]
+    )
 
 
 def test_grid_coordinates_are_in_brain():

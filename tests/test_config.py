@@ -30,9 +30,9 @@ def test_profiles(monkeypatch):
 def test_seed_everything_reaches_numpy_and_torch():
     torch = pytest.importorskip("torch")
     ct.seed_everything(7)
-    first = (np.random.rand(), torch.rand(1).item())
+    first = (np.random.rand(), torch.rand(1).item())  # noqa: NPY002 - the legacy global state
     ct.seed_everything(7)
-    assert (np.random.rand(), torch.rand(1).item()) == first
+    assert (np.random.rand(), torch.rand(1).item()) == first  # noqa: NPY002
     with pytest.raises(ValueError, match="non-negative integer"):
         ct.seed_everything(-1)
 

@@ -18,7 +18,9 @@ def _make_wheel(folder):
     path = folder / "ct_fixture-0.1-py3-none-any.whl"
     files = {
         MEMBER: CONTENT,
-        "ct_fixture-0.1.dist-info/METADATA": b"Metadata-Version: 2.1\nName: ct-fixture\nVersion: 0.1\n",
+        "ct_fixture-0.1.dist-info/METADATA": (
+            b"Metadata-Version: 2.1\nName: ct-fixture\nVersion: 0.1\n"
+        ),
         "ct_fixture-0.1.dist-info/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: ct-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         ),
@@ -82,7 +84,10 @@ def test_member_with_wrong_checksum_is_refused(fixture_distribution, tmp_path):
 
 def test_pip_failure_names_the_file_to_place_by_hand(fixture_distribution, tmp_path):
     missing = Distribution(
-        **{**fixture_distribution.__dict__, "pip_args": ("--no-index", "--find-links", str(tmp_path))}
+        **{
+            **fixture_distribution.__dict__,
+            "pip_args": ("--no-index", "--find-links", str(tmp_path)),
+        }
     )
     with pytest.raises(CacheError, match="Place ct_fixture-0.1-py3-none-any.whl in"):
         fetch_distribution(missing, tmp_path / "data")

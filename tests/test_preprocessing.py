@@ -25,14 +25,20 @@ def test_round_trip_inside_clamp_limits(matrix):
     back = scaler.inverse_transform(scaler.transform(matrix))
     inside = (matrix >= scaler.lower_) & (matrix <= scaler.upper_)
     np.testing.assert_allclose(back[inside], matrix[inside], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(back[~inside], np.clip(matrix, scaler.lower_, scaler.upper_)[~inside])
+    np.testing.assert_allclose(
+        back[~inside], np.clip(matrix, scaler.lower_, scaler.upper_)[~inside]
+    )
 
 
 def test_new_data_transformed_with_training_parameters(matrix):
     scaler = ExpressionScaler(None).fit(matrix[:100])
     new = matrix[100:] * 3
-    expected = np.clip((np.clip(new, scaler.lower_, scaler.upper_) - scaler.lower_)
-                       / (scaler.upper_ - scaler.lower_), 0, 1)
+    expected = np.clip(
+        (np.clip(new, scaler.lower_, scaler.upper_) - scaler.lower_)
+        / (scaler.upper_ - scaler.lower_),
+        0,
+        1,
+    )
     np.testing.assert_allclose(scaler.transform(new), expected, rtol=1e-6)
 
 

@@ -19,7 +19,14 @@ def test_schaefer100_shape_and_dropped_region(schaefer):
     assert "7Networks_RH_SomMot_2" not in schaefer.sample_ids
     assert 0.0 <= schaefer.expression.min() and schaefer.expression.max() <= 1.0
     assert set(schaefer.sample_info["network"]) == {
-        "Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default"}
+        "Vis",
+        "SomMot",
+        "DorsAttn",
+        "SalVentAttn",
+        "Limbic",
+        "Cont",
+        "Default",
+    }
 
 
 def test_centroids_lie_in_the_right_hemisphere(schaefer, dk83):
@@ -36,8 +43,7 @@ def test_dk83_shape_and_repaired_gene_names(dk83, schaefer):
     date_like = [g for g in dk83.genes if re.fullmatch(r"(Mar|Sep)-\d\d(\.\d)?", g)]
     assert date_like == []
     np.testing.assert_array_equal(dk83.genes, schaefer.genes)
-    assert dk83.sample_info["structure"].value_counts().to_dict() == {
-        "cortex": 68, "subcortex": 15}
+    assert dk83.sample_info["structure"].value_counts().to_dict() == {"cortex": 68, "subcortex": 15}
 
 
 def test_gene_pc1_of_schaefer_explains_a_fifth_to_a_third(schaefer):
@@ -77,8 +83,12 @@ def test_corrupted_cache_and_extracted_file_are_rebuilt(real_data_dir, tmp_path,
     rebuilt = ct.load_ahba_schaefer100(tmp_path)
     np.testing.assert_array_equal(rebuilt.expression, first.expression)
     np.testing.assert_array_equal(rebuilt.expression, schaefer.expression)
-    assert ct.sha256_file(csv) == IMAGING_TRANSCRIPTOMICS.members[
-        "imaging_transcriptomics/data/atlases/Schaefer_100/atlas-Schaefer_100_gene_expression_data.csv"]
+    assert (
+        ct.sha256_file(csv)
+        == IMAGING_TRANSCRIPTOMICS.members[
+            "imaging_transcriptomics/data/atlases/Schaefer_100/atlas-Schaefer_100_gene_expression_data.csv"
+        ]
+    )
 
 
 def test_unknown_dataset_lists_known_ones():

@@ -53,7 +53,8 @@ def test_spatial_split_keeps_held_out_voxels_further_from_training(grid):
         return cKDTree(grid.coords[split.train]).query(grid.coords[split.test])[0]
 
     spatial = nearest_training_distance(
-        spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid))
+        spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid)
+    )
     random = nearest_training_distance(random_split(grid.n_samples, 0.2, random_state=0))
     touching_spatial, touching_random = np.mean(spatial <= 8.01), np.mean(random <= 8.01)
     assert touching_random > 0.99

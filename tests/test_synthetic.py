@@ -20,8 +20,9 @@ def test_shape_range_labels_and_seed():
 def test_subset_of_voxels_keeps_a_valid_grid():
     data = make_synthetic_expression(n_genes=10, resolution=8, n_samples=500, random_state=0)
     assert data.n_samples == 500 == data.space.n_samples
-    np.testing.assert_array_equal(data.space.sample(data.to_image(data.expression[:, 0])),
-                                  data.expression[:, 0])
+    np.testing.assert_array_equal(
+        data.space.sample(data.to_image(data.expression[:, 0])), data.expression[:, 0]
+    )
 
 
 def test_expression_carries_the_true_latent_structure():

@@ -50,8 +50,9 @@ def test_table_with_atlas_labels_uses_centroids(tmp_path):
     affine = np.eye(4)
     affine[:3, 3] = -5
     pd.DataFrame({"region": [2, 1], "GAD1": [0.2, 0.4]}).to_csv(tmp_path / "p.csv", index=False)
-    data = load_expression_table(tmp_path / "p.csv", label_column="region",
-                                 atlas=nib.Nifti1Image(atlas, affine))
+    data = load_expression_table(
+        tmp_path / "p.csv", label_column="region", atlas=nib.Nifti1Image(atlas, affine)
+    )
     np.testing.assert_allclose(data.coords[:, 0], [2.0, -3.0])
     assert data.to_image(np.array([7.0, 9.0])).get_fdata()[0, 0, 0] == 9.0
 
