@@ -47,15 +47,13 @@ def test_spatial_blocks_are_contiguous_and_compact(grid):
 
 def test_spatial_split_keeps_held_out_voxels_further_from_training(grid):
     """Nearly every randomly held-out voxel touches a training voxel; blocked ones far less."""
-    from scipy.spatial import cKDTree
-
-    def nearest_training_distance(split):
-        return cKDTree(grid.coords[split.train]).query(grid.coords[split.test])[0]
-
-    spatial = nearest_training_distance(
-        spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid)
+    spatial_split = spatial_block_split(
+        grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid
     )
-    random = nearest_training_distance(random_split(grid.n_samples, 0.2, random_state=0))
+    spatial = spatial_split.nearest_training_distance(grid.coords)
+    random = random_split(grid.n_samples, 0.2, random_state=0).nearest_training_distance(
+        grid.coords
+    )
     touching_spatial, touching_random = np.mean(spatial <= 8.01), np.mean(random <= 8.01)
     assert touching_random > 0.99
     assert touching_spatial < 0.8
