@@ -37,7 +37,7 @@ $(VENV)/.installed-%: pyproject.toml $(VENV)/.torch
 	touch $@
 
 book: $(VENV)/.installed-book
-	CT_PROFILE=$(CT_PROFILE) $(BIN)/jupyter-book build . --builder html $(JB_FLAGS)
+	CT_PROFILE=$(CT_PROFILE) $(BIN)/jupyter-book build . --all --builder html $(JB_FLAGS)
 	@echo "Book built: open _build/html/index.html"
 
 # CI: warnings are errors, and a chapter that raises fails the build (raise_on_error).
