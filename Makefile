@@ -2,6 +2,8 @@
 #   make book   create .venv, install, execute every chapter, build _build/html
 #   make test   create .venv, install with test extras, run the whole test suite
 # CT_PROFILE=smoke|default|paper picks the execution profile of the chapters.
+# Optional, with internet: make ahba RES=8   builds the paper's voxel-wise AHBA data
+# (abagen runs in its own venv, .venv-ahba, because it needs numpy<2 and pandas<2).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,11 +20,18 @@ TORCH_SPEC ?= torch==$(TORCH_VERSION)
 TORCH_INDEX ?=
 endif
 JB_FLAGS ?=
+AHBA_VENV ?= .venv-ahba
+RES ?= 8
+ATLAS ?=
+NAME ?=
+ATLAS_INFO ?=
+AHBA_ARGS ?=
 
-.PHONY: book book-strict test test-fast lint benchmark clean help
+.PHONY: book book-strict test test-fast lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
+	@echo "make ahba RES=8 (or RES=4, RES=2, or ATLAS=atlas.nii.gz NAME=name [ATLAS_INFO=labels.csv])"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +53,22 @@ book: $(VENV)/.installed-book
 book-strict: JB_FLAGS = -W --keep-going
 book-strict: book
 
-test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+# The abagen environment: its own venv, pins in ct_helpers/abagen_requirements.txt.
+$(AHBA_VENV)/.installed: ct_helpers/abagen_requirements.txt
+	$(PYTHON) -m venv $(AHBA_VENV)
+	$(AHBA_VENV)/bin/python -m pip install --quiet -r ct_helpers/abagen_requirements.txt
+	touch $@
+
+ahba-env: $(AHBA_VENV)/.installed
+
+# Build real AHBA expression with abagen: the voxel grid at RES mm, or a user atlas.
+ahba: $(VENV)/.installed-book $(AHBA_VENV)/.installed
+	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/ct-build-ahba build \
+		$(if $(ATLAS),--atlas "$(ATLAS)" --name "$(NAME)" $(if $(ATLAS_INFO),--atlas-info "$(ATLAS_INFO)"),--resolution $(RES)) $(AHBA_ARGS)
+
+# The tests include the abagen builder on a fabricated donor folder, so they need its venv.
+test: $(VENV)/.installed-test $(AHBA_VENV)/.installed
+	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python -m pytest
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow"

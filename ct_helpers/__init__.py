@@ -4,6 +4,7 @@ The book teaches, this package keeps what the book built so later chapters
 (and your own analyses) can reuse it. Chapter 1 introduces the data layer.
 """
 
+from .ahba_build import DatasetNotBuiltError, build_ahba_dataset
 from .brain_space import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
 from .cache import CacheError, load_array, save_array, sha256_file
 from .config import by_profile, get_data_dir, get_profile, package_versions, seed_everything
@@ -27,11 +28,13 @@ __version__ = "0.1.0"
 __all__ = [
     "CacheError",
     "DEFAULT_DATASET",
+    "DatasetNotBuiltError",
     "ExpressionDataset",
     "ExpressionScaler",
     "Parcellation",
     "Split",
     "VoxelGrid",
+    "build_ahba_dataset",
     "by_profile",
     "get_data_dir",
     "get_profile",

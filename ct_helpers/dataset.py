@@ -228,6 +228,25 @@ class ExpressionDataset:
             interpolated=meta["interpolated"],
         )
 
+    def source_files(self) -> pd.DataFrame:
+        """Return the source files this dataset was made from, with their sha256.
+
+        Reads the provenance of either source: the files of a PyPI distribution
+        (``files``) or the AHBA microarray files abagen read (``microarray_sha256``,
+        per donor). Empty for data without recorded source files.
+
+        Examples
+        --------
+        >>> data = ExpressionDataset(np.eye(2), ["A", "B"], ["s1", "s2"], [[0, 0, 0], [9, 0, 0]],
+        ...                          name="tiny", provenance={"files": {"a.csv": "ab12"}})
+        >>> data.source_files()["sha256"].tolist()
+        ['ab12']
+        """
+        rows = [(name, digest) for name, digest in self.provenance.get("files", {}).items()]
+        for donor, parts in self.provenance.get("microarray_sha256", {}).items():
+            rows += [(f"donor {donor}: {part['file']}", part["sha256"]) for part in parts.values()]
+        return pd.DataFrame(rows, columns=["file", "sha256"]).set_index("file")
+
     def summary(self) -> pd.Series:
         """Return a small table of what this dataset is, for display in chapters."""
         return pd.Series(

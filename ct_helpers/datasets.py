@@ -9,6 +9,10 @@
 * ``ahba-dk83-pseudovoxel-{8,4,2}mm`` — the real DK-83 matrix *interpolated
   from parcel centroids* onto the MNI voxel grid: voxel-shaped, but with only
   83 independent rows of information.
+* ``ahba-voxel-{8,4,2}mm`` — the paper's data: real AHBA microarray processed
+  by abagen in every in-brain voxel; built once, with internet, by
+  ``make ahba RES=8`` (see :mod:`ct_helpers.ahba_build`), and ``ahba-<name>``
+  for a user's own atlas built the same way.
 * ``synthetic`` — SYNTHETIC data with a known latent structure.
 
 Users add their own with :func:`register_dataset`.
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .ahba_build import VOXEL_COUNTS, load_built_dataset, voxel_dataset_name
 from .brain_space import Parcellation, VoxelGrid
 from .cache import CacheError
 from .config import get_data_dir
@@ -150,6 +155,9 @@ def load_dataset(
     try:
         entry = _REGISTRY[name]
     except KeyError:
+        if (get_data_dir(data_dir) / "datasets" / name / "dataset.json").exists():
+            # built earlier (e.g. ahba-<atlas> by ct_helpers.ahba_build), not yet registered
+            return load_built_dataset(name, data_dir)
         raise KeyError(
             f"Unknown dataset {name!r}. Registered: {', '.join(_REGISTRY)}. "
             "Load your own with ct_helpers.load_expression_table or register_dataset."
@@ -415,6 +423,16 @@ for _resolution, _size in (
         ),
         f"Real DK-83 AHBA interpolated from parcels onto the {_resolution} mm MNI grid ({_size})",
         "interpolated",
+    )
+for _resolution, _n_voxels in VOXEL_COUNTS.items():
+    register_dataset(
+        voxel_dataset_name(_resolution),
+        lambda data_dir=None, _r=_resolution: load_built_dataset(
+            voxel_dataset_name(_r), data_dir, resolution=_r
+        ),
+        f"Real AHBA microarray processed by abagen in every voxel of the {_resolution} mm MNI "
+        f"grid ({_n_voxels:,} voxels, as the paper); build once with `make ahba RES={_resolution}`",
+        "real",
     )
 register_dataset(
     "synthetic",

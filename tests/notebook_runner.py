@@ -1,0 +1,27 @@
+"""Execute a chapter (jupytext MyST source) with papermill, as a reader would."""
+
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+
+
+def run_chapter(chapter: Path, tmp_path: Path, parameters: dict) -> Path:
+    """Convert ``chapter`` to .ipynb in ``tmp_path``, execute it, return the executed copy.
+
+    Checks that the chapter has exactly one cell tagged ``parameters``.
+    """
+    jupytext = pytest.importorskip("jupytext")
+    papermill = pytest.importorskip("papermill")
+    notebook = jupytext.read(chapter)
+    tagged = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{chapter.name} must have exactly one cell tagged 'parameters'"
+    source = tmp_path / f"{chapter.stem}.ipynb"
+    executed = tmp_path / f"{chapter.stem}.out.ipynb"
+    jupytext.write(notebook, source)
+    papermill.execute_notebook(
+        str(source), str(executed), parameters=parameters, kernel_name="python3",
+        cwd=str(chapter.parent), progress_bar=False,
+    )  # fmt: skip
+    return executed
