@@ -152,6 +152,61 @@ def not_built_message(name: str, resolution: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def paper_comparison(voxel_counts: dict[float, int] | None = None) -> pd.DataFrame:
+    """Return a table: what the paper used versus what :func:`build_ahba_dataset` does.
+
+    ``voxel_counts`` maps resolution (mm) to this project's in-brain voxel
+    count (default :data:`VOXEL_COUNTS`); the paper's facts are from Ruffle et
+    al. 2024 (the voxel-atlas construction there is inferred, not published).
+
+    Examples
+    --------
+    >>> paper_comparison().loc["donors", "this builder"]
+    'all 6 (9861, 10021, 12876, 14380, 15496, 15697)'
+    """
+    counts = VOXEL_COUNTS if voxel_counts is None else voxel_counts
+    args = PAPER_ABAGEN_ARGUMENTS
+    rows = {
+        "AHBA data": ("microarray, 6 donors, 3,702 samples", "the same, downloaded by abagen"),
+        "donors": ("all 6", f"all 6 ({', '.join(AHBA_DONORS)})"),
+        "abagen version": ("0.1.4 development build", ABAGEN_REQUIREMENTS[0].split("==")[1]),
+        "probe filtering and selection": (
+            "abagen defaults",
+            f"ibf_threshold={args['ibf_threshold']}, probe_selection={args['probe_selection']!r}, "
+            f"reannotated={args['reannotated']}",
+        ),
+        "normalisation": (
+            "abagen defaults (scaled robust sigmoid)",
+            f"sample_norm={args['sample_norm']!r}, gene_norm={args['gene_norm']!r}",
+        ),
+        "sample-to-voxel matching": (
+            "not stated (abagen defaults assumed)",
+            f"tolerance={args['tolerance']} mm, corrected_mni={args['corrected_mni']}, "
+            f"lr_mirror={args['lr_mirror']}",
+        ),
+        "voxels without samples": (
+            "filled (inferred from the voxel counts)",
+            f"missing={args['missing']!r} (inverse-distance weighted nearest samples)",
+        ),
+        "donor aggregation": ("abagen defaults", f"region_agg={args['region_agg']!r}, "
+                              f"agg_metric={args['agg_metric']!r}"),  # fmt: skip
+        "voxel grid": (
+            "FSL MNI152 mask, affine diag(-r, r, r), origin (90, -126, -72)",
+            "nilearn's MNI152 2009 mask on the same FSL grid geometry",
+        ),
+        "in-brain voxels at 8 / 4 mm": (
+            "3,670 / 29,298",
+            f"{counts.get(8, float('nan')):,} / {counts.get(4, float('nan')):,}",
+        ),
+        "genes": ("15,633", "what abagen 0.1.3 keeps after probe filtering (not yet run here)"),
+        "clipping before the auto-encoder": (
+            "global 0.1th / 99.9th percentiles",
+            "not part of the build: ExpressionScaler, fitted on training samples only",
+        ),
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["paper", "this builder"])
+
+
 # --------------------------------------------------------------------------- environment
 
 
