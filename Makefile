@@ -77,8 +77,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ct_helpers tests benchmarks
 	$(BIN)/ruff format --check ct_helpers tests benchmarks
 
-benchmark: $(VENV)/.installed-test
+benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_data_loading.py
+	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python benchmarks/bench_abagen_build.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
