@@ -7,6 +7,7 @@ The book teaches, this package keeps what the book built so later chapters
 from .ahba_build import DatasetNotBuiltError, build_ahba_dataset
 from .brain_space import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
 from .cache import CacheError, load_array, save_array, sha256_file
+from .compressors import list_compressors, make_compressor, register_compressor
 from .config import by_profile, get_data_dir, get_profile, package_versions, seed_everything
 from .dataset import ExpressionDataset
 from .datasets import (
@@ -38,6 +39,7 @@ __all__ = [
     "by_profile",
     "get_data_dir",
     "get_profile",
+    "list_compressors",
     "list_datasets",
     "load_ahba_dk83",
     "load_ahba_schaefer100",
@@ -46,11 +48,13 @@ __all__ = [
     "load_dk83_pseudovoxel",
     "load_expression_nifti",
     "load_expression_table",
+    "make_compressor",
     "make_synthetic_expression",
     "mni_brain_mask",
     "mni_grid",
     "package_versions",
     "random_split",
+    "register_compressor",
     "register_dataset",
     "save_array",
     "seed_everything",

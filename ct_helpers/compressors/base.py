@@ -1,0 +1,260 @@
+"""The interface every compressor shares: fit, transform, inverse_transform, save, load.
+
+A compressor maps expression (samples x genes) to ``n_components`` numbers per
+sample. :class:`Compressor` does what all of them need, so each method only
+implements ``_fit``, ``_transform`` and (where it has one) ``_inverse``:
+
+* the paper's preprocessing: an :class:`~ct_helpers.preprocessing.ExpressionScaler`
+  learned on the training samples and stored with the model, so new data are
+  compressed exactly like the training data;
+* gene bookkeeping: the gene list is stored; new data given as an
+  :class:`~ct_helpers.dataset.ExpressionDataset` (or with ``genes=``) are
+  re-aligned to it by symbol, and missing genes raise an error that names them;
+* checks of ``n_components`` against the method's limit and the data's size;
+* atomic, checksummed :meth:`Compressor.save` and :func:`load_compressor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ..brain_space import _few
+from ..cache import CacheError, atomic_path, sha256_file, write_json
+from ..config import package_versions
+from ..dataset import ExpressionDataset, check_expression
+from ..preprocessing import ExpressionScaler
+
+logger = logging.getLogger(__name__)
+
+
+class Compressor(TransformerMixin, BaseEstimator):
+    """Base class of all compressors (scikit-learn conventions).
+
+    Parameters
+    ----------
+    n_components : int
+        Size of the latent space (k).
+    random_state : int or None
+        Seed of every random step of the method.
+    clip_percentiles : tuple of float or None
+        Percentile clamp of the :class:`ExpressionScaler` fitted on the training
+        data (the paper: 0.1 and 99.9); ``None`` only rescales to [0, 1].
+    scale : bool
+        ``False`` feeds the data to the method as they are (no clamp, no
+        scaling); ``scaler_`` is then ``None``.
+
+    Attributes
+    ----------
+    scaler_ : ExpressionScaler or None
+        Clamp and scale learned in :meth:`fit` (``None`` when ``scale=False``).
+    genes_ : numpy.ndarray of str or None
+        Gene symbols of the training data (``None`` if fitted on a bare array).
+    n_features_in_ : int
+        Number of genes seen in :meth:`fit`.
+    """
+
+    #: Registry name.
+    name: ClassVar[str] = "base"
+    #: Largest ``n_components`` the method supports (``None``: limited by the data only).
+    max_components: ClassVar[int | None] = None
+    #: Whether the method has its own inverse (latent -> genes).
+    has_native_inverse: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        random_state: int | None = None,
+        clip_percentiles: tuple[float, float] | None = (0.1, 99.9),
+        scale: bool = True,
+    ):
+        self.n_components = n_components
+        self.random_state = random_state
+        self.clip_percentiles = clip_percentiles
+        self.scale = scale
+
+    # ------------------------------------------------------------------ public API
+
+    def fit(self, X, y=None, genes=None) -> Compressor:
+        """Learn the scaler and the latent space from ``X`` (samples x genes).
+
+        ``X`` is an array or an :class:`ExpressionDataset`; ``genes`` names the
+        columns of an array (taken from the dataset otherwise).
+        """
+        matrix, genes = _matrix_and_genes(X, genes)
+        self._check_n_components(matrix.shape)
+        self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
+        self.genes_ = genes
+        self.n_features_in_ = matrix.shape[1]
+        self._fit(self._apply_scaler(matrix))  # one scaled float32 copy, owned here
+        return self
+
+    def transform(self, X, genes=None) -> np.ndarray:
+        """Compress new samples into the fitted latent space: ``(n_samples, n_components)``."""
+        return np.asarray(self._transform(self._scaled(X, genes)), dtype=np.float32)
+
+    def fit_transform(self, X, y=None, genes=None) -> np.ndarray:
+        """Fit on ``X`` and return its latent codes."""
+        return self.fit(X, genes=genes).transform(X, genes=genes)
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Map latent codes back to expression, in the original units (clamping not undone)."""
+        self._check_fitted()
+        if not self.has_native_inverse:
+            raise NotImplementedError(
+                f"{self.name} has no inverse of its own; fit a learned decoder to reconstruct."
+            )
+        Z = self._check_codes(Z)
+        scaled = np.asarray(self._inverse(Z), dtype=np.float32)
+        if self.scaler_ is None:
+            return scaled
+        return self.scaler_.inverse_transform(scaled, copy=False)
+
+    def reconstruct(self, X, genes=None) -> np.ndarray:
+        """``inverse_transform(transform(X))``, in the original units."""
+        return self.inverse_transform(self.transform(X, genes=genes))
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted compressor (with scaler and genes) to ``path`` atomically.
+
+        A JSON side-car (``path`` + ``.json``) records the class, parameters,
+        sha256 and package versions; :func:`load_compressor` checks it.
+        """
+        self._check_fitted()
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as handle:
+                pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        write_json(
+            path.with_name(path.name + ".json"),
+            {
+                "class": f"{type(self).__module__}.{type(self).__qualname__}",
+                "name": self.name,
+                "params": self.get_params(),
+                "n_features_in": self.n_features_in_,
+                "sha256": sha256_file(path),
+                "versions": package_versions(),
+            },
+        )
+        return path
+
+    # ------------------------------------------------------------------ for subclasses
+
+    def _fit(self, X: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _inverse(self, Z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ checks
+
+    def _apply_scaler(self, matrix: np.ndarray) -> np.ndarray:
+        """Return a scaled float32 copy of ``matrix`` (a plain copy when ``scale=False``)."""
+        return matrix.copy() if self.scaler_ is None else self.scaler_.transform(matrix)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "n_features_in_"):
+            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(X) first.")
+
+    def _check_n_components(self, shape: tuple[int, int]) -> None:
+        k = self.n_components
+        if not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"{self.name}: n_components must be a positive integer, got {k!r}.")
+        if self.max_components is not None and k > self.max_components:
+            raise ValueError(
+                f"{self.name} supports at most {self.max_components} components, got {k}."
+            )
+        if k > min(shape):
+            raise ValueError(
+                f"{self.name}: n_components={k} exceeds min(n_samples, n_genes) = {min(shape)}."
+            )
+
+    def _check_codes(self, Z) -> np.ndarray:
+        Z = check_expression(Z, what=f"{self.name} latent codes")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"{self.name}: codes have {Z.shape[1]} columns, the model {self.n_components}."
+            )
+        return Z
+
+    def _scaled(self, X, genes) -> np.ndarray:
+        """Align new data to the training genes, then clamp and scale them."""
+        self._check_fitted()
+        matrix, genes = _matrix_and_genes(X, genes)
+        if genes is not None and self.genes_ is not None:
+            matrix = align_genes(matrix, genes, self.genes_, what=self.name)
+        elif matrix.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"{self.name} was fitted on {self.n_features_in_} genes, got {matrix.shape[1]} "
+                "columns; pass an ExpressionDataset or genes= to align them by symbol."
+            )
+        return self._apply_scaler(matrix)
+
+
+def align_genes(matrix: np.ndarray, genes, reference, what: str = "data") -> np.ndarray:
+    """Return ``matrix`` with its columns in the order of ``reference`` (no copy if already).
+
+    Raises
+    ------
+    ValueError
+        Naming the reference genes that are missing from ``genes``.
+
+    Examples
+    --------
+    >>> align_genes(np.array([[1.0, 2.0]]), ["B", "A"], ["A", "B"]).tolist()
+    [[2.0, 1.0]]
+    """
+    genes, reference = np.asarray(genes, dtype=str), np.asarray(reference, dtype=str)
+    if genes.shape == reference.shape and (genes == reference).all():
+        return matrix
+    position = {gene: i for i, gene in enumerate(genes)}
+    missing = [gene for gene in reference if gene not in position]
+    if missing:
+        raise ValueError(
+            f"{what}: {len(missing)} of the {reference.size} training genes are missing from the "
+            f"new data: {_few(missing)}."
+        )
+    logger.info("%s: re-aligning %d new-data genes to the training gene order.", what, genes.size)
+    return matrix[:, [position[gene] for gene in reference]]
+
+
+def load_compressor(path: str | os.PathLike) -> Compressor:
+    """Load a compressor written by :meth:`Compressor.save`, verifying its checksum first.
+
+    Only load files you made or trust: like scikit-learn models, the file is a
+    pickle. The side-car's sha256 must match, so truncated files are refused.
+    """
+    import json  # noqa: PLC0415
+
+    path = Path(path)
+    sidecar = path.with_name(path.name + ".json")
+    if not path.exists() or not sidecar.exists():
+        raise CacheError(f"{path}: saved compressor or its side-car {sidecar.name} is missing.")
+    meta = json.loads(sidecar.read_text())
+    if sha256_file(path) != meta["sha256"]:
+        raise CacheError(f"{path} is corrupted or truncated: its sha256 differs from the side-car.")
+    with open(path, "rb") as handle:
+        model = pickle.load(handle)  # noqa: S301 (checksummed file written by save)
+    if not isinstance(model, Compressor):
+        raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
+    return model
+
+
+def _matrix_and_genes(X, genes) -> tuple[np.ndarray, Any]:
+    if isinstance(X, ExpressionDataset):
+        return X.expression, X.genes if genes is None else np.asarray(genes, dtype=str)
+    matrix = check_expression(X, what="compressor input")
+    if genes is not None:
+        genes = np.asarray(genes, dtype=str)
+        if genes.size != matrix.shape[1]:
+            raise ValueError(f"{genes.size} gene symbols for {matrix.shape[1]} columns.")
+    return matrix, genes
