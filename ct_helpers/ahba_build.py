@@ -117,11 +117,15 @@ def voxel_dataset_name(resolution: float) -> str:
     return f"ahba-voxel-{resolution:g}mm"
 
 
-def build_command(resolution: float | None = None, atlas: str | None = None) -> str:
-    """Return the shell command that builds a voxel or atlas dataset (for messages)."""
-    if atlas is None:
-        return f"make ahba RES={resolution:g}"
-    return f"make ahba ATLAS={atlas} NAME=<name>"
+def build_command(resolution: float) -> str:
+    """Return the shell command that builds the voxel dataset at ``resolution`` mm.
+
+    Examples
+    --------
+    >>> build_command(4)
+    'make ahba RES=4'
+    """
+    return f"make ahba RES={resolution:g}"
 
 
 def not_built_message(name: str, resolution: float | None = None) -> str:
