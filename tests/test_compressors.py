@@ -1,19 +1,35 @@
-"""The shared compressor interface, PCA and NMF, on SYNTHETIC data with known structure."""
+"""The shared compressor interface and the five classical methods, on SYNTHETIC data."""
 
 import numpy as np
 import pytest
 
 import ct_helpers as ct
 from ct_helpers.compressors import (
+    KernelPCACompressor,
     NMFCompressor,
     PCACompressor,
+    TSNECompressor,
+    UMAPCompressor,
     list_compressors,
     load_compressor,
     make_compressor,
     register_compressor,
 )
 
-METHODS = ["pca", "nmf"]
+METHODS = ["pca", "kpca", "nmf", "tsne", "umap"]
+# (method, reconstruction, latent sizes): every method that can grow, with each inverse it has.
+GROWING = [
+    ("pca", "native", (1, 2, 4, 8)),
+    ("pca", "decoder", (1, 2, 4, 8)),
+    ("kpca", "native", (1, 2, 4, 8)),
+    ("kpca", "decoder", (1, 2, 4, 8)),
+    ("nmf", "native", (1, 2, 4, 8)),
+    ("nmf", "decoder", (1, 2, 4, 8)),
+    ("tsne", "decoder", (1, 2, 3)),
+    # The fixture has 2 latent fields: neighbour-graph embeddings gain nothing past
+    # k = 2 (UMAP at 4 measured slightly worse), PCA-like methods keep gaining detail.
+    ("umap", "decoder", (1, 2)),
+]
 
 
 def low_rank(n_samples=120, n_genes=60, rank=3, seed=0):
@@ -29,36 +45,76 @@ def test_pca_reconstruction_is_exact_for_rank_k_data():
     assert np.abs(too_small.reconstruct(X) - X).max() > 1e-2
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_held_out_error_falls_as_k_grows(method, small_synthetic):
+def held_out_rmse(model, X):
+    """RMSE in the scaled [0, 1] units the compressor works in."""
+    clamped = model.scaler_.transform(X)
+    return {
+        how: float(np.sqrt(np.mean((model.scaler_.transform(model.reconstruct(X, method=how))
+                                    - clamped) ** 2)))
+        for how in model.inverse_methods()
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "how", "sizes"), GROWING)
+def test_held_out_error_falls_as_k_grows(method, how, sizes, small_synthetic):
     data = small_synthetic
     train, test = np.arange(data.n_samples) % 5 != 0, np.arange(data.n_samples) % 5 == 0
     errors = []
-    for k in (1, 2, 4, 8):
+    for k in sizes:
         model = make_compressor(method, n_components=k, random_state=0).fit(data.expression[train])
-        clamped = model.scaler_.transform(data.expression[test])
-        rebuilt = model.scaler_.transform(model.reconstruct(data.expression[test]))
-        errors.append(float(np.sqrt(np.mean((rebuilt - clamped) ** 2))))
+        errors.append(held_out_rmse(model, data.expression[test])[how])
     assert all(b < a for a, b in zip(errors[:-1], errors[1:], strict=True)), errors
+    scaled = model.scaler_.transform(data.expression)
+    spread = float(np.sqrt(np.mean((scaled[test] - scaled[train].mean(0)) ** 2)))
+    assert errors[-1] < 0.6 * spread, (errors, spread)  # far better than predicting the mean
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_reconstructs_with_the_learned_decoder(method, small_synthetic):
+    model = make_compressor(method, n_components=2, random_state=0).fit(small_synthetic)
+    assert "decoder" in model.inverse_methods()
+    assert model.decoder_.loo_rmse_ > 0 and set(model.decoder_.cv_results_) == {
+        "gamma",
+        "alpha",
+        "loo_rmse",
+    }
+    rebuilt = model.reconstruct(small_synthetic, method="decoder")
+    assert rebuilt.shape == small_synthetic.expression.shape and rebuilt.dtype == np.float32
+    assert np.isfinite(rebuilt).all()
+    native = make_compressor(method, n_components=2, random_state=0, decoder=False)
+    native.fit(small_synthetic)
+    if native.native_inverse_unavailable() is None:
+        assert native.inverse_methods() == ["native"]
+        assert np.array_equal(
+            native.reconstruct(small_synthetic), model.reconstruct(small_synthetic)
+        )
+    else:
+        with pytest.raises(NotImplementedError, match="decoder=False"):
+            native.reconstruct(small_synthetic)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_transform_of_new_samples_is_deterministic(method, small_synthetic):
     X = small_synthetic.expression
     codes = [
-        make_compressor(method, n_components=3, random_state=7).fit(X[:80]).transform(X[80:])
+        make_compressor(method, n_components=2, random_state=7).fit(X[:80]).transform(X[80:])
         for _ in range(2)
     ]
-    assert codes[0].dtype == np.float32 and codes[0].shape == (X.shape[0] - 80, 3)
+    assert codes[0].dtype == np.float32 and codes[0].shape == (X.shape[0] - 80, 2)
     assert np.array_equal(codes[0], codes[1])
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_save_and_load_give_identical_outputs(method, small_synthetic, tmp_path):
-    model = make_compressor(method, n_components=3, random_state=0).fit(small_synthetic)
+    model = make_compressor(method, n_components=2, random_state=0).fit(small_synthetic)
     path = model.save(tmp_path / f"{method}.pkl")
     loaded = load_compressor(path)
     assert np.array_equal(loaded.transform(small_synthetic), model.transform(small_synthetic))
+    for how in model.inverse_methods():
+        codes = model.training_codes_
+        assert np.array_equal(
+            loaded.inverse_transform(codes, how), model.inverse_transform(codes, how)
+        )
     assert list(loaded.genes_) == list(small_synthetic.genes)
     assert loaded.scaler_.to_dict() == model.scaler_.to_dict()
 
@@ -118,7 +174,8 @@ def test_inverse_needs_codes_of_the_right_width(small_synthetic):
 
 def test_registry_lists_and_accepts_user_methods():
     table = list_compressors()
-    assert {"pca", "nmf"} <= set(table.index) and bool(table.loc["pca", "own inverse"])
+    assert set(METHODS) <= set(table.index) and bool(table.loc["pca", "own inverse"])
+    assert table.loc["tsne", "max components"] == 3 and not table.loc["tsne", "own inverse"]
 
     class Scaled(PCACompressor):
         name = "user-pca"
@@ -127,3 +184,96 @@ def test_registry_lists_and_accepts_user_methods():
     assert isinstance(make_compressor("user-pca", n_components=2), Scaled)
     with pytest.raises(KeyError, match="Unknown compressor 'nope'"):
         make_compressor("nope")
+
+
+def test_tsne_refuses_more_dimensions_than_it_supports(small_synthetic):
+    with pytest.raises(ValueError, match=r"tsne supports at most 3 components, got n_components=4"):
+        TSNECompressor(n_components=4).fit(small_synthetic)
+    with pytest.raises(NotImplementedError, match="no inverse of its own"):
+        TSNECompressor(n_components=2, random_state=0).fit(small_synthetic).inverse_transform(
+            np.zeros((1, 2)), method="native"
+        )
+
+
+@pytest.mark.parametrize("k", [1, 8])
+def test_umap_own_inverse_is_refused_outside_its_range_and_auto_uses_the_decoder(
+    k, small_synthetic
+):
+    model = UMAPCompressor(n_components=k, random_state=0).fit(small_synthetic)
+    assert model.inverse_methods() == ["decoder"]
+    with pytest.raises(NotImplementedError, match="triangulates"):
+        model.inverse_transform(model.training_codes_, method="native")
+    auto = model.inverse_transform(model.training_codes_)
+    assert np.array_equal(auto, model.inverse_transform(model.training_codes_, method="decoder"))
+
+
+def test_kernel_pca_default_gamma_collapses_onto_pca_and_the_median_heuristic_does_not(
+    small_synthetic,
+):
+    """The paper's kernel PCA equalled PCA (r = 1.00): scikit-learn's gamma = 1/n_genes."""
+    X = small_synthetic.expression
+    pca = PCACompressor(n_components=2, random_state=0).fit_transform(X)
+
+    def correlation_with_pca(codes):
+        return np.abs(np.corrcoef(pca.T, codes.T)[:2, 2:]).max(axis=1)
+
+    paper = KernelPCACompressor(n_components=2, random_state=0, gamma=1 / X.shape[1]).fit(X)
+    assert paper.gamma_ == paper.default_gamma_ == 1 / X.shape[1]
+    assert correlation_with_pca(paper.training_codes_).min() > 0.999
+    ours = KernelPCACompressor(n_components=2, random_state=0).fit(X)
+    assert ours.gamma_ == pytest.approx(ct.compressors.median_heuristic_gamma(
+        ours.scaler_.transform(X), random_state=0))  # fmt: skip
+    assert ours.gamma_ > 10 * ours.default_gamma_
+    assert correlation_with_pca(ours.training_codes_).min() < 0.995
+
+
+def test_kernel_pca_nystroem_path_matches_the_exact_kernel(small_synthetic):
+    X = small_synthetic.expression
+    exact = KernelPCACompressor(n_components=2, random_state=0).fit(X)
+    approx = KernelPCACompressor(
+        n_components=2, random_state=0, max_exact_samples=100, n_landmarks=10_000
+    ).fit(X)
+    assert exact.exact_ and not approx.exact_
+    # every sample is a landmark, so the kernel is the same; codes agree up to sign
+    assert np.allclose(np.abs(exact.training_codes_), np.abs(approx.training_codes_), atol=1e-3)
+    coarse = KernelPCACompressor(
+        n_components=2, random_state=0, max_exact_samples=100, n_landmarks=100
+    ).fit(X)
+    assert (
+        np.abs(np.corrcoef(exact.training_codes_[:, 0], coarse.training_codes_[:, 0])[0, 1]) > 0.95
+    )
+    assert set(coarse.inverse_methods()) == {"native", "decoder"}
+
+
+def test_decoder_leave_one_out_error_equals_refitting_without_each_sample():
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    rng = np.random.default_rng(0)
+    codes = rng.uniform(-1, 1, (40, 2))
+    targets = np.c_[np.sin(3 * codes[:, 0]), codes[:, 1] ** 2] + 0.05 * rng.standard_normal((40, 2))
+    decoder = ct.compressors.KernelRidgeDecoder(random_state=0).fit(codes, targets)
+    squared = 0.0
+    for i in range(40):  # kernel ridge with an unpenalised intercept, refitted 40 times
+        rest = np.arange(40) != i
+        kernel = rbf_kernel(codes[rest], gamma=decoder.gamma_)
+        centring = np.eye(39) - 1 / 39
+        mean = targets[rest].mean(0)
+        dual = np.linalg.solve(centring @ kernel @ centring + decoder.alpha_ * np.eye(39),
+                               targets[rest] - mean)  # fmt: skip
+        row = rbf_kernel(codes[i : i + 1], codes[rest], gamma=decoder.gamma_)
+        row_centred = row - kernel.mean(0) - row.mean() + kernel.mean()
+        squared += float(((row_centred @ dual + mean - targets[i]) ** 2).sum())
+    # the decoder works in float32 (the expression matrix is float32): agreement to 1e-4
+    assert decoder.loo_rmse_ == pytest.approx(np.sqrt(squared / 80), rel=1e-4)
+    assert decoder.cv_results_["loo_rmse"].min() == decoder.loo_rmse_
+
+
+def test_decoder_rejects_bad_input():
+    decoder = ct.compressors.KernelRidgeDecoder()
+    with pytest.raises(ValueError, match="3 code rows for 4 target rows"):
+        decoder.fit(np.zeros((3, 2)), np.zeros((4, 5)))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        decoder.predict(np.zeros((1, 2)))
+    fitted = decoder.fit(np.random.default_rng(0).random((10, 2)), np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="Codes have 3 columns, the decoder 2"):
+        fitted.predict(np.zeros((1, 3)))

@@ -1,25 +1,40 @@
 """Compressors behind one scikit-learn-style interface and one registry (Chapter 2).
 
 ``make_compressor("pca", n_components=8, random_state=0)`` returns any
-registered method; ``register_compressor`` adds your own. Implemented so far:
-PCA and NMF. Kernel PCA, t-SNE, UMAP, the learned decoder and the
-auto-encoder join the same registry (issues 4 and 5).
+registered method; ``register_compressor`` adds your own. Every compressor
+also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
+reconstruct; the auto-encoder joins the same registry in Chapter 3.
 """
 
 from .base import Compressor, align_genes, load_compressor
+from .decoder import KernelRidgeDecoder
+from .kernel_pca import KernelPCACompressor
+from .kernels import median_heuristic_gamma
 from .linear import NMFCompressor, PCACompressor
+from .manifold import TSNECompressor, UMAPCompressor
 from .registry import list_compressors, make_compressor, register_compressor
 
 register_compressor("pca", PCACompressor, "PCA by randomized SVD (scikit-learn)")
+register_compressor(
+    "kpca", KernelPCACompressor, "RBF kernel PCA, median-heuristic gamma, Nystroem above 10,000 "
+    "samples; kernel-ridge pre-image (scikit-learn)"
+)  # fmt: skip
 register_compressor("nmf", NMFCompressor, "NMF, nndsvda start, coordinate descent (scikit-learn)")
+register_compressor("tsne", TSNECompressor, "t-SNE, FFT-accelerated, with transform (openTSNE)")
+register_compressor("umap", UMAPCompressor, "UMAP with transform and inverse (umap-learn)")
 
 __all__ = [
     "Compressor",
+    "KernelPCACompressor",
+    "KernelRidgeDecoder",
     "NMFCompressor",
     "PCACompressor",
+    "TSNECompressor",
+    "UMAPCompressor",
     "align_genes",
     "list_compressors",
     "load_compressor",
     "make_compressor",
+    "median_heuristic_gamma",
     "register_compressor",
 ]

@@ -11,7 +11,15 @@ implements ``_fit``, ``_transform`` and (where it has one) ``_inverse``:
   :class:`~ct_helpers.dataset.ExpressionDataset` (or with ``genes=``) are
   re-aligned to it by symbol, and missing genes raise an error that names them;
 * checks of ``n_components`` against the method's limit and the data's size;
+* reconstruction for every method: a learned decoder
+  (:class:`~ct_helpers.compressors.decoder.KernelRidgeDecoder`) fitted on the
+  training codes beside the method's own inverse, where it has one; both can be
+  asked for (``inverse_transform(Z, method="native" | "decoder")``);
 * atomic, checksummed :meth:`Compressor.save` and :func:`load_compressor`.
+
+A subclass's ``_fit`` may return the training codes (t-SNE and UMAP do: their
+embedding of the training samples is the fit itself) and must leave its input
+unchanged, because the learned decoder is fitted on it afterwards.
 """
 
 from __future__ import annotations
@@ -23,13 +31,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..brain_space import _few
 from ..cache import CacheError, atomic_path, sha256_file, write_json
 from ..config import package_versions
 from ..dataset import ExpressionDataset, check_expression
 from ..preprocessing import ExpressionScaler
+from .decoder import KernelRidgeDecoder
+
+INVERSE_METHODS = ("auto", "native", "decoder")
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +60,10 @@ class Compressor(TransformerMixin, BaseEstimator):
     scale : bool
         ``False`` feeds the data to the method as they are (no clamp, no
         scaling); ``scaler_`` is then ``None``.
+    decoder : bool or KernelRidgeDecoder
+        Fit a learned decoder (codes -> scaled expression) on the training
+        samples: ``True`` with default settings, an unfitted
+        :class:`KernelRidgeDecoder` to choose them, ``False`` for none.
 
     Attributes
     ----------
@@ -58,12 +73,19 @@ class Compressor(TransformerMixin, BaseEstimator):
         Gene symbols of the training data (``None`` if fitted on a bare array).
     n_features_in_ : int
         Number of genes seen in :meth:`fit`.
+    training_codes_ : numpy.ndarray
+        Latent codes of the training samples as the fit produced them (what
+        :meth:`fit_transform` returns).
+    decoder_ : KernelRidgeDecoder or None
+        The fitted learned decoder.
     """
 
     #: Registry name.
     name: ClassVar[str] = "base"
     #: Largest ``n_components`` the method supports (``None``: limited by the data only).
     max_components: ClassVar[int | None] = None
+    #: Why ``max_components`` is the limit (shown in the error above it).
+    limit_reason: ClassVar[str] = ""
     #: Whether the method has its own inverse (latent -> genes).
     has_native_inverse: ClassVar[bool] = False
 
@@ -73,11 +95,13 @@ class Compressor(TransformerMixin, BaseEstimator):
         random_state: int | None = None,
         clip_percentiles: tuple[float, float] | None = (0.1, 99.9),
         scale: bool = True,
+        decoder: bool | KernelRidgeDecoder = True,
     ):
         self.n_components = n_components
         self.random_state = random_state
         self.clip_percentiles = clip_percentiles
         self.scale = scale
+        self.decoder = decoder
 
     # ------------------------------------------------------------------ public API
 
@@ -92,7 +116,14 @@ class Compressor(TransformerMixin, BaseEstimator):
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
         self.genes_ = genes
         self.n_features_in_ = matrix.shape[1]
-        self._fit(self._apply_scaler(matrix))  # one scaled float32 copy, owned here
+        scaled = self._apply_scaler(matrix)  # one scaled float32 copy, owned here
+        codes = self._fit(scaled)
+        self.training_codes_ = np.asarray(
+            self._transform(scaled) if codes is None else codes, dtype=np.float32
+        )
+        self.decoder_ = self._make_decoder()
+        if self.decoder_ is not None:
+            self.decoder_.fit(self.training_codes_, scaled)
         return self
 
     def transform(self, X, genes=None) -> np.ndarray:
@@ -100,25 +131,56 @@ class Compressor(TransformerMixin, BaseEstimator):
         return np.asarray(self._transform(self._scaled(X, genes)), dtype=np.float32)
 
     def fit_transform(self, X, y=None, genes=None) -> np.ndarray:
-        """Fit on ``X`` and return its latent codes."""
-        return self.fit(X, genes=genes).transform(X, genes=genes)
+        """Fit on ``X`` and return the latent codes of its samples from the fit."""
+        return self.fit(X, genes=genes).training_codes_.copy()
 
-    def inverse_transform(self, Z) -> np.ndarray:
-        """Map latent codes back to expression, in the original units (clamping not undone)."""
+    def inverse_transform(self, Z, method: str = "auto") -> np.ndarray:
+        """Map latent codes back to expression, in the original units (clamping not undone).
+
+        Parameters
+        ----------
+        Z : array of shape (n_samples, n_components)
+            Latent codes.
+        method : {"auto", "native", "decoder"}
+            ``"native"``: the method's own inverse; ``"decoder"``: the learned
+            decoder; ``"auto"``: the own inverse where there is one, else the decoder.
+        """
         self._check_fitted()
-        if not self.has_native_inverse:
-            raise NotImplementedError(
-                f"{self.name} has no inverse of its own; fit a learned decoder to reconstruct."
-            )
+        if method not in INVERSE_METHODS:
+            raise ValueError(f"method must be one of {INVERSE_METHODS}, got {method!r}.")
+        if method == "auto":
+            method = "native" if self.native_inverse_unavailable() is None else "decoder"
         Z = self._check_codes(Z)
-        scaled = np.asarray(self._inverse(Z), dtype=np.float32)
+        if method == "native":
+            reason = self.native_inverse_unavailable()
+            if reason is not None:
+                raise NotImplementedError(f"{self.name}: {reason}")
+            scaled = np.asarray(self._inverse(Z), dtype=np.float32)
+        else:
+            if self.decoder_ is None:
+                raise NotImplementedError(
+                    f"{self.name} was fitted with decoder=False: no learned decoder to use."
+                )
+            scaled = self.decoder_.predict(Z)
         if self.scaler_ is None:
             return scaled
         return self.scaler_.inverse_transform(scaled, copy=False)
 
-    def reconstruct(self, X, genes=None) -> np.ndarray:
-        """``inverse_transform(transform(X))``, in the original units."""
-        return self.inverse_transform(self.transform(X, genes=genes))
+    def reconstruct(self, X, genes=None, method: str = "auto") -> np.ndarray:
+        """``inverse_transform(transform(X), method)``, in the original units."""
+        return self.inverse_transform(self.transform(X, genes=genes), method=method)
+
+    def native_inverse_unavailable(self) -> str | None:
+        """Why this fitted model has no own inverse (``None`` when it has one)."""
+        if not self.has_native_inverse:
+            return "it has no inverse of its own; use method='decoder' (the learned decoder)."
+        return None
+
+    def inverse_methods(self) -> list[str]:
+        """List the reconstructions this fitted model offers: ``"native"`` and/or ``"decoder"``."""
+        self._check_fitted()
+        methods = ["native"] if self.native_inverse_unavailable() is None else []
+        return methods + (["decoder"] if self.decoder_ is not None else [])
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted compressor (with scaler and genes) to ``path`` atomically.
@@ -146,7 +208,7 @@ class Compressor(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ for subclasses
 
-    def _fit(self, X: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
@@ -156,6 +218,17 @@ class Compressor(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ checks
+
+    def _make_decoder(self) -> KernelRidgeDecoder | None:
+        if self.decoder is True:
+            return KernelRidgeDecoder(random_state=self.random_state)
+        if isinstance(self.decoder, KernelRidgeDecoder):
+            return clone(self.decoder)
+        if self.decoder in (False, None):
+            return None
+        raise ValueError(
+            f"decoder must be True, False or a KernelRidgeDecoder, got {self.decoder!r}."
+        )
 
     def _apply_scaler(self, matrix: np.ndarray) -> np.ndarray:
         """Return a scaled float32 copy of ``matrix`` (a plain copy when ``scale=False``)."""
@@ -171,7 +244,8 @@ class Compressor(TransformerMixin, BaseEstimator):
             raise ValueError(f"{self.name}: n_components must be a positive integer, got {k!r}.")
         if self.max_components is not None and k > self.max_components:
             raise ValueError(
-                f"{self.name} supports at most {self.max_components} components, got {k}."
+                f"{self.name} supports at most {self.max_components} components, got "
+                f"n_components={k}. {self.limit_reason}".rstrip()
             )
         if k > min(shape):
             raise ValueError(

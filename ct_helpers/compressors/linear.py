@@ -1,8 +1,8 @@
 """Linear and parts-based compressors: PCA and NMF (scikit-learn implementations).
 
-* :class:`PCACompressor` — scikit-learn ``PCA`` with the randomized SVD solver
-  (Halko et al.) on the float32 scaled matrix, centred in place (no further
-  copy of the matrix); its inverse is the linear projection back.
+* :class:`PCACompressor` — scikit-learn's randomized SVD (Halko et al.) on the
+  float32 scaled matrix, centred in place and restored (no further copy of the
+  matrix); its inverse is the linear projection back.
 * :class:`NMFCompressor` — scikit-learn ``NMF`` with ``nndsvda`` initialisation
   and coordinate descent; its inverse is ``codes @ components``. Reports the
   final loss and whether it converged.
@@ -14,17 +14,32 @@ import logging
 import warnings
 
 import numpy as np
-from sklearn.decomposition import NMF, PCA
+from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.extmath import randomized_svd, svd_flip
 
 from ..brain_space import _few
 from .base import Compressor
+from .decoder import KernelRidgeDecoder, _squared_row_norms
 
 logger = logging.getLogger(__name__)
 
 
 class PCACompressor(Compressor):
-    """Principal component analysis by randomized SVD.
+    """Principal component analysis by randomized SVD (Halko et al. 2011).
+
+    scikit-learn's ``randomized_svd`` on the scaled float32 matrix, centred in
+    place and restored afterwards, so no further copy of the matrix is made
+    (scikit-learn's ``PCA(copy=False)`` would leave it squared).
+
+    Attributes
+    ----------
+    components_ : numpy.ndarray of shape (n_components, n_genes)
+        Principal axes, signs fixed as scikit-learn does (``svd_flip``).
+    mean_ : numpy.ndarray of shape (n_genes,)
+        Mean of the scaled training data.
+    explained_variance_ratio_ : numpy.ndarray of shape (n_components,)
+        Share of the total variance of the scaled data along each axis.
 
     Examples
     --------
@@ -39,23 +54,23 @@ class PCACompressor(Compressor):
     has_native_inverse = True
 
     def _fit(self, X: np.ndarray) -> None:
-        self.model_ = PCA(
-            n_components=self.n_components,
-            svd_solver="randomized",
-            random_state=self.random_state,
-            copy=False,  # X is the compressor's own scaled copy
-        ).fit(X)
-        # scikit-learn leaves components_ as a strided view; a pickled copy comes back
-        # contiguous and BLAS then rounds differently. Contiguous from the start keeps
-        # the outputs of a saved and reloaded model bit-identical.
-        self.model_.components_ = np.ascontiguousarray(self.model_.components_)
-        self.explained_variance_ratio_ = self.model_.explained_variance_ratio_
+        self.mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
+        X -= self.mean_
+        try:
+            u, s, vt = randomized_svd(X, self.n_components, random_state=self.random_state)
+            total_variance = float(np.sum(_squared_row_norms(X)))
+        finally:
+            X += self.mean_  # restore: the learned decoder is fitted on X next
+        _, vt = svd_flip(u, vt, u_based_decision=False)
+        self.components_ = np.ascontiguousarray(vt, dtype=np.float32)
+        self.explained_variance_ratio_ = (s**2 / total_variance).astype(np.float64)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.transform(X)
+        # X @ C.T - mean @ C.T: the same projection without a centred copy of X
+        return X @ self.components_.T - self.mean_ @ self.components_.T
 
     def _inverse(self, Z: np.ndarray) -> np.ndarray:
-        return self.model_.inverse_transform(Z)
+        return Z @ self.components_ + self.mean_
 
 
 class NMFCompressor(Compressor):
@@ -87,10 +102,11 @@ class NMFCompressor(Compressor):
         random_state: int | None = None,
         clip_percentiles: tuple[float, float] | None = (0.1, 99.9),
         scale: bool = True,
+        decoder: bool | KernelRidgeDecoder = True,
         max_iter: int = 500,
         tol: float = 1e-4,
     ):
-        super().__init__(n_components, random_state, clip_percentiles, scale)
+        super().__init__(n_components, random_state, clip_percentiles, scale, decoder)
         self.max_iter = max_iter
         self.tol = tol
 
