@@ -103,7 +103,7 @@ class TSNECompressor(Compressor):
         return np.asarray(self.embedding_)
 
     def _gradient(self, n_samples: int) -> str:
-        """openTSNE's rule (BH below 10,000 samples), and BH where FFT cannot go (k = 3)."""
+        """Pick the gradient: BH below 10,000 samples (openTSNE's rule) and at k = 3."""
         return "fft" if n_samples >= 10_000 and self.n_components <= 2 else "bh"
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
