@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CHILD = """
+CHILD = r"""
 import json, re, sys, time
 from pathlib import Path
 import numpy as np
