@@ -3,9 +3,10 @@
 ``make_compressor("pca", n_components=8, random_state=0)`` returns any
 registered method; ``register_compressor`` adds your own. Every compressor
 also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
-reconstruct; the auto-encoder joins the same registry in Chapter 3.
+reconstruct; the auto-encoder (Chapter 3) is in the same registry.
 """
 
+from .autoencoder import AutoEncoderCompressor, load_autoencoder
 from .base import Compressor, align_genes, load_compressor
 from .decoder import KernelRidgeDecoder
 from .kernel_pca import KernelPCACompressor
@@ -22,8 +23,12 @@ register_compressor(
 register_compressor("nmf", NMFCompressor, "NMF, nndsvda start, coordinate descent (scikit-learn)")
 register_compressor("tsne", TSNECompressor, "t-SNE, FFT-accelerated, with transform (openTSNE)")
 register_compressor("umap", UMAPCompressor, "UMAP with transform and inverse (umap-learn)")
+register_compressor(
+    "autoencoder", AutoEncoderCompressor, "the paper's deep auto-encoder (PyTorch, CUDA if present)"
+)  # fmt: skip
 
 __all__ = [
+    "AutoEncoderCompressor",
     "Compressor",
     "KernelPCACompressor",
     "KernelRidgeDecoder",
@@ -33,6 +38,7 @@ __all__ = [
     "UMAPCompressor",
     "align_genes",
     "list_compressors",
+    "load_autoencoder",
     "load_compressor",
     "make_compressor",
     "median_heuristic_gamma",

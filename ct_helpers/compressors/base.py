@@ -314,6 +314,10 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
     if not path.exists() or not sidecar.exists():
         raise CacheError(f"{path}: saved compressor or its side-car {sidecar.name} is missing.")
     meta = json.loads(sidecar.read_text())
+    if meta.get("format") == "ct-autoencoder-1":  # a weights-only PyTorch file
+        from .autoencoder import load_autoencoder  # noqa: PLC0415 (torch import)
+
+        return load_autoencoder(path)
     if sha256_file(path) != meta["sha256"]:
         raise CacheError(f"{path} is corrupted or truncated: its sha256 differs from the side-car.")
     with open(path, "rb") as handle:

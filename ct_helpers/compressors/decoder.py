@@ -23,10 +23,14 @@ Why kernel ridge (and not a small MLP)
 
 from __future__ import annotations
 
+import io
+import json
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.kernel_approximation import Nystroem
+from sklearn.metrics.pairwise import rbf_kernel
 
 from ..dataset import check_expression
 from .kernels import median_heuristic_gamma
@@ -109,7 +113,8 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         self.cv_results_ = pd.DataFrame(results)
         self.loo_rmse_, fit, relative = best
         self.gamma_, self.alpha_ = fit.gamma, relative * fit.s_max2
-        self.features_ = fit.features
+        self.landmarks_ = fit.features.components_
+        self.normalization_ = fit.features.normalization_
         self.feature_mean_ = fit.feature_mean
         self.coef_ = fit.coefficients(relative)
         self.n_features_in_ = Z.shape[1]
@@ -122,10 +127,38 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         Z = check_expression(Z, what="decoder codes").astype(np.float64)
         if Z.shape[1] != self.n_features_in_:
             raise ValueError(f"Codes have {Z.shape[1]} columns, the decoder {self.n_features_in_}.")
-        features = (self.features_.transform(Z) - self.feature_mean_).astype(np.float32)
+        features = rbf_kernel(Z, self.landmarks_, gamma=self.gamma_) @ self.normalization_.T
+        features = (features - self.feature_mean_).astype(np.float32)
         decoded = features @ self.coef_
         decoded += self.target_mean_.astype(np.float32)
         return decoded
+
+    def to_state(self) -> dict:
+        """Return the fitted decoder as tensors, numbers and strings (safe for weights_only)."""
+        import torch  # noqa: PLC0415
+
+        state = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name)))
+                 for name in _ARRAYS}  # fmt: skip
+        state.update(gamma_=float(self.gamma_), alpha_=float(self.alpha_),
+                     loo_rmse_=float(self.loo_rmse_), n_features_in_=int(self.n_features_in_),
+                     params=json.dumps({k: list(v) if isinstance(v, tuple) else v
+                                        for k, v in self.get_params().items()}),
+                     cv_results_=self.cv_results_.to_json(orient="records"))  # fmt: skip
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> KernelRidgeDecoder:
+        """Rebuild a decoder from :meth:`to_state`."""
+        decoder = cls(**json.loads(state["params"]))
+        for name in _ARRAYS:
+            setattr(decoder, name, state[name].numpy())
+        for name in ("gamma_", "alpha_", "loo_rmse_", "n_features_in_"):
+            setattr(decoder, name, state[name])
+        decoder.cv_results_ = pd.read_json(io.StringIO(state["cv_results_"]), orient="records")
+        return decoder
+
+
+_ARRAYS = ("landmarks_", "normalization_", "feature_mean_", "coef_", "target_mean_")
 
 
 class _FeatureFit:

@@ -1,0 +1,233 @@
+"""The paper's auto-encoder as a compressor in the shared registry (Chapter 3).
+
+:class:`AutoEncoderCompressor` wraps :class:`~ct_helpers.autoencoder.AutoEncoder`
+and the engine of :mod:`ct_helpers.training` in the same interface as PCA or
+UMAP. Saving writes a PyTorch file that holds only tensors, strings and
+numbers, loaded with ``torch.load(weights_only=True)`` (no code is unpickled)
+onto the CPU, so a model trained on a GPU loads on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..autoencoder import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
+from ..cache import CacheError, atomic_path, sha256_file, write_json
+from ..config import package_versions
+from ..preprocessing import ExpressionScaler
+from ..training import TrainingSettings, choose_device, train_autoencoder
+from .base import Compressor
+from .decoder import KernelRidgeDecoder
+
+SAVE_FORMAT = "ct-autoencoder-1"
+
+
+class AutoEncoderCompressor(Compressor):
+    """Deep auto-encoder (Ruffle et al. 2024), trained with early stopping.
+
+    Parameters
+    ----------
+    hidden_layers : tuple of int
+        Encoder hidden widths (paper: 500, 250, 125); the decoder mirrors them.
+    max_epochs, patience : int
+        Epoch limit and early-stopping patience (paper: 50,000 and 300).
+    batch_size : int
+        Samples per batch (paper: 128; the whole training set when smaller).
+    learning_rate : float
+        Adam learning rate (paper: 1e-3).
+    weight_penalty : float
+        Factor of the mean squared weight penalty (paper: 1e-4).
+    validation_fraction : float
+        Share of the training samples held out for early stopping.
+    device : str
+        ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    checkpoint : path or None
+        Checkpoint file: training resumes from it, and a finished one is reused.
+    checkpoint_every : int
+        Epochs between checkpoints.
+    progress : bool
+        Show a progress bar while training.
+
+    Attributes
+    ----------
+    model_ : AutoEncoder
+        The trained network (best validation epoch), in eval mode.
+    history_ : pandas.DataFrame
+        Loss per epoch (see :func:`~ct_helpers.training.train_autoencoder`).
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    device_ : str
+        Where it was trained.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((64, 30)).astype(np.float32)  # SYNTHETIC
+    >>> ae = AutoEncoderCompressor(n_components=2, hidden_layers=(16,), max_epochs=3,
+    ...                            random_state=0, progress=False).fit(X)
+    >>> ae.transform(X).shape, len(ae.history_)
+    ((64, 2), 3)
+    """
+
+    name = "autoencoder"
+    has_native_inverse = True
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        random_state: int | None = None,
+        clip_percentiles: tuple[float, float] | None = (0.1, 99.9),
+        scale: bool = True,
+        decoder: bool | KernelRidgeDecoder = False,
+        hidden_layers: tuple[int, ...] = PAPER_HIDDEN_LAYERS,
+        max_epochs: int = 50_000,
+        patience: int = 300,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        weight_penalty: float = PAPER_WEIGHT_PENALTY,
+        validation_fraction: float = 0.1,
+        device: str = "auto",
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: int = 10,
+        progress: bool = True,
+    ):
+        super().__init__(n_components, random_state, clip_percentiles, scale, decoder)
+        self.hidden_layers = hidden_layers
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_penalty = weight_penalty
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.progress = progress
+
+    # ------------------------------------------------------------------ training
+
+    def _fit(self, X: np.ndarray) -> None:
+        seed = 0 if self.random_state is None else int(self.random_state)
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction}."
+            )
+        order = np.random.default_rng(seed).permutation(X.shape[0])
+        n_validation = max(1, round(self.validation_fraction * X.shape[0]))
+        validation_rows, train_rows = np.sort(order[:n_validation]), np.sort(order[n_validation:])
+        torch.manual_seed(seed)  # the initial weights
+        self.model_ = AutoEncoder(X.shape[1], self.n_components, tuple(self.hidden_layers))
+        settings = TrainingSettings(
+            max_epochs=self.max_epochs,
+            patience=self.patience,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            weight_penalty=self.weight_penalty,
+            checkpoint_every=self.checkpoint_every,
+        )
+        result = train_autoencoder(
+            self.model_, X, train_rows, validation_rows, settings, seed=seed, device=self.device,
+            checkpoint=self.checkpoint, progress=self.progress,
+        )  # fmt: skip
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.stopped_early_ = result.stopped_early
+        self.device_ = result.device
+        self.validation_rows_ = validation_rows
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return self._run(self.model_.encode, X)
+
+    def _inverse(self, Z: np.ndarray) -> np.ndarray:
+        return self._run(self.model_.decode, Z)
+
+    @torch.no_grad()
+    def _run(self, function, array: np.ndarray, chunk: int = 4096) -> np.ndarray:
+        self.model_.eval()
+        device = next(self.model_.parameters()).device
+        out = [
+            function(torch.from_numpy(np.ascontiguousarray(array[i : i + chunk], np.float32))
+                     .to(device)).float().cpu().numpy()
+            for i in range(0, array.shape[0], chunk)
+        ]  # fmt: skip
+        return np.concatenate(out)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the trained model, configuration, genes, scaler and history (weights only).
+
+        The file loads with ``torch.load(..., weights_only=True)`` on a machine
+        without a GPU; :func:`~ct_helpers.compressors.load_compressor` reads it.
+        """
+        self._check_fitted()
+        path = Path(path)
+        params = {k: v for k, v in self.get_params().items() if k not in ("decoder", "checkpoint")}
+        params["hidden_layers"] = list(params["hidden_layers"])
+        params["clip_percentiles"] = (
+            None if self.clip_percentiles is None else list(self.clip_percentiles)
+        )
+        payload = {
+            "format": SAVE_FORMAT,
+            "params": json.dumps(params),
+            "state_dict": {k: v.detach().cpu() for k, v in self.model_.state_dict().items()},
+            "genes": [] if self.genes_ is None else [str(g) for g in self.genes_],
+            "n_features_in": int(self.n_features_in_),
+            "scaler": json.dumps(None if self.scaler_ is None else self.scaler_.to_dict()),
+            "training_codes": torch.from_numpy(self.training_codes_),
+            "history": self.history_.to_json(orient="records"),
+            "best_epoch": int(self.best_epoch_),
+            "decoder": None if self.decoder_ is None else self.decoder_.to_state(),
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+        write_json(path.with_name(path.name + ".json"), {
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "format": SAVE_FORMAT, "name": self.name, "params": params,
+            "sha256": sha256_file(path), "versions": package_versions(),
+        })  # fmt: skip
+        return path
+
+
+def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncoderCompressor:
+    """Load a model written by :meth:`AutoEncoderCompressor.save` (weights only, checksummed)."""
+    path = Path(path)
+    sidecar = path.with_name(path.name + ".json")
+    if not path.exists() or not sidecar.exists():
+        raise CacheError(f"{path}: saved model or its side-car {sidecar.name} is missing.")
+    if sha256_file(path) != json.loads(sidecar.read_text())["sha256"]:
+        raise CacheError(f"{path} is corrupted or truncated: its sha256 differs from the side-car.")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if payload.get("format") != SAVE_FORMAT:
+        raise CacheError(f"{path} is not a saved auto-encoder ({SAVE_FORMAT}).")
+    params = json.loads(payload["params"])
+    params["hidden_layers"] = tuple(params["hidden_layers"])
+    if params["clip_percentiles"] is not None:
+        params["clip_percentiles"] = tuple(params["clip_percentiles"])
+    model = AutoEncoderCompressor(**params)
+    model.model_ = AutoEncoder(payload["n_features_in"], params["n_components"],
+                               params["hidden_layers"])  # fmt: skip
+    model.model_.load_state_dict(payload["state_dict"])
+    model.model_.to(choose_device(device)).eval()
+    scaler = json.loads(payload["scaler"])
+    model.scaler_ = None if scaler is None else ExpressionScaler.from_dict(scaler)
+    model.genes_ = np.asarray(payload["genes"], dtype=str) if payload["genes"] else None
+    model.n_features_in_ = payload["n_features_in"]
+    model.training_codes_ = payload["training_codes"].numpy()
+    model.history_ = pd.read_json(_string_io(payload["history"]), orient="records")
+    model.best_epoch_ = payload["best_epoch"]
+    model.device_ = str(device)
+    decoder = payload["decoder"]
+    model.decoder_ = None if decoder is None else KernelRidgeDecoder.from_state(decoder)
+    return model
+
+
+def _string_io(text: str):
+    from io import StringIO  # noqa: PLC0415
+
+    return StringIO(text)

@@ -1,0 +1,141 @@
+"""The paper's auto-encoder and its training engine (CPU, SYNTHETIC data)."""
+
+import numpy as np
+import pytest
+import torch
+
+import ct_helpers as ct
+from ct_helpers.autoencoder import AutoEncoder, autoencoder_loss, count_parameters
+from ct_helpers.compressors import AutoEncoderCompressor, load_compressor
+from ct_helpers.training import TrainingSettings, train_autoencoder
+
+
+@pytest.mark.parametrize(("k", "expected"), [(2, 15_966_885), (64, 15_982_447)])
+def test_parameter_count_matches_the_paper(k, expected):
+    assert count_parameters(AutoEncoder(15_633, k)) == expected
+
+
+def test_loss_on_a_hand_checked_example():
+    model = AutoEncoder(2, 1, hidden_layers=())
+    with torch.no_grad():
+        model.encoder[0].weight.copy_(torch.tensor([[1.0, -1.0]]))  # mean(W^2) = 1
+        model.decoder[0].weight.copy_(torch.tensor([[3.0], [0.0]]))  # mean(W^2) = 4.5
+    reconstruction = torch.tensor([[0.5, 0.25], [1.0, 0.0]])
+    target = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    # squared errors 0.25 + 0.0625 + 0 + 1 = 1.3125; penalty 1e-4 * (1 + 4.5)
+    loss = autoencoder_loss(reconstruction, target, model)
+    assert float(loss.detach()) == pytest.approx(1.3125 + 1e-4 * 5.5, rel=1e-6)
+
+
+def data(n=96, genes=24, seed=0):
+    return ct.make_synthetic_expression(n_genes=genes, n_samples=n, resolution=8, random_state=seed)
+
+
+def small(**params):
+    defaults = dict(n_components=2, hidden_layers=(16, 8), max_epochs=6, patience=50,
+                    batch_size=16, random_state=0, progress=False)  # fmt: skip
+    return AutoEncoderCompressor(**{**defaults, **params})
+
+
+def test_output_is_in_the_unit_interval_and_seeds_are_deterministic():
+    X = data().expression
+    first, second = small().fit(X), small().fit(X)
+    rebuilt = first.inverse_transform(first.transform(X), method="native")
+    scaled = first.scaler_.transform(rebuilt)
+    assert scaled.min() > 0 and scaled.max() < 1
+    for a, b in zip(
+        first.model_.state_dict().values(), second.model_.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)
+    assert not torch.equal(
+        next(iter(small(random_state=1).fit(X).model_.parameters())),
+        next(iter(first.model_.parameters())),
+    )
+
+
+def test_early_stopping_restores_the_best_epoch():
+    X = data().expression
+    model = small(max_epochs=40, patience=4, learning_rate=0.05).fit(X)
+    history = model.history_
+    assert model.stopped_early_ and len(history) < 40
+    assert model.best_epoch_ == int(history["validation_loss"].idxmin())
+    assert len(history) == model.best_epoch_ + 1 + 4
+    scaled = model.scaler_.transform(X)[model.validation_rows_]
+    rebuilt = model._inverse(model._transform(scaled))
+    per_sample = float(((rebuilt - scaled) ** 2).sum() / len(scaled))
+    assert per_sample == pytest.approx(history["validation_loss"].min(), rel=1e-4)
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
+    X = ct.ExpressionScaler().fit_transform(data().expression)
+    rows = np.arange(X.shape[0])
+    settings = TrainingSettings(max_epochs=7, patience=50, batch_size=16, checkpoint_every=2)
+
+    def run(checkpoint=None, on_epoch_end=None):
+        torch.manual_seed(0)
+        model = AutoEncoder(X.shape[1], 2, (16, 8))
+        result = train_autoencoder(model, X, rows[10:], rows[:10], settings, seed=0,
+                                   device="cpu", checkpoint=checkpoint, progress=False,
+                                   on_epoch_end=on_epoch_end)  # fmt: skip
+        return model, result
+
+    reference, _ = run()
+
+    def interrupt(epoch, record):
+        if epoch == 4:
+            raise KeyboardInterrupt
+
+    checkpoint = tmp_path / "ae.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        run(checkpoint, interrupt)
+    resumed, result = run(checkpoint)
+    assert result.resumed_from_epoch == 4  # the checkpoint written after epoch 3
+    assert len(result.history) == 7
+    for a, b in zip(reference.state_dict().values(), resumed.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    again, cached = run(checkpoint)  # finished checkpoint: loaded, not retrained
+    assert cached.resumed_from_epoch == 7
+    with open(checkpoint, "r+b") as handle:
+        handle.truncate(100)
+    with pytest.raises(ct.CacheError, match="truncated or corrupted"):
+        run(checkpoint)
+
+
+def test_save_and_load_are_identical_on_the_cpu(tmp_path):
+    dataset = data()
+    model = small().fit(dataset)
+    path = model.save(tmp_path / "ae.pt")
+    torch.load(path, weights_only=True)  # loadable without unpickling code
+    loaded = load_compressor(path)
+    assert isinstance(loaded, AutoEncoderCompressor)
+    assert np.array_equal(loaded.transform(dataset), model.transform(dataset))
+    codes = model.transform(dataset)
+    assert np.array_equal(loaded.inverse_transform(codes), model.inverse_transform(codes))
+    assert (
+        list(loaded.genes_) == list(dataset.genes) and loaded.history_.shape == model.history_.shape
+    )
+
+
+def test_learned_decoder_is_saved_too(tmp_path):
+    dataset = data()
+    model = small(decoder=True).fit(dataset)
+    loaded = load_compressor(model.save(tmp_path / "ae.pt"))
+    codes = model.transform(dataset)
+    assert np.array_equal(loaded.inverse_transform(codes, method="decoder"),
+                          model.inverse_transform(codes, method="decoder"))  # fmt: skip
+
+
+def test_clear_errors_for_wrong_genes_and_non_finite_input():
+    dataset = data()
+    model = small().fit(dataset.expression)
+    with pytest.raises(ValueError, match="fitted on 24 genes, got 23 columns"):
+        model.transform(dataset.expression[:, 1:])
+    bad = dataset.expression.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="non-finite values .* rows 3"):
+        small().fit(bad)
+    with pytest.raises(ValueError, match="torch.cuda.is_available"):
+        if not torch.cuda.is_available():
+            small(device="cuda").fit(dataset.expression)
+        else:
+            raise ValueError("torch.cuda.is_available() is True here")
