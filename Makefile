@@ -81,6 +81,7 @@ benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_data_loading.py
 	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python benchmarks/bench_abagen_build.py
 	$(BIN)/python benchmarks/bench_compressors.py
+	$(BIN)/python benchmarks/bench_autoencoder.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
