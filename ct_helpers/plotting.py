@@ -204,3 +204,37 @@ def plot_embedding(
     ax.set_ylabel(f"{axis_label} 2 (a.u.)")
     ax.set_title(title, fontsize=10)
     return ax
+
+
+def plot_learning_curves(history, best_epoch: int | None = None, title: str = "", ax=None):
+    """Training and validation loss per epoch (log scale), with the restored epoch marked.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``history_`` of an :class:`~ct_helpers.compressors.AutoEncoderCompressor`
+        (columns ``epoch``, ``train_loss``, ``validation_loss``).
+    best_epoch : int, optional
+        Epoch whose weights were kept (drawn as a dashed line).
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = ax or plt.gca()
+    epochs = history["epoch"].to_numpy() + 1
+    ax.plot(epochs, history["train_loss"], label="training (paper's loss)", color="#4c72b0")
+    ax.plot(epochs, history["validation_loss"], label="validation (squared error)",
+            color="#dd8452")  # fmt: skip
+    if best_epoch is not None:
+        ax.axvline(best_epoch + 1, color="black", linestyle="--", label="restored epoch")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss per sample (summed over genes)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return ax

@@ -139,3 +139,17 @@ def test_clear_errors_for_wrong_genes_and_non_finite_input():
             small(device="cuda").fit(dataset.expression)
         else:
             raise ValueError("torch.cuda.is_available() is True here")
+
+
+def test_learning_curves_show_both_losses_and_the_restored_epoch():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ct_helpers.plotting import plot_learning_curves
+
+    model = small(max_epochs=4).fit(data().expression)
+    ax = plot_learning_curves(model.history_, model.best_epoch_, "tiny (SYNTHETIC)")
+    lines = ax.get_lines()
+    assert len(lines) == 3 and len(lines[0].get_xdata()) == 4
+    assert lines[2].get_xdata()[0] == model.best_epoch_ + 1
+    assert ax.get_yscale() == "log" and ax.get_ylabel()
