@@ -9,6 +9,7 @@ onto the CPU, so a model trained on a GPU loads on any machine.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -219,15 +220,9 @@ def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncode
     model.genes_ = np.asarray(payload["genes"], dtype=str) if payload["genes"] else None
     model.n_features_in_ = payload["n_features_in"]
     model.training_codes_ = payload["training_codes"].numpy()
-    model.history_ = pd.read_json(_string_io(payload["history"]), orient="records")
+    model.history_ = pd.read_json(io.StringIO(payload["history"]), orient="records")
     model.best_epoch_ = payload["best_epoch"]
     model.device_ = str(device)
     decoder = payload["decoder"]
     model.decoder_ = None if decoder is None else KernelRidgeDecoder.from_state(decoder)
     return model
-
-
-def _string_io(text: str):
-    from io import StringIO  # noqa: PLC0415
-
-    return StringIO(text)
