@@ -82,6 +82,27 @@ def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_json_default))
 
 
+def cache_key(*arrays: np.ndarray, **parts: Any) -> str:
+    """Short hex key that changes whenever any array's content or any part changes.
+
+    Use it to name a cached result after everything that produced it: the
+    data (arrays are hashed by their bytes, shape and dtype) and the
+    parameters (``parts``, JSON-serialisable, order-independent).
+
+    Examples
+    --------
+    >>> x = np.arange(4, dtype=np.float32)
+    >>> cache_key(x, k=2) == cache_key(x, k=2), cache_key(x, k=2) == cache_key(x, k=3)
+    (True, False)
+    """
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=_json_default).encode())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype.str}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()[:16]
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

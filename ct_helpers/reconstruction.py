@@ -9,7 +9,8 @@ scaler fitted on the *training* samples (the paper's RMSE), on held-out samples 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,12 +73,32 @@ def held_out_reconstruction(
     split: Split,
     random_state: int = 0,
     progress: bool = True,
+    method_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, int], Compressor]]:
     """Fit each method at each size on the training samples and score held-out reconstruction.
 
     A method that cannot reach a size (t-SNE above 3, a k larger than the
     training set) gets a row whose ``status`` says why, not a missing row. A
     ``"training mean"`` row gives the error of predicting the training mean.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        The samples; ``split`` says which are fitted and which are scored.
+    methods : sequence of str
+        Registered compressor names (:func:`~ct_helpers.list_compressors`).
+    latent_sizes : sequence of int
+        The k to fit.
+    split : Split
+        Training and held-out rows.
+    random_state : int
+        Seed passed to every compressor.
+    progress : bool
+        Show a progress bar over (method, k).
+    method_params : mapping, optional
+        Extra constructor parameters per method, e.g.
+        ``{"autoencoder": {"max_epochs": 500}}``; a parameter the method
+        does not take raises a ``TypeError`` that names it.
 
     Returns
     -------
@@ -90,9 +111,17 @@ def held_out_reconstruction(
     """
     train, test = dataset.expression[split.train], dataset.expression[split.test]
     rows, models = [], {}
+    method_params = dict(method_params or {})
+    unknown = sorted(set(method_params) - set(methods))
+    if unknown:
+        raise ValueError(f"method_params names methods that are not compared: {unknown}.")
     cells = [(method, k) for method in methods for k in latent_sizes]
     for method, k in tqdm(cells, desc="fit + reconstruct", disable=not progress):
-        model = make_compressor(method, n_components=k, random_state=random_state)
+        params = dict(method_params.get(method, {}))
+        try:
+            model = make_compressor(method, n_components=k, random_state=random_state, **params)
+        except TypeError as error:
+            raise TypeError(f"method_params[{method!r}] = {params}: {error}") from None
         start = time.perf_counter()
         try:
             model.fit(train, genes=dataset.genes)
@@ -101,7 +130,7 @@ def held_out_reconstruction(
             continue
         seconds = time.perf_counter() - start
         models[(method, k)] = model
-        mean = model.scaler_.transform(train).mean(axis=0)
+        mean = _scaled_mean(model, train)
         for how, score in reconstruction_scores(model, test, mean).items():
             rows.append(_row(method, k, how, score["rmse"], score["r2"], seconds, "ok"))
         if "native" not in model.inverse_methods():
@@ -110,10 +139,20 @@ def held_out_reconstruction(
     reference = next(iter(models.values()), None)
     if reference is not None:
         clamped = reference.scaler_.transform(test)
-        mean = reference.scaler_.transform(train).mean(axis=0)
+        mean = _scaled_mean(reference, train)
         rmse = float(np.sqrt(np.mean((clamped - mean) ** 2)))
         rows.append(_row("training mean", 0, "baseline", rmse, 0.0, 0.0, "ok"))
     return pd.DataFrame(rows, columns=RECONSTRUCTION_COLUMNS), models
+
+
+def _scaled_mean(model: Compressor, X: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """Mean of the scaled rows of ``X``, scaling ``chunk`` rows at a time (no full copy)."""
+    if model.scaler_ is None:
+        return X.mean(axis=0, dtype=np.float64).astype(np.float32)
+    total = np.zeros(X.shape[1], dtype=np.float64)
+    for start in range(0, X.shape[0], chunk):
+        total += model.scaler_.transform(X[start : start + chunk]).sum(axis=0, dtype=np.float64)
+    return (total / X.shape[0]).astype(np.float32)
 
 
 def _row(method, k, how, rmse, r2, seconds, status) -> dict:

@@ -1,5 +1,7 @@
 """The paper's auto-encoder and its training engine (CPU, SYNTHETIC data)."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -153,3 +155,20 @@ def test_learning_curves_show_both_losses_and_the_restored_epoch():
     assert len(lines) == 3 and len(lines[0].get_xdata()) == 4
     assert lines[2].get_xdata()[0] == model.best_epoch_ + 1
     assert ax.get_yscale() == "log" and ax.get_ylabel()
+
+
+def test_checkpoint_path_changes_with_data_rows_and_parameters_but_not_progress(
+    small_synthetic, tmp_path
+):
+    from ct_helpers.compressors import checkpoint_path
+
+    rows = np.arange(20)
+    params = AutoEncoderCompressor(n_components=2, max_epochs=5).get_params()
+    path = checkpoint_path(small_synthetic, rows, params, tmp_path)
+    assert path.parent == tmp_path / "models" and path.name.startswith("autoencoder-synthetic")
+    assert path == checkpoint_path(small_synthetic, rows, {**params, "progress": False}, tmp_path)
+    assert path != checkpoint_path(small_synthetic, rows[1:], params, tmp_path)
+    assert path != checkpoint_path(small_synthetic, rows, {**params, "max_epochs": 6}, tmp_path)
+    changed = copy.deepcopy(small_synthetic)
+    changed.expression[0, 0] += 1
+    assert path != checkpoint_path(changed, rows, params, tmp_path)

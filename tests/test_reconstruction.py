@@ -47,3 +47,25 @@ def test_table_keeps_unreachable_sizes_and_a_mean_baseline(small_synthetic):
     assert (scored[scored["k"] == 4]["rmse"] < baseline["rmse"].iloc[0]).all()
     pca = scored[scored["method"] == "pca"].set_index(["k", "reconstruction"])["rmse"]
     assert pca[(4, "native")] < pca[(2, "native")]
+
+
+def test_method_params_reach_the_compressor_and_bad_ones_are_named(small_synthetic):
+    split = ct.random_split(small_synthetic.n_samples, test_size=0.2, random_state=0)
+    _, models = held_out_reconstruction(small_synthetic, ["kpca"], [2], split, progress=False,
+                                        method_params={"kpca": {"gamma": 0.5}})  # fmt: skip
+    assert models[("kpca", 2)].gamma_ == 0.5
+    with pytest.raises(TypeError, match=r"method_params\['pca'\].*n_landmarks"):
+        held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False,
+                                method_params={"pca": {"n_landmarks": 10}})  # fmt: skip
+    with pytest.raises(ValueError, match="not compared: \\['umap'\\]"):
+        held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False,
+                                method_params={"umap": {}})  # fmt: skip
+
+
+def test_chunked_training_mean_equals_the_mean_of_the_scaled_matrix():
+    from ct_helpers.reconstruction import _scaled_mean
+
+    X = np.random.default_rng(1).random((50, 7)).astype(np.float32)  # SYNTHETIC
+    model = PCACompressor(n_components=2, decoder=False).fit(X)
+    np.testing.assert_allclose(_scaled_mean(model, X, chunk=8),
+                               model.scaler_.transform(X).mean(axis=0), rtol=1e-5)  # fmt: skip

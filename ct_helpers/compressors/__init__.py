@@ -6,7 +6,7 @@ also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
 reconstruct; the auto-encoder (Chapter 3) is in the same registry.
 """
 
-from .autoencoder import AutoEncoderCompressor, load_autoencoder
+from .autoencoder import AutoEncoderCompressor, checkpoint_path, load_autoencoder
 from .base import Compressor, align_genes, load_compressor
 from .decoder import KernelRidgeDecoder
 from .kernel_pca import KernelPCACompressor
@@ -37,6 +37,7 @@ __all__ = [
     "TSNECompressor",
     "UMAPCompressor",
     "align_genes",
+    "checkpoint_path",
     "list_compressors",
     "load_autoencoder",
     "load_compressor",

@@ -19,10 +19,11 @@ import pandas as pd
 import torch
 
 from ..autoencoder import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
-from ..cache import CacheError, atomic_path, sha256_file, write_json
-from ..config import package_versions
+from ..cache import CacheError, atomic_path, cache_key, sha256_file, write_json
+from ..config import get_data_dir, package_versions
+from ..dataset import ExpressionDataset
 from ..preprocessing import ExpressionScaler
-from ..training import TrainingSettings, choose_device, train_autoencoder
+from ..training import CHECKPOINT_FORMAT, TrainingSettings, choose_device, train_autoencoder
 from .base import Compressor
 from .decoder import KernelRidgeDecoder
 
@@ -226,3 +227,43 @@ def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncode
     decoder = payload["decoder"]
     model.decoder_ = None if decoder is None else KernelRidgeDecoder.from_state(decoder)
     return model
+
+
+def checkpoint_path(
+    dataset: ExpressionDataset,
+    train_rows: np.ndarray,
+    params: dict,
+    data_dir: str | os.PathLike | None = None,
+) -> Path:
+    """Where a training run of this dataset, rows and parameters keeps its checkpoint.
+
+    The file name carries a key of the expression values, the training rows
+    and every parameter, so a finished run is found again (and reused, not
+    retrained) by exactly the same request, and any change trains anew. The
+    file lives in ``<data_dir>/models/``.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        The data the model is trained on.
+    train_rows : numpy.ndarray of int
+        Rows of ``dataset`` used for fitting (training and validation).
+    params : dict
+        The :class:`AutoEncoderCompressor` parameters, e.g. ``model.get_params()``.
+    data_dir : path, optional
+        Data folder (default ``$CT_DATA``, see :func:`~ct_helpers.get_data_dir`).
+
+    Examples
+    --------
+    >>> from ct_helpers.synthetic import make_synthetic_expression
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
+    >>> path = checkpoint_path(data, np.arange(10), {"n_components": 2}, "/tmp/ct-example")
+    >>> path.parent.name, path.suffix
+    ('models', '.pt')
+    """
+    params = {key: value for key, value in params.items() if key not in ("checkpoint", "progress")}
+    key = cache_key(dataset.expression, np.asarray(train_rows, dtype=np.int64),
+                    dataset=dataset.name, params=params, format=CHECKPOINT_FORMAT)  # fmt: skip
+    folder = get_data_dir(data_dir) / "models"
+    folder.mkdir(exist_ok=True)
+    return folder / f"autoencoder-{dataset.name}-{key}.pt"
