@@ -238,3 +238,69 @@ def plot_learning_curves(history, best_epoch: int | None = None, title: str = ""
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_reconstruction_density(
+    original: np.ndarray,
+    reconstructed: np.ndarray,
+    title: str = "",
+    ax=None,
+    max_points: int = 2_000_000,
+    random_state: int = 0,
+):
+    """Original against reconstructed values of every gene x sample entry, density-shaded.
+
+    A hexagonal-bin histogram with a log colour scale (counts of entries), the
+    identity line, and the RMSE and Pearson r of all entries in the corner.
+    Above ``max_points`` entries a seeded random subset is drawn (the title
+    says so); RMSE and r always use every entry.
+
+    Parameters
+    ----------
+    original, reconstructed : numpy.ndarray
+        Same shape; values in the compressor's scaled units.
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+    max_points : int
+        Most entries drawn.
+    random_state : int
+        Seed of the subset.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).random((20, 30))  # SYNTHETIC
+    >>> ax = plot_reconstruction_density(x, x + 0.01)
+    >>> ax.get_xlabel()
+    'original expression (scaled, 0-1)'
+    """
+    original = np.asarray(original, dtype=np.float32)
+    reconstructed = np.asarray(reconstructed, dtype=np.float32)
+    if original.shape != reconstructed.shape:
+        raise ValueError(
+            f"original {original.shape} and reconstructed {reconstructed.shape} differ in shape."
+        )
+    ax = ax or plt.gca()
+    x, y = original.ravel(), reconstructed.ravel()
+    rmse = float(np.sqrt(np.mean((x.astype(np.float64) - y) ** 2)))
+    r = float(np.corrcoef(x, y)[0, 1])
+    note = ""
+    if x.size > max_points:
+        keep = np.random.default_rng(random_state).choice(x.size, max_points, replace=False)
+        x, y, note = x[keep], y[keep], f" (random {max_points:,} of {original.size:,} entries)"
+    bins = ax.hexbin(x, y, gridsize=80, bins="log", cmap="magma_r", mincnt=1)
+    low, high = min(x.min(), y.min()), max(x.max(), y.max())
+    ax.plot([low, high], [low, high], color="#4c72b0", linewidth=1, label="identity")
+    ax.text(0.03, 0.97, f"RMSE {rmse:.4f}\nr = {r:.3f}", transform=ax.transAxes, va="top",
+            fontsize=8, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})  # fmt: skip
+    ax.figure.colorbar(bins, ax=ax, label="gene x sample entries (log)")
+    ax.set_xlabel("original expression (scaled, 0-1)")
+    ax.set_ylabel("reconstructed expression (scaled, 0-1)")
+    ax.set_title(title + note, fontsize=9)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax

@@ -47,6 +47,12 @@ CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-1"
 class TrainingSettings:
     """Optimisation settings; the defaults are the paper's.
 
+    A checkpoint is written after every ``checkpoint_every`` epochs, but no
+    sooner than ``checkpoint_min_seconds`` after the last one (a checkpoint of
+    the paper's network holds about 250 MB: weights, best weights and Adam's
+    two moments), and always after the last epoch. Neither setting changes the
+    trained weights, so neither is part of what a checkpoint must match.
+
     Examples
     --------
     >>> TrainingSettings().batch_size, TrainingSettings(max_epochs=10).patience
@@ -59,11 +65,16 @@ class TrainingSettings:
     learning_rate: float = 1e-3
     weight_penalty: float = PAPER_WEIGHT_PENALTY
     checkpoint_every: int = 10
+    checkpoint_min_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         for name in ("max_epochs", "patience", "batch_size", "checkpoint_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        if self.checkpoint_min_seconds < 0:
+            raise ValueError(
+                f"checkpoint_min_seconds must be >= 0, got {self.checkpoint_min_seconds}."
+            )
 
 
 @dataclass
@@ -159,6 +170,7 @@ def train_autoencoder(
     bar = tqdm(total=settings.max_epochs, initial=state["epoch"], desc="training",
                disable=not progress or state["finished"], unit="epoch")  # fmt: skip
     epoch = state["epoch"]
+    last_saved = time.perf_counter()
     while not state["finished"] and epoch < settings.max_epochs:
         start = time.perf_counter()
         model.train()
@@ -196,8 +208,11 @@ def train_autoencoder(
                         best=state["best_epoch"])  # fmt: skip
         if on_epoch_end is not None:
             on_epoch_end(epoch - 1, record)
-        if checkpoint is not None and (state["finished"] or epoch % settings.checkpoint_every == 0):
+        due = (epoch % settings.checkpoint_every == 0
+               and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds)  # fmt: skip
+        if checkpoint is not None and (state["finished"] or due):
             _save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
+            last_saved = time.perf_counter()
     bar.close()
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])
@@ -257,8 +272,10 @@ def _fingerprint(model, data, train_rows, validation_rows, settings, seed) -> st
     for array in (data, train_rows, validation_rows):
         digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
     architecture = [(name, tuple(p.shape)) for name, p in model.state_dict().items()]
+    optimisation = {key: value for key, value in asdict(settings).items()
+                    if not key.startswith("checkpoint_")}  # fmt: skip
     return json.dumps({"data_rows_sha256": digest.hexdigest(), "shape": list(data.shape),
-                       "architecture": repr(architecture), "settings": asdict(settings),
+                       "architecture": repr(architecture), "settings": optimisation,
                        "seed": seed}, sort_keys=True)  # fmt: skip
 
 

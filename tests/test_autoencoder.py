@@ -1,6 +1,7 @@
 """The paper's auto-encoder and its training engine (CPU, SYNTHETIC data)."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -71,7 +72,8 @@ def test_early_stopping_restores_the_best_epoch():
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     X = ct.ExpressionScaler().fit_transform(data().expression)
     rows = np.arange(X.shape[0])
-    settings = TrainingSettings(max_epochs=7, patience=50, batch_size=16, checkpoint_every=2)
+    settings = TrainingSettings(max_epochs=7, patience=50, batch_size=16, checkpoint_every=2,
+                                checkpoint_min_seconds=0)  # fmt: skip
 
     def run(checkpoint=None, on_epoch_end=None):
         torch.manual_seed(0)
@@ -172,3 +174,48 @@ def test_checkpoint_path_changes_with_data_rows_and_parameters_but_not_progress(
     changed = copy.deepcopy(small_synthetic)
     changed.expression[0, 0] += 1
     assert path != checkpoint_path(changed, rows, params, tmp_path)
+
+
+def test_reconstruction_density_reports_all_entries_and_refuses_mismatched_shapes():
+    import matplotlib.pyplot as plt
+
+    from ct_helpers.plotting import plot_reconstruction_density
+
+    rng = np.random.default_rng(0)
+    x = rng.random((50, 40)).astype(np.float32)  # SYNTHETIC
+    y = x + rng.normal(0, 0.1, x.shape).astype(np.float32)
+    fig, ax = plt.subplots()
+    plot_reconstruction_density(x, y, "test", ax, max_points=500)
+    text = ax.texts[0].get_text()
+    assert f"RMSE {np.sqrt(np.mean((x - y) ** 2)):.4f}" in text
+    assert "random 500 of 2,000 entries" in ax.get_title()
+    with pytest.raises(ValueError, match=r"\(50, 40\) and reconstructed \(40, 50\)"):
+        plot_reconstruction_density(x, y.T)
+    plt.close(fig)
+
+
+def test_checkpoints_are_not_written_more_often_than_the_minimum_interval(tmp_path):
+    X = ct.ExpressionScaler().fit_transform(data().expression)
+    rows = np.arange(X.shape[0])
+    saved_epochs = []
+
+    def run(min_seconds):
+        settings = TrainingSettings(max_epochs=6, patience=50, batch_size=16, checkpoint_every=1,
+                                    checkpoint_min_seconds=min_seconds)  # fmt: skip
+        checkpoint = tmp_path / f"ae-{min_seconds}.ckpt"
+
+        def record_saves(epoch, record):
+            if checkpoint.exists():
+                saved_epochs.append(json.loads(checkpoint.with_name(checkpoint.name + ".json")
+                                               .read_text())["epoch"])  # fmt: skip
+
+        torch.manual_seed(0)
+        train_autoencoder(AutoEncoder(X.shape[1], 2, (8,)), X, rows[10:], rows[:10], settings,
+                          device="cpu", checkpoint=checkpoint, progress=False,
+                          on_epoch_end=record_saves)  # fmt: skip
+        return json.loads(checkpoint.with_name(checkpoint.name + ".json").read_text())
+
+    final = run(3600)
+    assert saved_epochs == [] and final["epoch"] == 6 and final["finished"]
+    run(0)
+    assert saved_epochs == [1, 2, 3, 4, 5]  # seen after the next epoch; the 6th is the last
