@@ -50,7 +50,8 @@ class TrainingSettings:
     A checkpoint is written after every ``checkpoint_every`` epochs, but no
     sooner than ``checkpoint_min_seconds`` after the last one (a checkpoint of
     the paper's network holds about 250 MB: weights, best weights and Adam's
-    two moments), and always after the last epoch. Neither setting changes the
+    two moments), and always after the last epoch (then with the restored
+    weights only, about 64 MB). Neither setting changes the
     trained weights, so neither is part of what a checkpoint must match.
 
     Examples
@@ -280,14 +281,16 @@ def _fingerprint(model, data, train_rows, validation_rows, settings, seed) -> st
 
 
 def _save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> None:
+    """Write a checkpoint; a finished run keeps only its restored weights (a quarter the size)."""
     path = Path(path)
+    finished = state["finished"]
     payload = {
         "format": CHECKPOINT_FORMAT,
         "fingerprint": fingerprint,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
+        "model": (state["best_state"] or model.state_dict()) if finished else model.state_dict(),
+        "optimizer": None if finished else optimizer.state_dict(),
         "generator": generator.get_state(),
-        "best_state": state["best_state"],
+        "best_state": None if finished else state["best_state"],
         "history": json.dumps(state["history"]),
         **{key: state[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
                                        "finished", "stopped_early")},
@@ -316,7 +319,8 @@ def _load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> 
             "use another checkpoint path or delete it to start again."
         )
     model.load_state_dict(payload["model"])
-    optimizer.load_state_dict(payload["optimizer"])
+    if payload["optimizer"] is not None:  # None once finished: nothing left to optimise
+        optimizer.load_state_dict(payload["optimizer"])
     generator.set_state(payload["generator"])
     state = {key: payload[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
                                            "finished", "stopped_early", "best_state")}  # fmt: skip

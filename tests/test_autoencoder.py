@@ -99,6 +99,9 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
         assert torch.equal(a, b)
     again, cached = run(checkpoint)  # finished checkpoint: loaded, not retrained
     assert cached.resumed_from_epoch == 7
+    assert torch.load(checkpoint, weights_only=True)["optimizer"] is None  # slim once finished
+    for a, b in zip(reference.state_dict().values(), again.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
     with open(checkpoint, "r+b") as handle:
         handle.truncate(100)
     with pytest.raises(ct.CacheError, match="truncated or corrupted"):
