@@ -40,7 +40,7 @@ from .dataset import check_expression
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-1"
+CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-2"  # bump when the payload or fingerprint changes
 
 
 @dataclass(frozen=True)
