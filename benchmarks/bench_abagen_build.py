@@ -24,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
+from _record import write_record  # noqa: E402
 from ahba_fixture import make_ahba_fixture  # noqa: E402
 
-from ct_helpers import ahba_build, package_versions  # noqa: E402
+from ct_helpers import ahba_build  # noqa: E402
 
 
 def abagen_package_dir(python: Path) -> Path:
@@ -67,10 +68,7 @@ def main() -> None:
                     "peak_child_rss_mb_so_far": round(peak_mb),
                 })  # fmt: skip
                 print(json.dumps(rows[-1]), flush=True)
-    out = Path(__file__).with_name("results") / "abagen_build.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "versions": package_versions()}, indent=1))
-    print(f"written {out}")
+    write_record("abagen_build.json", "abagen voxel-wise build", rows)
 
 
 if __name__ == "__main__":

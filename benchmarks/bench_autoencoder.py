@@ -19,14 +19,11 @@ Results are printed and written to ``benchmarks/results/autoencoder.json``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from _record import write_record
 from torch.utils.data import DataLoader, Dataset, Subset
 
 import ct_helpers as ct
@@ -161,16 +158,7 @@ def main() -> None:
 
     for key, value in record.items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
-    out = {
-        "benchmark": "auto-encoder training",
-        "results": record,
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "versions": ct.package_versions(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    out_dir = Path(__file__).parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "autoencoder.json").write_text(json.dumps(out, indent=2))
+    write_record("autoencoder.json", "auto-encoder training", record)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _record import write_record
 
 CHILD = r"""
 import json, re, sys, time
@@ -120,20 +119,7 @@ def main() -> None:
                 row = {"dataset": label, **run_method(method, source)}
                 results.append(row)
                 print(json.dumps(row), flush=True)
-    record = {
-        "benchmark": "classical compressors, k = 2",
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor(),
-            "cpus": os.cpu_count(),
-        },
-        "versions": ct.package_versions(),
-        "results": results,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    out_dir = Path(__file__).parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "compressors.json").write_text(json.dumps(record, indent=2))
+    write_record("compressors.json", "classical compressors, k = 2", results)
 
 
 if __name__ == "__main__":

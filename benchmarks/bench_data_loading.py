@@ -10,12 +10,10 @@ package versions.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import subprocess
 import sys
-import time
-from pathlib import Path
+
+from _record import write_record
 
 CHILD = """
 import resource, time, json, sys
@@ -33,7 +31,6 @@ print(json.dumps({"dataset": sys.argv[1], "shape": data.shape, "seconds": second
 
 
 def main() -> None:
-    import ct_helpers as ct
 
     results = []
     for name in ("ahba-dk83-pseudovoxel-8mm", "ahba-dk83-pseudovoxel-4mm"):
@@ -49,20 +46,7 @@ def main() -> None:
             f"{name}: shape {tuple(best['shape'])}, load {best['seconds']:.2f} s (best of 3), "
             f"matrix {best['matrix_mb']:.0f} MB, peak RSS {best['peak_rss_mb']:.0f} MB"
         )
-    record = {
-        "benchmark": "data loading",
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor(),
-            "cpus": os.cpu_count(),
-        },
-        "versions": ct.package_versions(),
-        "results": results,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    out_dir = Path(__file__).parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "data_loading.json").write_text(json.dumps(record, indent=2))
+    write_record("data_loading.json", "data loading", results)
 
 
 if __name__ == "__main__":
