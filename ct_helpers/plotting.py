@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps, colors
 from nilearn import plotting as nl_plotting
 
 from .dataset import ExpressionDataset
@@ -28,12 +29,34 @@ METHOD_COLOURS = {
 #: Colours of anatomical groups (hemispheres, structures, lobes, Yeo networks).
 GROUP_COLOURS = {
     "L": "#4c72b0", "R": "#dd8452", "B": "#55a868",
-    "cortex": "#4c72b0", "subcortex": "#dd8452", "brainstem": "#55a868",
+    "cortex": "#4c72b0", "subcortex": "#da8bc3", "brainstem": "#8c8c8c",
     "frontal": "#4c72b0", "parietal": "#dd8452", "temporal": "#55a868", "occipital": "#c44e52",
     "cingulate": "#8172b3", "insula": "#937860",
     "Vis": "#781286", "SomMot": "#4682b4", "DorsAttn": "#00760e", "SalVentAttn": "#c43afa",
     "Limbic": "#dcf8a4", "Cont": "#e69422", "Default": "#cd3e4e",
 }  # fmt: skip
+
+
+def group_colours(names: list[str]) -> dict[str, str]:
+    """One distinct colour per group name: the book's colour where it has one, else tab20's.
+
+    Names of your own (a parcellation's networks, say) get tab20 colours that no
+    other group in ``names`` already uses.
+
+    Examples
+    --------
+    >>> group_colours(["frontal", "my region"])["frontal"]
+    '#4c72b0'
+    """
+    chosen = {name: GROUP_COLOURS[name] for name in names if name in GROUP_COLOURS}
+    spare = (colors.to_hex(c) for c in colormaps["tab20"].colors)
+    taken = set(chosen.values())
+    for name in names:
+        if name not in chosen:
+            colour = next((c for c in spare if c not in taken), "#000000")
+            chosen[name] = colour
+            taken.add(colour)
+    return {name: chosen[name] for name in names}
 
 
 def plot_brain_map(
@@ -194,10 +217,11 @@ def plot_embedding(
         ax.scatter(xy[:, 0], xy[:, 1], s=8, color="#4c72b0", edgecolor="none")
     else:
         groups = np.asarray(groups, dtype=str)
-        for name in dict.fromkeys(groups):
+        colours = group_colours(list(dict.fromkeys(groups)))
+        for name, colour in colours.items():
             members = groups == name
             ax.scatter(xy[members, 0], xy[members, 1], s=10, edgecolor="none", label=name,
-                       color=GROUP_COLOURS.get(name))  # fmt: skip
+                       color=colour)  # fmt: skip
         if legend:
             ax.legend(fontsize=7, markerscale=1.5, frameon=True, loc="best")
     ax.set_xlabel(f"{axis_label} 1 (a.u.)")
