@@ -1,0 +1,91 @@
+"""Fidelity and coherence metrics against hand-computed values (SYNTHETIC inputs)."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from ct_helpers import metrics
+
+
+def grid(n=20):
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    return np.column_stack([i.ravel(), j.ravel(), np.zeros(n * n)]).astype(float)
+
+
+def test_rmse_and_r2_match_hand_computed_values():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    y = np.array([[1.0, 2.0], [3.0, 2.0]])  # one entry off by 2
+    assert metrics.rmse(x, y) == pytest.approx(np.sqrt(4 / 4))
+    mean = np.array([2.0, 3.0])  # squared deviations: 1 + 1 + 1 + 1 = 4
+    assert metrics.r2(x, y, mean) == pytest.approx(1 - 4 / 4)
+    assert metrics.r2(x, x, mean) == 1.0
+    assert metrics.per_gene_r2(x, y, mean).tolist() == pytest.approx([1.0, 1 - 4 / 2])
+    with pytest.raises(ValueError, match=r"\(2, 2\) and reconstructed \(1, 2\)"):
+        metrics.rmse(x, y[:1])
+
+
+def test_morans_i_of_an_alternating_ring_is_minus_one_and_of_a_step_by_hand():
+    ring = sparse.csr_matrix(np.roll(np.eye(6), 1, axis=1) + np.roll(np.eye(6), -1, axis=1))
+    assert metrics.morans_i(np.array([1, -1, 1, -1, 1, -1.0]), ring)[0] == pytest.approx(-1)
+    # step [1, 1, 1, -1, -1, -1] on the ring: 4 of the 6 neighbour pairs agree, 2 disagree
+    # sum_ij w_ij z_i z_j = 2 * (4 - 2) = 4, S0 = 12, n = 6, sum z^2 = 6 -> I = 6/12 * 4/6 = 1/3
+    step = np.array([1, 1, 1, -1, -1, -1.0])
+    assert metrics.morans_i(step, ring)[0] == pytest.approx(1 / 3)
+
+
+def test_morans_i_is_near_minus_one_for_a_checkerboard_and_near_one_for_a_gradient():
+    coords = grid()
+    weights = metrics.knn_weights(coords, n_neighbors=4)
+    checkerboard = np.where((coords[:, 0] + coords[:, 1]) % 2 == 0, 1.0, -1.0)
+    gradient = coords[:, 0] + 0.5 * coords[:, 1]
+    values = np.column_stack([checkerboard, gradient])
+    noise = np.random.default_rng(0).normal(size=len(coords))
+    i_checker, i_gradient = metrics.morans_i(values, weights)
+    # By hand: 324 interior cells see 4 opposite colours (-1 each), 72 edge cells 3 opposite and
+    # 1 same (-1/2), 4 corners 2 and 2 (0): I = (-324 - 36) / 400 = -0.9.
+    assert i_checker == pytest.approx(-0.9)
+    assert i_gradient > 0.9
+    assert abs(metrics.morans_i(noise, weights)[0]) < 0.1
+    with pytest.raises(ValueError, match=r"constant maps \(columns \[0\]\)"):
+        metrics.morans_i(np.ones(len(coords)), weights)
+
+
+def test_knn_weights_are_row_standardised_and_exclude_the_sample_itself():
+    weights = metrics.knn_weights(grid(5), n_neighbors=3)
+    assert np.allclose(weights.sum(axis=1), 1) and weights.diagonal().sum() == 0
+    with pytest.raises(ValueError, match="between 1 and 24"):
+        metrics.knn_weights(grid(5), n_neighbors=25)
+
+
+def test_ami_identities():
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    labels = np.repeat(["frontal", "occipital", "temporal"], 10)
+    renamed = np.repeat(["x", "y", "z"], 10)
+    assert adjusted_mutual_info_score(labels, renamed) == pytest.approx(1.0)
+    centres = {"frontal": 0.0, "occipital": 10.0, "temporal": 20.0}
+    rng = np.random.default_rng(0)
+    codes = np.array([centres[name] for name in labels])[:, None] + rng.normal(0, 0.1, (30, 1))
+    assert metrics.clustering_ami(codes, labels) == pytest.approx(1.0)
+    shuffled = rng.permutation(labels)  # codes that ignore anatomy: about 0
+    assert abs(metrics.clustering_ami(codes, shuffled)) < 0.15
+
+
+def test_label_accuracy_reports_chance_and_names_too_rare_labels():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["a", "b", "c"], [20, 10, 10])
+    accuracy, chance = metrics.label_accuracy(rng.normal(size=(40, 2)), labels)
+    assert chance == 0.5 and accuracy < 0.8
+    with pytest.raises(ValueError, match=r"Labels \['d'\] have fewer than 5"):
+        metrics.label_accuracy(rng.normal(size=(42, 2)), np.append(labels, ["d", "d"]))
+
+
+def test_trustworthiness_of_an_isometry_is_one_and_of_noise_is_lower():
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 5))
+    rotation, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    assert metrics.trustworthiness(X, X @ rotation + 3, n_neighbors=5) == pytest.approx(1.0)
+    assert metrics.continuity(X, X @ rotation + 3, n_neighbors=5) == pytest.approx(1.0)
+    assert metrics.trustworthiness(X, rng.random((60, 2)), n_neighbors=5) < 0.8
+    with pytest.raises(ValueError, match="60 original samples but 59"):
+        metrics.continuity(X, X[:59])
