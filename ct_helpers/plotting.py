@@ -123,11 +123,12 @@ def _label_colorbar(display, label: str) -> None:
 
 
 def plot_split(dataset: ExpressionDataset, split: Split, axes=None):
-    """Draw which samples a split trains on (1, blue) and which it holds out (2, red)."""
+    """Draw which samples a split trains on (1), holds out (2) and leaves out as buffer (3)."""
     title = f"{split.kind} split, {split.test_fraction:.0%} held out"
+    label = "training (1) / held out (2)" + (" / buffer (3)" if split.excluded.size else "")
     return plot_brain_map(
-        dataset, split.membership().astype(np.float32) + 1, title, "training (1) / held out (2)",
-        cmap="coolwarm", vmin=1, vmax=2, display_mode="z", cut_coords=5, axes=axes,
+        dataset, split.membership().astype(np.float32) + 1, title, label, cmap="coolwarm",
+        vmin=1, vmax=3 if split.excluded.size else 2, display_mode="z", cut_coords=5, axes=axes,
     )  # fmt: skip
 
 

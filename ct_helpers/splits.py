@@ -27,13 +27,16 @@ class Split:
     Attributes
     ----------
     train, test : numpy.ndarray
-        Sorted, disjoint row indices that together cover every sample.
+        Sorted, disjoint row indices.
     kind : str
         ``"random"`` or ``"spatial"``.
     blocks : numpy.ndarray or None
         Block id of every sample (spatial splits only).
     params : dict
         Every parameter, for provenance.
+    excluded : numpy.ndarray
+        Rows in neither set: the buffer around held-out blocks. ``train``,
+        ``test`` and ``excluded`` together cover every sample.
     """
 
     train: np.ndarray
@@ -41,11 +44,43 @@ class Split:
     kind: str
     blocks: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    excluded: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples split (training, held out and excluded)."""
+        return self.train.size + self.test.size + self.excluded.size
 
     @property
     def test_fraction(self) -> float:
         """Share of samples held out."""
-        return self.test.size / (self.train.size + self.test.size)
+        return self.test.size / self.n_samples
+
+    def training_neighbour_share(self, coords: np.ndarray, radius_mm: float) -> np.ndarray:
+        """For each held-out sample, the share of its neighbours within ``radius_mm`` that train.
+
+        A held-out sample with no neighbour in reach gets 0. With a random
+        split this share is about the training fraction for every sample; a
+        spatially blocked split lowers it, and a buffer of at least
+        ``radius_mm`` makes it 0 for every held-out sample.
+
+        Examples
+        --------
+        >>> split = Split(train=np.array([0]), test=np.array([1, 2]), kind="random")
+        >>> coords = np.array([[0.0, 0, 0], [1, 0, 0], [2, 0, 0]])
+        >>> split.training_neighbour_share(coords, 1.0).tolist()
+        [0.5, 0.0]
+        """
+        coords = check_coordinates(coords)
+        tree = cKDTree(coords)
+        is_train = np.zeros(len(coords), dtype=bool)
+        is_train[self.train] = True
+        shares = np.zeros(self.test.size)
+        for position, neighbours in enumerate(tree.query_ball_point(coords[self.test], radius_mm)):
+            neighbours = [j for j in neighbours if j != self.test[position]]
+            if neighbours:
+                shares[position] = is_train[neighbours].mean()
+        return shares
 
     def nearest_training_distance(self, coords: np.ndarray) -> np.ndarray:
         """Distance (mm) from each held-out sample to its nearest training sample.
@@ -63,9 +98,10 @@ class Split:
         return cKDTree(coords[self.train]).query(coords[self.test])[0]
 
     def membership(self) -> np.ndarray:
-        """``0`` for training and ``1`` for held-out samples, in row order (for brain maps)."""
-        labels = np.zeros(self.train.size + self.test.size, dtype=np.int8)
+        """``0`` training, ``1`` held out, ``2`` excluded (buffer), in row order (brain maps)."""
+        labels = np.zeros(self.n_samples, dtype=np.int8)
         labels[self.test] = 1
+        labels[self.excluded] = 2
         return labels
 
 
@@ -147,12 +183,17 @@ def spatial_block_split(
     block_size_mm: float = 40.0,
     random_state: int = 0,
     grid: VoxelGrid | None = None,
+    buffer_mm: float = 0.0,
 ) -> Split:
     """Hold out whole spatial blocks until about ``test_size`` of samples are held out.
 
     Blocks (see :func:`spatial_blocks`) are taken in a seeded random order;
     the last block is kept only if that brings the held-out share closer to
     ``test_size``, so the achieved share is reported in ``Split.test_fraction``.
+    With ``buffer_mm > 0`` every training sample closer than that to a
+    held-out sample is dropped from training (``Split.excluded``), so no
+    held-out sample has a training sample within ``buffer_mm`` (the buffered
+    blocks of Roberts et al. 2017).
 
     Examples
     --------
@@ -178,8 +219,19 @@ def spatial_block_split(
         n_blocks -= 1
     n_blocks = min(n_blocks, sizes.size - 1)
     held_out = np.isin(blocks, order[:n_blocks])
+    excluded = np.zeros_like(held_out)
+    if buffer_mm < 0:
+        raise ValueError(f"buffer_mm must be >= 0, got {buffer_mm}.")
+    if buffer_mm > 0:
+        distance = cKDTree(coords[held_out]).query(coords, distance_upper_bound=buffer_mm)[0]
+        excluded = ~held_out & (distance <= buffer_mm)
+        if (~held_out & ~excluded).sum() < 2:
+            raise ValueError(
+                f"A buffer of {buffer_mm} mm leaves fewer than 2 training samples; use a smaller "
+                "buffer_mm or test_size."
+            )
     return Split(
-        train=np.flatnonzero(~held_out),
+        train=np.flatnonzero(~held_out & ~excluded),
         test=np.flatnonzero(held_out),
         kind="spatial",
         blocks=blocks,
@@ -188,7 +240,9 @@ def spatial_block_split(
             "block_size_mm": block_size_mm,
             "random_state": random_state,
             "connected_pieces": grid is not None,
+            "buffer_mm": buffer_mm,
         },
+        excluded=np.flatnonzero(excluded),
     )
 
 

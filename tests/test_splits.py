@@ -65,3 +65,23 @@ def test_one_block_is_an_error():
         spatial_block_split(np.zeros((10, 3)) + np.arange(10)[:, None], 0.2, block_size_mm=500)
     with pytest.raises(ValueError, match="between 0 and 1"):
         random_split(10, 1.5)
+
+
+def test_blocked_split_lowers_the_training_share_of_neighbours_and_a_buffer_removes_it(grid):
+    """Stated bound: with a buffer of r mm no held-out voxel has a training voxel within r."""
+    adjacent = 8 * np.sqrt(3) + 0.01  # the 26 neighbours of a voxel on the 8 mm grid
+    random = random_split(grid.n_samples, 0.2, random_state=0)
+    blocked = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid)
+    buffered = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid,
+                                   buffer_mm=adjacent)  # fmt: skip
+    share_random = random.training_neighbour_share(grid.coords, adjacent)
+    share_blocked = blocked.training_neighbour_share(grid.coords, adjacent)
+    assert abs(share_random.mean() - 0.8) < 0.03
+    assert share_blocked.mean() < 0.5 * share_random.mean()
+    assert buffered.training_neighbour_share(grid.coords, adjacent).max() == 0
+    np.testing.assert_array_equal(buffered.test, blocked.test)
+    everything = np.concatenate([buffered.train, buffered.test, buffered.excluded])
+    np.testing.assert_array_equal(np.sort(everything), np.arange(grid.n_samples))
+    assert set(np.unique(buffered.membership())) == {0, 1, 2}
+    with pytest.raises(ValueError, match="fewer than 2 training samples"):
+        spatial_block_split(grid.coords, 0.2, block_size_mm=40, grid=grid, buffer_mm=500)
