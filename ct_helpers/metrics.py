@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import trustworthiness as _sklearn_trustworthiness
-from sklearn.metrics import adjusted_mutual_info_score
+from sklearn.metrics import adjusted_mutual_info_score, euclidean_distances
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -226,6 +226,74 @@ def continuity(original: np.ndarray, embedded: np.ndarray, n_neighbors: int = 10
     """
     original, embedded = _paired(original, embedded)
     return float(_sklearn_trustworthiness(embedded, original, n_neighbors=n_neighbors))
+
+
+def pairwise_distances(X: np.ndarray) -> np.ndarray:
+    """Euclidean distances between all rows of ``X`` (float32, samples x samples).
+
+    Examples
+    --------
+    >>> pairwise_distances(np.array([[0.0, 0], [3, 4]])).tolist()
+    [[0.0, 5.0], [5.0, 0.0]]
+    """
+    X = np.asarray(X, dtype=np.float32)
+    return euclidean_distances(X, X).astype(np.float32, copy=False)
+
+
+def distance_ranks(distances: np.ndarray) -> np.ndarray:
+    """Rank of every sample in every other sample's neighbour order (self 0, nearest 1, ...).
+
+    Examples
+    --------
+    >>> distance_ranks(np.array([[0.0, 1, 5], [1, 0, 2], [5, 2, 0]])).tolist()
+    [[0, 1, 2], [1, 0, 2], [2, 1, 0]]
+    """
+    distances = np.array(distances, dtype=np.float64)  # a copy: the diagonal is changed
+    n = distances.shape[0]
+    if distances.shape != (n, n):
+        raise ValueError(f"distances must be square, got {distances.shape}.")
+    np.fill_diagonal(distances, -np.inf)  # each sample first in its own order
+    order = np.argsort(distances, axis=1, kind="stable")
+    ranks = np.empty((n, n), dtype=np.int32)
+    ranks[np.arange(n)[:, None], order] = np.arange(n, dtype=np.int32)[None, :]
+    return ranks
+
+
+def neighbourhood_preservation(
+    original_ranks: np.ndarray, embedded_ranks: np.ndarray, n_neighbors: int = 10
+) -> tuple[float, float]:
+    """Trustworthiness and continuity from the neighbour ranks of the two spaces.
+
+    ``T(k) = 1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in U_k(i)} (r(i, j) - k)``
+    where ``U_k(i)`` are the embedding's k nearest neighbours of ``i`` that are
+    not among its k nearest in the original space and ``r`` is the original
+    rank (Venna & Kaski 2001); continuity swaps the two spaces. Both are 1
+    when neighbourhoods are preserved. Ranks come from :func:`distance_ranks`,
+    so the original space's ranks are computed once for many embeddings.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((30, 3))  # SYNTHETIC
+    >>> ranks = distance_ranks(pairwise_distances(X))
+    >>> neighbourhood_preservation(ranks, ranks, 5)
+    (1.0, 1.0)
+    """
+    n = original_ranks.shape[0]
+    if embedded_ranks.shape != original_ranks.shape:
+        raise ValueError(
+            f"original ranks {original_ranks.shape} and embedded {embedded_ranks.shape} differ."
+        )
+    if not 1 <= n_neighbors < n / 2:
+        raise ValueError(f"n_neighbors must be between 1 and {(n - 1) // 2} for {n} samples.")
+    k = n_neighbors
+    scale = 2.0 / (n * k * (2 * n - 3 * k - 1))
+    penalties = []
+    for ranks_here, ranks_there in ((embedded_ranks, original_ranks),
+                                    (original_ranks, embedded_ranks)):  # fmt: skip
+        neighbours = np.nonzero((ranks_here >= 1) & (ranks_here <= k))[1].reshape(n, k)
+        there = np.take_along_axis(ranks_there, neighbours, axis=1).astype(np.int64)
+        penalties.append(float(np.sum(np.clip(there - k, 0, None))))
+    return 1.0 - scale * penalties[0], 1.0 - scale * penalties[1]
 
 
 def _same_shape(original, reconstructed):

@@ -105,18 +105,23 @@ class Compressor(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ public API
 
-    def fit(self, X, y=None, genes=None) -> Compressor:
+    def fit(self, X, y=None, genes=None, copy: bool = True) -> Compressor:
         """Learn the scaler and the latent space from ``X`` (samples x genes).
 
         ``X`` is an array or an :class:`ExpressionDataset`; ``genes`` names the
-        columns of an array (taken from the dataset otherwise).
+        columns of an array (taken from the dataset otherwise). With
+        ``copy=False`` a float32 array ``X`` is clamped and scaled *in place*
+        instead of into a copy: one copy of the training matrix less, for
+        callers that own ``X`` (the sweep of Chapter 4 does).
         """
+        if not copy and isinstance(X, ExpressionDataset):
+            raise ValueError("copy=False scales X in place: pass an array you own, not a dataset.")
         matrix, genes = _matrix_and_genes(X, genes)
         self._check_n_components(matrix.shape)
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
         self.genes_ = genes
         self.n_features_in_ = matrix.shape[1]
-        scaled = self._apply_scaler(matrix)  # one scaled float32 copy, owned here
+        scaled = self._apply_scaler(matrix, copy=copy)  # a scaled copy, or X itself
         codes = self._fit(scaled)
         self.training_codes_ = np.asarray(
             self._transform(scaled) if codes is None else codes, dtype=np.float32
@@ -230,9 +235,11 @@ class Compressor(TransformerMixin, BaseEstimator):
             f"decoder must be True, False or a KernelRidgeDecoder, got {self.decoder!r}."
         )
 
-    def _apply_scaler(self, matrix: np.ndarray) -> np.ndarray:
-        """Return a scaled float32 copy of ``matrix`` (a plain copy when ``scale=False``)."""
-        return matrix.copy() if self.scaler_ is None else self.scaler_.transform(matrix)
+    def _apply_scaler(self, matrix: np.ndarray, copy: bool = True) -> np.ndarray:
+        """Return ``matrix`` scaled, as a float32 copy or (``copy=False``) in place."""
+        if self.scaler_ is None:
+            return matrix.copy() if copy else matrix
+        return self.scaler_.transform(matrix, copy=copy)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_features_in_"):

@@ -1,0 +1,155 @@
+"""The comparison sweep: schema, caching, resume, and the coordinates baseline (SYNTHETIC)."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.manifold import trustworthiness as sklearn_trustworthiness
+
+import ct_helpers as ct
+from ct_helpers import metrics
+from ct_helpers.baselines import CoordinatesBaseline
+from ct_helpers.sweep import (
+    SWEEP_COLUMNS,
+    SweepSettings,
+    load_codes,
+    load_sweep_table,
+    run_sweep,
+    sweep_folder,
+    table_to_wide,
+)
+
+AE = {"hidden_layers": (8,), "max_epochs": 3, "patience": 2, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+
+
+def sweep(data, tmp_path, **kwargs):
+    args = {"methods": ["pca", "tsne", "autoencoder"], "latent_sizes": [2, 4],
+            "splits": ["random", "spatial"], "seeds": [0], "data_dir": tmp_path,
+            "progress": False, "method_params": {"autoencoder": AE}}  # fmt: skip
+    args = {**args, **kwargs}
+    if "autoencoder" not in args["methods"]:
+        args["method_params"] = {}
+    return run_sweep(data, **args)
+
+
+def test_sweep_table_schema_and_unreachable_sizes_are_rows_that_say_why(data, tmp_path):
+    table = sweep(data, tmp_path)
+    assert list(table.columns) == SWEEP_COLUMNS
+    cells = table[["method", "k", "split", "seed"]].drop_duplicates()
+    # 3 methods x 2 sizes + coordinates + training mean, for 2 splits
+    assert len(cells) == (3 * 2 + 2) * 2
+    tsne4 = table[(table["method"] == "tsne") & (table["k"] == 4)]
+    assert len(tsne4) == 2 and tsne4["status"].str.startswith("not fitted").all()
+    assert tsne4["value"].isna().all()
+    wide = table_to_wide(table)
+    pca = wide.loc[("pca", 2, "random", 0, "native")]
+    assert 0 < pca["rmse"] < 1 and pca["gene_r2_q10"] <= pca["gene_r2_q50"] <= pca["gene_r2_q90"]
+    codes = wide.loc[("pca", 2, "random", 0, "codes")]
+    assert {"morans_i_mean", "ami_hemisphere", "accuracy_hemisphere", "chance_hemisphere",
+            "trustworthiness", "continuity"} <= set(codes.dropna().index)  # fmt: skip
+    assert "tsne" in set(table.loc[table["part"] == "decoder", "method"])  # reconstructed
+    assert (table.loc[table["method"] == "coordinates", "k"] == 3).all()
+    ok = table[table["status"].str.startswith("ok")]
+    assert ok["value"].notna().all()  # no silent NaN: a missing value has a reason
+    saved = load_sweep_table(table.attrs["path"])
+    assert saved.shape == table.shape and saved.attrs["parameters"]["latent_sizes"] == [2, 4]
+
+
+def test_sweep_caches_every_cell_and_resumes_after_an_interruption(data, tmp_path):
+    done = []
+
+    def stop_after_three(cell):
+        done.append(cell)
+        if sum(not c["cached"] for c in done) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(data, tmp_path, on_cell_done=stop_after_three, splits=["random"])
+    resumed = []
+    first = sweep(data, tmp_path, on_cell_done=resumed.append, splits=["random"])
+    assert [c["cached"] for c in resumed] == [True] * 3 + [False] * (len(resumed) - 3)
+    again = []
+    second = sweep(data, tmp_path, on_cell_done=again.append, splits=["random"])
+    assert all(c["cached"] for c in again)
+    assert first.equals(second)
+    changed = []  # another parameter is another cell: a miss, not a stale hit
+    sweep(data, tmp_path, on_cell_done=changed.append, splits=["random"], latent_sizes=[2],
+          method_params={"autoencoder": {**AE, "max_epochs": 4}})  # fmt: skip
+    fresh = {c["method"] for c in changed if not c["cached"]}
+    assert fresh == {"autoencoder"}
+    codes = load_codes({"method": "pca", "k": 2, "split": "random", "seed": 0}, data, tmp_path)
+    assert codes.shape == (data.n_samples, 2) and codes.dtype == np.float32
+
+
+def test_a_corrupted_cached_cell_is_recomputed_not_used(data, tmp_path):
+    sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"])
+    folder = sweep_folder(data, tmp_path)
+    (codes_file,) = folder.glob("pca-k2-*-codes.npy")
+    codes_file.write_bytes(codes_file.read_bytes()[:-8] + b"\0" * 8)
+    seen = []
+    sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"],
+          on_cell_done=seen.append)  # fmt: skip
+    assert [c["cached"] for c in seen if c["method"] == "pca"] == [False]
+
+
+def test_a_tampered_sweep_table_is_refused(data, tmp_path):
+    table = sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"])
+    path = table.attrs["path"]
+    with open(path, "a") as handle:
+        handle.write("x\n")
+    with pytest.raises(ct.CacheError, match="sha256"):
+        load_sweep_table(path)
+
+
+def test_sweep_refuses_unknown_splits_and_parameters_of_methods_not_swept(data, tmp_path):
+    with pytest.raises(ValueError, match="Unknown split 'blocked'"):
+        sweep(data, tmp_path, splits=["blocked"])
+    with pytest.raises(ValueError, match=r"not swept: \['nmf'\]"):
+        sweep(data, tmp_path, method_params={"nmf": {}})
+    with pytest.raises(ValueError, match="no anatomy columns"):
+        sweep(data, tmp_path, settings=SweepSettings(label_columns=("lobe",)))
+
+
+@pytest.mark.parametrize("method", ["pca", "kpca", "nmf", "autoencoder"])
+def test_fitting_in_place_gives_the_same_model_as_fitting_a_copy(method, data):
+    params = AE if method == "autoencoder" else {}
+    X = data.expression.copy()
+    reference = ct.make_compressor(method, n_components=2, random_state=0, **params)
+    reference.fit(X, genes=data.genes)
+    np.testing.assert_array_equal(X, data.expression)  # copy=True leaves X alone
+    in_place = ct.make_compressor(method, n_components=2, random_state=0, **params)
+    in_place.fit(X, genes=data.genes, copy=False)
+    np.testing.assert_allclose(in_place.transform(data), reference.transform(data), atol=1e-5)
+    np.testing.assert_allclose(X, reference.scaler_.transform(data.expression), atol=1e-6)
+    with pytest.raises(ValueError, match="not a dataset"):
+        ct.make_compressor(method, n_components=2).fit(data, copy=False)
+
+
+def test_coordinates_baseline_beats_the_mean_on_smooth_data_and_checks_its_input(data):
+    split = ct.random_split(data.n_samples, 0.2, random_state=0)
+    baseline = CoordinatesBaseline().fit(data.coords[split.train], data.expression[split.train])
+    predicted = baseline.predict(data.coords[split.test])
+    held_out = baseline.scaler_.transform(data.expression[split.test])
+    mean = baseline.scaler_.transform(data.expression[split.train]).mean(axis=0)
+    assert metrics.r2(held_out, predicted, mean) > 0.5  # synthetic maps are smooth in space
+    with pytest.raises(ValueError, match="3 coordinates but 2 expression rows"):
+        CoordinatesBaseline().fit(data.coords[:3], data.expression[:2])
+    with pytest.raises(ValueError, match="exceeds the 2 training samples"):
+        CoordinatesBaseline().fit(data.coords[:2], data.expression[:2])
+
+
+def test_neighbourhood_preservation_matches_scikit_learn():
+    rng = np.random.default_rng(1)
+    X, Z = rng.random((80, 6)), rng.random((80, 2))
+    Z[:, 0] += X[:, 0]  # partly faithful
+    ranks_x = metrics.distance_ranks(metrics.pairwise_distances(X))
+    ranks_z = metrics.distance_ranks(metrics.pairwise_distances(Z))
+    trust, cont = metrics.neighbourhood_preservation(ranks_x, ranks_z, 7)
+    assert trust == pytest.approx(sklearn_trustworthiness(X, Z, n_neighbors=7), abs=1e-6)
+    assert cont == pytest.approx(sklearn_trustworthiness(Z, X, n_neighbors=7), abs=1e-6)
+    assert json.dumps([trust, cont])  # plain floats
