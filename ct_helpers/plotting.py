@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps, colors
 from nilearn import plotting as nl_plotting
 
@@ -328,4 +329,84 @@ def plot_reconstruction_density(
     ax.set_ylabel("reconstructed expression (scaled, 0-1)")
     ax.set_title(title + note, fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_metric_by_k(
+    table: pd.DataFrame,
+    metric: str,
+    part: str,
+    split: str,
+    ax=None,
+    published: pd.DataFrame | None = None,
+    ylabel: str | None = None,
+    log_y: bool | None = None,
+    legend: bool = True,
+):
+    """Draw one metric of a sweep table against the latent size k, one line per method.
+
+    With several seeds the line is their mean and the band their range. The
+    coordinates baseline and the training mean, when the table has them for
+    ``metric``, are drawn as horizontal reference lines; ``published`` values
+    (columns ``method``, ``k`` and ``metric``) as thin dotted lines labelled as
+    published.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`ct_helpers.sweep.run_sweep`.
+    metric, part, split : str
+        What to draw, e.g. ``"rmse"``, ``"native"``, ``"random"``.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    published : pandas.DataFrame, optional
+        Published values for reference (e.g. :func:`ct_helpers.published.published_rmse`).
+    ylabel : str, optional
+        Axis label (default: the metric's name).
+    log_y : bool, optional
+        Logarithmic y axis; by default only when published values are drawn
+        (they are often on another scale).
+    legend : bool
+        Draw the legend.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = ax or plt.gca()
+    rows = table[(table["metric"] == metric) & (table["split"] == split)]
+    methods = rows.loc[rows["part"] == part, "method"].drop_duplicates()
+    for method in methods:
+        values = rows[(rows["method"] == method) & (rows["part"] == part)]
+        by_k = values.groupby("k")["value"].agg(["mean", "min", "max"]).dropna()
+        if by_k.empty:
+            continue
+        colour = METHOD_COLOURS.get(method)
+        ax.plot(by_k.index, by_k["mean"], marker="o", ms=4, color=colour, label=method)
+        if values["seed"].nunique() > 1:
+            ax.fill_between(by_k.index, by_k["min"], by_k["max"], color=colour, alpha=0.2)
+    styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
+              "baseline": ("training mean", "training mean (no compression)", "--")}  # fmt: skip
+    for reference_part, (method, label, style) in styles.items():
+        values = rows[(rows["method"] == method) & (rows["part"] == reference_part)]["value"]
+        if values.notna().any():
+            ax.axhline(values.mean(), color="black", linestyle=style, lw=1, label=label)
+    ks = set(rows["k"].loc[rows["part"] == part].unique())
+    drawn_published = published is not None and metric in published
+    if drawn_published:
+        ks |= set(published["k"].unique())
+        for index, (method, values) in enumerate(published.groupby("method", sort=False)):
+            ax.plot(values["k"], values[metric], linestyle=":", marker="x", ms=4, lw=1,
+                    color=METHOD_COLOURS.get(method),
+                    label="published (4 mm, other data)" if index == 0 else None)  # fmt: skip
+    ax.set_xscale("log", base=2)
+    if ks:
+        ax.set_xticks(sorted(ks), [str(k) for k in sorted(ks)])
+    if log_y or (log_y is None and drawn_published):
+        ax.set_yscale("log")
+    ax.set_xlabel("latent size k")
+    ax.set_ylabel(ylabel or metric)
+    ax.set_title(f"{ylabel or metric} ({part}), {split} split", fontsize=9)
+    if legend:
+        ax.legend(fontsize=7)
     return ax
