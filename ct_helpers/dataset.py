@@ -25,7 +25,7 @@ import pandas as pd
 from .brain_space import Parcellation, VoxelGrid, _few, check_coordinates
 from .cache import CacheError, load_array, save_array, write_json
 
-_ROW_CHUNK = 4096
+_ROW_CHUNK = 512  # rows per finiteness check: 8 MB of booleans at 15,633 genes
 
 
 @dataclass(eq=False)

@@ -69,7 +69,7 @@ class ExpressionScaler:
                     f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
                     f"{self.clip_percentiles}."
                 )
-            lower, upper = np.percentile(X, [low, high], axis=axis)
+            lower, upper = _percentiles(X, (low, high), per_gene=self.per_gene)
         self.lower_ = np.asarray(lower, dtype=np.float32)
         self.upper_ = np.asarray(upper, dtype=np.float32)
         self.n_genes_ = X.shape[1]
@@ -136,3 +136,68 @@ class ExpressionScaler:
                 f"ExpressionScaler was fitted on {self.n_genes_} genes, got {X.shape[1]} columns."
             )
         return X
+
+
+def _percentiles(X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256):
+    """Percentiles of all entries, or per gene ``block`` genes at a time, without copying X.
+
+    ``np.percentile`` sorts a copy of what it is given, which for the whole
+    expression matrix is a second matrix; these give the same values (its
+    default linear interpolation) from chunks.
+    """
+    if not per_gene:
+        return tuple(exact_percentiles(X, q))
+    out = np.empty((2, X.shape[1]), dtype=np.float64)
+    for start in range(0, X.shape[1], block):
+        out[:, start : start + block] = np.percentile(X[:, start : start + block], q, axis=0)
+    return out[0], out[1]
+
+
+def exact_percentiles(
+    X: np.ndarray, q, chunk_rows: int = 256, sample_size: int = 1_000_000, random_state: int = 0
+) -> np.ndarray:
+    """``np.percentile(X, q)`` over all entries, exactly, without a copy of ``X``.
+
+    A random sample of entries brackets each order statistic; one pass over
+    row chunks counts the entries below the bracket and keeps those inside it
+    (about 1 % of them), from which the exact order statistics are selected.
+    A bracket that misses is widened and the pass repeated. Small arrays go
+    straight to ``np.percentile``.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((3000, 2000), dtype=np.float32)  # SYNTHETIC
+    >>> bool(np.allclose(exact_percentiles(X, [0.1, 99.9]), np.percentile(X, [0.1, 99.9])))
+    True
+    """
+    q = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    n = X.size
+    if n <= 4 * sample_size:
+        return np.percentile(X, q)
+    positions = q / 100 * (n - 1)
+    ranks = np.unique(np.concatenate([np.floor(positions), np.ceil(positions)]).astype(np.int64))
+    rng = np.random.default_rng(random_state)
+    sample = X[rng.integers(0, X.shape[0], sample_size), rng.integers(0, X.shape[1], sample_size)]
+    sample = np.sort(sample.astype(np.float64))
+    margin = int(5 * np.sqrt(sample_size)) + 1  # five standard errors of a sample rank
+    values = {}
+    for rank in ranks:
+        at = rank / (n - 1) * (sample_size - 1)
+        low = sample[max(int(at) - margin, 0)] if int(at) - margin > 0 else -np.inf
+        high = sample[int(at) + margin] if int(at) + margin < sample_size else np.inf
+        while rank not in values:
+            below, inside = 0, []
+            for start in range(0, X.shape[0], chunk_rows):
+                block = X[start : start + chunk_rows]
+                below += int(np.count_nonzero(block < low))
+                inside.append(block[(block >= low) & (block <= high)])
+            inside = np.concatenate(inside)
+            if below <= rank < below + inside.size:
+                values[rank] = float(np.partition(inside, rank - below)[rank - below])
+            elif rank < below:
+                low = -np.inf
+            else:
+                high = np.inf
+    lower = np.array([values[int(r)] for r in np.floor(positions)])
+    upper = np.array([values[int(r)] for r in np.ceil(positions)])
+    return lower + (positions - np.floor(positions)) * (upper - lower)

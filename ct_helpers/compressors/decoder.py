@@ -101,7 +101,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         target_sq = _squared_row_norms(Y, self.target_mean_)
         base_gamma = median_heuristic_gamma(Z, random_state=self.random_state)
         results, best = [], None
-        for scale in self.gamma_scales:
+        for scale in self.gamma_scales:  # one fit in memory at a time (each is genes wide)
             fit = _FeatureFit(Z, Y, base_gamma * scale, self)
             for relative in self.relative_alphas:
                 rmse = fit.loo_rmse(relative, target_sq)
@@ -109,9 +109,11 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
                     {"gamma": fit.gamma, "alpha": relative * fit.s_max2, "loo_rmse": rmse}
                 )
                 if best is None or rmse < best[0]:
-                    best = (rmse, fit, relative)
+                    best = (rmse, scale, relative)
+            del fit
         self.cv_results_ = pd.DataFrame(results)
-        self.loo_rmse_, fit, relative = best
+        self.loo_rmse_, scale, relative = best
+        fit = _FeatureFit(Z, Y, base_gamma * scale, self)  # the winner, computed again
         self.gamma_, self.alpha_ = fit.gamma, relative * fit.s_max2
         self.landmarks_ = fit.features.components_
         self.normalization_ = fit.features.normalization_
@@ -203,11 +205,11 @@ class _FeatureFit:
 
     def coefficients(self, relative_alpha: float) -> np.ndarray:
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
-        return ((self.vt.T * factor) @ self.projected.astype(np.float64)).astype(np.float32)
+        return (self.vt.T * factor).astype(np.float32) @ self.projected  # float32: genes wide
 
 
-def _squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 4096):
-    """``||y_i - mean||^2`` per row in float64, a chunk of rows at a time (no copy of Y)."""
+def _squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 256):
+    """``||y_i - mean||^2`` per row in float64, ``chunk`` rows at a time (no copy of Y)."""
     out = np.empty(Y.shape[0])
     for start in range(0, Y.shape[0], chunk):
         block = Y[start : start + chunk].astype(np.float64) - mean
