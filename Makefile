@@ -82,6 +82,7 @@ benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python benchmarks/bench_abagen_build.py
 	$(BIN)/python benchmarks/bench_compressors.py
 	$(BIN)/python benchmarks/bench_autoencoder.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""Wall time and peak memory of Chapter 4's default sweep, from a cold cache (CPU).
+
+Runs :func:`ct_helpers.sweep.run_sweep` with the ``default`` profile settings
+of Chapter 4 (six methods, k = 2 ... 128, random and spatially blocked splits,
+one seed, auto-encoder at most 300 epochs with patience 50) on the default
+dataset, in a fresh child process with an empty sweep cache, and reports the
+wall time, the time per method and the peak resident memory. Results are
+printed and written to ``benchmarks/results/sweep.json``.
+
+Run ``python benchmarks/bench_sweep.py [--dataset NAME] [--methods ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from _record import write_record
+
+CHILD = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+import ct_helpers as ct
+from ct_helpers.sweep import run_sweep
+
+dataset, methods = sys.argv[1], sys.argv[2].split(",")
+data = ct.load_dataset(dataset)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+params = {"autoencoder": {"max_epochs": 300, "patience": 50, "progress": False}}
+params = {m: p for m, p in params.items() if m in methods}
+seconds, last = {}, time.perf_counter()
+
+def timed(cell):
+    global last
+    now = time.perf_counter()
+    seconds[cell["method"]] = seconds.get(cell["method"], 0.0) + now - last
+    last = now
+
+with tempfile.TemporaryDirectory() as folder:
+    start = time.perf_counter()
+    table = run_sweep(data, methods, method_params=params, data_dir=folder, progress=False,
+                      on_cell_done=timed)
+    wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"dataset": dataset, "shape": list(data.shape), "cells": len(
+    table[["method", "k", "split", "seed"]].drop_duplicates()), "wall_seconds": wall,
+    "seconds_by_method": seconds, "peak_rss_mb": peak, "rss_after_loading_mb": before,
+    "matrix_mb": data.expression.nbytes / 2**20}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="ahba-schaefer100")
+    parser.add_argument("--methods", default="pca,kpca,nmf,tsne,umap,autoencoder")
+    args = parser.parse_args()
+    out = subprocess.run([sys.executable, "-c", CHILD, args.dataset, args.methods],
+                         capture_output=True, text=True)  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(json.dumps(result, indent=1))
+    write_record("sweep.json", "Chapter 4 default sweep, cold cache", result)
+
+
+if __name__ == "__main__":
+    main()
