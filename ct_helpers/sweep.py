@@ -55,7 +55,7 @@ SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "v
 #: Anatomy columns of ``sample_info`` used as labels, when they have 2 to n/5 classes.
 LABEL_COLUMNS = ("region", "nearest_region", "network", "lobe", "structure", "hemisphere")
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-1"
+SWEEP_FORMAT = "ct-sweep-2"
 #: Per-gene R² quantiles reported for each reconstruction.
 GENE_R2_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -205,7 +205,10 @@ def run_sweep(
         Split sizes and coherence options.
     method_params : mapping, optional
         Extra constructor parameters per method, e.g.
-        ``{"autoencoder": {"max_epochs": 500}}``; part of the cache key.
+        ``{"autoencoder": {"max_epochs": 500}}``; part of the cache key. Every
+        method gets the learned decoder (``decoder=True``) unless its
+        parameters say otherwise, so all of them are also compared through the
+        same reconstruction.
     data_dir : path, optional
         Data folder; cells are cached in ``<data_dir>/sweeps/``.
     keep_models : bool
@@ -252,7 +255,7 @@ def run_sweep(
     current_split = None
     for method, k, kind, seed in bar:
         bar.set_postfix_str(f"{method} k={k} {kind} seed={seed}")
-        params = method_params.get(method, {})
+        params = _cell_params(method, method_params)
         name = _cell_name(method, k, kind, seed, params, settings)
         cell_rows = _read_cell(folder, name)
         cached = cell_rows is not None
@@ -322,6 +325,13 @@ def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------- cells
 
 
+def _cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
+    """Return a method's parameters in the sweep: the learned decoder on for every compressor."""
+    if method in ("coordinates", "training mean"):
+        return {}
+    return {"decoder": True, **method_params.get(method, {})}
+
+
 def _cell_name(method, k, kind, seed, params, settings) -> str:
     key = cache_key(method=method, k=k, split=kind, seed=seed, params=params,
                     settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
@@ -355,8 +365,9 @@ def load_codes(table_row: Mapping[str, Any], dataset: ExpressionDataset, data_di
     sweep table will do); ``settings`` and ``method_params`` must be those of
     the sweep.
     """
+    params = _cell_params(table_row["method"], {table_row["method"]: dict(method_params or {})})
     name = _cell_name(table_row["method"], int(table_row["k"]), table_row["split"],
-                      int(table_row["seed"]), dict(method_params or {}), settings)  # fmt: skip
+                      int(table_row["seed"]), params, settings)  # fmt: skip
     return load_array(sweep_folder(dataset, data_dir) / f"{name}-codes.npy",
                       expected_shape=(dataset.n_samples, int(table_row["k"])))  # fmt: skip
 

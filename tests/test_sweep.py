@@ -52,7 +52,7 @@ def test_sweep_table_schema_and_unreachable_sizes_are_rows_that_say_why(data, tm
     codes = wide.loc[("pca", 2, "random", 0, "codes")]
     assert {"morans_i_mean", "ami_hemisphere", "accuracy_hemisphere", "chance_hemisphere",
             "trustworthiness", "continuity"} <= set(codes.dropna().index)  # fmt: skip
-    assert "tsne" in set(table.loc[table["part"] == "decoder", "method"])  # reconstructed
+    assert {"tsne", "autoencoder"} <= set(table.loc[table["part"] == "decoder", "method"])
     assert (table.loc[table["method"] == "coordinates", "k"] == 3).all()
     ok = table[table["status"].str.startswith("ok")]
     assert ok["value"].notna().all()  # no silent NaN: a missing value has a reason
