@@ -42,6 +42,7 @@ from .cache import (
 from .compressors import make_compressor
 from .config import get_data_dir, package_versions
 from .dataset import ExpressionDataset
+from .preprocessing import ExpressionScaler
 from .splits import Split, random_split, spatial_block_split
 
 logger = logging.getLogger(__name__)
@@ -446,12 +447,11 @@ def _reconstruction_rows(part, original, rebuilt, reference_mean) -> list[dict]:
 
 
 def _training_mean_rows(dataset, split, test) -> list[dict]:
-    scaler = CoordinatesBaseline(n_neighbors=1)  # only for its scaler: the compressors' scaling
     train = dataset.expression[split.train]
-    scaler.fit(dataset.coords[split.train], train, copy=False)
-    mean = train.mean(axis=0, dtype=np.float64)
+    scaler = ExpressionScaler().fit(train)  # the compressors' default scaling
+    mean = scaler.transform(train, copy=False).mean(axis=0, dtype=np.float64)
     del train
-    held_out = scaler.scaler_.transform(test, copy=False)
+    held_out = scaler.transform(test, copy=False)
     rebuilt = np.broadcast_to(mean.astype(np.float32), held_out.shape)
     return _reconstruction_rows("baseline", held_out, rebuilt, mean)
 

@@ -49,6 +49,8 @@ def test_sweep_table_schema_and_unreachable_sizes_are_rows_that_say_why(data, tm
     wide = table_to_wide(table)
     pca = wide.loc[("pca", 2, "random", 0, "native")]
     assert 0 < pca["rmse"] < 1 and pca["gene_r2_q10"] <= pca["gene_r2_q50"] <= pca["gene_r2_q90"]
+    mean = wide.loc[("training mean", 0, "random", 0, "baseline")]
+    assert mean["r2"] == pytest.approx(0.0, abs=1e-9) and mean["rmse"] > pca["rmse"]
     codes = wide.loc[("pca", 2, "random", 0, "codes")]
     assert {"morans_i_mean", "ami_hemisphere", "accuracy_hemisphere", "chance_hemisphere",
             "trustworthiness", "continuity"} <= set(codes.dropna().index)  # fmt: skip
