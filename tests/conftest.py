@@ -35,3 +35,18 @@ def tiny_dataset():
         coords=[[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]],
         name="tiny",
     )
+
+
+@pytest.fixture(scope="session")
+def pet_dir():
+    """The real PET volumes beside the repository (../shared/data/pet, or $CT_PET_DIR).
+
+    They are test data only (JuSpace, CC BY-NC-SA): never copied into the repository.
+    """
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("CT_PET_DIR", Path(__file__).parents[2] / "shared/data/pet"))
+    if not (folder / "5HT1a_WAY_HC36.nii.gz").exists():
+        pytest.skip(f"real PET volumes not found in {folder} (set CT_PET_DIR to run these tests)")
+    return folder

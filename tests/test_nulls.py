@@ -1,0 +1,92 @@
+"""Spatial nulls keep the values and (approximately) the smoothness of real maps."""
+
+import numpy as np
+import pytest
+
+from ct_helpers import metrics
+from ct_helpers import nulls as N
+from ct_helpers import targets as T
+
+
+def test_random_rotations_are_proper_rotations():
+    rotations = N.random_rotations(50, random_state=1)
+    identity = np.broadcast_to(np.eye(3), rotations.shape)
+    np.testing.assert_allclose(rotations @ rotations.transpose(0, 2, 1), identity, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.det(rotations), 1.0)
+    # spread over the sphere: the rotated north pole has mean near 0
+    assert np.abs((rotations @ [0.0, 0.0, 1.0]).mean(axis=0)).max() < 0.3
+
+
+def test_spin_permutations_are_permutations_within_hemispheres():
+    rng = np.random.default_rng(0)
+    sphere = rng.normal(size=(40, 3))
+    hemisphere = np.array(["L"] * 20 + ["R"] * 20)
+    perm = N.spin_permutations(sphere, hemisphere, 30, random_state=0)
+    assert perm.shape == (40, 30)
+    np.testing.assert_array_equal(
+        np.sort(perm[:20], axis=0), np.arange(20)[:, None] + 0 * perm[:20]
+    )
+    np.testing.assert_array_equal(
+        np.sort(perm[20:], axis=0), np.arange(20, 40)[:, None] + 0 * perm[20:]
+    )
+    assert (perm != np.arange(40)[:, None]).any(axis=0).all()  # every spin moves something
+    with pytest.raises(ValueError, match="no sphere position"):
+        N.spin_permutations(np.vstack([sphere[:-1], [np.nan] * 3]), hemisphere, 2)
+
+
+@pytest.fixture(scope="module")
+def myelin(schaefer, real_data_dir):
+    return T.load_mri_targets(schaefer, real_data_dir)["T1w/T2w myelin"].astype(np.float64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["spin", "moran"])
+def test_nulls_of_real_myelin_keep_values_and_smoothness(schaefer, myelin, method, real_data_dir):
+    nulls, used = N.spatial_nulls(
+        myelin, schaefer, 500, method, random_state=0, data_dir=real_data_dir
+    )
+    assert used == method and nulls.shape == (99, 500)
+    np.testing.assert_allclose(np.sort(nulls, axis=0), np.sort(myelin)[:, None] + 0 * nulls)
+    weights = metrics.knn_weights(schaefer.coords, 6)
+    original = metrics.morans_i(myelin, weights)[0]
+    null_i = metrics.morans_i(nulls, weights)
+    shuffled = metrics.morans_i(
+        np.random.default_rng(0).permuted(np.tile(myelin[:, None], (1, 500)), axis=0), weights
+    )
+    assert original > 0.5  # a smooth real map
+    # approximately the original autocorrelation, far above shuffled values
+    assert np.median(null_i) > 0.5 * original
+    assert np.median(null_i) > np.quantile(shuffled, 0.99)
+    # and not the original map again
+    assert np.median(np.abs([np.corrcoef(myelin, null)[0, 1] for null in nulls.T])) < 0.6
+
+
+@pytest.mark.slow
+def test_auto_nulls_use_the_spin_test_on_cortex_and_moran_elsewhere(dk83, real_data_dir):
+    cortical = T.load_mri_targets(dk83, real_data_dir)["sulcal depth (fsaverage5)"]
+    nulls, used = N.spatial_nulls(cortical, dk83, 20, data_dir=real_data_dir)
+    assert used == "spin" and nulls.shape == (68, 20)
+    whole_brain = dk83.gene("HTR1A")  # defined at subcortex too: no sphere position
+    nulls, used = N.spatial_nulls(whole_brain, dk83, 20, data_dir=real_data_dir)
+    assert used == "moran" and nulls.shape == (83, 20)
+    with pytest.raises(ValueError, match="spin test cannot place"):
+        N.spatial_nulls(whole_brain, dk83, 20, "spin", data_dir=real_data_dir)
+
+
+def test_moran_surrogates_keep_morans_i_before_rank_matching():
+    rng = np.random.default_rng(0)
+    coords = rng.uniform(-60, 60, (80, 3))
+    smooth = np.sin(coords[:, 0] / 30) + coords[:, 1] / 60  # SYNTHETIC smooth map
+    vectors = N.moran_eigenvectors(coords)
+    coefficients = vectors.T @ (smooth - smooth.mean())
+    flipped = vectors @ (coefficients * rng.choice([-1.0, 1.0], coefficients.size))
+    # Moran's I under the (doubly centred) inverse-distance weights is unchanged by the flips
+    distances = np.linalg.norm(coords[:, None] - coords[None], axis=2)
+    weights = np.where(distances > 0, 1 / np.where(distances > 0, distances, 1), 0)
+
+    def quadratic(z):
+        return z @ weights @ z / (z @ z)
+
+    assert quadratic(flipped) == pytest.approx(quadratic(smooth - smooth.mean()), rel=1e-8)
+    with pytest.raises(ValueError, match="finite"):
+        N.moran_surrogates(np.r_[smooth[:-1], np.nan], coords, 3)

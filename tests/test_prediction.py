@@ -1,0 +1,157 @@
+"""The prediction protocol: folds, scores, the fast ridge, p-values and the domain summary."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial import cKDTree
+from sklearn.linear_model import RidgeCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import ct_helpers as ct
+from ct_helpers import prediction as P
+from ct_helpers import targets as T
+from ct_helpers.splits import spatial_blocks
+
+
+def test_r2_of_a_perfect_and_of_a_constant_predictor():
+    y = np.random.default_rng(0).normal(size=(50, 3))
+    r2, rmse = P.prediction_scores(y, y)
+    np.testing.assert_allclose(r2, 1.0)
+    np.testing.assert_allclose(rmse, 0.0)
+    r2, rmse = P.prediction_scores(y, np.broadcast_to(y.mean(axis=0), y.shape))
+    np.testing.assert_allclose(r2, 0.0, atol=1e-12)
+    np.testing.assert_allclose(rmse, y.std(axis=0))
+    assert P.prediction_scores(y[:, 0], -y[:, 0])[0] < 0  # worse than the mean
+    with pytest.raises(ValueError, match="constant"):
+        P.prediction_scores(np.ones(5), np.arange(5.0))
+
+
+@pytest.mark.parametrize("n_features", [4, 300])
+def test_leave_one_out_ridge_equals_scikit_learn(n_features):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, n_features)) * rng.uniform(0.1, 10, n_features)  # SYNTHETIC
+    Y = X[:, :3] @ rng.normal(size=(3, 7)) + rng.normal(size=(60, 7))
+    ours = P.LeaveOneOutRidge(P.RIDGE_ALPHAS).fit(X[:45], Y[:45])
+    theirs = make_pipeline(
+        StandardScaler(), RidgeCV(alphas=P.RIDGE_ALPHAS, alpha_per_target=True)
+    ).fit(X[:45], Y[:45])
+    np.testing.assert_array_equal(ours.alpha_, theirs[-1].alpha_)
+    np.testing.assert_allclose(ours.predict(X[45:]), theirs.predict(X[45:]), atol=1e-6)
+
+
+def test_spatial_folds_are_valid_and_keep_neighbours_apart(schaefer):
+    coords = schaefer.coords
+    folds = P.cv_folds(coords, "spatial", n_splits=5, random_state=0)
+    assert folds.shape == (99,) and set(folds) == set(range(5))
+    sizes = np.bincount(folds)
+    assert sizes.min() >= 0.5 * sizes.max()
+    blocks = spatial_blocks(coords, 40.0, 0)
+    for block in np.unique(blocks):  # a block never straddles two folds
+        assert np.unique(folds[blocks == block]).size == 1
+    # parcels are ~2 cm apart, so 4 cm blocks hold few of them: fewer neighbours are split
+    assert _nearest_split(coords, folds) < _nearest_split(coords, P.cv_folds(coords, "random"))
+    with pytest.raises(ValueError, match="cannot fill"):
+        P.cv_folds(coords, "spatial", n_splits=5, block_size_mm=500)
+    with pytest.raises(ValueError, match="Unknown CV"):
+        P.cv_folds(coords, "leave-one-out")
+
+
+def _nearest_split(coords, folds):
+    """Share of samples whose nearest neighbour sits in another fold."""
+    nearest = cKDTree(coords).query(coords, k=2)[1][:, 1]
+    return np.mean(folds[nearest] != folds)
+
+
+def test_spatial_folds_on_voxels_keep_most_neighbours_together():
+    grid = ct.VoxelGrid.mni(8)
+    folds = P.cv_folds(grid.coords, "spatial", n_splits=5, random_state=0, grid=grid)
+    assert np.bincount(folds).min() >= 0.9 * np.bincount(folds).max()
+    random = P.cv_folds(grid.coords, "random", n_splits=5, random_state=0)
+    # random 5-fold splits ~80 % of nearest-neighbour pairs; 4 cm blocks split only the borders
+    assert _nearest_split(grid.coords, random) > 0.7
+    assert _nearest_split(grid.coords, folds) < 0.25
+
+
+@pytest.mark.slow
+def test_protocol_scores_a_real_target_and_its_controls(schaefer, real_data_dir):
+    maps = T.load_mri_targets(schaefer, real_data_dir).select(["T1w/T2w myelin", "curvature"])
+    rng = np.random.default_rng(0)
+    features = {
+        "the map itself": np.column_stack([maps["T1w/T2w myelin"], rng.normal(size=99)]),
+        "noise": rng.normal(size=(99, 2)),  # SYNTHETIC features: must not predict anything
+        **P.control_features(schaefer),
+    }
+    table = P.predict_targets(
+        features,
+        maps,
+        schaefer,
+        regressors=["ridge", "knn"],
+        n_nulls=99,
+        random_state=0,
+        data_dir=real_data_dir,
+        progress=False,
+    )
+    assert list(table.columns) == P.PREDICTION_COLUMNS
+    # all genes: ridge only; others: both regressors; 2 targets x 2 CV schemes each
+    assert len(table) == 2 * 2 * (3 * 2 + 1)
+    ridge = table[table.regressor == "ridge"].set_index(["features", "target", "cv"])
+    itself = ridge.loc[("the map itself", "T1w/T2w myelin", "random")]
+    assert itself.r2 > 0.95 and itself.p_spatial == pytest.approx(1 / 100)
+    noise = ridge.loc[("noise", "T1w/T2w myelin", "spatial")]
+    assert noise.r2 < 0.1 and noise.p_spatial > 0.05
+    assert ridge.loc[("all genes", "T1w/T2w myelin", "random")].r2 > 0.5
+    assert (ridge.null_method == "spin").all()
+    assert table.loc[table.regressor == "knn", "p_spatial"].isna().all()
+    difference = P.cv_difference(table)
+    assert list(difference.columns) == ["random", "spatial", "drop"]
+    np.testing.assert_allclose(difference["drop"], difference["random"] - difference["spatial"])
+
+
+def test_domain_summary_schema():
+    table = pd.DataFrame(
+        {
+            "features": ["pca", "pca", "pca", "ae", "ae", "ae"],
+            "target": ["a", "b", "c"] * 2,
+            "domain": ["myelination", "morphology", "morphology"] * 2,
+            "regressor": "ridge",
+            "cv": "random",
+            "r2": [0.6, 0.2, 0.4, 0.1, 0.3, 0.5],
+        }
+    )
+    summary = P.domain_summary(table)
+    assert list(summary.index) == ["pca", "ae"]
+    assert list(summary.columns) == ["morphology", "myelination", "all targets"]
+    np.testing.assert_allclose(summary.loc["pca"], [0.3, 0.6, 0.4])
+    np.testing.assert_allclose(summary.loc["ae"], [0.4, 0.1, 0.3])
+    with pytest.raises(ValueError, match="No rows"):
+        P.domain_summary(table, regressor="knn")
+
+
+def test_predict_targets_rejects_mismatched_features(small_synthetic):
+    values = small_synthetic.coords[:, :1] + np.arange(small_synthetic.n_samples)[:, None]
+    maps = T.TargetMaps(
+        values,
+        pd.DataFrame({"domain": ["x"]}, index=["t"]),
+        small_synthetic.sample_ids,
+        small_synthetic.name,
+    )
+    with pytest.raises(ValueError, match="shape"):
+        P.predict_targets({"bad": np.zeros((3, 2))}, maps, small_synthetic, n_nulls=0)
+    with pytest.raises(ValueError, match="NaN"):
+        P.predict_targets(
+            {"bad": np.full((small_synthetic.n_samples, 2), np.nan)},
+            maps,
+            small_synthetic,
+            n_nulls=0,
+        )
+
+
+@pytest.mark.slow
+def test_codes_are_cached_and_checked(schaefer, tmp_path):
+    codes = P.compute_codes(schaefer, "pca", 2, data_dir=tmp_path)
+    cached = list((tmp_path / "codes" / schaefer.name).glob("*.npy"))
+    assert len(cached) == 1 and codes.shape == (99, 2)
+    np.testing.assert_array_equal(P.compute_codes(schaefer, "pca", 2, data_dir=tmp_path), codes)
+    cached[0].write_bytes(cached[0].read_bytes()[:-8])  # truncated: recomputed, not trusted
+    np.testing.assert_allclose(P.compute_codes(schaefer, "pca", 2, data_dir=tmp_path), codes)

@@ -1,0 +1,190 @@
+"""Target maps on real files: BrainSpace, fsaverage5, neuromaps (offline stand-in), your own."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from ct_helpers import targets as T
+from ct_helpers.cache import CacheError
+from ct_helpers.fetchers import BRAINSPACE, fetch_file
+
+pytestmark = pytest.mark.slow
+
+
+def test_brainspace_myelin_parcel_means_match_a_direct_computation(schaefer, real_data_dir):
+    maps = T.load_mri_targets(schaefer, real_data_dir)
+    parcels = np.loadtxt(
+        fetch_file(
+            "brainspace/datasets/parcellations/schaefer_100_conte69.csv", BRAINSPACE, real_data_dir
+        )
+    )
+    myelin = np.loadtxt(
+        fetch_file(
+            "brainspace/datasets/matrices/main_group/conte69_32k_t1wt2w.csv",
+            BRAINSPACE,
+            real_data_dir,
+        )
+    )
+    direct = [np.nanmean(myelin[parcels == label]) for label in schaefer.space.labels]
+    np.testing.assert_allclose(maps["T1w/T2w myelin"], direct, rtol=1e-6)
+    assert maps.values.shape == (99, len(T.BRAINSPACE_MAPS))
+    assert set(maps.domains) <= set(T.DOMAINS)
+    # DATA.md: gene PC1 of these parcels correlates with myelin (~ +0.81) and thickness (~ -0.85)
+    centred = schaefer.expression - schaefer.expression.mean(axis=0)
+    pc1 = np.linalg.svd(centred, full_matrices=False)[0][:, 0]
+    r_myelin = abs(np.corrcoef(pc1, maps["T1w/T2w myelin"])[0, 1])
+    r_thickness = abs(np.corrcoef(pc1, maps["cortical thickness"])[0, 1])
+    assert r_myelin > 0.75 and r_thickness > 0.8
+
+
+def test_fsaverage_dk_maps_cover_the_68_cortical_regions(dk83, real_data_dir):
+    maps = T.load_mri_targets(dk83, real_data_dir)
+    cortical = (dk83.sample_info["structure"] == "cortex").to_numpy()
+    assert cortical.sum() == 68
+    defined = np.isfinite(maps.values)
+    assert (defined.all(axis=1) == cortical).all()
+    thickness = maps["cortical thickness (fsaverage5)"][cortical]
+    assert 1.5 < thickness.min() and thickness.max() < 4.5  # mm
+    assert (maps.info["n_samples"] == 68).all()
+
+
+def test_mri_targets_refuse_datasets_without_maps(small_synthetic):
+    with pytest.raises(ValueError, match="No offline MRI maps"):
+        T.load_mri_targets(small_synthetic)
+
+
+def test_pet_volume_in_dk83_regions_follows_htr1a_expression(dk83, pet_dir):
+    maps = T.load_target_images(
+        {"5-HT1A": pet_dir / "5HT1a_WAY_HC36.nii.gz"}, dk83, domains="inhibitory receptors"
+    )
+    assert np.isfinite(maps["5-HT1A"]).all()
+    rho = spearmanr(maps["5-HT1A"], dk83.gene("HTR1A"))[0]
+    assert rho >= 0.8, rho
+
+
+def _stand_in(path, url=None):
+    """A neuromaps annotation whose download is a real PET file (no network)."""
+    md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+    return T.NeuromapsAnnotation(
+        fname=f"source-test_desc-{path.name}",
+        rel_path="test/pet/MNI152/",
+        checksum=md5,
+        url=url or path.resolve().as_uri(),
+    )
+
+
+def test_neuromaps_fetcher_downloads_checks_and_caches(pet_dir, tmp_path):
+    volume = pet_dir / "5HT1a_WAY_HC36.nii.gz"
+    annotation = _stand_in(volume)
+    fetched = T.fetch_neuromaps_annotation(annotation, tmp_path)
+    assert fetched == tmp_path / "neuromaps/annotations/test/pet/MNI152" / annotation.fname
+    assert fetched.read_bytes() == volume.read_bytes()
+    # a truncated file is detected by its md5 and fetched again
+    fetched.write_bytes(b"truncated")
+    assert T.fetch_neuromaps_annotation(annotation, tmp_path).read_bytes() == volume.read_bytes()
+    # a download that does not match its checksum is refused and leaves no file
+    wrong = T.NeuromapsAnnotation("wrong.nii.gz", "test/", "0" * 32, annotation.url)
+    with pytest.raises(CacheError, match="md5"):
+        T.fetch_neuromaps_annotation(wrong, tmp_path)
+    assert not (tmp_path / "neuromaps/annotations/test/wrong.nii.gz").exists()
+    missing = T.NeuromapsAnnotation("x.nii.gz", "test/", "0" * 32, (tmp_path / "no").as_uri())
+    with pytest.raises(CacheError, match="place the file"):
+        T.fetch_neuromaps_annotation(missing, tmp_path)
+
+
+def test_neuromaps_targets_with_pet_volumes_standing_in(dk83, pet_dir, tmp_path):
+    registry = {
+        "5-HT1A": _stand_in(pet_dir / "5HT1a_WAY_HC36.nii.gz"),
+        "MOR": _stand_in(pet_dir / "MU_CARFENTANIL_c11.nii.gz"),
+    }
+    maps = T.fetch_neuromaps_targets(dk83, ["5-HT1A", "MOR"], tmp_path, registry=registry)
+    assert maps.names == ["5-HT1A", "MOR"]
+    assert maps.domains == ["inhibitory receptors", "inhibitory receptors"]
+    assert spearmanr(maps["5-HT1A"], dk83.gene("HTR1A"))[0] >= 0.8
+    assert spearmanr(maps["MOR"], dk83.gene("OPRM1"))[0] > 0.5
+    with pytest.raises(KeyError, match="Unknown neuromaps targets"):
+        T.fetch_neuromaps_targets(dk83, ["5-HT9"], tmp_path, registry=registry)
+
+
+def test_neuromaps_registry_finds_every_target_in_neuromaps_own_index(real_data_dir):
+    registry = T.neuromaps_registry(real_data_dir)
+    assert set(registry) == set(T.NEUROMAPS_TARGETS)
+    one = registry["5-HT1A"]
+    assert one.fname == "source-savli2012_desc-way100635_space-MNI152_res-3mm_feature.nii.gz"
+    assert one.url.startswith("https://files.osf.io/v1/resources/")
+    assert all(len(a.checksum) == 32 for a in registry.values())
+
+
+def test_volumes_on_a_voxel_grid_round_trip_and_mark_background(small_synthetic, tmp_path):
+    grid = small_synthetic.space
+    values = np.linspace(1.0, 2.0, grid.n_samples, dtype=np.float32)
+    path = tmp_path / "map.nii.gz"
+    grid.to_image(values).to_filename(path)
+    maps = T.load_target_images([path], small_synthetic, domains="metabolism")
+    np.testing.assert_allclose(maps["map"], values, rtol=1e-5)
+    values[:5] = 0.0  # background: not measured
+    grid.to_image(values).to_filename(path)
+    assert np.isnan(T.load_target_images([path], small_synthetic)["map"][:5]).all()
+    with pytest.raises(FileNotFoundError, match="no file"):
+        T.load_target_images({"x": tmp_path / "absent.nii.gz"}, small_synthetic)
+
+
+def test_target_table_matches_rows_by_sample_id(schaefer, tmp_path):
+    ids = list(schaefer.sample_ids)
+    table = pd.DataFrame({"region": ids[::-1], "score": np.arange(99.0)[::-1]})
+    table.iloc[:3].to_csv(tmp_path / "few.csv", index=False)  # too few samples
+    table.to_csv(tmp_path / "maps.csv", index=False)
+    maps = T.load_target_table(tmp_path / "maps.csv", schaefer, domains="function")
+    np.testing.assert_array_equal(maps["score"], np.arange(99.0))
+    with pytest.raises(ValueError, match="at least 10"):
+        T.load_target_table(tmp_path / "few.csv", schaefer)
+    pd.concat([table, table.iloc[:1]]).to_csv(tmp_path / "twice.csv", index=False)
+    with pytest.raises(ValueError, match="more than once"):
+        T.load_target_table(tmp_path / "twice.csv", schaefer)
+    table.assign(region=["nowhere"] + ids[-2::-1]).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match="nowhere"):
+        T.load_target_table(tmp_path / "bad.csv", schaefer)
+    table.assign(score="high").to_csv(tmp_path / "text.csv", index=False)
+    with pytest.raises(ValueError, match="not numeric"):
+        T.load_target_table(tmp_path / "text.csv", schaefer)
+
+
+def test_target_maps_reject_bad_input():
+    info = pd.DataFrame({"domain": ["x", "y"]}, index=["a", "b"])
+    ids = [str(i) for i in range(12)]
+    with pytest.raises(ValueError, match="constant"):
+        T.TargetMaps(np.column_stack([np.ones(12), np.arange(12.0)]), info, ids, "toy")
+    with pytest.raises(ValueError, match="unique"):
+        T.TargetMaps(
+            np.random.default_rng(0).random((12, 2)),
+            pd.DataFrame({"domain": ["x", "y"]}, index=["a", "a"]),
+            ids,
+            "toy",
+        )
+    with pytest.raises(ValueError, match="domain"):
+        T.TargetMaps(
+            np.random.default_rng(0).random((12, 2)), info.drop(columns="domain"), ids, "toy"
+        )
+    maps = T.TargetMaps(np.random.default_rng(0).random((12, 2)), info, ids, "toy")
+    assert maps.select(["b"]).names == ["b"]
+    with pytest.raises(KeyError, match="No target"):
+        maps["c"]
+
+
+def test_surface_parcel_means_skip_missing_vertices():
+    means = T.surface_parcel_means(
+        np.array([[1.0, np.nan], [3.0, 2.0], [9.0, 9.0]]), np.array([1, 1, 0]), [1, 2]
+    )
+    np.testing.assert_array_equal(means[0], [2.0, 2.0])
+    assert np.isnan(means[1]).all()
+
+
+def test_stand_in_is_not_copied_into_the_repository():
+    from pathlib import Path
+
+    repo = Path(__file__).parents[1]
+    tracked = [p for p in repo.glob("*/**/*.nii*") if ".venv" not in p.parts]
+    assert not [p for p in tracked if "5HT1a" in p.name], "PET volumes must stay out of the repo"
