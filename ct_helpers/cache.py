@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .config import package_versions
 
@@ -203,6 +204,61 @@ def load_array(
             f"Cached array {path} has shape {array.shape}, expected {tuple(expected_shape)}."
         )
     return array
+
+
+def save_table(
+    table: pd.DataFrame, path: str | os.PathLike, parameters: dict[str, Any], kind: str
+) -> Path:
+    """Write ``table`` as CSV atomically, with parameters, versions, shape and sha256 beside it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = save_table(pd.DataFrame({"a": [1, 2]}), p, {"seed": 0}, kind="example")
+    >>> load_table(p, kind="example", columns=["a"])["a"].tolist()
+    [1, 2]
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    write_json(_sidecar(path), {
+        "format": kind, "parameters": parameters, "shape": list(table.shape),
+        "columns": list(map(str, table.columns)), "sha256": sha256_file(path),
+        "versions": package_versions()})  # fmt: skip
+    return path
+
+
+def load_table(
+    path: str | os.PathLike, kind: str, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Read a table written by :func:`save_table`, checking kind, checksum, shape and columns.
+
+    The parameters recorded with it are in ``table.attrs["parameters"]``.
+
+    Raises
+    ------
+    CacheError
+        If the table or its side-car is missing, or anything differs from the record.
+    """
+    path = Path(path)
+    sidecar = _sidecar(path)
+    if not path.exists() or not sidecar.exists():
+        raise CacheError(f"Table {path} or its side-car {sidecar.name} is missing.")
+    meta = json.loads(sidecar.read_text())
+    if meta.get("format") != kind:
+        raise CacheError(f"Table {path} is a {meta.get('format')!r} table, not {kind!r}.")
+    if sha256_file(path) != meta["sha256"]:
+        raise CacheError(f"Table {path} does not match its recorded sha256; compute it again.")
+    table = pd.read_csv(path, keep_default_na=True)
+    expected = columns if columns is not None else meta["columns"]
+    if list(table.shape) != meta["shape"] or list(table.columns) != list(expected):
+        raise CacheError(
+            f"Table {path} has shape {table.shape} and columns {list(table.columns)}, "
+            f"expected {meta['shape']} and {expected}."
+        )
+    table.attrs["parameters"] = meta["parameters"]
+    return table
 
 
 def read_sidecar(path: str | os.PathLike) -> dict[str, Any]:

@@ -170,16 +170,16 @@ def parcel_sphere_positions(
     coords : numpy.ndarray of shape (n_samples, 3)
     hemisphere : numpy.ndarray of str, shape (n_samples,)
     """
-    from .targets import _is_dk, _is_schaefer100, dk_surface_labels
+    from .mri_maps import dk_surface_labels, is_dk, is_schaefer100
 
     labels = dataset.space.labels if hasattr(dataset.space, "labels") else None
-    if labels is not None and _is_schaefer100(dataset):
+    if labels is not None and is_schaefer100(dataset):
         member = "brainspace/datasets/parcellations/schaefer_100_conte69.csv"
         parcels = np.loadtxt(fetch_file(member, BRAINSPACE, data_dir)).astype(np.int64)
         spheres = [np.asarray(nib.load(fetch_file(
             f"brainspace/datasets/surfaces/conte69_32k_{h}_sphere.gii", BRAINSPACE, data_dir)
         ).agg_data()[0], dtype=np.float64) for h in ("lh", "rh")]  # fmt: skip
-    elif labels is not None and _is_dk(dataset):
+    elif labels is not None and is_dk(dataset):
         from nilearn import datasets as nl_datasets
 
         surface = nl_datasets.fetch_surf_fsaverage("fsaverage5")

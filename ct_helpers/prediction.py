@@ -41,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from .brain_space import VoxelGrid
-from .cache import CacheError, cache_key, load_array, save_array
+from .cache import CacheError, cache_key, load_array, load_table, save_array, save_table
 from .compressors import make_compressor
 from .config import get_data_dir
 from .dataset import ExpressionDataset
@@ -372,6 +372,44 @@ def predict_targets(
     return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
+#: Format of saved prediction tables; bump when the protocol changes.
+PREDICTION_FORMAT = "ct-prediction-1"
+
+
+def cached_predict_targets(
+    feature_sets: Mapping[str, np.ndarray],
+    targets: TargetMaps,
+    dataset: ExpressionDataset,
+    data_dir: str | os.PathLike | None = None,
+    **settings,
+) -> pd.DataFrame:
+    """:func:`predict_targets`, read from the data folder when the same run was done before.
+
+    The table is saved as ``<data_dir>/predictions/<dataset>-<key>.csv``, where
+    the key covers the features, targets and settings; the parameters and
+    package versions are recorded beside it and its sha256 is checked on read.
+    ``table.attrs["path"]`` says where it is.
+    """
+    key = cache_key(*feature_sets.values(), targets.values, names=targets.names,
+                    domains=targets.domains, features=list(feature_sets),
+                    settings=settings, format=PREDICTION_FORMAT)  # fmt: skip
+    path = get_data_dir(data_dir) / "predictions" / f"{dataset.name}-{key}.csv"
+    if path.exists():
+        try:
+            table = load_table(path, PREDICTION_FORMAT, PREDICTION_COLUMNS)
+            table.attrs["path"] = path
+            return table
+        except CacheError as error:
+            logger.warning("Saved predictions unusable (%s); computing them again.", error)
+    table = predict_targets(feature_sets, targets, dataset, data_dir=data_dir, **settings)
+    parameters = {"dataset": dataset.name, "features": list(feature_sets),
+                  "targets": targets.names, **{k: v for k, v in settings.items()
+                                               if k != "progress"}}  # fmt: skip
+    save_table(table, path, parameters, kind=PREDICTION_FORMAT)
+    table.attrs["path"] = path
+    return table
+
+
 def control_features(dataset: ExpressionDataset, all_genes: bool = True) -> dict[str, np.ndarray]:
     """Return the control feature sets: MNI coordinates, and (optionally) every gene.
 
@@ -474,8 +512,8 @@ def cv_difference(table: pd.DataFrame, regressor: str = "ridge") -> pd.DataFrame
 
 
 __all__ = [
-    "ALL_GENES", "COORDINATES", "CV_SCHEMES", "PREDICTION_COLUMNS", "REGRESSORS",
-    "compute_codes", "control_features", "cv_difference", "cv_folds", "domain_summary",
-    "make_regressor", "out_of_fold_predictions", "predict_targets", "prediction_scores",
-    "spatial_kfold",
+    "ALL_GENES", "COORDINATES", "CV_SCHEMES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
+    "REGRESSORS", "cached_predict_targets", "compute_codes", "control_features", "cv_difference",
+    "cv_folds", "domain_summary", "LeaveOneOutRidge", "make_regressor", "out_of_fold_predictions",
+    "predict_targets", "prediction_scores", "spatial_kfold",
 ]  # fmt: skip

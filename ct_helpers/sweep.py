@@ -32,11 +32,11 @@ from .baselines import CoordinatesBaseline
 from .brain_space import VoxelGrid
 from .cache import (
     CacheError,
-    atomic_path,
     cache_key,
     load_array,
+    load_table,
     save_array,
-    sha256_file,
+    save_table,
     write_json,
 )
 from .compressors import make_compressor
@@ -298,29 +298,12 @@ def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None 
 
 def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: dict) -> Path:
     """Write ``table`` as CSV atomically, with parameters, versions and sha256 beside it."""
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
-    write_json(path.with_name(path.name + ".json"), {
-        "format": SWEEP_FORMAT, "parameters": parameters, "shape": list(table.shape),
-        "sha256": sha256_file(path), "versions": package_versions()})  # fmt: skip
-    return path
+    return save_table(table, path, parameters, kind=SWEEP_FORMAT)
 
 
 def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a table written by :func:`save_sweep_table`, checking its checksum and shape."""
-    path = Path(path)
-    sidecar = path.with_name(path.name + ".json")
-    if not path.exists() or not sidecar.exists():
-        raise CacheError(f"Sweep table {path} or its side-car {sidecar.name} is missing.")
-    meta = json.loads(sidecar.read_text())
-    if sha256_file(path) != meta["sha256"]:
-        raise CacheError(f"Sweep table {path} does not match its recorded sha256; rerun the sweep.")
-    table = pd.read_csv(path, keep_default_na=True)
-    if list(table.shape) != meta["shape"] or list(table.columns) != SWEEP_COLUMNS:
-        raise CacheError(f"Sweep table {path} has shape {table.shape}, expected {meta['shape']}.")
-    table.attrs["parameters"] = meta["parameters"]
-    return table
+    return load_table(path, kind=SWEEP_FORMAT, columns=SWEEP_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------- cells

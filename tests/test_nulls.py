@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ct_helpers import metrics
+from ct_helpers import mri_maps as M
 from ct_helpers import nulls as N
-from ct_helpers import targets as T
 
 
 def test_random_rotations_are_proper_rotations():
@@ -36,7 +36,7 @@ def test_spin_permutations_are_permutations_within_hemispheres():
 
 @pytest.fixture(scope="module")
 def myelin(schaefer, real_data_dir):
-    return T.load_mri_targets(schaefer, real_data_dir)["T1w/T2w myelin"].astype(np.float64)
+    return M.load_mri_targets(schaefer, real_data_dir)["T1w/T2w myelin"].astype(np.float64)
 
 
 @pytest.mark.slow
@@ -63,7 +63,7 @@ def test_nulls_of_real_myelin_keep_values_and_smoothness(schaefer, myelin, metho
 
 @pytest.mark.slow
 def test_auto_nulls_use_the_spin_test_on_cortex_and_moran_elsewhere(dk83, real_data_dir):
-    cortical = T.load_mri_targets(dk83, real_data_dir)["sulcal depth (fsaverage5)"]
+    cortical = M.load_mri_targets(dk83, real_data_dir)["sulcal depth (fsaverage5)"]
     nulls, used = N.spatial_nulls(cortical, dk83, 20, data_dir=real_data_dir)
     assert used == "spin" and nulls.shape == (68, 20)
     whole_brain = dk83.gene("HTR1A")  # defined at subcortex too: no sphere position

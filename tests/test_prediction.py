@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import ct_helpers as ct
+from ct_helpers import mri_maps as M
 from ct_helpers import prediction as P
 from ct_helpers import targets as T
 from ct_helpers.splits import spatial_blocks
@@ -75,7 +76,7 @@ def test_spatial_folds_on_voxels_keep_most_neighbours_together():
 
 @pytest.mark.slow
 def test_protocol_scores_a_real_target_and_its_controls(schaefer, real_data_dir):
-    maps = T.load_mri_targets(schaefer, real_data_dir).select(["T1w/T2w myelin", "curvature"])
+    maps = M.load_mri_targets(schaefer, real_data_dir).select(["T1w/T2w myelin", "curvature"])
     rng = np.random.default_rng(0)
     features = {
         "the map itself": np.column_stack([maps["T1w/T2w myelin"], rng.normal(size=99)]),
@@ -155,3 +156,20 @@ def test_codes_are_cached_and_checked(schaefer, tmp_path):
     np.testing.assert_array_equal(P.compute_codes(schaefer, "pca", 2, data_dir=tmp_path), codes)
     cached[0].write_bytes(cached[0].read_bytes()[:-8])  # truncated: recomputed, not trusted
     np.testing.assert_allclose(P.compute_codes(schaefer, "pca", 2, data_dir=tmp_path), codes)
+
+
+@pytest.mark.slow
+def test_predictions_are_saved_with_their_parameters_and_checked(schaefer, tmp_path):
+    maps = M.load_mri_targets(schaefer).select(["T1w/T2w myelin"])
+    features = {"coordinates": schaefer.coords}
+    settings = {"regressors": ["ridge"], "cv": ["random"], "n_nulls": 9, "progress": False}
+    table = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    path = table.attrs["path"]
+    assert path.exists() and path.with_name(path.name + ".json").exists()
+    again = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    pd.testing.assert_frame_equal(again, table)
+    assert again.attrs["parameters"]["n_nulls"] == 9
+    with open(path, "a") as handle:  # tampered: recomputed, not trusted
+        handle.write("x\n")
+    recomputed = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    pd.testing.assert_frame_equal(recomputed, table)

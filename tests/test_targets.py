@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
+from ct_helpers import mri_maps as M
+from ct_helpers import neuromaps_fetcher as NM
 from ct_helpers import targets as T
 from ct_helpers.cache import CacheError
 from ct_helpers.fetchers import BRAINSPACE, fetch_file
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_brainspace_myelin_parcel_means_match_a_direct_computation(schaefer, real_data_dir):
-    maps = T.load_mri_targets(schaefer, real_data_dir)
+    maps = M.load_mri_targets(schaefer, real_data_dir)
     parcels = np.loadtxt(
         fetch_file(
             "brainspace/datasets/parcellations/schaefer_100_conte69.csv", BRAINSPACE, real_data_dir
@@ -30,7 +32,7 @@ def test_brainspace_myelin_parcel_means_match_a_direct_computation(schaefer, rea
     )
     direct = [np.nanmean(myelin[parcels == label]) for label in schaefer.space.labels]
     np.testing.assert_allclose(maps["T1w/T2w myelin"], direct, rtol=1e-6)
-    assert maps.values.shape == (99, len(T.BRAINSPACE_MAPS))
+    assert maps.values.shape == (99, len(M.BRAINSPACE_MAPS))
     assert set(maps.domains) <= set(T.DOMAINS)
     # DATA.md: gene PC1 of these parcels correlates with myelin (~ +0.81) and thickness (~ -0.85)
     centred = schaefer.expression - schaefer.expression.mean(axis=0)
@@ -41,7 +43,7 @@ def test_brainspace_myelin_parcel_means_match_a_direct_computation(schaefer, rea
 
 
 def test_fsaverage_dk_maps_cover_the_68_cortical_regions(dk83, real_data_dir):
-    maps = T.load_mri_targets(dk83, real_data_dir)
+    maps = M.load_mri_targets(dk83, real_data_dir)
     cortical = (dk83.sample_info["structure"] == "cortex").to_numpy()
     assert cortical.sum() == 68
     defined = np.isfinite(maps.values)
@@ -53,7 +55,7 @@ def test_fsaverage_dk_maps_cover_the_68_cortical_regions(dk83, real_data_dir):
 
 def test_mri_targets_refuse_datasets_without_maps(small_synthetic):
     with pytest.raises(ValueError, match="No offline MRI maps"):
-        T.load_mri_targets(small_synthetic)
+        M.load_mri_targets(small_synthetic)
 
 
 def test_pet_volume_in_dk83_regions_follows_htr1a_expression(dk83, pet_dir):
@@ -68,7 +70,7 @@ def test_pet_volume_in_dk83_regions_follows_htr1a_expression(dk83, pet_dir):
 def _stand_in(path, url=None):
     """A neuromaps annotation whose download is a real PET file (no network)."""
     md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
-    return T.NeuromapsAnnotation(
+    return NM.NeuromapsAnnotation(
         fname=f"source-test_desc-{path.name}",
         rel_path="test/pet/MNI152/",
         checksum=md5,
@@ -79,20 +81,20 @@ def _stand_in(path, url=None):
 def test_neuromaps_fetcher_downloads_checks_and_caches(pet_dir, tmp_path):
     volume = pet_dir / "5HT1a_WAY_HC36.nii.gz"
     annotation = _stand_in(volume)
-    fetched = T.fetch_neuromaps_annotation(annotation, tmp_path)
+    fetched = NM.fetch_neuromaps_annotation(annotation, tmp_path)
     assert fetched == tmp_path / "neuromaps/annotations/test/pet/MNI152" / annotation.fname
     assert fetched.read_bytes() == volume.read_bytes()
     # a truncated file is detected by its md5 and fetched again
     fetched.write_bytes(b"truncated")
-    assert T.fetch_neuromaps_annotation(annotation, tmp_path).read_bytes() == volume.read_bytes()
+    assert NM.fetch_neuromaps_annotation(annotation, tmp_path).read_bytes() == volume.read_bytes()
     # a download that does not match its checksum is refused and leaves no file
-    wrong = T.NeuromapsAnnotation("wrong.nii.gz", "test/", "0" * 32, annotation.url)
+    wrong = NM.NeuromapsAnnotation("wrong.nii.gz", "test/", "0" * 32, annotation.url)
     with pytest.raises(CacheError, match="md5"):
-        T.fetch_neuromaps_annotation(wrong, tmp_path)
+        NM.fetch_neuromaps_annotation(wrong, tmp_path)
     assert not (tmp_path / "neuromaps/annotations/test/wrong.nii.gz").exists()
-    missing = T.NeuromapsAnnotation("x.nii.gz", "test/", "0" * 32, (tmp_path / "no").as_uri())
+    missing = NM.NeuromapsAnnotation("x.nii.gz", "test/", "0" * 32, (tmp_path / "no").as_uri())
     with pytest.raises(CacheError, match="place the file"):
-        T.fetch_neuromaps_annotation(missing, tmp_path)
+        NM.fetch_neuromaps_annotation(missing, tmp_path)
 
 
 def test_neuromaps_targets_with_pet_volumes_standing_in(dk83, pet_dir, tmp_path):
@@ -100,18 +102,18 @@ def test_neuromaps_targets_with_pet_volumes_standing_in(dk83, pet_dir, tmp_path)
         "5-HT1A": _stand_in(pet_dir / "5HT1a_WAY_HC36.nii.gz"),
         "MOR": _stand_in(pet_dir / "MU_CARFENTANIL_c11.nii.gz"),
     }
-    maps = T.fetch_neuromaps_targets(dk83, ["5-HT1A", "MOR"], tmp_path, registry=registry)
+    maps = NM.fetch_neuromaps_targets(dk83, ["5-HT1A", "MOR"], tmp_path, registry=registry)
     assert maps.names == ["5-HT1A", "MOR"]
     assert maps.domains == ["inhibitory receptors", "inhibitory receptors"]
     assert spearmanr(maps["5-HT1A"], dk83.gene("HTR1A"))[0] >= 0.8
     assert spearmanr(maps["MOR"], dk83.gene("OPRM1"))[0] > 0.5
     with pytest.raises(KeyError, match="Unknown neuromaps targets"):
-        T.fetch_neuromaps_targets(dk83, ["5-HT9"], tmp_path, registry=registry)
+        NM.fetch_neuromaps_targets(dk83, ["5-HT9"], tmp_path, registry=registry)
 
 
 def test_neuromaps_registry_finds_every_target_in_neuromaps_own_index(real_data_dir):
-    registry = T.neuromaps_registry(real_data_dir)
-    assert set(registry) == set(T.NEUROMAPS_TARGETS)
+    registry = NM.neuromaps_registry(real_data_dir)
+    assert set(registry) == set(NM.NEUROMAPS_TARGETS)
     one = registry["5-HT1A"]
     assert one.fname == "source-savli2012_desc-way100635_space-MNI152_res-3mm_feature.nii.gz"
     assert one.url.startswith("https://files.osf.io/v1/resources/")
@@ -188,3 +190,24 @@ def test_stand_in_is_not_copied_into_the_repository():
     repo = Path(__file__).parents[1]
     tracked = [p for p in repo.glob("*/**/*.nii*") if ".venv" not in p.parts]
     assert not [p for p in tracked if "5HT1a" in p.name], "PET volumes must stay out of the repo"
+
+
+def test_load_targets_combines_mri_maps_a_folder_and_a_table(schaefer, real_data_dir, tmp_path):
+    mri = M.load_mri_targets(schaefer, real_data_dir)
+    folder = tmp_path / "volumes"
+    folder.mkdir()
+    schaefer.to_image(mri["T1w/T2w myelin"] + 1.0).to_filename(folder / "myelin copy.nii.gz")
+    table = tmp_path / "table.tsv"
+    pd.DataFrame({"region": schaefer.sample_ids, "gradient": mri["functional gradient 1"]}).to_csv(
+        table, sep="\t", index=False
+    )
+    maps = T.load_targets(["mri", folder, table], schaefer, real_data_dir, domain="user")
+    assert maps.names == mri.names + ["myelin copy", "gradient"]
+    # a parcel painted into a volume and averaged back is the same value
+    np.testing.assert_allclose(maps["myelin copy"], mri["T1w/T2w myelin"] + 1.0, rtol=1e-5)
+    np.testing.assert_allclose(maps["gradient"], mri["functional gradient 1"], rtol=1e-6)
+    assert maps.domains[-2:] == ["user", "user"]
+    with pytest.raises(FileNotFoundError, match="neither"):
+        T.load_targets(["no such source"], schaefer)
+    with pytest.raises(ValueError, match="No target sources"):
+        T.load_targets([], schaefer)
