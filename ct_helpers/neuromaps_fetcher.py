@@ -198,6 +198,7 @@ def fetch_neuromaps_targets(
         paths, dataset, {n: NEUROMAPS_TARGETS[n].domain for n in names}, source="neuromaps"
     )
     maps.info["description"] = [NEUROMAPS_TARGETS[n].description for n in names]
+    maps.info["units"] = "as distributed (neuromaps)"
     maps.provenance.update({"citation": NEUROMAPS.citation, "licence": NEUROMAPS.licence})
     return maps
 

@@ -390,9 +390,10 @@ def cached_predict_targets(
     package versions are recorded beside it and its sha256 is checked on read.
     ``table.attrs["path"]`` says where it is.
     """
+    recorded = {name: value for name, value in settings.items() if name != "progress"}
     key = cache_key(*feature_sets.values(), targets.values, names=targets.names,
                     domains=targets.domains, features=list(feature_sets),
-                    settings=settings, format=PREDICTION_FORMAT)  # fmt: skip
+                    settings=recorded, format=PREDICTION_FORMAT)  # fmt: skip
     path = get_data_dir(data_dir) / "predictions" / f"{dataset.name}-{key}.csv"
     if path.exists():
         try:
@@ -403,8 +404,7 @@ def cached_predict_targets(
             logger.warning("Saved predictions unusable (%s); computing them again.", error)
     table = predict_targets(feature_sets, targets, dataset, data_dir=data_dir, **settings)
     parameters = {"dataset": dataset.name, "features": list(feature_sets),
-                  "targets": targets.names, **{k: v for k, v in settings.items()
-                                               if k != "progress"}}  # fmt: skip
+                  "targets": targets.names, **recorded}  # fmt: skip
     save_table(table, path, parameters, kind=PREDICTION_FORMAT)
     table.attrs["path"] = path
     return table

@@ -116,6 +116,8 @@ class TargetMaps:
                 raise ValueError(f"Target {name!r} is constant over {self.dataset}.")
         self.info = self.info.copy()
         self.info.index = pd.Index(names, name="target")
+        if "units" not in self.info.columns:
+            self.info["units"] = "map units"
         self.info["n_samples"] = np.isfinite(self.values).sum(axis=0)
 
     @property

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ct_helpers.plotting import GROUP_COLOURS, group_colours
+from ct_helpers.targets import DOMAINS
 
 
 def test_every_anatomical_scheme_gets_distinct_colours():
@@ -11,6 +12,7 @@ def test_every_anatomical_scheme_gets_distinct_colours():
          "brainstem"],
         ["cortex", "subcortex", "brainstem"],
         ["Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default"],
+        list(DOMAINS),
     ]  # fmt: skip
     for names in schemes:
         colours = group_colours(names)
@@ -46,4 +48,49 @@ def test_metric_by_k_draws_each_method_the_references_and_published_values():
     np.testing.assert_allclose(pca.get_ydata(), [0.1 / 2 + 0.005, 0.1 / 8 + 0.005])  # seed mean
     assert ax.get_yscale() == "log"  # published values on another scale
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "8", "32", "128"]
+    plt.close(fig)
+
+
+def _prediction_table():
+    import pandas as pd
+
+    rows = []
+    for features, shift in (("pca", 0.0), ("autoencoder", 0.1)):
+        for target, domain, r2, p in (("a", "myelination", 0.6, 0.01), ("b", "morphology", 0.2,
+                                      0.3), ("c", "morphology", 0.4, 0.02)):  # fmt: skip
+            for cv, drop in (("random", 0.0), ("spatial", 0.1)):
+                rows.append({"features": features, "target": target, "domain": domain,
+                             "regressor": "ridge", "cv": cv, "r2": r2 + shift - drop,
+                             "p_spatial": p})  # fmt: skip
+    return pd.DataFrame(rows)  # SYNTHETIC scores
+
+
+def test_domain_summary_plot_draws_every_target_and_the_means():
+    import matplotlib.pyplot as plt
+
+    from ct_helpers.plotting import plot_domain_summary
+
+    fig, ax = plt.subplots()
+    plot_domain_summary(_prediction_table(), ax=ax)
+    dots = [c for c in ax.collections if c.get_offsets().shape[0] and c.get_label() != "_nolegend_"]
+    n_points = sum(c.get_offsets().shape[0] for c in ax.collections
+                   if type(c).__name__ == "PathCollection")  # fmt: skip
+    assert n_points == 2 * 3 + 2  # every target of both feature sets, plus two overall means
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["myelination", "morphology", "mean over all targets"]
+    assert dots and "p < 0.05" in ax.get_title()
+    plt.close(fig)
+
+
+def test_cv_comparison_plot_has_one_dot_per_feature_set_and_target():
+    import matplotlib.pyplot as plt
+
+    from ct_helpers.plotting import plot_cv_comparison
+
+    fig, ax = plt.subplots()
+    plot_cv_comparison(_prediction_table(), ax=ax)
+    points = [c.get_offsets() for c in ax.collections]
+    assert sum(len(p) for p in points) == 6
+    np.testing.assert_allclose(sorted(np.concatenate(points)[:, 1] - np.concatenate(points)[:, 0]),
+                               [-0.1] * 6)  # fmt: skip
     plt.close(fig)
