@@ -83,6 +83,7 @@ benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_compressors.py
 	$(BIN)/python benchmarks/bench_autoencoder.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_prediction.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

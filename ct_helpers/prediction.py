@@ -120,14 +120,15 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Learn the scaling, the SVD and the penalty of each target."""
-        X = np.asarray(X, dtype=np.float64)
+        Xs = np.array(X, dtype=np.float64)  # the one working copy, standardised in place
         y = np.asarray(y, dtype=np.float64)
         self.one_target_ = y.ndim == 1
         y = y[:, None] if self.one_target_ else y
-        self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        self.mean_ = Xs.mean(axis=0)
+        Xs -= self.mean_
+        scale = np.sqrt(np.einsum("ij,ij->j", Xs, Xs) / Xs.shape[0])
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        Xs = (X - self.mean_) / self.scale_
+        Xs /= self.scale_
         self.y_mean_ = y.mean(axis=0)
         yc = y - self.y_mean_
         if Xs.shape[1] >= Xs.shape[0]:  # wide: eigendecomposition of the Gram matrix
