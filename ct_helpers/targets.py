@@ -337,7 +337,9 @@ def load_targets(
         offline), ``"neuromaps"``
         (:func:`~ct_helpers.neuromaps_fetcher.fetch_neuromaps_targets`, internet
         once), a folder of NIfTI volumes (every ``*.nii``/``*.nii.gz`` is a
-        target) or a CSV/TSV table (:func:`load_target_table`).
+        target; an optional ``domains.csv`` with columns ``target`` and
+        ``domain`` gives their domains) or a CSV/TSV table
+        (:func:`load_target_table`).
     dataset : ExpressionDataset
         The expression data the targets must match.
     data_dir : str or path-like, optional
@@ -345,7 +347,7 @@ def load_targets(
     neuromaps_names : sequence of str, optional
         Which :data:`NEUROMAPS_TARGETS` to fetch (all by default).
     domain : str
-        Domain given to the maps of a folder or table.
+        Domain given to the maps of a table, and of a folder without ``domains.csv``.
 
     Examples
     --------
@@ -367,7 +369,8 @@ def load_targets(
             images = sorted(Path(source).glob("*.nii*"))
             if not images:
                 raise FileNotFoundError(f"Target folder {source} holds no .nii or .nii.gz file.")
-            parts.append(load_target_images(images, dataset, domain, source=str(source)))
+            domains = _folder_domains(Path(source), [_stem(path) for path in images], domain)
+            parts.append(load_target_images(images, dataset, domains, source=str(source)))
         elif Path(source).is_file():
             parts.append(load_target_table(source, dataset, domain))
         else:
@@ -378,6 +381,21 @@ def load_targets(
     for part in parts[1:]:
         maps = maps.concat(part)
     return maps
+
+
+def _folder_domains(folder: Path, names: list[str], default: str) -> dict[str, str]:
+    """Domains of a folder's maps: from its ``domains.csv`` (columns target, domain) if present."""
+    table_path = folder / "domains.csv"
+    if not table_path.exists():
+        return dict.fromkeys(names, default)
+    table = pd.read_csv(table_path)
+    if not {"target", "domain"} <= set(table.columns):
+        raise ValueError(f"{table_path} needs the columns 'target' and 'domain'.")
+    given = dict(zip(table["target"].astype(str), table["domain"].astype(str), strict=True))
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(f"{table_path} names maps {unknown} that are not in {folder}.")
+    return {name: given.get(name, default) for name in names}
 
 
 def surface_parcel_means(

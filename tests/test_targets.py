@@ -201,12 +201,18 @@ def test_load_targets_combines_mri_maps_a_folder_and_a_table(schaefer, real_data
     pd.DataFrame({"region": schaefer.sample_ids, "gradient": mri["functional gradient 1"]}).to_csv(
         table, sep="\t", index=False
     )
+    pd.DataFrame({"target": ["myelin copy"], "domain": ["myelination"]}).to_csv(
+        folder / "domains.csv", index=False
+    )
     maps = T.load_targets(["mri", folder, table], schaefer, real_data_dir, domain="user")
     assert maps.names == mri.names + ["myelin copy", "gradient"]
     # a parcel painted into a volume and averaged back is the same value
     np.testing.assert_allclose(maps["myelin copy"], mri["T1w/T2w myelin"] + 1.0, rtol=1e-5)
     np.testing.assert_allclose(maps["gradient"], mri["functional gradient 1"], rtol=1e-6)
-    assert maps.domains[-2:] == ["user", "user"]
+    assert maps.domains[-2:] == ["myelination", "user"]
+    pd.DataFrame({"target": ["absent"], "domain": ["x"]}).to_csv(folder / "domains.csv")
+    with pytest.raises(ValueError, match="absent"):
+        T.load_targets([folder], schaefer)
     with pytest.raises(FileNotFoundError, match="neither"):
         T.load_targets(["no such source"], schaefer)
     with pytest.raises(ValueError, match="No target sources"):
