@@ -97,17 +97,14 @@ def is_dk(dataset: ExpressionDataset) -> bool:
 
 
 def _brainspace_targets(dataset, data_dir) -> TargetMaps:
-    parcels = np.loadtxt(
-        fetch_file(f"{_BS}/parcellations/schaefer_100_conte69.csv", BRAINSPACE, data_dir)
-    ).astype(np.int64)
     columns, rows = [], []
     for name, (stem, domain, description) in BRAINSPACE_MAPS.items():
         member = f"{_BS}/matrices/main_group/conte69_32k_{stem}.csv"
         vertex_values = np.loadtxt(fetch_file(member, BRAINSPACE, data_dir))
-        if vertex_values.shape != parcels.shape:
-            raise CacheError(f"{member} has {vertex_values.shape} values for {parcels.shape} "
-                             "vertices of the parcellation.")  # fmt: skip
-        columns.append(surface_parcel_means(vertex_values, parcels, dataset.space.labels))
+        try:
+            columns.append(fslr32k_schaefer100_means(vertex_values, dataset, data_dir))
+        except ValueError as error:
+            raise CacheError(f"{member}: {error}") from None
         rows.append(
             {
                 "target": name,
@@ -121,6 +118,23 @@ def _brainspace_targets(dataset, data_dir) -> TargetMaps:
     return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
                       dataset.sample_ids, dataset.name,
                       {"citation": BRAINSPACE.citation, "licence": BRAINSPACE.licence})  # fmt: skip
+
+
+def fslr32k_schaefer100_means(
+    vertex_values: np.ndarray, dataset: ExpressionDataset, data_dir=None
+) -> np.ndarray:
+    """Average a map on the fsLR-32k surface (64,984 vertices, left then right) in Schaefer-100."""
+    if not is_schaefer100(dataset):
+        raise ValueError(f"{dataset.name!r} is not in the Schaefer-100 parcels.")
+    parcels = np.loadtxt(
+        fetch_file(f"{_BS}/parcellations/schaefer_100_conte69.csv", BRAINSPACE, data_dir)
+    ).astype(np.int64)
+    if np.shape(vertex_values)[0] != parcels.size:
+        raise ValueError(
+            f"An fsLR-32k map has {parcels.size} vertices (both hemispheres), "
+            f"got {np.shape(vertex_values)[0]}."
+        )
+    return surface_parcel_means(vertex_values, parcels, dataset.space.labels)
 
 
 def dk_surface_labels(data_dir: str | os.PathLike | None = None) -> np.ndarray:

@@ -3,8 +3,9 @@
 The files, their OSF addresses and md5 checksums come from neuromaps' own
 registry (``osf.json`` inside the neuromaps distribution on PyPI, read without
 installing it), and are stored where neuromaps stores them, under
-``<data_dir>/neuromaps/annotations/``. Only MNI152 volumes are used; they are
-brought into the dataset's samples by :func:`ct_helpers.targets.image_to_samples`.
+``<data_dir>/neuromaps/annotations/``. MNI152 volumes are brought into any
+dataset's samples by :func:`ct_helpers.targets.image_to_samples`; the fsLR-32k
+surface map (HCP myelin) into the Schaefer-100 parcels only.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
 from .cache import CacheError, atomic_path
 from .config import get_data_dir
 from .dataset import ExpressionDataset
 from .fetchers import NEUROMAPS, fetch_file
+from .mri_maps import fslr32k_schaefer100_means, is_schaefer100
 from .targets import TargetMaps, load_target_images
 
 logger = logging.getLogger(__name__)
@@ -33,13 +39,18 @@ OSF_API = "https://files.osf.io/v1/resources/{}/providers/osfstorage/{}"
 
 @dataclass(frozen=True)
 class NeuromapsTarget:
-    """A neuromaps MNI152 volume used as a target, with its domain."""
+    """A neuromaps annotation used as a target, with its domain.
+
+    ``res`` is the resolution of an MNI152 volume (``"3mm"``) or the density of
+    a surface map (``"32k"`` for ``space="fsLR"``).
+    """
 
     source: str
     desc: str
     res: str
     domain: str
     description: str
+    space: str = "MNI152"
 
 
 #: The paper's target families from neuromaps (Hansen et al. 2022 receptor atlas,
@@ -89,6 +100,8 @@ NEUROMAPS_TARGETS = {
                               "glucose metabolism ([18F]FDG)"),
     "CBF": NeuromapsTarget("satterthwaite2014", "meancbf", "1mm", "metabolism",
                            "cerebral blood flow (ASL MRI)"),
+    "myelin (HCP, neuromaps)": NeuromapsTarget("hcps1200", "myelinmap", "32k", "myelination",
+                                               "T1w/T2w ratio (HCP S1200)", space="fsLR"),
 }  # fmt: skip
 
 
@@ -100,27 +113,36 @@ class NeuromapsAnnotation:
     rel_path: str
     checksum: str
     url: str
+    hemi: str | None = None
 
 
-def neuromaps_registry(data_dir: str | os.PathLike | None = None) -> dict[str, NeuromapsAnnotation]:
+def neuromaps_registry(
+    data_dir: str | os.PathLike | None = None,
+) -> dict[str, tuple[NeuromapsAnnotation, ...]]:
     """Where each of :data:`NEUROMAPS_TARGETS` is stored, read from neuromaps' own ``osf.json``.
 
     The registry file comes from the neuromaps distribution on PyPI (read, not
     installed; sha256-checked), so file names, URLs and md5 checksums are
-    exactly those neuromaps uses.
+    exactly those neuromaps uses. A volume has one file; a surface map two,
+    left then right hemisphere.
     """
     osf = json.loads(fetch_file("neuromaps/datasets/data/osf.json", NEUROMAPS, data_dir)
                      .read_text())  # fmt: skip
-    entries = {(a["source"], a["desc"], a["space"], a.get("res")): a for a in osf["annotations"]}
+    entries: dict[tuple, list[dict]] = {}
+    for entry in osf["annotations"]:
+        key = (entry["source"], entry["desc"], entry["space"], entry.get("res") or entry.get("den"))
+        entries.setdefault(key, []).append(entry)
     registry = {}
     for name, target in NEUROMAPS_TARGETS.items():
-        entry = entries.get((target.source, target.desc, "MNI152", target.res))
-        if entry is None:
-            raise KeyError(f"neuromaps has no MNI152 {target.res} annotation "
+        found = entries.get((target.source, target.desc, target.space, target.res))
+        if not found:
+            raise KeyError(f"neuromaps has no {target.space} {target.res} annotation "
                            f"{target.source}/{target.desc} (for {name}).")  # fmt: skip
-        registry[name] = NeuromapsAnnotation(
-            entry["fname"], entry["rel_path"], entry["checksum"], OSF_API.format(*entry["url"])
-        )
+        found = sorted(found, key=lambda entry: str(entry.get("hemi")))  # L before R
+        registry[name] = tuple(
+            NeuromapsAnnotation(entry["fname"], entry["rel_path"], entry["checksum"],
+                                OSF_API.format(*entry["url"]), entry.get("hemi"))
+            for entry in found)  # fmt: skip
     return registry
 
 
@@ -188,19 +210,50 @@ def fetch_neuromaps_targets(
     --------
     >>> maps = fetch_neuromaps_targets(dk83, ["5-HT1A", "SV2A"])  # doctest: +SKIP
     """
-    names = list(NEUROMAPS_TARGETS) if names is None else list(names)
+    if names is None:  # every map this dataset can take: surfaces need fsLR-32k parcels
+        names = [name for name, target in NEUROMAPS_TARGETS.items()
+                 if target.space == "MNI152" or is_schaefer100(dataset)]  # fmt: skip
+    names = list(names)
     unknown = [n for n in names if n not in NEUROMAPS_TARGETS]
     if unknown:
         raise KeyError(f"Unknown neuromaps targets {unknown}; known: {list(NEUROMAPS_TARGETS)}.")
     registry = neuromaps_registry(data_dir) if registry is None else registry
-    paths = {name: fetch_neuromaps_annotation(registry[name], data_dir) for name in names}
-    maps = load_target_images(
-        paths, dataset, {n: NEUROMAPS_TARGETS[n].domain for n in names}, source="neuromaps"
-    )
-    maps.info["description"] = [NEUROMAPS_TARGETS[n].description for n in names]
+    parts = []
+    for name in names:
+        target = NEUROMAPS_TARGETS[name]
+        files = [fetch_neuromaps_annotation(a, data_dir) for a in registry[name]]
+        if target.space == "MNI152":
+            part = load_target_images({name: files[0]}, dataset, target.domain,
+                                      source="neuromaps")  # fmt: skip
+        else:
+            part = _surface_target(name, target, files, dataset, data_dir)
+        part.info["description"] = target.description
+        parts.append(part)
+    maps = parts[0]
+    for part in parts[1:]:
+        maps = maps.concat(part)
     maps.info["units"] = "as distributed (neuromaps)"
     maps.provenance.update({"citation": NEUROMAPS.citation, "licence": NEUROMAPS.licence})
     return maps
+
+
+def _surface_target(name, target, files, dataset, data_dir) -> TargetMaps:
+    """Average a neuromaps fsLR-32k surface map (left and right files) in Schaefer-100 parcels."""
+    if target.space != "fsLR" or target.res != "32k" or len(files) != 2:
+        raise ValueError(f"{name}: only fsLR-32k surface maps (two hemispheres) are supported.")
+    if not is_schaefer100(dataset):
+        raise ValueError(
+            f"{name} is a surface map (fsLR-32k); it can be brought into the Schaefer-100 "
+            f"parcels here, not into {dataset.name!r}. Use an MNI152 volume instead."
+        )
+    values = np.concatenate([np.asarray(nib.load(path).agg_data(), dtype=np.float64).ravel()
+                             for path in files])  # fmt: skip
+    values[values == 0] = np.nan  # the medial wall
+    means = fslr32k_schaefer100_means(values, dataset, data_dir)
+    info = pd.DataFrame({"domain": [target.domain], "source": f"neuromaps: {files[0].parent}",
+                         "rule": "mean over the parcel's fsLR-32k vertices (0 = medial wall)"},
+                        index=[name])  # fmt: skip
+    return TargetMaps(means[:, None], info, dataset.sample_ids, dataset.name)
 
 
 def _md5(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,8 +100,8 @@ def test_neuromaps_fetcher_downloads_checks_and_caches(pet_dir, tmp_path):
 
 def test_neuromaps_targets_with_pet_volumes_standing_in(dk83, pet_dir, tmp_path):
     registry = {
-        "5-HT1A": _stand_in(pet_dir / "5HT1a_WAY_HC36.nii.gz"),
-        "MOR": _stand_in(pet_dir / "MU_CARFENTANIL_c11.nii.gz"),
+        "5-HT1A": (_stand_in(pet_dir / "5HT1a_WAY_HC36.nii.gz"),),
+        "MOR": (_stand_in(pet_dir / "MU_CARFENTANIL_c11.nii.gz"),),
     }
     maps = NM.fetch_neuromaps_targets(dk83, ["5-HT1A", "MOR"], tmp_path, registry=registry)
     assert maps.names == ["5-HT1A", "MOR"]
@@ -114,10 +115,34 @@ def test_neuromaps_targets_with_pet_volumes_standing_in(dk83, pet_dir, tmp_path)
 def test_neuromaps_registry_finds_every_target_in_neuromaps_own_index(real_data_dir):
     registry = NM.neuromaps_registry(real_data_dir)
     assert set(registry) == set(NM.NEUROMAPS_TARGETS)
-    one = registry["5-HT1A"]
+    (one,) = registry["5-HT1A"]
     assert one.fname == "source-savli2012_desc-way100635_space-MNI152_res-3mm_feature.nii.gz"
     assert one.url.startswith("https://files.osf.io/v1/resources/")
-    assert all(len(a.checksum) == 32 for a in registry.values())
+    assert all(len(a.checksum) == 32 for files in registry.values() for a in files)
+    left, right = registry["myelin (HCP, neuromaps)"]
+    assert (left.hemi, right.hemi) == ("L", "R") and "den-32k_hemi-L" in left.fname
+
+
+def test_neuromaps_surface_map_in_its_own_format_becomes_schaefer_parcel_means(
+    schaefer, dk83, real_data_dir, tmp_path
+):
+    """neuromaps' fsLR-32k files (one GIFTI per hemisphere) stood in by BrainSpace's HCP myelin."""
+    member = "brainspace/datasets/matrices/main_group/conte69_32k_t1wt2w.csv"
+    myelin = np.nan_to_num(np.loadtxt(fetch_file(member, BRAINSPACE, real_data_dir)))
+    files = []  # neuromaps marks the medial wall with 0, as nan_to_num does
+    for hemi, half in (("L", myelin[:32492]), ("R", myelin[32492:])):
+        path = tmp_path / f"source-hcps1200_desc-myelinmap_space-fsLR_den-32k_hemi-{hemi}.func.gii"
+        array = nib.gifti.GiftiDataArray(half.astype(np.float32))
+        nib.save(nib.gifti.GiftiImage(darrays=[array]), path)
+        files.append(_stand_in(path))
+    name = "myelin (HCP, neuromaps)"
+    registry = {name: tuple(files)}
+    maps = NM.fetch_neuromaps_targets(schaefer, [name], tmp_path, registry=registry)
+    expected = M.load_mri_targets(schaefer, real_data_dir)["T1w/T2w myelin"]
+    np.testing.assert_allclose(maps[name], expected, rtol=1e-5)
+    assert maps.domains == ["myelination"]
+    with pytest.raises(ValueError, match="surface map"):
+        NM.fetch_neuromaps_targets(dk83, [name], tmp_path, registry=registry)
 
 
 def test_volumes_on_a_voxel_grid_round_trip_and_mark_background(small_synthetic, tmp_path):
