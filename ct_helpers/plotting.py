@@ -479,8 +479,8 @@ def plot_domain_summary(
     ax.axhline(0.0, color="grey", lw=0.8, linestyle=":")
     ax.set_xticks(range(len(features)), features, rotation=30, ha="right")
     ax.set_ylabel("out-of-fold R² (1 = perfect, 0 = the target's mean)")
-    ax.set_title(f"{regressor}, {cv} {'K-fold' if cv == 'random' else 'blocked K-fold'}; "
-                 f"filled: spatial-null p < {alpha:g}", fontsize=9)  # fmt: skip
+    scheme = {"random": "random K-fold", "spatial": "spatially blocked K-fold"}.get(cv, cv)
+    ax.set_title(f"{regressor}, {scheme}; filled: spatial-null p < {alpha:g}", fontsize=9)
     if legend:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
