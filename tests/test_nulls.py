@@ -90,3 +90,13 @@ def test_moran_surrogates_keep_morans_i_before_rank_matching():
     assert quadratic(flipped) == pytest.approx(quadratic(smooth - smooth.mean()), rel=1e-8)
     with pytest.raises(ValueError, match="finite"):
         N.moran_surrogates(np.r_[smooth[:-1], np.nan], coords, 3)
+
+
+def test_spin_is_refused_where_samples_have_no_sphere_position(small_synthetic):
+    values = small_synthetic.coords[:, 0]  # SYNTHETIC voxel data: no cortical sphere
+    with pytest.raises(ValueError, match="sphere"):
+        N.spatial_nulls(values, small_synthetic, 5, "spin")
+    nulls, used = N.spatial_nulls(values, small_synthetic, 5, "auto")
+    assert used == "moran" and nulls.shape == (small_synthetic.n_samples, 5)
+    with pytest.raises(ValueError, match="Unknown null method"):
+        N.spatial_nulls(values, small_synthetic, 5, "variogram")

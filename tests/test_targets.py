@@ -242,3 +242,17 @@ def test_load_targets_combines_mri_maps_a_folder_and_a_table(schaefer, real_data
         T.load_targets(["no such source"], schaefer)
     with pytest.raises(ValueError, match="No target sources"):
         T.load_targets([], schaefer)
+
+
+def test_background_can_be_kept_as_a_measured_value(small_synthetic, tmp_path):
+    grid = small_synthetic.space
+    values = np.linspace(-1.0, 1.0, grid.n_samples, dtype=np.float32)
+    values[0] = 0.0  # a real zero, e.g. a gradient crossing zero
+    path = tmp_path / "gradient.nii.gz"
+    grid.to_image(values).to_filename(path)
+    kept = T.load_target_images([path], small_synthetic, background=None)
+    np.testing.assert_allclose(kept["gradient"], values, atol=1e-6)
+    dropped = T.load_target_images([path], small_synthetic)
+    assert np.isnan(dropped["gradient"][0]) and kept.info.loc["gradient", "rule"].endswith(
+        "all voxels used)"
+    )
