@@ -239,12 +239,12 @@ def out_of_fold_predictions(
     """Predict each fold from the others; ``y`` may hold several maps as columns (ridge, knn)."""
     features = np.asarray(features, dtype=np.float64 if features.shape[1] < 1000 else np.float32)
     y = np.asarray(y, dtype=np.float64)
+    if regressor == "boosting" and y.ndim > 1:
+        raise ValueError("Boosting predicts one map at a time.")
     predictions = np.empty_like(y)
     for fold in np.unique(folds):
         test = folds == fold
         model = make_regressor(regressor, random_state, n_samples=int((~test).sum()))
-        if regressor == "boosting" and y.ndim > 1:
-            raise ValueError("Boosting predicts one map at a time.")
         model.fit(features[~test], y[~test])
         predictions[test] = model.predict(features[test])
     return predictions
