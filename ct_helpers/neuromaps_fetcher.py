@@ -22,6 +22,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .cache import CacheError, atomic_path, verified_or_removed
 from .config import get_data_dir
@@ -188,7 +189,8 @@ def fetch_neuromaps_targets(
     dataset: ExpressionDataset,
     names: Sequence[str] | None = None,
     data_dir: str | os.PathLike | None = None,
-    registry: Mapping[str, NeuromapsAnnotation] | None = None,
+    registry: Mapping[str, tuple[NeuromapsAnnotation, ...]] | None = None,
+    progress: bool = True,
 ) -> TargetMaps:
     """PET and blood-flow maps from neuromaps, sampled at the dataset's rows.
 
@@ -201,7 +203,9 @@ def fetch_neuromaps_targets(
     data_dir : str or path-like, optional
         Data folder; the downloads are kept under ``neuromaps/``.
     registry : mapping, optional
-        Where each file lives (default :func:`neuromaps_registry`).
+        Where each map's files live (default :func:`neuromaps_registry`).
+    progress : bool
+        Show a progress bar over the maps (each is downloaded once, then sampled).
 
     Examples
     --------
@@ -216,7 +220,7 @@ def fetch_neuromaps_targets(
         raise KeyError(f"Unknown neuromaps targets {unknown}; known: {list(NEUROMAPS_TARGETS)}.")
     registry = neuromaps_registry(data_dir) if registry is None else registry
     parts = []
-    for name in names:
+    for name in tqdm(names, desc="neuromaps maps", unit="map", disable=not progress):
         target = NEUROMAPS_TARGETS[name]
         files = [fetch_neuromaps_annotation(a, data_dir) for a in registry[name]]
         if target.space == "MNI152":

@@ -327,6 +327,7 @@ def load_targets(
     data_dir: str | os.PathLike | None = None,
     neuromaps_names: Sequence[str] | None = None,
     domain: str = "user",
+    progress: bool = True,
 ) -> TargetMaps:
     """Targets from several sources, side by side (the ``targets`` parameter of Chapter 5).
 
@@ -348,6 +349,8 @@ def load_targets(
         Which :data:`NEUROMAPS_TARGETS` to fetch (all by default).
     domain : str
         Domain given to the maps of a table, and of a folder without ``domains.csv``.
+    progress : bool
+        Show a progress bar while neuromaps maps are fetched.
 
     Examples
     --------
@@ -364,7 +367,9 @@ def load_targets(
         elif source == "neuromaps":
             from .neuromaps_fetcher import fetch_neuromaps_targets
 
-            parts.append(fetch_neuromaps_targets(dataset, neuromaps_names, data_dir))
+            parts.append(
+                fetch_neuromaps_targets(dataset, neuromaps_names, data_dir, progress=progress)
+            )
         elif Path(source).is_dir():
             images = sorted(Path(source).glob("*.nii*"))
             if not images:
