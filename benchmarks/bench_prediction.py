@@ -55,7 +55,8 @@ import json, resource, time
 import numpy as np
 import ct_helpers as ct
 from ct_helpers.nulls import moran_surrogates
-from ct_helpers.prediction import cv_folds, out_of_fold_predictions
+from ct_helpers.prediction import out_of_fold_predictions
+from ct_helpers.splits import cv_folds
 
 data = ct.load_dataset("ahba-dk83-pseudovoxel-8mm")
 rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -296,21 +296,14 @@ class Parcellation:
         img = _on_grid(img, self.affine, self.atlas.shape, interpolation)
         data = np.asarray(img.dataobj, dtype=np.float64)
         flat = data.reshape(-1, *data.shape[3:]) if data.ndim == 4 else data.reshape(-1, 1)
-        atlas = self.atlas.reshape(-1)
-        n_labels = int(self.atlas.max()) + 1
-        finite = np.isfinite(flat)
-        sums = np.zeros((n_labels, flat.shape[1]))
-        counts = np.zeros((n_labels, flat.shape[1]))
-        np.add.at(sums, atlas, np.where(finite, flat, 0.0))
-        np.add.at(counts, atlas, finite)
-        counts = counts[self.labels]
-        empty = np.flatnonzero((counts == 0).any(axis=1))
+        means = label_means(flat, self.atlas.reshape(-1), self.labels)
+        empty = np.flatnonzero(np.isnan(means).any(axis=1))
         if empty.size:
             raise ValueError(
                 f"Image has no finite voxel in regions {self._region_names(empty)} "
                 f"of {self.name!r}."
             )
-        means = (sums[self.labels] / counts).astype(np.float32)
+        means = means.astype(np.float32)
         return means[:, 0] if data.ndim == 3 else means
 
     def _region_names(self, rows: np.ndarray) -> str:
@@ -320,6 +313,48 @@ class Parcellation:
     def describe(self) -> str:
         """One line for provenance and figure captions."""
         return f"{self.name}: {self.n_samples} regions"
+
+
+def label_means(values: np.ndarray, element_labels: np.ndarray, labels) -> np.ndarray:
+    """Mean of the finite values of each label: parcel means of voxels or surface vertices.
+
+    Non-finite elements (the medial wall, unmeasured voxels) are skipped.
+
+    Parameters
+    ----------
+    values : array of shape (n_elements,) or (n_elements, n_maps)
+        One or more maps on voxels or vertices.
+    element_labels : array of int, shape (n_elements,)
+        Label of each voxel or vertex (0 = none).
+    labels : sequence of int
+        Labels to return, in order.
+
+    Returns
+    -------
+    numpy.ndarray of shape (len(labels),) or (len(labels), n_maps)
+        NaN for a label without a finite element.
+
+    Examples
+    --------
+    >>> label_means(np.array([1.0, 3.0, np.nan, 5.0]), np.array([1, 1, 2, 2]), [2, 1])
+    array([5., 2.])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    element_labels = np.asarray(element_labels).astype(np.int64).ravel()
+    one_map = values.ndim == 1
+    values = values[:, None] if one_map else values
+    if values.shape[0] != element_labels.size:
+        raise ValueError(f"{values.shape[0]} values but {element_labels.size} labels.")
+    labels = np.asarray(labels, dtype=np.int64)
+    n_labels = max(int(element_labels.max()), int(labels.max())) + 1
+    finite = np.isfinite(values)
+    sums = np.zeros((n_labels, values.shape[1]))
+    counts = np.zeros((n_labels, values.shape[1]))
+    np.add.at(sums, element_labels, np.where(finite, values, 0.0))
+    np.add.at(counts, element_labels, finite)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums[labels] / counts[labels]
+    return means[:, 0] if one_map else means
 
 
 def _on_grid(img, affine: np.ndarray, shape: tuple[int, ...], interpolation: str):

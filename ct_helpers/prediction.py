@@ -9,7 +9,7 @@ target map:
    training folds; :class:`LeaveOneOutRidge`), k-nearest neighbours (5,
    distance-weighted, standardised features) and gradient boosting (200
    trees of depth 3, learning rate 0.05, 80 % subsamples). All genes are used with ridge only.
-2. **Cross-validation** (:func:`cv_folds`): ``"random"`` K-fold, as is usual,
+2. **Cross-validation** (:func:`~ct_helpers.splits.cv_folds`): ``"random"`` K-fold, as is usual,
    and ``"spatial"`` K-fold whose folds are whole spatial blocks, so
    neighbouring samples rarely sit on both sides of a split.
 3. **Scores**: R² and RMSE of the pooled out-of-fold predictions
@@ -46,13 +46,12 @@ from .compressors import make_compressor
 from .config import get_data_dir
 from .dataset import ExpressionDataset
 from .nulls import spatial_nulls
-from .splits import spatial_blocks
+from .splits import CV_SCHEMES, cv_folds
 from .targets import TargetMaps
 
 logger = logging.getLogger(__name__)
 
 REGRESSORS = ("ridge", "knn", "boosting")
-CV_SCHEMES = ("random", "spatial")
 #: Penalties tried by ridge (features standardised; all genes need large ones).
 RIDGE_ALPHAS = np.logspace(-3, 6, 19)
 #: Columns of the table returned by :func:`predict_targets`.
@@ -162,77 +161,6 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
         return predicted[:, 0] if self.one_target_ else predicted
 
 
-def spatial_kfold(
-    coords: np.ndarray,
-    n_splits: int = 5,
-    block_size_mm: float = 40.0,
-    random_state: int = 0,
-    grid: VoxelGrid | None = None,
-) -> np.ndarray:
-    """Fold of every sample such that each spatial block lies in one fold.
-
-    Blocks (:func:`~ct_helpers.spatial_blocks`) are dealt, in a seeded random
-    order and largest first, to whichever fold holds the fewest samples so far,
-    so folds have similar sizes.
-
-    Returns
-    -------
-    numpy.ndarray of int, shape (n_samples,)
-        Values ``0 .. n_splits - 1``.
-
-    Examples
-    --------
-    >>> coords = np.column_stack([np.arange(0.0, 100, 10), np.zeros(10), np.zeros(10)])
-    >>> np.bincount(spatial_kfold(coords, n_splits=2, block_size_mm=25)).tolist()
-    [5, 5]
-    """
-    blocks = spatial_blocks(coords, block_size_mm, random_state, grid)
-    sizes = np.bincount(blocks)
-    if sizes.size < n_splits:
-        raise ValueError(
-            f"{sizes.size} spatial blocks of {block_size_mm} mm cannot fill {n_splits} folds: "
-            "use a smaller block_size_mm or fewer folds."
-        )
-    rng = np.random.default_rng(random_state)
-    order = rng.permutation(sizes.size)
-    order = order[np.argsort(-sizes[order], kind="stable")]
-    fold_of_block = np.empty(sizes.size, dtype=np.int64)
-    filled = np.zeros(n_splits, dtype=np.int64)
-    for block in order:
-        fold = int(np.argmin(filled))
-        fold_of_block[block] = fold
-        filled[fold] += sizes[block]
-    return fold_of_block[blocks]
-
-
-def cv_folds(
-    coords: np.ndarray,
-    scheme: str = "random",
-    n_splits: int = 5,
-    random_state: int = 0,
-    block_size_mm: float = 40.0,
-    grid: VoxelGrid | None = None,
-) -> np.ndarray:
-    """Fold of every sample under ``"random"`` or ``"spatial"`` (blocked) K-fold.
-
-    Examples
-    --------
-    >>> np.bincount(cv_folds(np.zeros((10, 3)), "random", n_splits=5)).tolist()
-    [2, 2, 2, 2, 2]
-    """
-    n = len(coords)
-    if not 2 <= n_splits <= n:
-        raise ValueError(f"n_splits must be between 2 and {n}, got {n_splits}.")
-    if scheme == "random":
-        order = np.random.default_rng(random_state).permutation(n)
-        folds = np.empty(n, dtype=np.int64)
-        folds[order] = np.arange(n) % n_splits
-        return folds
-    if scheme == "spatial":
-        return spatial_kfold(coords, n_splits, block_size_mm, random_state, grid)
-    raise ValueError(f"Unknown CV scheme {scheme!r}; use one of {CV_SCHEMES}.")
-
-
 def out_of_fold_predictions(
     features: np.ndarray, y: np.ndarray, folds: np.ndarray, regressor: str, random_state: int = 0
 ) -> np.ndarray:
@@ -297,7 +225,7 @@ def predict_targets(
     dataset : ExpressionDataset
         Gives coordinates (spatial folds, Moran nulls) and sphere positions.
     regressors, cv : sequence of str
-        Subsets of :data:`REGRESSORS` and :data:`CV_SCHEMES`.
+        Subsets of :data:`REGRESSORS` and :data:`~ct_helpers.splits.CV_SCHEMES`.
     n_splits, block_size_mm : int, float
         K of K-fold and the edge of the spatial blocks.
     n_nulls : int
@@ -347,7 +275,9 @@ def predict_targets(
             nulls, how = spatial_nulls(targets.values[:, column], dataset, n_nulls, null_method,
                                        random_state, data_dir)  # fmt: skip
         for name, features in feature_sets.items():
-            features = np.asarray(features)[defined]
+            features = np.asarray(features)
+            if not defined.all():  # a copy only where a map leaves samples out
+                features = features[defined]
             wide = features.shape[1] > 1000
             for regressor in regressors:
                 if wide and regressor != "ridge":
@@ -513,8 +443,8 @@ def cv_difference(table: pd.DataFrame, regressor: str = "ridge") -> pd.DataFrame
 
 
 __all__ = [
-    "ALL_GENES", "COORDINATES", "CV_SCHEMES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
+    "ALL_GENES", "COORDINATES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
     "REGRESSORS", "cached_predict_targets", "compute_codes", "control_features", "cv_difference",
-    "cv_folds", "domain_summary", "LeaveOneOutRidge", "make_regressor", "out_of_fold_predictions",
-    "predict_targets", "prediction_scores", "spatial_kfold",
+    "domain_summary", "LeaveOneOutRidge", "make_regressor", "out_of_fold_predictions",
+    "predict_targets", "prediction_scores",
 ]  # fmt: skip

@@ -249,3 +249,78 @@ def spatial_block_split(
 def _check_test_size(test_size: float) -> None:
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1, got {test_size}.")
+
+
+#: Cross-validation schemes of :func:`cv_folds`.
+CV_SCHEMES = ("random", "spatial")
+
+
+def spatial_kfold(
+    coords: np.ndarray,
+    n_splits: int = 5,
+    block_size_mm: float = 40.0,
+    random_state: int = 0,
+    grid: VoxelGrid | None = None,
+) -> np.ndarray:
+    """Fold of every sample such that each spatial block lies in one fold.
+
+    Blocks (:func:`~ct_helpers.spatial_blocks`) are dealt, in a seeded random
+    order and largest first, to whichever fold holds the fewest samples so far,
+    so folds have similar sizes.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_samples,)
+        Values ``0 .. n_splits - 1``.
+
+    Examples
+    --------
+    >>> coords = np.column_stack([np.arange(0.0, 100, 10), np.zeros(10), np.zeros(10)])
+    >>> np.bincount(spatial_kfold(coords, n_splits=2, block_size_mm=25)).tolist()
+    [5, 5]
+    """
+    blocks = spatial_blocks(coords, block_size_mm, random_state, grid)
+    sizes = np.bincount(blocks)
+    if sizes.size < n_splits:
+        raise ValueError(
+            f"{sizes.size} spatial blocks of {block_size_mm} mm cannot fill {n_splits} folds: "
+            "use a smaller block_size_mm or fewer folds."
+        )
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(sizes.size)
+    order = order[np.argsort(-sizes[order], kind="stable")]
+    fold_of_block = np.empty(sizes.size, dtype=np.int64)
+    filled = np.zeros(n_splits, dtype=np.int64)
+    for block in order:
+        fold = int(np.argmin(filled))
+        fold_of_block[block] = fold
+        filled[fold] += sizes[block]
+    return fold_of_block[blocks]
+
+
+def cv_folds(
+    coords: np.ndarray,
+    scheme: str = "random",
+    n_splits: int = 5,
+    random_state: int = 0,
+    block_size_mm: float = 40.0,
+    grid: VoxelGrid | None = None,
+) -> np.ndarray:
+    """Fold of every sample under ``"random"`` or ``"spatial"`` (blocked) K-fold.
+
+    Examples
+    --------
+    >>> np.bincount(cv_folds(np.zeros((10, 3)), "random", n_splits=5)).tolist()
+    [2, 2, 2, 2, 2]
+    """
+    n = len(coords)
+    if not 2 <= n_splits <= n:
+        raise ValueError(f"n_splits must be between 2 and {n}, got {n_splits}.")
+    if scheme == "random":
+        order = np.random.default_rng(random_state).permutation(n)
+        folds = np.empty(n, dtype=np.int64)
+        folds[order] = np.arange(n) % n_splits
+        return folds
+    if scheme == "spatial":
+        return spatial_kfold(coords, n_splits, block_size_mm, random_state, grid)
+    raise ValueError(f"Unknown CV scheme {scheme!r}; use one of {CV_SCHEMES}.")

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from nilearn import image as nl_image
 
-from .brain_space import Parcellation, VoxelGrid
+from .brain_space import Parcellation, VoxelGrid, label_means
 from .dataset import ExpressionDataset
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def image_to_samples(img, dataset: ExpressionDataset, background: float | None =
             interpolation="nearest", force_resample=True, copy_header=True,
         )  # fmt: skip
         atlas = np.asarray(atlas.dataobj).astype(np.int64)
-        means = surface_parcel_means(data.ravel(), atlas.ravel(), space.labels)
+        means = label_means(data.ravel(), atlas.ravel(), space.labels)
         return means.astype(np.float32)
     if isinstance(space, VoxelGrid):
         return space.sample(nib.Nifti1Image(data.astype(np.float32), img.affine))
@@ -403,49 +403,7 @@ def _folder_domains(folder: Path, names: list[str], default: str) -> dict[str, s
     return {name: given.get(name, default) for name in names}
 
 
-def surface_parcel_means(
-    vertex_values: np.ndarray, vertex_labels: np.ndarray, labels: Sequence[int]
-) -> np.ndarray:
-    """Mean of the finite vertex values of each parcel (NaN vertices, e.g. medial wall, skipped).
-
-    Parameters
-    ----------
-    vertex_values : array of shape (n_vertices,) or (n_vertices, n_maps)
-        One or more maps on the vertices.
-    vertex_labels : array of int, shape (n_vertices,)
-        Parcel of each vertex (0 = none).
-    labels : sequence of int
-        Parcels to return, in order.
-
-    Returns
-    -------
-    numpy.ndarray of shape (len(labels),) or (len(labels), n_maps)
-        NaN for a parcel without a finite vertex.
-
-    Examples
-    --------
-    >>> surface_parcel_means(np.array([1.0, 3.0, np.nan, 5.0]), np.array([1, 1, 2, 2]), [2, 1])
-    array([5., 2.])
-    """
-    values = np.asarray(vertex_values, dtype=np.float64)
-    vertex_labels = np.asarray(vertex_labels).astype(np.int64).ravel()
-    one_map = values.ndim == 1
-    values = values[:, None] if one_map else values
-    if values.shape[0] != vertex_labels.size:
-        raise ValueError(f"{values.shape[0]} vertex values but {vertex_labels.size} vertex labels.")
-    labels = np.asarray(labels, dtype=np.int64)
-    n_labels = max(int(vertex_labels.max()), int(labels.max())) + 1
-    finite = np.isfinite(values)
-    sums = np.zeros((n_labels, values.shape[1]))
-    counts = np.zeros((n_labels, values.shape[1]))
-    np.add.at(sums, vertex_labels, np.where(finite, values, 0.0))
-    np.add.at(counts, vertex_labels, finite)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums[labels] / counts[labels]
-    return means[:, 0] if one_map else means
-
-
 __all__ = [
     "DOMAINS", "MIN_SAMPLES", "TargetMaps", "image_to_samples", "load_target_images",
-    "load_target_table", "load_targets", "surface_parcel_means",
+    "load_target_table", "load_targets",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ import ct_helpers as ct
 from ct_helpers import mri_maps as M
 from ct_helpers import prediction as P
 from ct_helpers import targets as T
-from ct_helpers.splits import spatial_blocks
+from ct_helpers.splits import cv_folds, spatial_blocks
 
 
 def test_r2_of_a_perfect_and_of_a_constant_predictor():
@@ -43,7 +43,7 @@ def test_leave_one_out_ridge_equals_scikit_learn(n_features):
 
 def test_spatial_folds_are_valid_and_keep_neighbours_apart(schaefer):
     coords = schaefer.coords
-    folds = P.cv_folds(coords, "spatial", n_splits=5, random_state=0)
+    folds = cv_folds(coords, "spatial", n_splits=5, random_state=0)
     assert folds.shape == (99,) and set(folds) == set(range(5))
     sizes = np.bincount(folds)
     assert sizes.min() >= 0.5 * sizes.max()
@@ -51,11 +51,11 @@ def test_spatial_folds_are_valid_and_keep_neighbours_apart(schaefer):
     for block in np.unique(blocks):  # a block never straddles two folds
         assert np.unique(folds[blocks == block]).size == 1
     # parcels are ~2 cm apart, so 4 cm blocks hold few of them: fewer neighbours are split
-    assert _nearest_split(coords, folds) < _nearest_split(coords, P.cv_folds(coords, "random"))
+    assert _nearest_split(coords, folds) < _nearest_split(coords, cv_folds(coords, "random"))
     with pytest.raises(ValueError, match="cannot fill"):
-        P.cv_folds(coords, "spatial", n_splits=5, block_size_mm=500)
+        cv_folds(coords, "spatial", n_splits=5, block_size_mm=500)
     with pytest.raises(ValueError, match="Unknown CV"):
-        P.cv_folds(coords, "leave-one-out")
+        cv_folds(coords, "leave-one-out")
 
 
 def _nearest_split(coords, folds):
@@ -66,9 +66,9 @@ def _nearest_split(coords, folds):
 
 def test_spatial_folds_on_voxels_keep_most_neighbours_together():
     grid = ct.VoxelGrid.mni(8)
-    folds = P.cv_folds(grid.coords, "spatial", n_splits=5, random_state=0, grid=grid)
+    folds = cv_folds(grid.coords, "spatial", n_splits=5, random_state=0, grid=grid)
     assert np.bincount(folds).min() >= 0.9 * np.bincount(folds).max()
-    random = P.cv_folds(grid.coords, "random", n_splits=5, random_state=0)
+    random = cv_folds(grid.coords, "random", n_splits=5, random_state=0)
     # random 5-fold splits ~80 % of nearest-neighbour pairs; 4 cm blocks split only the borders
     assert _nearest_split(grid.coords, random) > 0.7
     assert _nearest_split(grid.coords, folds) < 0.25

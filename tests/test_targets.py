@@ -11,6 +11,7 @@ from scipy.stats import spearmanr
 from ct_helpers import mri_maps as M
 from ct_helpers import neuromaps_fetcher as NM
 from ct_helpers import targets as T
+from ct_helpers.brain_space import label_means
 from ct_helpers.cache import CacheError
 from ct_helpers.fetchers import BRAINSPACE, fetch_file
 
@@ -201,8 +202,8 @@ def test_target_maps_reject_bad_input():
         maps["c"]
 
 
-def test_surface_parcel_means_skip_missing_vertices():
-    means = T.surface_parcel_means(
+def test_label_means_skip_missing_vertices():
+    means = label_means(
         np.array([[1.0, np.nan], [3.0, 2.0], [9.0, 9.0]]), np.array([1, 1, 0]), [1, 2]
     )
     np.testing.assert_array_equal(means[0], [2.0, 2.0])
