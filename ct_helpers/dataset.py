@@ -10,10 +10,8 @@ rest of the package can trust it. Chapter 1 introduces it.
 
 from __future__ import annotations
 
-import json
+import gzip
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,20 @@ import numpy as np
 import pandas as pd
 
 from .brain_space import Parcellation, VoxelGrid, _few, check_coordinates
-from .cache import CacheError, load_array, save_array, write_json
+from .cache import (
+    CacheError,
+    atomic_folder,
+    load_array,
+    read_record,
+    restore_interrupted_folder,
+    save_array,
+    verify_checked,
+    write_checked,
+    write_record,
+)
+
+#: Bump when the saved layout changes; older folders are refused with a clear message.
+DATASET_FORMAT = "ct-dataset-2"
 
 _ROW_CHUNK = 512  # rows per finiteness check: 8 MB of booleans at 15,633 genes
 
@@ -166,11 +177,10 @@ class ExpressionDataset:
         ['A', 'B']
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_folder(path) as staging:
             save_array(staging / "expression.npy", self.expression, self.provenance)
             meta = {
+                "format": DATASET_FORMAT,
                 "name": self.name,
                 "description": self.description,
                 "genes": self.genes.tolist(),
@@ -187,24 +197,29 @@ class ExpressionDataset:
             }
             if self.space is not None:
                 image = self.space.mask_img if self.space.kind == "voxel" else self.space.atlas_img
-                nib.save(image, staging / "space.nii.gz")
-            write_json(staging / "dataset.json", meta)
-            _replace_folder(staging, path)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+                # mtime=0: the same image always gives the same bytes and checksum
+                write_checked(staging / "space.nii.gz", lambda tmp: tmp.write_bytes(
+                    gzip.compress(image.to_bytes(), mtime=0)))  # fmt: skip
+            write_record(staging / "dataset.json", meta)
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> ExpressionDataset:
-        """Read a dataset written by :meth:`save`, verifying the matrix checksum.
+        """Read a dataset written by :meth:`save`, verifying every file's checksum.
 
         ``mmap=True`` memory-maps the matrix (read-only) instead of reading it.
+
+        Raises
+        ------
+        CacheError
+            Naming the file that is missing, truncated or damaged.
         """
         path = Path(path)
-        meta_file = path / "dataset.json"
-        if not meta_file.exists():
-            raise CacheError(f"{path} is not a saved dataset: {meta_file.name} is missing.")
-        meta = json.loads(meta_file.read_text())
+        restore_interrupted_folder(path)
+        if not (path / "dataset.json").exists():
+            raise CacheError(f"{path} is not a saved dataset: dataset.json is missing.")
+        meta = read_record(path / "dataset.json", kind=DATASET_FORMAT,
+                           require=("genes", "sample_ids", "space", "coords"))  # fmt: skip
         expression = load_array(
             path / "expression.npy",
             expected_shape=(len(meta["sample_ids"]), len(meta["genes"])),
@@ -329,18 +344,7 @@ def _space_meta(space) -> dict[str, Any] | None:
 def _space_from_meta(meta, image_path: Path):
     if meta is None:
         return None
+    verify_checked(image_path)
     if meta["kind"] == "voxel":
         return VoxelGrid(nib.load(image_path), name=meta["name"])
     return Parcellation(nib.load(image_path), meta["labels"], meta["names"], name=meta["name"])
-
-
-def _replace_folder(staging: Path, path: Path) -> None:
-    """Move ``staging`` onto ``path``; an existing ``path`` is swapped out, then removed."""
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-    os.replace(staging, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

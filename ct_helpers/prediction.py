@@ -304,7 +304,9 @@ def predict_targets(
 
 
 #: Format of saved prediction tables; bump when the protocol changes.
-PREDICTION_FORMAT = "ct-prediction-1"
+PREDICTION_FORMAT = "ct-prediction-2"
+#: Bump when cached codes are stored differently.
+CODES_FORMAT = "ct-codes-2"
 
 
 def cached_predict_targets(
@@ -380,6 +382,7 @@ def compute_codes(
         seed=random_state,
         params={p: str(v) for p, v in params.items()},
         genes=list(map(str, dataset.genes)),
+        format=CODES_FORMAT,
     )
     path = (
         get_data_dir(data_dir)

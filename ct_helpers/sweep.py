@@ -14,7 +14,6 @@ rows); each fitted model holds its own parameters.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -35,9 +34,11 @@ from .cache import (
     cache_key,
     load_array,
     load_table,
+    read_record,
+    remove_checked,
     save_array,
     save_table,
-    write_json,
+    write_record,
 )
 from .compressors import make_compressor
 from .config import get_data_dir, package_versions
@@ -56,7 +57,7 @@ SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "v
 #: Anatomy columns of ``sample_info`` used as labels, when they have 2 to n/5 classes.
 LABEL_COLUMNS = ("region", "nearest_region", "network", "lobe", "structure", "hemisphere")
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-2"
+SWEEP_FORMAT = "ct-sweep-3"
 #: Per-gene R² quantiles reported for each reconstruction.
 GENE_R2_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -327,16 +328,14 @@ def _read_cell(folder: Path, name: str) -> list[dict] | None:
     record = folder / f"{name}.json"
     if not record.exists():
         return None
-    payload = json.loads(record.read_text())
-    if payload.get("format") != SWEEP_FORMAT:
-        return None
-    if payload.get("codes_shape") is not None:
-        try:
+    try:
+        payload = read_record(record, kind=SWEEP_FORMAT, require=("rows", "codes_shape"))
+        if payload["codes_shape"] is not None:
             load_array(folder / f"{name}-codes.npy", expected_shape=tuple(payload["codes_shape"]))
-        except CacheError as error:
-            logger.warning("Recomputing sweep cell %s: %s", name, error)
-            record.unlink()
-            return None
+    except CacheError as error:
+        logger.warning("Recomputing sweep cell %s: %s", name, error)
+        record.unlink(missing_ok=True)
+        return None
     return payload["rows"]
 
 
@@ -378,11 +377,10 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
     for row in rows:
         row["value"] = None if row["value"] is None or not np.isfinite(row["value"]) else float(
             row["value"])  # fmt: skip
-    write_json(folder / f"{name}.json", {
+    write_record(folder / f"{name}.json", {
         "format": SWEEP_FORMAT, "rows": rows, "versions": package_versions(),
         "codes_shape": None if codes is None else list(codes.shape)})  # fmt: skip
-    for leftover in folder.glob(f"{name}-checkpoint.pt*"):  # the saved model replaces it
-        leftover.unlink()
+    remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
     return rows
 
 

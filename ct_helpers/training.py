@@ -5,9 +5,10 @@
   are no per-sample Python objects and no data loader rebuilt every epoch.
 * Early stopping on a validation set carved from the training samples: the
   weights of the best validation epoch are restored at the end.
-* Checkpoints are written atomically with a sha256 side-car; a run interrupted
-  at any epoch and started again with the same checkpoint path continues
-  where it stopped and, on the CPU, ends with exactly the weights of an
+* Checkpoints are written atomically and committed with their sha256 side-car
+  as one unit (:func:`~ct_helpers.cache.write_checked`); a run interrupted at
+  any moment, even between the two files, and started again with the same
+  checkpoint path continues where it stopped and, on the CPU, ends with exactly the weights of an
   uninterrupted run (the shuffling generator, optimiser and early-stopping
   state are all in the checkpoint). A finished checkpoint is a cache: training
   is not repeated.
@@ -35,12 +36,12 @@ import torch
 from tqdm.auto import tqdm
 
 from .autoencoder import PAPER_WEIGHT_PENALTY, autoencoder_loss
-from .cache import CacheError, atomic_path, sha256_file, write_json
+from .cache import CacheError, remove_checked, verify_checked, write_checked
 from .dataset import check_expression
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-2"  # bump when the payload or fingerprint changes
+CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-3"  # bump when the payload or fingerprint changes
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,10 @@ def train_autoencoder(
              "stopped_early": False}  # fmt: skip
     resumed = None
     if checkpoint is not None and Path(checkpoint).exists():
-        state = _load_checkpoint(checkpoint, fingerprint, model, optimizer, generator, device)
-        resumed = state["epoch"]
-        logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
+        loaded = _load_checkpoint(checkpoint, fingerprint, model, optimizer, generator, device)
+        if loaded is not None:
+            state, resumed = loaded, loaded["epoch"]
+            logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     bar = tqdm(total=settings.max_epochs, initial=state["epoch"], desc="training",
                disable=not progress or state["finished"], unit="epoch")  # fmt: skip
@@ -295,24 +297,23 @@ def _save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> N
         **{key: state[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
                                        "finished", "stopped_early")},
     }  # fmt: skip
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-    write_json(path.with_name(path.name + ".json"), {
-        "format": CHECKPOINT_FORMAT, "sha256": sha256_file(path), "epoch": state["epoch"],
-        "finished": state["finished"]})  # fmt: skip
+    record = {"format": CHECKPOINT_FORMAT, "epoch": state["epoch"], "finished": state["finished"]}
+    write_checked(path, lambda tmp: torch.save(payload, tmp), record)
 
 
-def _load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> dict:
+def _load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> dict | None:
+    """Restore a checkpoint; ``None`` (start again, with a warning) when it is damaged."""
     path = Path(path)
-    sidecar = path.with_name(path.name + ".json")
-    if not sidecar.exists() or json.loads(sidecar.read_text())["sha256"] != sha256_file(path):
-        raise CacheError(
-            f"Checkpoint {path} is truncated or corrupted (its sha256 does not match "
-            f"{sidecar.name}); delete both files to start again."
-        )
-    payload = torch.load(path, map_location=device, weights_only=True)
+    try:
+        verify_checked(path)
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except (CacheError, RuntimeError, EOFError, OSError) as error:
+        logger.warning("Checkpoint %s is damaged (%s); training starts again from epoch 0.",
+                       path, error)  # fmt: skip
+        remove_checked(path)
+        return None
     if payload.get("format") != CHECKPOINT_FORMAT:
-        raise CacheError(f"{path} is not an auto-encoder checkpoint.")
+        raise CacheError(f"{path} is not an auto-encoder checkpoint ({CHECKPOINT_FORMAT}).")
     if payload["fingerprint"] != fingerprint:
         raise CacheError(
             f"Checkpoint {path} belongs to other data, rows, architecture, settings or seed; "

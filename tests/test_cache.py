@@ -20,7 +20,7 @@ def test_truncated_file_is_detected(tmp_path):
     path = save_array(tmp_path / "a.npy", np.ones((100, 10), dtype=np.float32))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(CacheError, match="corrupted or truncated"):
+    with pytest.raises(CacheError, match="truncated, edited or damaged"):
         load_array(path)
 
 
@@ -32,7 +32,7 @@ def test_unexpected_shape_is_detected(tmp_path):
 
 def test_missing_sidecar(tmp_path):
     np.save(tmp_path / "b.npy", np.ones(3))
-    with pytest.raises(CacheError, match="No side-car"):
+    with pytest.raises(CacheError, match="json is missing"):
         load_array(tmp_path / "b.npy")
 
 

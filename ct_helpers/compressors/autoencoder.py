@@ -19,8 +19,8 @@ import pandas as pd
 import torch
 
 from ..autoencoder import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
-from ..cache import CacheError, atomic_path, cache_key, sha256_file, write_json
-from ..config import get_data_dir, package_versions
+from ..cache import CacheError, cache_key, verify_checked, write_checked
+from ..config import get_data_dir
 from ..dataset import ExpressionDataset
 from ..preprocessing import ExpressionScaler
 from ..training import CHECKPOINT_FORMAT, TrainingSettings, choose_device, train_autoencoder
@@ -53,6 +53,9 @@ class AutoEncoderCompressor(Compressor):
         Checkpoint file: training resumes from it, and a finished one is reused.
     checkpoint_every : int
         Epochs between checkpoints.
+    checkpoint_min_seconds : float
+        Least time between two checkpoints (a checkpoint of the paper's network
+        holds about 250 MB); ``0`` writes one every ``checkpoint_every`` epochs.
     progress : bool
         Show a progress bar while training.
 
@@ -96,6 +99,7 @@ class AutoEncoderCompressor(Compressor):
         device: str = "auto",
         checkpoint: str | os.PathLike | None = None,
         checkpoint_every: int = 10,
+        checkpoint_min_seconds: float = 30.0,
         progress: bool = True,
     ):
         super().__init__(n_components, random_state, clip_percentiles, scale, decoder)
@@ -109,6 +113,7 @@ class AutoEncoderCompressor(Compressor):
         self.device = device
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
+        self.checkpoint_min_seconds = checkpoint_min_seconds
         self.progress = progress
 
     # ------------------------------------------------------------------ training
@@ -131,6 +136,7 @@ class AutoEncoderCompressor(Compressor):
             learning_rate=self.learning_rate,
             weight_penalty=self.weight_penalty,
             checkpoint_every=self.checkpoint_every,
+            checkpoint_min_seconds=self.checkpoint_min_seconds,
         )
         result = train_autoencoder(
             self.model_, X, train_rows, validation_rows, settings, seed=seed, device=self.device,
@@ -186,25 +192,20 @@ class AutoEncoderCompressor(Compressor):
             "best_epoch": int(self.best_epoch_),
             "decoder": None if self.decoder_ is None else self.decoder_.to_state(),
         }
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
-        write_json(path.with_name(path.name + ".json"), {
+        write_checked(path, lambda tmp: torch.save(payload, tmp), {
             "class": f"{type(self).__module__}.{type(self).__qualname__}",
-            "format": SAVE_FORMAT, "name": self.name, "params": params,
-            "sha256": sha256_file(path), "versions": package_versions(),
-        })  # fmt: skip
+            "format": SAVE_FORMAT, "name": self.name, "params": params})  # fmt: skip
         return path
 
 
 def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncoderCompressor:
     """Load a model written by :meth:`AutoEncoderCompressor.save` (weights only, checksummed)."""
     path = Path(path)
-    sidecar = path.with_name(path.name + ".json")
-    if not path.exists() or not sidecar.exists():
-        raise CacheError(f"{path}: saved model or its side-car {sidecar.name} is missing.")
-    if sha256_file(path) != json.loads(sidecar.read_text())["sha256"]:
-        raise CacheError(f"{path} is corrupted or truncated: its sha256 differs from the side-car.")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    verify_checked(path)  # names the file when it or its side-car is missing or damaged
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise CacheError(f"{path} cannot be read as a saved auto-encoder ({error}).") from None
     if payload.get("format") != SAVE_FORMAT:
         raise CacheError(f"{path} is not a saved auto-encoder ({SAVE_FORMAT}).")
     params = json.loads(payload["params"])
@@ -261,7 +262,11 @@ def checkpoint_path(
     >>> path.parent.name, path.suffix
     ('models', '.pt')
     """
-    params = {key: value for key, value in params.items() if key not in ("checkpoint", "progress")}
+    params = {
+        key: value
+        for key, value in params.items()
+        if key not in ("checkpoint", "progress", "checkpoint_min_seconds")
+    }
     key = cache_key(dataset.expression, np.asarray(train_rows, dtype=np.int64),
                     dataset=dataset.name, params=params, format=CHECKPOINT_FORMAT)  # fmt: skip
     folder = get_data_dir(data_dir) / "models"

@@ -34,8 +34,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..brain_space import _few
-from ..cache import CacheError, atomic_path, sha256_file, write_json
-from ..config import package_versions
+from ..cache import CacheError, verify_checked, write_checked
 from ..dataset import ExpressionDataset, check_expression
 from ..preprocessing import ExpressionScaler
 from .decoder import KernelRidgeDecoder
@@ -194,22 +193,16 @@ class Compressor(TransformerMixin, BaseEstimator):
         sha256 and package versions; :func:`load_compressor` checks it.
         """
         self._check_fitted()
-        path = Path(path)
-        with atomic_path(path) as tmp:
+
+        def write(tmp: Path) -> None:
             with open(tmp, "wb") as handle:
                 pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        write_json(
-            path.with_name(path.name + ".json"),
-            {
-                "class": f"{type(self).__module__}.{type(self).__qualname__}",
-                "name": self.name,
-                "params": self.get_params(),
-                "n_features_in": self.n_features_in_,
-                "sha256": sha256_file(path),
-                "versions": package_versions(),
-            },
-        )
-        return path
+
+        write_checked(path, write, {
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "name": self.name, "params": self.get_params(),
+            "n_features_in": self.n_features_in_})  # fmt: skip
+        return Path(path)
 
     # ------------------------------------------------------------------ for subclasses
 
@@ -314,21 +307,17 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
     Only load files you made or trust: like scikit-learn models, the file is a
     pickle. The side-car's sha256 must match, so truncated files are refused.
     """
-    import json  # noqa: PLC0415
-
     path = Path(path)
-    sidecar = path.with_name(path.name + ".json")
-    if not path.exists() or not sidecar.exists():
-        raise CacheError(f"{path}: saved compressor or its side-car {sidecar.name} is missing.")
-    meta = json.loads(sidecar.read_text())
+    meta = verify_checked(path)  # names the file when it or its side-car is missing or damaged
     if meta.get("format") == "ct-autoencoder-1":  # a weights-only PyTorch file
         from .autoencoder import load_autoencoder  # noqa: PLC0415 (torch import)
 
         return load_autoencoder(path)
-    if sha256_file(path) != meta["sha256"]:
-        raise CacheError(f"{path} is corrupted or truncated: its sha256 differs from the side-car.")
-    with open(path, "rb") as handle:
-        model = pickle.load(handle)  # noqa: S301 (checksummed file written by save)
+    try:
+        with open(path, "rb") as handle:
+            model = pickle.load(handle)  # noqa: S301 (checksummed file written by save)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        raise CacheError(f"{path} cannot be unpickled ({error!r}).") from None
     if not isinstance(model, Compressor):
         raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
     return model
