@@ -21,6 +21,7 @@ import numpy as np
 from nilearn import datasets as nl_datasets
 from nilearn import image as nl_image
 from scipy import ndimage
+from scipy.ndimage import map_coordinates
 
 #: Origin (mm) of the FSL MNI152 grid: the centre of voxel (0, 0, 0).
 FSL_ORIGIN = (90.0, -126.0, -72.0)
@@ -193,14 +194,14 @@ class VoxelGrid:
         out[self.mask] = values
         return nib.Nifti1Image(out, self.affine)
 
-    def sample(self, img, interpolation: str = "continuous") -> np.ndarray:
-        """Read an image at every sample; images on another grid are resampled first.
+    def sample(self, img, interpolation: str = "linear") -> np.ndarray:
+        """Read an image at every sample; images on another grid are interpolated.
 
         Returns an array of shape ``(n_samples,)`` for a 3-D image and
-        ``(n_samples, m)`` for a 4-D one.
+        ``(n_samples, m)`` for a 4-D one, NaN where the image does not measure
+        the sample (see :func:`sample_image`).
         """
-        img = _on_grid(img, self.affine, self.shape, interpolation)
-        return np.asarray(img.dataobj, dtype=np.float32)[self.mask]
+        return sample_image(img, self.affine, self.ijk, interpolation, grid_shape=self.shape)
 
     def matches(self, img) -> bool:
         """Whether ``img`` lies on exactly this grid (shape and affine)."""
@@ -285,18 +286,20 @@ class Parcellation:
         lookup[0] = background
         return nib.Nifti1Image(lookup[self.atlas], self.affine)
 
-    def sample(self, img, interpolation: str = "continuous") -> np.ndarray:
+    def sample(self, img, interpolation: str = "linear") -> np.ndarray:
         """Average an image within each region.
 
-        The image is first resampled onto the atlas grid (``interpolation``)
-        when it lies on another grid; the value of a region is then the mean of
-        its finite voxels. A region with no finite voxel gives an error that
-        names it.
+        The image is read at every labelled atlas voxel (interpolated with
+        ``interpolation`` when it lies on another grid, NaN where it does not
+        measure the voxel, see :func:`sample_image`); the value of a region is
+        the mean of its measured voxels. A region with no measured voxel gives
+        an error that names it.
         """
-        img = _on_grid(img, self.affine, self.atlas.shape, interpolation)
-        data = np.asarray(img.dataobj, dtype=np.float64)
-        flat = data.reshape(-1, *data.shape[3:]) if data.ndim == 4 else data.reshape(-1, 1)
-        means = label_means(flat, self.atlas.reshape(-1), self.labels)
+        labelled = np.argwhere(self.atlas != 0)
+        values = sample_image(img, self.affine, labelled, interpolation,
+                              grid_shape=self.atlas.shape)  # fmt: skip
+        flat = values.reshape(values.shape[0], -1)
+        means = label_means(flat, self.atlas[tuple(labelled.T)], self.labels)
         empty = np.flatnonzero(np.isnan(means).any(axis=1))
         if empty.size:
             raise ValueError(
@@ -304,7 +307,7 @@ class Parcellation:
                 f"of {self.name!r}."
             )
         means = means.astype(np.float32)
-        return means[:, 0] if data.ndim == 3 else means
+        return means[:, 0] if values.ndim == 1 else means
 
     def _region_names(self, rows: np.ndarray) -> str:
         names = self.names if self.names is not None else self.labels.astype(str)
@@ -357,18 +360,77 @@ def label_means(values: np.ndarray, element_labels: np.ndarray, labels) -> np.nd
     return means[:, 0] if one_map else means
 
 
-def _on_grid(img, affine: np.ndarray, shape: tuple[int, ...], interpolation: str):
+#: Interpolation names accepted by :func:`sample_image` and their spline order.
+INTERPOLATION_ORDER = {"nearest": 0, "linear": 1, "continuous": 1}
+#: Share of the interpolation weight that must fall on measured voxels.
+MIN_MEASURED_WEIGHT = 0.5
+
+
+def sample_image(
+    img,
+    affine: np.ndarray,
+    ijk: np.ndarray,
+    interpolation: str = "linear",
+    grid_shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Read a 3-D or 4-D image at voxels ``ijk`` of the grid ``affine``; NaN where unmeasured.
+
+    A place is unmeasured when it lies outside the image's field of view or
+    its voxels there are NaN: interpolation (trilinear, or nearest voxel) is
+    normalised by the weight that falls on measured voxels, and a place with
+    less than :data:`MIN_MEASURED_WEIGHT` of it is NaN. So an image cropped to
+    part of the brain, or on another grid and affine, never reads as 0 outside
+    what it covers. An image on exactly this grid (``grid_shape`` and affine
+    equal) is read as it is.
+
+    Parameters
+    ----------
+    img : path or nibabel image
+        3-D image, or 4-D (several maps).
+    affine : numpy.ndarray
+        4 x 4 affine of the grid to read at.
+    ijk : numpy.ndarray of int, shape (n, 3)
+        Voxel indices on that grid.
+    interpolation : {"linear", "nearest"}
+        ``"continuous"`` is accepted as a synonym of ``"linear"``.
+    grid_shape : tuple of int, optional
+        Shape of that grid, to recognise an image already on it.
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (n,) or (n, m)
+
+    Examples
+    --------
+    >>> img = nib.Nifti1Image(np.ones((4, 4, 4), np.float32), np.eye(4))
+    >>> sample_image(img, np.eye(4), np.array([[1, 1, 1], [9, 9, 9]])).tolist()
+    [1.0, nan]
+    """
+    if interpolation not in INTERPOLATION_ORDER:
+        raise ValueError(
+            f"interpolation must be one of {sorted(INTERPOLATION_ORDER)}, got {interpolation!r}."
+        )
     img = nl_image.load_img(img)
-    if img.shape[:3] == tuple(shape) and np.allclose(img.affine, affine, atol=1e-4):
-        return img
-    return nl_image.resample_img(
-        img,
-        target_affine=affine,
-        target_shape=shape,
-        interpolation=interpolation,
-        force_resample=True,
-        copy_header=True,
-    )
+    ijk = np.asarray(ijk)
+    data = np.asarray(img.dataobj, dtype=np.float32)
+    volumes = data.reshape(*data.shape[:3], -1)
+    on_grid = grid_shape is not None and data.shape[:3] == tuple(grid_shape)
+    if on_grid and np.allclose(img.affine, affine, atol=1e-4):
+        out = volumes[tuple(ijk.T)]
+    else:
+        to_source = np.linalg.inv(img.affine) @ np.asarray(affine, dtype=np.float64)
+        where = nib.affines.apply_affine(to_source, ijk.astype(np.float64)).T
+        order = INTERPOLATION_ORDER[interpolation]
+        out = np.empty((ijk.shape[0], volumes.shape[3]), dtype=np.float32)
+        for m in range(volumes.shape[3]):
+            measured = np.isfinite(volumes[..., m])
+            filled = np.where(measured, volumes[..., m], 0.0)
+            weight = map_coordinates(measured.astype(np.float32), where, order=order,
+                                     mode="constant", cval=0.0)  # fmt: skip
+            value = map_coordinates(filled, where, order=order, mode="constant", cval=0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, m] = np.where(weight >= MIN_MEASURED_WEIGHT, value / weight, np.nan)
+    return out[:, 0] if data.ndim == 3 else out
 
 
 def _check_values(values: np.ndarray, n_samples: int) -> np.ndarray:

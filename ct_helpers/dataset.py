@@ -315,7 +315,18 @@ def check_expression(expression, what: str = "expression") -> np.ndarray:
 
 
 def check_gene_symbols(genes, n_genes: int, what: str = "expression") -> np.ndarray:
-    """Validate gene symbols: one per column, none missing, none duplicated."""
+    """Validate gene symbols: one per column, none empty, none repeated.
+
+    Every place where symbols enter the package (tables, arrays with ``genes=``,
+    datasets) calls this, so a problem is reported once, with the columns.
+
+    Examples
+    --------
+    >>> check_gene_symbols(["A1BG", "GAD1", "A1BG"], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: expression: duplicate gene symbols A1BG (columns 0, 2).
+    """
     genes = pd.Index(genes)
     if len(genes) != n_genes:
         raise ValueError(f"{what}: {len(genes)} gene symbols for {n_genes} columns.")
@@ -324,10 +335,13 @@ def check_gene_symbols(genes, n_genes: int, what: str = "expression") -> np.ndar
         genes.isna() | (as_text == "") | as_text.str.lower().isin(["nan", "none"])
     )
     if missing.size:
-        raise ValueError(f"{what}: missing gene symbols in columns {_few(missing)}.")
-    duplicated = as_text[as_text.duplicated()].unique()
-    if duplicated.size:
-        raise ValueError(f"{what}: duplicate gene symbols {_few(duplicated)}.")
+        raise ValueError(f"{what}: missing gene symbols in columns {_few(missing)} (empty names).")
+    repeated = as_text[as_text.duplicated(keep=False)].unique()
+    if repeated.size:
+        where = [f"{symbol} (columns {', '.join(map(str, np.flatnonzero(as_text == symbol)))})"
+                 for symbol in repeated[:10]]  # fmt: skip
+        more = f" ... ({repeated.size} symbols in all)" if repeated.size > 10 else ""
+        raise ValueError(f"{what}: duplicate gene symbols {'; '.join(where)}{more}.")
     return np.asarray(as_text, dtype=str)
 
 

@@ -9,11 +9,23 @@ with a fitted model (:meth:`ExpressionScaler.to_dict`). Chapter 1 shows it.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .dataset import check_expression
+
+#: Share of clamped entries in new data above which :func:`warn_if_clamped` warns.
+#: Training data lose 0.2 % of their entries to the paper's (0.1, 99.9) percentile
+#: clamp by construction; 5 % is 25 times that, so new data are clearly off the
+#: training scale (another normalisation, or units).
+CLAMP_WARNING_SHARE = 0.05
+_ROWS = 512  # rows per clamp-and-count step: a small boolean temporary, never a matrix
+
+
+class ClampWarning(UserWarning):
+    """New data lie largely outside the range the scaler learned from training data."""
 
 
 class ExpressionScaler:
@@ -33,6 +45,8 @@ class ExpressionScaler:
         Clamp limits learned by :meth:`fit` (arrays of ``n_genes`` when ``per_gene``).
     n_genes_ : int
         Number of genes seen in :meth:`fit`.
+    clamped_share_ : float
+        Share of the entries that the last :meth:`transform` clamped.
 
     Notes
     -----
@@ -70,6 +84,11 @@ class ExpressionScaler:
                     f"{self.clip_percentiles}."
                 )
             lower, upper = _percentiles(X, (low, high), per_gene=self.per_gene)
+        if not self.per_gene and not upper > lower:
+            raise ValueError(
+                f"ExpressionScaler.fit: the data are constant (both clamp limits "
+                f"{self.clip_percentiles} are {float(lower):.6g}): nothing to scale or compress."
+            )
         self.lower_ = np.asarray(lower, dtype=np.float32)
         self.upper_ = np.asarray(upper, dtype=np.float32)
         self.n_genes_ = X.shape[1]
@@ -84,7 +103,12 @@ class ExpressionScaler:
         """Clamp and scale ``X`` with the fitted limits (``copy=False``: in place, float32)."""
         X = self._check(X)
         out = X.copy() if copy else X
-        np.clip(out, self.lower_, self.upper_, out=out)
+        clamped = 0
+        for start in range(0, out.shape[0], _ROWS):
+            rows = out[start : start + _ROWS]
+            clamped += np.count_nonzero(rows < self.lower_) + np.count_nonzero(rows > self.upper_)
+            np.clip(rows, self.lower_, self.upper_, out=rows)
+        self.clamped_share_ = clamped / out.size
         out -= self.lower_
         out /= self._span
         return out
@@ -136,6 +160,59 @@ class ExpressionScaler:
                 f"ExpressionScaler was fitted on {self.n_genes_} genes, got {X.shape[1]} columns."
             )
         return X
+
+
+def warn_if_clamped(scaler: ExpressionScaler, what: str = "new data") -> float:
+    """Warn when the last transform clamped more than :data:`CLAMP_WARNING_SHARE` of the entries.
+
+    The warning is a :class:`ClampWarning`; the clamped share is returned.
+    Compressors call it on every ``transform`` of new data.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((50, 20), dtype=np.float32)  # SYNTHETIC
+    >>> scaler = ExpressionScaler().fit(X)
+    >>> _ = scaler.transform(X * 10)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     share = warn_if_clamped(scaler)
+    >>> round(share, 2), caught[0].category.__name__
+    (0.9, 'ClampWarning')
+    """
+    share = float(getattr(scaler, "clamped_share_", 0.0))
+    if share > CLAMP_WARNING_SHARE:
+        warnings.warn(
+            f"{what}: {share:.1%} of the entries lie outside the training range "
+            f"[{np.min(scaler.lower_):.4g}, {np.max(scaler.upper_):.4g}] and were clamped to it "
+            f"(training data: about {_expected_share(scaler):.1%}); their codes are unreliable. "
+            "Are these data on the same scale as the training data?",
+            ClampWarning,
+            stacklevel=3,
+        )
+    return share
+
+
+def _expected_share(scaler: ExpressionScaler) -> float:
+    if scaler.clip_percentiles is None:
+        return 0.0
+    low, high = scaler.clip_percentiles
+    return (low + 100 - high) / 100
+
+
+def constant_columns(X: np.ndarray, rows: int = _ROWS) -> np.ndarray:
+    """Return the columns of ``X`` whose value never changes (min == max), read by row chunks.
+
+    Examples
+    --------
+    >>> constant_columns(np.array([[1.0, 2.0], [1.0, 3.0]])).tolist()
+    [0]
+    """
+    low = np.min(X[:rows], axis=0)
+    high = np.max(X[:rows], axis=0)
+    for start in range(rows, X.shape[0], rows):
+        np.minimum(low, np.min(X[start : start + rows], axis=0), out=low)
+        np.maximum(high, np.max(X[start : start + rows], axis=0), out=high)
+    return np.flatnonzero(low == high)
 
 
 def _percentiles(X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256):

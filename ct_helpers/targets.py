@@ -17,10 +17,14 @@ Where the maps come from (:func:`load_targets` takes any mix):
 
 How a volume becomes one value per sample (:func:`image_to_samples`): voxels
 equal to ``background`` (default 0, the outside of PET volumes) are treated as
-not measured. For a parcellation, the atlas is resampled onto the image's grid
-(nearest neighbour, so labels stay labels) and a region's value is the mean of
-its measured voxels. For a voxel grid, the image is resampled onto the grid
-(trilinear) and a voxel with any unmeasured voxel nearby is left undefined.
+not measured, and so is everything outside the image's field of view. For a
+parcellation, the atlas is resampled onto the image's grid (nearest neighbour,
+so labels stay labels) and a region's value is the mean of its measured voxels;
+a region the image does not reach is NaN. For a voxel grid, the image is read at
+every grid voxel by trilinear interpolation normalised by the measured voxels
+around it (:func:`~ct_helpers.brain_space.sample_image`): a voxel whose
+neighbourhood is mostly unmeasured or outside the image is NaN. Undefined
+samples are counted in a warning and left out when a map is predicted.
 """
 
 from __future__ import annotations

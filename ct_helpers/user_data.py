@@ -18,22 +18,34 @@ from tqdm.auto import tqdm
 
 from .brain_space import Parcellation, VoxelGrid, _few
 from .cache import sha256_file
-from .dataset import ExpressionDataset
+from .dataset import ExpressionDataset, check_gene_symbols
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV, TSV or parquet file, chosen by its suffix."""
+    """Read a CSV, TSV or parquet file, chosen by its suffix.
+
+    The header is checked as written, before pandas would rename a repeated
+    column (``A1BG.1``) or an empty one (``Unnamed: 3``): both are errors that
+    list the columns.
+    """
     path = Path(path)
     suffixes = "".join(path.suffixes[-2:]).lower()
     if not path.exists():
         raise FileNotFoundError(f"Expression table {path} does not exist.")
-    if suffixes.endswith((".csv", ".csv.gz")):
-        return pd.read_csv(path, encoding="utf-8-sig")
-    if suffixes.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
-        return pd.read_csv(path, sep="\t", encoding="utf-8-sig")
     if suffixes.endswith(".parquet"):
-        return pd.read_parquet(path)
-    raise ValueError(f"{path.name}: unknown table format; use .csv, .tsv or .parquet.")
+        table = pd.read_parquet(path)
+        check_gene_symbols(table.columns, table.shape[1], what=f"{path.name} header")
+        return table
+    if suffixes.endswith((".csv", ".csv.gz")):
+        sep = ","
+    elif suffixes.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
+        sep = "\t"
+    else:
+        raise ValueError(f"{path.name}: unknown table format; use .csv, .tsv or .parquet.")
+    header = pd.read_csv(path, sep=sep, encoding="utf-8-sig", header=None, nrows=1, dtype=str,
+                         keep_default_na=False).iloc[0]  # fmt: skip
+    check_gene_symbols(header.tolist(), header.size, what=f"{path.name} header")
+    return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
 
 
 def load_expression_table(

@@ -35,8 +35,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..brain_space import _few
 from ..cache import CacheError, verify_checked, write_checked
-from ..dataset import ExpressionDataset, check_expression
-from ..preprocessing import ExpressionScaler
+from ..dataset import ExpressionDataset, check_expression, check_gene_symbols
+from ..preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
 from .decoder import KernelRidgeDecoder
 
 INVERSE_METHODS = ("auto", "native", "decoder")
@@ -117,6 +117,7 @@ class Compressor(TransformerMixin, BaseEstimator):
             raise ValueError("copy=False scales X in place: pass an array you own, not a dataset.")
         matrix, genes = _matrix_and_genes(X, genes)
         self._check_n_components(matrix.shape)
+        _refuse_constant_genes(matrix, genes, what=self.name)
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
         self.genes_ = genes
         self.n_features_in_ = matrix.shape[1]
@@ -131,8 +132,17 @@ class Compressor(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X, genes=None) -> np.ndarray:
-        """Compress new samples into the fitted latent space: ``(n_samples, n_components)``."""
-        return np.asarray(self._transform(self._scaled(X, genes)), dtype=np.float32)
+        """Compress new samples into the fitted latent space: ``(n_samples, n_components)``.
+
+        New data are clamped to the training range; when more than
+        :data:`~ct_helpers.preprocessing.CLAMP_WARNING_SHARE` of their entries
+        are, a :class:`~ct_helpers.preprocessing.ClampWarning` says how many
+        (the share is kept in ``scaler_.clamped_share_``).
+        """
+        scaled = self._scaled(X, genes)
+        if self.scaler_ is not None:
+            warn_if_clamped(self.scaler_, what=f"{self.name}.transform")
+        return np.asarray(self._transform(scaled), dtype=np.float32)
 
     def fit_transform(self, X, y=None, genes=None) -> np.ndarray:
         """Fit on ``X`` and return the latent codes of its samples from the fit."""
@@ -323,12 +333,24 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
     return model
 
 
+def _refuse_constant_genes(matrix: np.ndarray, genes, what: str) -> None:
+    """Constant genes carry no information and break variance ratios: name them."""
+    constant = constant_columns(matrix)
+    if constant.size == matrix.shape[1]:
+        raise ValueError(f"{what}: every gene is constant over the {matrix.shape[0]} training "
+                         "samples; there is nothing to compress.")  # fmt: skip
+    if constant.size:
+        names = constant if genes is None else np.asarray(genes)[constant]
+        raise ValueError(
+            f"{what}: {constant.size} genes are constant over the {matrix.shape[0]} training "
+            f"samples: {_few(names)}. They carry no information: drop them before fitting."
+        )
+
+
 def _matrix_and_genes(X, genes) -> tuple[np.ndarray, Any]:
     if isinstance(X, ExpressionDataset):
         return X.expression, X.genes if genes is None else np.asarray(genes, dtype=str)
     matrix = check_expression(X, what="compressor input")
     if genes is not None:
-        genes = np.asarray(genes, dtype=str)
-        if genes.size != matrix.shape[1]:
-            raise ValueError(f"{genes.size} gene symbols for {matrix.shape[1]} columns.")
+        genes = check_gene_symbols(genes, matrix.shape[1], what="genes=")
     return matrix, genes
