@@ -40,7 +40,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .brain_space import Parcellation, VoxelGrid, _few
-from .cache import CacheError, sha256_file
+from .cache import CacheError, sha256_file, temporary_folder
 from .config import get_data_dir
 from .dataset import ExpressionDataset
 
@@ -508,8 +507,7 @@ def _load_if_current(folder: Path, key: dict) -> ExpressionDataset | None:
 def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, python):
     """Write the request, run the worker in the abagen environment, return its output."""
     env_python = find_abagen_python(python)
-    (root / "datasets").mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".abagen-build-", dir=root / "datasets"))
+    work = temporary_folder(root / "datasets" / "abagen-build")  # cleaned if this process dies
     atlas_path = work / "atlas.nii.gz"
     nib.save(atlas_img, atlas_path)
     output = work / "result"

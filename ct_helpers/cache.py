@@ -197,11 +197,8 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     ['a.txt']
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     restore_interrupted_folder(path)
-    remove_stale_temporaries(path)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_temporary_prefix(path)}{_host()}-{os.getpid()}.",
-                                    suffix=".part", dir=path.parent))  # fmt: skip
+    staging = temporary_folder(path)
     previous = _previous_folder(path)
     try:
         yield staging
@@ -212,6 +209,19 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(previous, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def temporary_folder(path: str | os.PathLike) -> Path:
+    """Make an empty working folder for ``path``, named so that it is cleaned if its process dies.
+
+    Stale working folders of ``path`` (their process is gone) are removed first;
+    the caller removes this one when done.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
+    return Path(tempfile.mkdtemp(prefix=f"{_temporary_prefix(path)}{_host()}-{os.getpid()}.",
+                                 suffix=".part", dir=path.parent))  # fmt: skip
 
 
 def _previous_folder(path: Path) -> Path:

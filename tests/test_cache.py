@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -45,3 +46,69 @@ def test_atomic_path_keeps_old_content_on_failure(tmp_path):
             raise RuntimeError("crash mid-write")
     assert target.read_text() == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_record_detects_edits_and_names_itself(tmp_path):
+    from ct_helpers.cache import read_record, write_record
+
+    path = write_record(tmp_path / "cell.json", {"format": "x", "rows": [1, 2]})
+    assert read_record(path, kind="x", require=("rows",))["rows"] == [1, 2]
+    edited = json.loads(path.read_text())
+    edited["rows"] = [1, 3]  # the old checksum kept
+    path.write_text(json.dumps(edited))
+    with pytest.raises(CacheError, match="cell.json was edited or damaged"):
+        read_record(path)
+    path.write_text('{"rows": [1, 2]}')  # valid JSON without a checksum of its own
+    with pytest.raises(CacheError, match="cell.json has no checksum"):
+        read_record(path)
+
+
+def test_a_kill_between_file_and_side_car_is_completed_on_read(tmp_path):
+    from ct_helpers.cache import _pending_sidecar, verify_checked, write_checked
+
+    path = write_checked(tmp_path / "w.bin", lambda tmp: tmp.write_bytes(b"old"))
+    # Replay the commit of a new version up to the kill: pending side-car, then the file.
+    write_checked(tmp_path / "scratch.bin", lambda tmp: tmp.write_bytes(b"new"))
+    os.replace(tmp_path / "scratch.bin.json", _pending_sidecar(path))
+    path.write_bytes(b"new")
+    assert verify_checked(path)["bytes"] == 3
+    assert not _pending_sidecar(path).exists()
+    # A pending side-car that never reached its file is dropped, the old pair kept.
+    write_checked(tmp_path / "scratch.bin", lambda tmp: tmp.write_bytes(b"newer"))
+    os.replace(tmp_path / "scratch.bin.json", _pending_sidecar(path))
+    assert verify_checked(path)["bytes"] == 3 and not _pending_sidecar(path).exists()
+
+
+def test_temporaries_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path):
+    from ct_helpers.cache import _host, remove_stale_temporaries, temporary_folder
+
+    target = tmp_path / "x.npy"
+    live = tmp_path / f".x.npy.{_host()}-{os.getpid()}.a.part"
+    dead = tmp_path / f".x.npy.{_host()}-{_dead_pid()}.b.part"
+    live.write_bytes(b"1")
+    dead.write_bytes(b"2")
+    stale_folder = tmp_path / f".build.{_host()}-{_dead_pid()}.c.part"
+    stale_folder.mkdir()
+    assert remove_stale_temporaries(target) == [dead]
+    assert live.exists()
+    work = temporary_folder(tmp_path / "build")
+    assert work.is_dir() and not stale_folder.exists()
+
+
+def test_an_interrupted_folder_replacement_is_undone(tmp_path):
+    from ct_helpers.cache import atomic_folder, restore_interrupted_folder
+
+    with atomic_folder(tmp_path / "d") as staging:
+        (staging / "a").write_text("1")
+    os.replace(tmp_path / "d", tmp_path / ".d.previous")  # killed after moving the old one aside
+    restore_interrupted_folder(tmp_path / "d")
+    assert (tmp_path / "d" / "a").read_text() == "1"
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
