@@ -22,7 +22,11 @@ from .datasets import (
 from .preprocessing import ExpressionScaler
 from .splits import Split, random_split, spatial_block_split, spatial_blocks
 from .synthetic import make_synthetic_expression
+from .targets import TargetMaps, load_targets, register_target_source
 from .user_data import load_expression_nifti, load_expression_table
+
+# Imported for their registrations: the target sources "mri" and "neuromaps".
+from . import mri_maps, neuromaps_fetcher  # noqa: E402, F401  isort: skip
 
 __version__ = "0.1.0"
 
@@ -34,6 +38,7 @@ __all__ = [
     "ExpressionScaler",
     "Parcellation",
     "Split",
+    "TargetMaps",
     "VoxelGrid",
     "build_ahba_dataset",
     "by_profile",
@@ -45,6 +50,7 @@ __all__ = [
     "load_ahba_schaefer100",
     "load_array",
     "load_dataset",
+    "load_targets",
     "load_dk83_pseudovoxel",
     "load_expression_nifti",
     "load_expression_table",
@@ -56,6 +62,7 @@ __all__ = [
     "random_split",
     "register_compressor",
     "register_dataset",
+    "register_target_source",
     "save_array",
     "seed_everything",
     "sha256_file",

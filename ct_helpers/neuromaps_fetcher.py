@@ -29,7 +29,7 @@ from .config import get_data_dir
 from .dataset import ExpressionDataset
 from .fetchers import NEUROMAPS, fetch_file
 from .mri_maps import fslr32k_schaefer100_means, is_schaefer100
-from .targets import TargetMaps, load_target_images
+from .targets import TargetMaps, load_target_images, register_target_source
 
 logger = logging.getLogger(__name__)
 
@@ -269,3 +269,10 @@ __all__ = [
     "NEUROMAPS_TARGETS", "OSF_API", "NeuromapsAnnotation", "NeuromapsTarget",
     "fetch_neuromaps_annotation", "fetch_neuromaps_targets", "neuromaps_registry",
 ]  # fmt: skip
+
+
+def _neuromaps_source(dataset, data_dir=None, neuromaps_names=None, progress=True, **_):
+    return fetch_neuromaps_targets(dataset, neuromaps_names, data_dir, progress=progress)
+
+
+register_target_source("neuromaps", _neuromaps_source)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,6 +325,24 @@ def load_target_table(
     return TargetMaps(values.to_numpy(np.float32), info, dataset.sample_ids, dataset.name)
 
 
+#: Named target sources: ``loader(dataset, data_dir=..., **options) -> TargetMaps``.
+_SOURCES: dict[str, Callable[..., TargetMaps]] = {}
+
+
+def register_target_source(name: str, loader: Callable[..., TargetMaps]) -> None:
+    """Make ``name`` a source of :func:`load_targets` (and of Chapter 5's ``targets``).
+
+    ``loader(dataset, data_dir=None, **options)`` returns :class:`TargetMaps`;
+    options it does not use (``neuromaps_names``, ``progress``) arrive as keywords.
+    ``"mri"`` and ``"neuromaps"`` are registered by their modules.
+
+    Examples
+    --------
+    >>> register_target_source("mine", lambda dataset, **_: my_maps)  # doctest: +SKIP
+    """
+    _SOURCES[name] = loader
+
+
 def load_targets(
     sources: Sequence[str | os.PathLike],
     dataset: ExpressionDataset,
@@ -362,18 +380,13 @@ def load_targets(
     """
     if not sources:
         raise ValueError("No target sources given: use 'mri', 'neuromaps', a folder or a table.")
+    if isinstance(sources, str | os.PathLike):
+        sources = [sources]
     parts = []
     for source in sources:
-        if source == "mri":
-            from .mri_maps import load_mri_targets
-
-            parts.append(load_mri_targets(dataset, data_dir))
-        elif source == "neuromaps":
-            from .neuromaps_fetcher import fetch_neuromaps_targets
-
-            parts.append(
-                fetch_neuromaps_targets(dataset, neuromaps_names, data_dir, progress=progress)
-            )
+        if isinstance(source, str) and source in _SOURCES:
+            options = {"neuromaps_names": neuromaps_names, "progress": progress}
+            parts.append(_SOURCES[source](dataset, data_dir=data_dir, **options))
         elif Path(source).is_dir():
             images = sorted(Path(source).glob("*.nii*"))
             if not images:
@@ -384,7 +397,8 @@ def load_targets(
             parts.append(load_target_table(source, dataset, domain))
         else:
             raise FileNotFoundError(
-                f"Target source {source!r} is neither 'mri', 'neuromaps', a folder nor a file."
+                f"Target source {source!r} is neither a named source ({', '.join(_SOURCES)}), "
+                "a folder nor a file."
             )
     maps = parts[0]
     for part in parts[1:]:

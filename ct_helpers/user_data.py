@@ -16,9 +16,10 @@ import pandas as pd
 from nilearn import image as nl_image
 from tqdm.auto import tqdm
 
-from .brain_space import Parcellation, VoxelGrid, _few
+from .brain_space import Parcellation, VoxelGrid
 from .cache import sha256_file
 from .dataset import ExpressionDataset, check_gene_symbols
+from .messages import few
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
@@ -102,7 +103,7 @@ def load_expression_table(
     non_numeric = [c for c in gene_columns if not pd.api.types.is_numeric_dtype(table[c])]
     if non_numeric:
         raise ValueError(
-            f"{path.name}: gene columns must be numeric, but {_few(non_numeric)} are not "
+            f"{path.name}: gene columns must be numeric, but {few(non_numeric)} are not "
             "(is one of them an id or label column? pass id_column= or label_column=)."
         )
     space = None

@@ -212,6 +212,25 @@ def test_a_damaged_download_is_fetched_again(tmp_path, which, damage):
     assert no_temporaries(data_dir) == []
 
 
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_neuromaps_download_is_fetched_again(tmp_path, damage):
+    import hashlib
+
+    from ct_helpers.neuromaps_fetcher import NeuromapsAnnotation, fetch_neuromaps_annotation
+
+    source = tmp_path / "osf" / "map.nii.gz"  # a file:// stand-in for neuromaps' OSF store
+    source.parent.mkdir()
+    source.write_bytes(b"neuromaps volume bytes" * 100)
+    md5 = hashlib.md5(source.read_bytes()).hexdigest()  # noqa: S324 (neuromaps' own checksum)
+    annotation = NeuromapsAnnotation("map.nii.gz", "test/", md5, source.as_uri())
+    fetched = fetch_neuromaps_annotation(annotation, tmp_path / "data")
+    DAMAGE[damage](fetched)
+    assert fetch_neuromaps_annotation(annotation, tmp_path / "data").read_bytes() == (
+        source.read_bytes()
+    )
+    assert no_temporaries(tmp_path / "data") == []
+
+
 # ---------------------------------------------------------------------------- killed training
 
 

@@ -6,8 +6,8 @@ also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
 reconstruct; the auto-encoder (Chapter 3) is in the same registry.
 """
 
-from .autoencoder import AutoEncoderCompressor, checkpoint_path, load_autoencoder
-from .base import Compressor, align_genes, load_compressor
+from .autoencoder import SAVE_FORMAT, AutoEncoderCompressor, checkpoint_path, load_autoencoder
+from .base import Compressor, align_genes, load_compressor, register_saved_format
 from .decoder import KernelRidgeDecoder
 from .kernel_pca import KernelPCACompressor
 from .kernels import median_heuristic_gamma
@@ -26,6 +26,7 @@ register_compressor("umap", UMAPCompressor, "UMAP with transform and inverse (um
 register_compressor(
     "autoencoder", AutoEncoderCompressor, "the paper's deep auto-encoder (PyTorch, CUDA if present)"
 )  # fmt: skip
+register_saved_format(SAVE_FORMAT, load_autoencoder)
 
 __all__ = [
     "AutoEncoderCompressor",
@@ -44,4 +45,5 @@ __all__ = [
     "make_compressor",
     "median_heuristic_gamma",
     "register_compressor",
+    "register_saved_format",
 ]

@@ -27,15 +27,16 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ..brain_space import _few
 from ..cache import CacheError, verify_checked, write_checked
 from ..dataset import ExpressionDataset, check_expression, check_gene_symbols
+from ..messages import few
 from ..preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
 from .decoder import KernelRidgeDecoder
 
@@ -305,10 +306,22 @@ def align_genes(matrix: np.ndarray, genes, reference, what: str = "data") -> np.
     if missing:
         raise ValueError(
             f"{what}: {len(missing)} of the {reference.size} training genes are missing from the "
-            f"new data: {_few(missing)}."
+            f"new data: {few(missing)}."
         )
     logger.info("%s: re-aligning %d new-data genes to the training gene order.", what, genes.size)
     return matrix[:, [position[gene] for gene in reference]]
+
+
+_SAVED_FORMAT_LOADERS: dict[str, Callable[[Path], Compressor]] = {}
+
+
+def register_saved_format(kind: str, loader: Callable[[Path], Compressor]) -> None:
+    """Let :func:`load_compressor` read files whose side-car ``format`` is ``kind``.
+
+    For compressors that save something safer than a pickle (the auto-encoder
+    saves weights only); ``loader(path)`` returns the fitted compressor.
+    """
+    _SAVED_FORMAT_LOADERS[kind] = loader
 
 
 def load_compressor(path: str | os.PathLike) -> Compressor:
@@ -319,10 +332,9 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
     """
     path = Path(path)
     meta = verify_checked(path)  # names the file when it or its side-car is missing or damaged
-    if meta.get("format") == "ct-autoencoder-1":  # a weights-only PyTorch file
-        from .autoencoder import load_autoencoder  # noqa: PLC0415 (torch import)
-
-        return load_autoencoder(path)
+    loader = _SAVED_FORMAT_LOADERS.get(meta.get("format"))
+    if loader is not None:  # e.g. the auto-encoder's weights-only PyTorch file
+        return loader(path)
     try:
         with open(path, "rb") as handle:
             model = pickle.load(handle)  # noqa: S301 (checksummed file written by save)
@@ -343,7 +355,7 @@ def _refuse_constant_genes(matrix: np.ndarray, genes, what: str) -> None:
         names = constant if genes is None else np.asarray(genes)[constant]
         raise ValueError(
             f"{what}: {constant.size} genes are constant over the {matrix.shape[0]} training "
-            f"samples: {_few(names)}. They carry no information: drop them before fitting."
+            f"samples: {few(names)}. They carry no information: drop them before fitting."
         )
 
 

@@ -98,7 +98,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         if Z.shape[0] < 3:
             raise ValueError("The learned decoder needs at least 3 training samples.")
         self.target_mean_ = Y.mean(axis=0, dtype=np.float64)
-        target_sq = _squared_row_norms(Y, self.target_mean_)
+        target_sq = squared_row_norms(Y, self.target_mean_)
         base_gamma = median_heuristic_gamma(Z, random_state=self.random_state)
         results, best = [], None
         for scale in self.gamma_scales:  # one fit in memory at a time (each is genes wide)
@@ -208,7 +208,7 @@ class _FeatureFit:
         return (self.vt.T * factor).astype(np.float32) @ self.projected  # float32: genes wide
 
 
-def _squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 256):
+def squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 256):
     """``||y_i - mean||^2`` per row in float64, ``chunk`` rows at a time (no copy of Y)."""
     out = np.empty(Y.shape[0])
     for start in range(0, Y.shape[0], chunk):

@@ -18,9 +18,9 @@ from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import randomized_svd, svd_flip
 
-from ..brain_space import _few
+from ..messages import few
 from .base import Compressor
-from .decoder import KernelRidgeDecoder, _squared_row_norms
+from .decoder import KernelRidgeDecoder, squared_row_norms
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class PCACompressor(Compressor):
         X -= self.mean_
         try:
             u, s, vt = randomized_svd(X, self.n_components, random_state=self.random_state)
-            total_variance = float(np.sum(_squared_row_norms(X)))
+            total_variance = float(np.sum(squared_row_norms(X)))
         finally:
             X += self.mean_  # restore: the learned decoder is fitted on X next
         _, vt = svd_flip(u, vt, u_based_decision=False)
@@ -142,6 +142,6 @@ def _non_negative(X: np.ndarray, what: str) -> np.ndarray:
         rows = np.flatnonzero((X < 0).any(axis=1))
         raise ValueError(
             f"{what} needs non-negative input; {rows.size} samples have negative values "
-            f"(rows {_few(rows)}). The default scaler maps data into [0, 1]."
+            f"(rows {few(rows)}). The default scaler maps data into [0, 1]."
         )
     return X

@@ -1,0 +1,118 @@
+"""The shape of the package: imports point one way, and no module reaches into another's privates.
+
+Every import in ``ct_helpers`` is read from the source (those inside functions too, which hide
+cycles from Python but not from a reader), resolved to a module of the package, and the graph is
+checked for cycles with Tarjan's algorithm.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "ct_helpers"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def is_package(name: str) -> bool:
+    return MODULES[name].name == "__init__.py"
+
+
+def imports_of(name: str) -> list[tuple[str, list[str]]]:
+    """(imported module, names taken from it) for every import statement in module ``name``."""
+    tree = ast.parse(MODULES[name].read_text())
+    package = name if is_package(name) else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            target = node.module or ""
+            if node.level:
+                target = f"{base}.{target}".rstrip(".") if target else base
+            found.append((target, [alias.name for alias in node.names]))
+    return found
+
+
+def edges(name: str) -> set[str]:
+    """Package modules that importing ``name`` imports (submodules named in ``from . import``)."""
+    out = set()
+    for target, names in imports_of(name):
+        if not target.startswith("ct_helpers"):
+            continue
+        submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in MODULES]
+        out.update(submodules or [target])
+        # importing a.b.c imports the packages a.b first, unless they already enclose `name`
+        parent = target.rpartition(".")[0]
+        while parent and not name.startswith(parent + ".") and parent != name:
+            out.add(parent)
+            parent = parent.rpartition(".")[0]
+    out.discard(name)
+    return {module for module in out if module in MODULES}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_finds_a_planted_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_import_reader_sees_imports_inside_functions():
+    assert "ct_helpers.cache" in edges("ct_helpers.dataset")
+    assert any(
+        "ct_helpers" in target for target, _ in imports_of("ct_helpers.compressors.registry")
+    )
+
+
+def test_no_import_cycle_in_the_package():
+    graph = {name: edges(name) for name in MODULES if name != "ct_helpers"}
+    graph = {name: {m for m in targets if m != "ct_helpers"} for name, targets in graph.items()}
+    assert cycles(graph) == []
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_private_name_is_imported_from_another_module(name):
+    private = [(target, n) for target, names in imports_of(name) if target.startswith("ct_helpers")
+               for n in names if n.startswith("_") and not n.startswith("__")]  # fmt: skip
+    assert private == [], f"{name} imports private names {private}"
