@@ -53,10 +53,10 @@ book: $(VENV)/.installed-book
 book-strict: JB_FLAGS = -W --keep-going
 book-strict: book
 
-# The abagen environment: its own venv, pins in ct_helpers/abagen_requirements.txt.
-$(AHBA_VENV)/.installed: ct_helpers/abagen_requirements.txt
+# The abagen environment: its own venv, pins in ct_helpers/data/abagen/requirements.txt.
+$(AHBA_VENV)/.installed: ct_helpers/data/abagen/requirements.txt
 	$(PYTHON) -m venv $(AHBA_VENV)
-	$(AHBA_VENV)/bin/python -m pip install --quiet -r ct_helpers/abagen_requirements.txt
+	$(AHBA_VENV)/bin/python -m pip install --quiet -r ct_helpers/data/abagen/requirements.txt
 	touch $@
 
 ahba-env: $(AHBA_VENV)/.installed

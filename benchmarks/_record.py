@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ct_helpers import package_versions
-from ct_helpers.cache import write_json
+from ct_helpers.storage import write_json
 
 RESULTS = Path(__file__).parent / "results"
 

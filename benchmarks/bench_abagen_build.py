@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from _record import write_record  # noqa: E402
-from ahba_fixture import make_ahba_fixture  # noqa: E402
+from _record import write_record
+from ahba_fixture import make_ahba_fixture
 
-from ct_helpers import ahba_build  # noqa: E402
+from ct_helpers.data.abagen import build as ahba_build
 
 
 def abagen_package_dir(python: Path) -> Path:
     """Return the abagen package folder of the abagen environment."""
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
     code = "import abagen, os; print(os.path.dirname(abagen.__file__))"
     return Path(subprocess.check_output([str(python), "-c", code], text=True).strip())

@@ -4,9 +4,9 @@ Run ``python benchmarks/bench_autoencoder.py`` (CPU, or CUDA when present).
 On SYNTHETIC 3,670 x 15,633 data (the 8 mm size) it reports, in one run:
 
 1. seconds per epoch and training samples per second of
-   :func:`ct_helpers.training.train_autoencoder`, and of a reference loop written
-   like the authors' release (per-sample dictionaries in a map-style dataset, a
-   DataLoader rebuilt for each of 5 folds inside every epoch, batch 128, summed
+   :func:`ct_helpers.compressors.autoencoder.training.train_autoencoder`, and of a
+   reference loop written like the authors' release (per-sample dictionaries in a
+   map-style dataset, a DataLoader rebuilt for each of 5 folds inside every epoch, batch 128, summed
    loss), and their ratio;
 2. achieved GFLOP/s of a training step against the measured matrix-multiply
    rate of the same layer shapes on this machine, as a fraction;
@@ -27,8 +27,12 @@ from _record import write_record
 from torch.utils.data import DataLoader, Dataset, Subset
 
 import ct_helpers as ct
-from ct_helpers.autoencoder import AutoEncoder, autoencoder_loss
-from ct_helpers.training import TrainingSettings, choose_device, train_autoencoder
+from ct_helpers.compressors.autoencoder.network import AutoEncoder, autoencoder_loss
+from ct_helpers.compressors.autoencoder.training import (
+    TrainingSettings,
+    choose_device,
+    train_autoencoder,
+)
 
 
 class PerSampleDataset(Dataset):

@@ -27,8 +27,8 @@ from _record import write_record
 CHAPTER = r"""
 import json, resource, tempfile, time
 import ct_helpers as ct
-from ct_helpers.mri_maps import load_mri_targets
-from ct_helpers.prediction import compute_codes, control_features, predict_targets
+from ct_helpers.prediction.sources.mri import load_mri_targets
+from ct_helpers.prediction.protocol import compute_codes, control_features, predict_targets
 
 data = ct.load_dataset("ahba-schaefer100")
 maps = load_mri_targets(data)
@@ -54,9 +54,9 @@ VOXELS = r"""
 import json, resource, time
 import numpy as np
 import ct_helpers as ct
-from ct_helpers.nulls import moran_surrogates
-from ct_helpers.prediction import out_of_fold_predictions
-from ct_helpers.splits import cv_folds
+from ct_helpers.prediction.nulls import moran_surrogates
+from ct_helpers.prediction.protocol import out_of_fold_predictions
+from ct_helpers.evaluation.splits import cv_folds
 
 data = ct.load_dataset("ahba-dk83-pseudovoxel-8mm")
 rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,6 +1,6 @@
 """Wall time and peak memory of Chapter 4's default sweep, from a cold cache (CPU).
 
-Runs :func:`ct_helpers.sweep.run_sweep` with the ``default`` profile settings
+Runs :func:`ct_helpers.evaluation.sweep.run_sweep` with the ``default`` profile settings
 of Chapter 4 (six methods, k = 2 ... 128, random and spatially blocked splits,
 one seed, auto-encoder at most 300 epochs with patience 50) on the default
 dataset, in a fresh child process with an empty sweep cache, and reports the
@@ -23,7 +23,7 @@ CHILD = r"""
 import json, resource, sys, tempfile, time
 from pathlib import Path
 import ct_helpers as ct
-from ct_helpers.sweep import run_sweep
+from ct_helpers.evaluation.sweep import run_sweep
 
 dataset, methods = sys.argv[1], sys.argv[2].split(",")
 data = ct.load_dataset(dataset)

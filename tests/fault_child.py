@@ -12,8 +12,8 @@ import sys
 import numpy as np
 import torch
 
-from ct_helpers.autoencoder import AutoEncoder
-from ct_helpers.training import TrainingSettings, train_autoencoder
+from ct_helpers.compressors.autoencoder.network import AutoEncoder
+from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
 
 N_SAMPLES, N_GENES, EPOCHS = 48, 40, 12
 

@@ -24,8 +24,9 @@ from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
 import ct_helpers as ct
-from ct_helpers import ahba_build
-from ct_helpers.ahba_build import DatasetNotBuiltError, build_ahba_dataset
+from ct_helpers.data.abagen import build as ahba_build
+from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
+from ct_helpers.storage import sha256_file
 
 DONORS = ["12876", "15496"]
 #: The fixture has ~50 probes, not abagen's 45,800 reannotated ones (ABAGEN.md).
@@ -144,7 +145,7 @@ def test_provenance_records_abagen_arguments_donors_and_checksums(built, fixture
         recorded = provenance["microarray_sha256"][donor]
         assert len(recorded) == 5
         for part in recorded.values():
-            assert part["sha256"] == ct.sha256_file(folder / part["file"])
+            assert part["sha256"] == sha256_file(folder / part["file"])
     assert "abagen" in provenance["abagen_report"]
     assert len(dataset.source_files()) == 10
 

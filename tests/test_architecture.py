@@ -99,7 +99,7 @@ def test_the_cycle_finder_finds_a_planted_cycle():
 
 
 def test_the_import_reader_sees_imports_inside_functions():
-    assert "ct_helpers.cache" in edges("ct_helpers.dataset")
+    assert "ct_helpers.storage" in edges("ct_helpers.data.expression")
     assert any(
         "ct_helpers" in target for target, _ in imports_of("ct_helpers.compressors.registry")
     )
@@ -116,3 +116,51 @@ def test_no_private_name_is_imported_from_another_module(name):
     private = [(target, n) for target, names in imports_of(name) if target.startswith("ct_helpers")
                for n in names if n.startswith("_") and not n.startswith("__")]  # fmt: skip
     assert private == [], f"{name} imports private names {private}"
+
+
+ROOT = PACKAGE.parent
+DOCUMENTS = [*ROOT.glob("*.md"), *ROOT.glob("book/*.md"), *ROOT.glob("notebooks/*.md"),
+             *ROOT.glob("benchmarks/*.md"), *ROOT.glob("benchmarks/*.py"), *PACKAGE.rglob("*.py"),
+             ROOT / "Makefile", ROOT / "pyproject.toml"]  # fmt: skip
+
+
+def resolves(dotted: str) -> bool:
+    """Whether ``a.b.c`` is a module, or an attribute reached from the longest module prefix."""
+    import importlib
+
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        try:
+            thing = importlib.import_module(".".join(parts[:n]))
+        except ImportError:
+            continue
+        for attribute in parts[n:]:
+            if not hasattr(thing, attribute):
+                return False
+            thing = getattr(thing, attribute)
+        return True
+    return False
+
+
+def test_every_name_and_path_of_the_package_in_docs_and_code_exists():
+    import re
+
+    from ct_helpers.compressors.base import RENAMED_MODULES  # old names, on purpose
+
+    stale = []
+    for document in DOCUMENTS:
+        text = document.read_text()
+        for dotted in set(re.findall(r"\bct_helpers(?:\.[A-Za-z_][A-Za-z0-9_]*)+", text)):
+            if dotted not in RENAMED_MODULES and not resolves(dotted.rstrip(".")):
+                stale.append(f"{document.relative_to(ROOT)}: {dotted}")
+        for path in set(re.findall(r"\bct_helpers/[\w/.]*\w", text)):
+            if not (ROOT / path).exists():
+                stale.append(f"{document.relative_to(ROOT)}: {path}")
+    assert stale == []
+
+
+def test_the_reference_checker_tells_stale_names_from_real_ones():
+    assert resolves("ct_helpers.evaluation.sweep.run_sweep")
+    assert resolves("ct_helpers.plotting.plot_brain_map")
+    assert not resolves("ct_helpers.sweep")  # the module's path before the package was split
+    assert not resolves("ct_helpers.evaluation.sweep.no_such_function")

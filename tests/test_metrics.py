@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from ct_helpers import metrics
+from ct_helpers.evaluation import metrics
 
 
 def grid(n=20):

@@ -39,3 +39,42 @@ def test_every_chapter_has_a_summary_and_what_you_will_learn():
     for chapter in CHAPTERS:
         text = chapter.read_text()
         assert "**What you will learn.**" in text and "## Summary" in text, chapter.name
+
+
+#: The longest visible code cell a chapter may have (the book aims at 15 lines).
+MAX_VISIBLE_LINES = 25
+HIDDEN_TAGS = ("remove-input", "remove-cell", "hide-input")
+
+
+def visible_code_cells(text: str) -> list[tuple[int, int]]:
+    """(first line, number of code lines) of every code cell a reader sees, in MyST text."""
+    cells, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        if lines[i].startswith("```{code-cell}"):
+            start, count, hidden = i + 1, 0, False
+            i += 1
+            while i < len(lines) and not lines[i].startswith("```"):
+                line = lines[i]
+                if line.startswith((":tags:", "tags:")):
+                    hidden = any(tag in line for tag in HIDDEN_TAGS)
+                elif line.strip() and not line.startswith((":", "---")):
+                    count += 1
+                i += 1
+            if not hidden:
+                cells.append((start, count))
+        i += 1
+    return cells
+
+
+def test_the_cell_counter_skips_hidden_cells_and_options():
+    text = "```{code-cell} ipython3\n:tags: [remove-input]\nx = 1\n```\n" + (
+        "```{code-cell} ipython3\n---\ntags: [parameters]\n---\na = 1\n\nb = 2\n```\n"
+    )
+    assert visible_code_cells(text) == [(5, 2)]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_visible_code_cells_are_short(chapter):
+    long = [(line, n) for line, n in visible_code_cells(chapter.read_text())
+            if n > MAX_VISIBLE_LINES]  # fmt: skip
+    assert long == [], f"{chapter.name}: visible code cells longer than {MAX_VISIBLE_LINES} lines"

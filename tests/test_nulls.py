@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from ct_helpers import metrics
-from ct_helpers import mri_maps as M
-from ct_helpers import nulls as N
+from ct_helpers.evaluation import metrics
+from ct_helpers.prediction import nulls as N
+from ct_helpers.prediction.sources import mri as M
 
 
 def test_random_rotations_are_proper_rotations():

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ct_helpers.plotting import GROUP_COLOURS, group_colours
-from ct_helpers.targets import DOMAINS
+from ct_helpers.prediction.targets import DOMAINS
 
 
 def test_every_anatomical_scheme_gets_distinct_colours():
@@ -30,8 +30,8 @@ def test_metric_by_k_draws_each_method_the_references_and_published_values():
     import matplotlib.pyplot as plt
     import pandas as pd
 
+    from ct_helpers.evaluation.published import published_rmse
     from ct_helpers.plotting import plot_metric_by_k
-    from ct_helpers.published import published_rmse
 
     rows = [("pca", k, "native", seed, 0.1 / k + seed * 0.01) for k in (2, 8) for seed in (0, 1)]
     rows += [("coordinates", 3, "knn", 0, 0.05), ("training mean", 0, "baseline", 0, 0.2)]

@@ -9,10 +9,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import ct_helpers as ct
-from ct_helpers import mri_maps as M
-from ct_helpers import prediction as P
-from ct_helpers import targets as T
-from ct_helpers.splits import cv_folds, spatial_blocks
+from ct_helpers.evaluation.splits import cv_folds, spatial_blocks
+from ct_helpers.prediction import protocol as P
+from ct_helpers.prediction import targets as T
+from ct_helpers.prediction.sources import mri as M
 
 
 def test_r2_of_a_perfect_and_of_a_constant_predictor():

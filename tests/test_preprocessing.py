@@ -76,7 +76,7 @@ def test_errors(matrix):
 def test_exact_percentiles_match_numpy_with_ties_and_without_copying_the_matrix():
     import tracemalloc
 
-    from ct_helpers.preprocessing import exact_percentiles
+    from ct_helpers.data.preprocessing import exact_percentiles
 
     rng = np.random.default_rng(0)
     X = rng.random((4000, 3000), dtype=np.float32)  # SYNTHETIC; 12 M entries, 48 MB

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import ct_helpers as ct
-from ct_helpers.fetchers import IMAGING_TRANSCRIPTOMICS
+from ct_helpers.data.pypi_files import IMAGING_TRANSCRIPTOMICS, fetch_distribution
+from ct_helpers.storage import sha256_file
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,7 @@ def test_pseudovoxel_8mm(dk83, real_data_dir):
 
 
 def test_corrupted_cache_and_extracted_file_are_rebuilt(real_data_dir, tmp_path, schaefer):
-    archive = ct.fetchers.fetch_distribution(IMAGING_TRANSCRIPTOMICS, real_data_dir)
+    archive = fetch_distribution(IMAGING_TRANSCRIPTOMICS, real_data_dir)
     (tmp_path / "downloads").mkdir()
     shutil.copy(archive, tmp_path / "downloads" / archive.name)
     first = ct.load_ahba_schaefer100(tmp_path)
@@ -84,7 +85,7 @@ def test_corrupted_cache_and_extracted_file_are_rebuilt(real_data_dir, tmp_path,
     np.testing.assert_array_equal(rebuilt.expression, first.expression)
     np.testing.assert_array_equal(rebuilt.expression, schaefer.expression)
     assert (
-        ct.sha256_file(csv)
+        sha256_file(csv)
         == IMAGING_TRANSCRIPTOMICS.members[
             "imaging_transcriptomics/data/atlases/Schaefer_100/atlas-Schaefer_100_gene_expression_data.csv"
         ]

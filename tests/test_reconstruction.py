@@ -5,7 +5,7 @@ import pytest
 
 import ct_helpers as ct
 from ct_helpers.compressors import PCACompressor
-from ct_helpers.reconstruction import (
+from ct_helpers.evaluation.reconstruction import (
     RECONSTRUCTION_COLUMNS,
     held_out_reconstruction,
     reconstruction_scores,
@@ -63,7 +63,7 @@ def test_method_params_reach_the_compressor_and_bad_ones_are_named(small_synthet
 
 
 def test_chunked_training_mean_equals_the_mean_of_the_scaled_matrix():
-    from ct_helpers.reconstruction import _scaled_mean
+    from ct_helpers.evaluation.reconstruction import _scaled_mean
 
     X = np.random.default_rng(1).random((50, 7)).astype(np.float32)  # SYNTHETIC
     model = PCACompressor(n_components=2, decoder=False).fit(X)

@@ -7,9 +7,9 @@ import pytest
 from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 import ct_helpers as ct
-from ct_helpers import metrics
-from ct_helpers.baselines import CoordinatesBaseline
-from ct_helpers.sweep import (
+from ct_helpers.evaluation import metrics
+from ct_helpers.evaluation.baselines import CoordinatesBaseline
+from ct_helpers.evaluation.sweep import (
     SWEEP_COLUMNS,
     SweepSettings,
     load_codes,

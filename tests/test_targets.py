@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from ct_helpers import mri_maps as M
-from ct_helpers import neuromaps_fetcher as NM
-from ct_helpers import targets as T
-from ct_helpers.brain_space import label_means
-from ct_helpers.cache import CacheError
-from ct_helpers.fetchers import BRAINSPACE, fetch_file
+from ct_helpers.data.pypi_files import BRAINSPACE, fetch_file
+from ct_helpers.data.spaces import label_means
+from ct_helpers.prediction import targets as T
+from ct_helpers.prediction.sources import mri as M
+from ct_helpers.prediction.sources import neuromaps as NM
+from ct_helpers.storage import CacheError
 
 pytestmark = pytest.mark.slow
 

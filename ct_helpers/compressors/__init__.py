@@ -6,7 +6,12 @@ also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
 reconstruct; the auto-encoder (Chapter 3) is in the same registry.
 """
 
-from .autoencoder import SAVE_FORMAT, AutoEncoderCompressor, checkpoint_path, load_autoencoder
+from .autoencoder.estimator import (
+    SAVE_FORMAT,
+    AutoEncoderCompressor,
+    checkpoint_path,
+    load_autoencoder,
+)
 from .base import Compressor, align_genes, load_compressor, register_saved_format
 from .decoder import KernelRidgeDecoder
 from .kernel_pca import KernelPCACompressor

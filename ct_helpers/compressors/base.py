@@ -4,11 +4,11 @@ A compressor maps expression (samples x genes) to ``n_components`` numbers per
 sample. :class:`Compressor` does what all of them need, so each method only
 implements ``_fit``, ``_transform`` and (where it has one) ``_inverse``:
 
-* the paper's preprocessing: an :class:`~ct_helpers.preprocessing.ExpressionScaler`
+* the paper's preprocessing: an :class:`~ct_helpers.data.preprocessing.ExpressionScaler`
   learned on the training samples and stored with the model, so new data are
   compressed exactly like the training data;
 * gene bookkeeping: the gene list is stored; new data given as an
-  :class:`~ct_helpers.dataset.ExpressionDataset` (or with ``genes=``) are
+  :class:`~ct_helpers.data.expression.ExpressionDataset` (or with ``genes=``) are
   re-aligned to it by symbol, and missing genes raise an error that names them;
 * checks of ``n_components`` against the method's limit and the data's size;
 * reconstruction for every method: a learned decoder
@@ -34,10 +34,10 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ..cache import CacheError, verify_checked, write_checked
-from ..dataset import ExpressionDataset, check_expression, check_gene_symbols
+from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
+from ..data.preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
 from ..messages import few
-from ..preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
+from ..storage import CacheError, verify_checked, write_checked
 from .decoder import KernelRidgeDecoder
 
 INVERSE_METHODS = ("auto", "native", "decoder")
@@ -136,8 +136,8 @@ class Compressor(TransformerMixin, BaseEstimator):
         """Compress new samples into the fitted latent space: ``(n_samples, n_components)``.
 
         New data are clamped to the training range; when more than
-        :data:`~ct_helpers.preprocessing.CLAMP_WARNING_SHARE` of their entries
-        are, a :class:`~ct_helpers.preprocessing.ClampWarning` says how many
+        :data:`~ct_helpers.data.preprocessing.CLAMP_WARNING_SHARE` of their entries
+        are, a :class:`~ct_helpers.data.preprocessing.ClampWarning` says how many
         (the share is kept in ``scaler_.clamped_share_``).
         """
         scaled = self._scaled(X, genes)
@@ -337,12 +337,28 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
         return loader(path)
     try:
         with open(path, "rb") as handle:
-            model = pickle.load(handle)  # noqa: S301 (checksummed file written by save)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+            model = _RenamedModulesUnpickler(handle).load()  # checksummed file from save
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
+            UnicodeDecodeError, TypeError, IndexError, KeyError) as error:  # fmt: skip
         raise CacheError(f"{path} cannot be unpickled ({error!r}).") from None
     if not isinstance(model, Compressor):
         raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
     return model
+
+
+#: Modules that moved when ct_helpers was split into stages; models saved before still load.
+RENAMED_MODULES = {
+    "ct_helpers.preprocessing": "ct_helpers.data.preprocessing",
+    "ct_helpers.dataset": "ct_helpers.data.expression",
+    "ct_helpers.brain_space": "ct_helpers.data.spaces",
+}
+
+
+class _RenamedModulesUnpickler(pickle.Unpickler):
+    """Read pickles that name a module by its path before the move (:data:`RENAMED_MODULES`)."""
+
+    def find_class(self, module: str, name: str):
+        return super().find_class(RENAMED_MODULES.get(module, module), name)
 
 
 def _refuse_constant_genes(matrix: np.ndarray, genes, what: str) -> None:

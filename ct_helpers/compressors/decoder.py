@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
-from ..dataset import check_expression
+from ..data.expression import check_expression
 from .kernels import median_heuristic_gamma
 
 #: Bandwidths tried, as multiples of the median-heuristic gamma.
@@ -137,7 +137,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
 
     def to_state(self) -> dict:
         """Return the fitted decoder as tensors, numbers and strings (safe for weights_only)."""
-        import torch  # noqa: PLC0415
+        import torch
 
         state = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name)))
                  for name in _ARRAYS}  # fmt: skip

@@ -90,7 +90,7 @@ class TSNECompressor(Compressor):
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
-        from openTSNE import TSNE  # noqa: PLC0415 (optional heavy import)
+        from openTSNE import TSNE  # optional heavy import
 
         self.perplexity_ = float(min(self.perplexity, (X.shape[0] - 1) / 3))
         tsne = TSNE(
@@ -159,7 +159,7 @@ class UMAPCompressor(Compressor):
         self.native_inverse_max_samples = native_inverse_max_samples
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
-        from umap import UMAP  # noqa: PLC0415 (numba compilation on first import)
+        from umap import UMAP  # numba compilation on first import
 
         self.n_neighbors_ = int(min(self.n_neighbors, X.shape[0] - 1))
         self.model_ = UMAP(

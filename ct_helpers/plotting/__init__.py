@@ -1,0 +1,38 @@
+"""Plotting: the book's figures, one palette, brain maps on the MNI template.
+
+Split by what is drawn: :mod:`~ct_helpers.plotting.theme` (the palette every
+chapter shares), :mod:`~ct_helpers.plotting.brain` (brain maps, nilearn),
+:mod:`~ct_helpers.plotting.embeddings` (codes coloured by anatomy),
+:mod:`~ct_helpers.plotting.curves` (value distributions, learning curves,
+reconstructions, metrics by k), :mod:`~ct_helpers.plotting.summaries`
+(Chapter 5). Chapters call them as ``plotting.plot_...``.
+"""
+
+from .brain import plot_brain_map, plot_split
+from .curves import (
+    plot_learning_curves,
+    plot_metric_by_k,
+    plot_reconstruction_bars,
+    plot_reconstruction_density,
+    plot_value_histogram,
+)
+from .embeddings import anatomical_groups, plot_embedding
+from .summaries import plot_cv_comparison, plot_domain_summary
+from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours
+
+__all__ = [
+    "GROUP_COLOURS",
+    "METHOD_COLOURS",
+    "anatomical_groups",
+    "group_colours",
+    "plot_brain_map",
+    "plot_cv_comparison",
+    "plot_domain_summary",
+    "plot_embedding",
+    "plot_learning_curves",
+    "plot_metric_by_k",
+    "plot_reconstruction_bars",
+    "plot_reconstruction_density",
+    "plot_split",
+    "plot_value_histogram",
+]

@@ -1,0 +1,239 @@
+"""Curves and densities: expression values, learning curves, reconstructions, metrics by k."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..data.expression import ExpressionDataset
+from .theme import METHOD_COLOURS
+
+
+def plot_value_histogram(dataset: ExpressionDataset, ax=None, bins: int = 100):
+    """Histogram of all expression values (a strided subsample above 5 million entries)."""
+    ax = ax or plt.gca()
+    flat = dataset.expression.ravel()
+    step = max(1, flat.size // 5_000_000)
+    ax.hist(flat[::step], bins=bins, color="#4c72b0")
+    ax.set_xlabel("expression (scaled robust sigmoid, 0-1)")
+    ax.set_ylabel("count of gene x sample entries" + (f" (every {step}th)" if step > 1 else ""))
+    ax.set_title(f"Distribution of expression values — {dataset.title}", fontsize=10)
+    return ax
+
+
+def plot_learning_curves(history, best_epoch: int | None = None, title: str = "", ax=None):
+    """Training and validation loss per epoch (log scale), with the restored epoch marked.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``history_`` of an :class:`~ct_helpers.compressors.AutoEncoderCompressor`
+        (columns ``epoch``, ``train_loss``, ``validation_loss``).
+    best_epoch : int, optional
+        Epoch whose weights were kept (drawn as a dashed line).
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = ax or plt.gca()
+    epochs = history["epoch"].to_numpy() + 1
+    ax.plot(epochs, history["train_loss"], label="training (paper's loss)", color="#4c72b0")
+    ax.plot(epochs, history["validation_loss"], label="validation (squared error)",
+            color="#dd8452")  # fmt: skip
+    if best_epoch is not None:
+        ax.axvline(best_epoch + 1, color="black", linestyle="--", label="restored epoch")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss per sample (summed over genes)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_reconstruction_density(
+    original: np.ndarray,
+    reconstructed: np.ndarray,
+    title: str = "",
+    ax=None,
+    max_points: int = 2_000_000,
+    random_state: int = 0,
+):
+    """Original against reconstructed values of every gene x sample entry, density-shaded.
+
+    A hexagonal-bin histogram with a log colour scale (counts of entries), the
+    identity line, and the RMSE and Pearson r of all entries in the corner.
+    Above ``max_points`` entries a seeded random subset is drawn (the title
+    says so); RMSE and r always use every entry.
+
+    Parameters
+    ----------
+    original, reconstructed : numpy.ndarray
+        Same shape; values in the compressor's scaled units.
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+    max_points : int
+        Most entries drawn.
+    random_state : int
+        Seed of the subset.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).random((20, 30))  # SYNTHETIC
+    >>> ax = plot_reconstruction_density(x, x + 0.01)
+    >>> ax.get_xlabel()
+    'original expression (scaled, 0-1)'
+    """
+    original = np.asarray(original, dtype=np.float32)
+    reconstructed = np.asarray(reconstructed, dtype=np.float32)
+    if original.shape != reconstructed.shape:
+        raise ValueError(
+            f"original {original.shape} and reconstructed {reconstructed.shape} differ in shape."
+        )
+    ax = ax or plt.gca()
+    x, y = original.ravel(), reconstructed.ravel()
+    rmse = float(np.sqrt(np.mean((x.astype(np.float64) - y) ** 2)))
+    r = float(np.corrcoef(x, y)[0, 1])
+    note = ""
+    if x.size > max_points:
+        keep = np.random.default_rng(random_state).choice(x.size, max_points, replace=False)
+        x, y, note = x[keep], y[keep], f" (random {max_points:,} of {original.size:,} entries)"
+    bins = ax.hexbin(x, y, gridsize=80, bins="log", cmap="magma_r", mincnt=1)
+    low, high = min(x.min(), y.min()), max(x.max(), y.max())
+    ax.plot([low, high], [low, high], color="#4c72b0", linewidth=1, label="identity")
+    ax.text(0.03, 0.97, f"RMSE {rmse:.4f}\nr = {r:.3f}", transform=ax.transAxes, va="top",
+            fontsize=8, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})  # fmt: skip
+    ax.figure.colorbar(bins, ax=ax, label="gene x sample entries (log)")
+    ax.set_xlabel("original expression (scaled, 0-1)")
+    ax.set_ylabel("reconstructed expression (scaled, 0-1)")
+    ax.set_title(title + note, fontsize=9)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_metric_by_k(
+    table: pd.DataFrame,
+    metric: str,
+    part: str,
+    split: str,
+    ax=None,
+    published: pd.DataFrame | None = None,
+    ylabel: str | None = None,
+    log_y: bool | None = None,
+    legend: bool = True,
+):
+    """Draw one metric of a sweep table against the latent size k, one line per method.
+
+    With several seeds the line is their mean and the band their range. The
+    coordinates baseline and the training mean, when the table has them for
+    ``metric``, are drawn as horizontal reference lines; ``published`` values
+    (columns ``method``, ``k`` and ``metric``) as thin dotted lines labelled as
+    published.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`ct_helpers.evaluation.sweep.run_sweep`.
+    metric, part, split : str
+        What to draw, e.g. ``"rmse"``, ``"native"``, ``"random"``.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    published : pandas.DataFrame, optional
+        Published values for reference
+        (e.g. :func:`ct_helpers.evaluation.published.published_rmse`).
+    ylabel : str, optional
+        Axis label (default: the metric's name).
+    log_y : bool, optional
+        Logarithmic y axis; by default only when published values are drawn
+        (they are often on another scale).
+    legend : bool
+        Draw the legend.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = ax or plt.gca()
+    rows = table[(table["metric"] == metric) & (table["split"] == split)]
+    methods = rows.loc[rows["part"] == part, "method"].drop_duplicates()
+    for method in methods:
+        values = rows[(rows["method"] == method) & (rows["part"] == part)]
+        by_k = values.groupby("k")["value"].agg(["mean", "min", "max"]).dropna()
+        if by_k.empty:
+            continue
+        colour = METHOD_COLOURS.get(method)
+        ax.plot(by_k.index, by_k["mean"], marker="o", ms=4, color=colour, label=method)
+        if values["seed"].nunique() > 1:
+            ax.fill_between(by_k.index, by_k["min"], by_k["max"], color=colour, alpha=0.2)
+    styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
+              "baseline": ("training mean", "training mean (no compression)", "--")}  # fmt: skip
+    for reference_part, (method, label, style) in styles.items():
+        values = rows[(rows["method"] == method) & (rows["part"] == reference_part)]["value"]
+        if values.notna().any():
+            ax.axhline(values.mean(), color="black", linestyle=style, lw=1, label=label)
+    ks = set(rows["k"].loc[rows["part"] == part].unique())
+    drawn_published = published is not None and metric in published
+    if drawn_published:
+        ks |= set(published["k"].unique())
+        for index, (method, values) in enumerate(published.groupby("method", sort=False)):
+            ax.plot(values["k"], values[metric], linestyle=":", marker="x", ms=4, lw=1,
+                    color=METHOD_COLOURS.get(method),
+                    label="published (4 mm, other data)" if index == 0 else None)  # fmt: skip
+    ax.set_xscale("log", base=2)
+    if ks:
+        ax.set_xticks(sorted(ks), [str(k) for k in sorted(ks)])
+    if log_y or (log_y is None and drawn_published):
+        ax.set_yscale("log")
+    ax.set_xlabel("latent size k")
+    ax.set_ylabel(ylabel or metric)
+    ax.set_title(f"{ylabel or metric} ({part}), {split} split", fontsize=9)
+    if legend:
+        ax.legend(fontsize=7)
+    return ax
+
+
+def plot_reconstruction_bars(table: pd.DataFrame, methods, k: int = 2, title: str = "", ax=None):
+    """Held-out RMSE at one ``k``: each method's own inverse and learned decoder side by side.
+
+    ``table`` is :func:`~ct_helpers.evaluation.reconstruction.held_out_reconstruction`'s
+    output (columns ``method``, ``k``, ``reconstruction``, ``rmse``); its
+    training-mean row is drawn as a dashed line (no compression at all).
+    A method without a reconstruction of one kind has no bar there.
+
+    Examples
+    --------
+    >>> rows = [("pca", 2, "native", 0.1), ("pca", 2, "decoder", 0.12),
+    ...         ("training mean", 0, "mean", 0.2)]
+    >>> table = pd.DataFrame(rows, columns=["method", "k", "reconstruction", "rmse"])
+    >>> len(plot_reconstruction_bars(table, ["pca"]).patches)
+    2
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.6))
+    at_k = table[(table["k"] == k) & table["rmse"].notna()]
+    positions, width = np.arange(len(methods)), 0.38
+    for offset, how, hatch in ((-width / 2, "native", ""), (width / 2, "decoder", "//")):
+        rows = at_k[at_k["reconstruction"] == how].set_index("method").reindex(list(methods))
+        ax.bar(positions + offset, rows["rmse"], width, hatch=hatch, edgecolor="black",
+               color=[METHOD_COLOURS.get(m, "#999999") for m in methods],
+               label=f"{how} reconstruction")  # fmt: skip
+    mean = table.loc[table["method"] == "training mean", "rmse"]
+    if not mean.empty:
+        ax.axhline(float(mean.iloc[0]), color="black", linestyle="--",
+                   label="training mean (no compression)")  # fmt: skip
+    ax.set_xticks(positions, list(methods))
+    ax.set_ylabel("held-out RMSE (scaled expression, 0-1)")
+    ax.set_title(title or f"Reconstruction at k = {k}", fontsize=10)
+    ax.legend(fontsize=8)
+    return ax

@@ -1,0 +1,427 @@
+"""Brain maps to predict from the codes, held at the samples of one expression dataset.
+
+A :class:`TargetMaps` holds one value per sample of an expression dataset for
+each target map (NaN where a map does not cover a sample, e.g. a cortical map
+at a subcortical region), with the map's **domain** (receptors, myelination,
+morphology ...) so results can be summarised per domain as the paper did.
+
+Where the maps come from (:func:`load_targets` takes any mix):
+
+* :func:`ct_helpers.prediction.sources.mri.load_mri_targets` — real MRI maps that travel
+  inside PyPI distributions (offline).
+* :func:`ct_helpers.prediction.sources.neuromaps.fetch_neuromaps_targets` — PET
+  receptor/transporter maps (Hansen et al. 2022), SV2A synaptic density,
+  glucose metabolism and blood flow from neuromaps (needs the internet once).
+* :func:`load_target_images` and :func:`load_target_table` — your own maps:
+  MNI-space NIfTI volumes, or a table with one value per sample.
+
+How a volume becomes one value per sample (:func:`image_to_samples`): voxels
+equal to ``background`` (default 0, the outside of PET volumes) are treated as
+not measured, and so is everything outside the image's field of view. For a
+parcellation, the atlas is resampled onto the image's grid (nearest neighbour,
+so labels stay labels) and a region's value is the mean of its measured voxels;
+a region the image does not reach is NaN. For a voxel grid, the image is read at
+every grid voxel by trilinear interpolation normalised by the measured voxels
+around it (:func:`~ct_helpers.data.spaces.sample_image`): a voxel whose
+neighbourhood is mostly unmeasured or outside the image is NaN. Undefined
+samples are counted in a warning and left out when a map is predicted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+from nilearn import image as nl_image
+
+from ..data.expression import ExpressionDataset
+from ..data.spaces import Parcellation, VoxelGrid, label_means
+
+logger = logging.getLogger(__name__)
+
+#: Domains used by the built-in targets (your own maps may use any name).
+DOMAINS = (
+    "excitatory receptors", "inhibitory receptors", "transporters", "synaptic density",
+    "metabolism", "myelination", "morphology", "function", "microstructure",
+)  # fmt: skip
+
+#: Targets with at least this many defined samples can be predicted.
+MIN_SAMPLES = 10
+
+
+@dataclass
+class TargetMaps:
+    """Target maps sampled at the rows of one expression dataset.
+
+    Parameters
+    ----------
+    values : array of shape (n_samples, n_targets)
+        Float values, NaN where a map does not cover a sample.
+    info : pandas.DataFrame
+        One row per target (index: target name) with at least a ``domain``
+        column; ``source`` and ``rule`` (how it was sampled) are recommended.
+    sample_ids : sequence of str
+        The dataset's sample ids, in row order.
+    dataset : str
+        Name of the dataset the rows belong to.
+
+    Examples
+    --------
+    >>> maps = TargetMaps(np.arange(24.0).reshape(12, 2),
+    ...                   pd.DataFrame({"domain": ["myelination", "morphology"]},
+    ...                                index=pd.Index(["myelin", "thickness"], name="target")),
+    ...                   sample_ids=[f"r{i}" for i in range(12)], dataset="toy")
+    >>> maps.names, maps["thickness"][:3].tolist()
+    (['myelin', 'thickness'], [1.0, 3.0, 5.0])
+    """
+
+    values: np.ndarray
+    info: pd.DataFrame
+    sample_ids: Sequence[str]
+    dataset: str
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=np.float32)
+        if self.values.ndim == 1:
+            self.values = self.values[:, None]
+        self.sample_ids = np.asarray(self.sample_ids, dtype=str)
+        if self.values.ndim != 2 or self.values.shape[0] != self.sample_ids.size:
+            raise ValueError(
+                f"Target values have shape {self.values.shape} for {self.sample_ids.size} samples."
+            )
+        if self.values.shape[1] != len(self.info):
+            raise ValueError(
+                f"{self.values.shape[1]} target columns but {len(self.info)} rows of target info."
+            )
+        if "domain" not in self.info.columns:
+            raise ValueError("Target info needs a 'domain' column (e.g. 'myelination').")
+        names = [str(n) for n in self.info.index]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"Target names must be unique; repeated: {duplicated}.")
+        if np.isinf(self.values).any():
+            columns = np.flatnonzero(np.isinf(self.values).any(axis=0))
+            raise ValueError(f"Targets {[names[c] for c in columns]} contain infinite values.")
+        for column, name in enumerate(names):
+            defined = self.values[np.isfinite(self.values[:, column]), column]
+            if defined.size < MIN_SAMPLES:
+                raise ValueError(
+                    f"Target {name!r} is defined at {defined.size} samples of {self.dataset}; "
+                    f"at least {MIN_SAMPLES} are needed to predict it."
+                )
+            if np.ptp(defined) == 0:
+                raise ValueError(f"Target {name!r} is constant over {self.dataset}.")
+        self.info = self.info.copy()
+        self.info.index = pd.Index(names, name="target")
+        if "units" not in self.info.columns:
+            self.info["units"] = "map units"
+        self.info["n_samples"] = np.isfinite(self.values).sum(axis=0)
+
+    @property
+    def names(self) -> list[str]:
+        """Target names, in column order."""
+        return list(self.info.index)
+
+    @property
+    def domains(self) -> list[str]:
+        """Domain of each target, in column order."""
+        return self.info["domain"].astype(str).tolist()
+
+    @property
+    def n_targets(self) -> int:
+        """Number of target maps."""
+        return self.values.shape[1]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[:, self._column(name)]
+
+    def select(self, names: Sequence[str]) -> TargetMaps:
+        """Return the named targets only, in the given order."""
+        columns = [self._column(name) for name in names]
+        return TargetMaps(self.values[:, columns], self.info.iloc[columns], self.sample_ids,
+                          self.dataset, dict(self.provenance))  # fmt: skip
+
+    def concat(self, other: TargetMaps) -> TargetMaps:
+        """Targets of ``self`` and ``other`` (same dataset and samples) side by side."""
+        if other.dataset != self.dataset or not np.array_equal(other.sample_ids, self.sample_ids):
+            raise ValueError(
+                f"Cannot combine targets of {self.dataset!r} and {other.dataset!r}: "
+                "they are sampled at different rows."
+            )
+        return TargetMaps(
+            np.hstack([self.values, other.values]),
+            pd.concat([self.info.drop(columns="n_samples"), other.info.drop(columns="n_samples")]),
+            self.sample_ids, self.dataset, {**self.provenance, **other.provenance},
+        )  # fmt: skip
+
+    def to_frame(self) -> pd.DataFrame:
+        """Values as a table: one row per sample, one column per target."""
+        return pd.DataFrame(self.values, index=pd.Index(self.sample_ids, name="sample"),
+                            columns=self.names)  # fmt: skip
+
+    def _column(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"No target {name!r}; targets: {self.names}.") from None
+
+
+def image_to_samples(img, dataset: ExpressionDataset, background: float | None = 0.0) -> np.ndarray:
+    """One value per sample of ``dataset`` from an MNI-space volume (rule in the module doc).
+
+    Parameters
+    ----------
+    img : path or nibabel image
+        A 3-D volume in MNI152 space.
+    dataset : ExpressionDataset
+        Its space (parcellation or voxel grid) decides how the volume is sampled.
+    background : float or None
+        Voxels with this value are not measured (NaN); ``None`` keeps every voxel.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_samples,), float32, NaN where the map says nothing.
+    """
+    img = nl_image.load_img(img)
+    if img.ndim != 3:
+        raise ValueError(f"A target volume must be 3-D, got shape {img.shape}.")
+    data = np.asarray(img.dataobj, dtype=np.float64)
+    if background is not None:
+        data = np.where(data == background, np.nan, data)
+    if not np.isfinite(data).any():
+        raise ValueError("The target volume has no measured voxel (all background or NaN).")
+    space = dataset.space
+    if isinstance(space, Parcellation):
+        atlas = nl_image.resample_img(
+            space.atlas_img, target_affine=img.affine, target_shape=img.shape,
+            interpolation="nearest", force_resample=True, copy_header=True,
+        )  # fmt: skip
+        atlas = np.asarray(atlas.dataobj).astype(np.int64)
+        means = label_means(data.ravel(), atlas.ravel(), space.labels)
+        return means.astype(np.float32)
+    if isinstance(space, VoxelGrid):
+        return space.sample(nib.Nifti1Image(data.astype(np.float32), img.affine))
+    raise ValueError(
+        f"Dataset {dataset.name!r} has no brain space (coordinates only): give targets as a "
+        "table with one value per sample (load_target_table)."
+    )
+
+
+def load_target_images(
+    images: Mapping[str, str | os.PathLike] | Sequence[str | os.PathLike],
+    dataset: ExpressionDataset,
+    domains: Mapping[str, str] | str = "user",
+    background: float | None = 0.0,
+    source: str = "user",
+) -> TargetMaps:
+    """Your own MNI-space volumes as targets, sampled at the dataset's rows.
+
+    Parameters
+    ----------
+    images : mapping of name to path, or sequence of paths
+        NIfTI volumes; names default to the file names without extension.
+    dataset : ExpressionDataset
+        The expression data whose samples the targets must match.
+    domains : mapping of name to domain, or str
+        Domain of each map (one string for all).
+    background : float or None
+        Value that marks unmeasured voxels (see :func:`image_to_samples`).
+    source : str
+        Where the maps come from, recorded in ``info["source"]``.
+
+    Examples
+    --------
+    >>> maps = load_target_images({"5-HT1A": "5HT1a_WAY_HC36.nii.gz"}, dk83,  # doctest: +SKIP
+    ...                           domains="inhibitory receptors")
+    """
+    if not isinstance(images, Mapping):
+        images = {_stem(path): path for path in images}
+    columns, rows = [], []
+    for name, path in images.items():
+        if not Path(path).exists():
+            raise FileNotFoundError(f"Target map {name!r}: no file {path}.")
+        try:
+            values = image_to_samples(path, dataset, background)
+        except ValueError as error:
+            raise ValueError(f"Target map {name!r} ({path}): {error}") from None
+        missing = np.flatnonzero(~np.isfinite(values))
+        if missing.size:
+            logger.warning("Target %r does not cover %d of %d samples (first: %s); they are left "
+                           "out when predicting it.", name, missing.size, values.size,
+                           ", ".join(map(str, dataset.sample_ids[missing[:5]])))  # fmt: skip
+        domain = domains if isinstance(domains, str) else domains.get(name)
+        if domain is None:
+            raise ValueError(f"No domain given for target {name!r}; domains: {dict(domains)}.")
+        columns.append(values)
+        rows.append({"target": name, "domain": domain, "source": f"{source}: {path}",
+                     "rule": _rule(dataset, background)})  # fmt: skip
+    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
+                      dataset.sample_ids, dataset.name)  # fmt: skip
+
+
+def _rule(dataset, background) -> str:
+    unmeasured = "all voxels used" if background is None else f"voxels = {background:g} unmeasured"
+    if isinstance(dataset.space, Parcellation):
+        return f"atlas resampled to the image (nearest); mean of measured voxels ({unmeasured})"
+    return f"image resampled to the voxel grid (trilinear; {unmeasured})"
+
+
+def _stem(path) -> str:
+    name = Path(path).name
+    for suffix in (".nii.gz", ".nii"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(path).stem
+
+
+def load_target_table(
+    path: str | os.PathLike,
+    dataset: ExpressionDataset,
+    domains: Mapping[str, str] | str = "user",
+    sample_column: str | None = None,
+) -> TargetMaps:
+    """Targets from a CSV/TSV table with one value per sample of ``dataset``.
+
+    The first column (or ``sample_column``) holds sample ids matching
+    ``dataset.sample_ids``; every other column is a target. Rows may come in any
+    order; samples absent from the table are NaN (not predicted), ids that are
+    not samples of the dataset are an error.
+
+    Examples
+    --------
+    >>> maps = load_target_table("my_maps.csv", data, domains="metabolism")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No target table {path}.")
+    table = pd.read_csv(path, sep=None, engine="python")
+    sample_column = sample_column or table.columns[0]
+    if sample_column not in table.columns:
+        raise ValueError(f"{path}: no column {sample_column!r}; columns: {list(table.columns)}.")
+    ids = table[sample_column].astype(str)
+    unknown = sorted(set(ids) - set(dataset.sample_ids))
+    if unknown:
+        raise ValueError(f"{path}: sample ids {unknown[:10]} are not samples of {dataset.name} "
+                         f"(e.g. {list(dataset.sample_ids[:3])}).")  # fmt: skip
+    repeated = sorted(ids[ids.duplicated()].unique())
+    if repeated:
+        raise ValueError(f"{path}: sample ids {repeated[:10]} appear more than once.")
+    values = table.drop(columns=sample_column).set_index(ids).reindex(dataset.sample_ids)
+    not_numeric = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
+    if not_numeric:
+        raise ValueError(f"{path}: columns {not_numeric} are not numeric.")
+    names = [str(c) for c in values.columns]
+    info = pd.DataFrame({
+        "domain": [domains if isinstance(domains, str) else domains[n] for n in names],
+        "source": f"user table: {path}", "rule": "one value per sample, as given"},
+        index=pd.Index(names, name="target"))  # fmt: skip
+    return TargetMaps(values.to_numpy(np.float32), info, dataset.sample_ids, dataset.name)
+
+
+#: Named target sources: ``loader(dataset, data_dir=..., **options) -> TargetMaps``.
+_SOURCES: dict[str, Callable[..., TargetMaps]] = {}
+
+
+def register_target_source(name: str, loader: Callable[..., TargetMaps]) -> None:
+    """Make ``name`` a source of :func:`load_targets` (and of Chapter 5's ``targets``).
+
+    ``loader(dataset, data_dir=None, **options)`` returns :class:`TargetMaps`;
+    options it does not use (``neuromaps_names``, ``progress``) arrive as keywords.
+    ``"mri"`` and ``"neuromaps"`` are registered by their modules.
+
+    Examples
+    --------
+    >>> register_target_source("mine", lambda dataset, **_: my_maps)  # doctest: +SKIP
+    """
+    _SOURCES[name] = loader
+
+
+def load_targets(
+    sources: Sequence[str | os.PathLike],
+    dataset: ExpressionDataset,
+    data_dir: str | os.PathLike | None = None,
+    neuromaps_names: Sequence[str] | None = None,
+    domain: str = "user",
+    progress: bool = True,
+) -> TargetMaps:
+    """Targets from several sources, side by side (the ``targets`` parameter of Chapter 5).
+
+    Parameters
+    ----------
+    sources : sequence of str or path
+        Each one of ``"mri"`` (:func:`~ct_helpers.prediction.sources.mri.load_mri_targets`,
+        offline), ``"neuromaps"``
+        (:func:`~ct_helpers.prediction.sources.neuromaps.fetch_neuromaps_targets`, internet
+        once), a folder of NIfTI volumes (every ``*.nii``/``*.nii.gz`` is a
+        target; an optional ``domains.csv`` with columns ``target`` and
+        ``domain`` gives their domains) or a CSV/TSV table
+        (:func:`load_target_table`).
+    dataset : ExpressionDataset
+        The expression data the targets must match.
+    data_dir : str or path-like, optional
+        Data folder.
+    neuromaps_names : sequence of str, optional
+        Which :data:`NEUROMAPS_TARGETS` to fetch (all by default).
+    domain : str
+        Domain given to the maps of a table, and of a folder without ``domains.csv``.
+    progress : bool
+        Show a progress bar while neuromaps maps are fetched.
+
+    Examples
+    --------
+    >>> maps = load_targets(["mri", "my_pet_maps/"], data)  # doctest: +SKIP
+    """
+    if not sources:
+        raise ValueError("No target sources given: use 'mri', 'neuromaps', a folder or a table.")
+    if isinstance(sources, str | os.PathLike):
+        sources = [sources]
+    parts = []
+    for source in sources:
+        if isinstance(source, str) and source in _SOURCES:
+            options = {"neuromaps_names": neuromaps_names, "progress": progress}
+            parts.append(_SOURCES[source](dataset, data_dir=data_dir, **options))
+        elif Path(source).is_dir():
+            images = sorted(Path(source).glob("*.nii*"))
+            if not images:
+                raise FileNotFoundError(f"Target folder {source} holds no .nii or .nii.gz file.")
+            domains = _folder_domains(Path(source), [_stem(path) for path in images], domain)
+            parts.append(load_target_images(images, dataset, domains, source=str(source)))
+        elif Path(source).is_file():
+            parts.append(load_target_table(source, dataset, domain))
+        else:
+            raise FileNotFoundError(
+                f"Target source {source!r} is neither a named source ({', '.join(_SOURCES)}), "
+                "a folder nor a file."
+            )
+    maps = parts[0]
+    for part in parts[1:]:
+        maps = maps.concat(part)
+    return maps
+
+
+def _folder_domains(folder: Path, names: list[str], default: str) -> dict[str, str]:
+    """Domains of a folder's maps: from its ``domains.csv`` (columns target, domain) if present."""
+    table_path = folder / "domains.csv"
+    if not table_path.exists():
+        return dict.fromkeys(names, default)
+    table = pd.read_csv(table_path)
+    if not {"target", "domain"} <= set(table.columns):
+        raise ValueError(f"{table_path} needs the columns 'target' and 'domain'.")
+    given = dict(zip(table["target"].astype(str), table["domain"].astype(str), strict=True))
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(f"{table_path} names maps {unknown} that are not in {folder}.")
+    return {name: given.get(name, default) for name in names}
+
+
+__all__ = [
+    "DOMAINS", "MIN_SAMPLES", "TargetMaps", "image_to_samples", "load_target_images",
+    "load_target_table", "load_targets",
+]  # fmt: skip
