@@ -60,6 +60,42 @@ def get_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return path
 
 
+#: Every sub-folder of the data folder and what it holds (the one place that names them).
+#: Files read out of a PyPI distribution are kept in ``<name>-<version>/`` beside them.
+DATA_FOLDERS = {
+    "datasets": "parsed and built expression datasets, one folder each (Chapter 1)",
+    "downloads": "distributions fetched from PyPI, checked by sha256",
+    "abagen": "abagen's download of the AHBA microarray (about 4 GB; make ahba)",
+    "models": "trained auto-encoders and their checkpoints (Chapter 3)",
+    "sweeps": "sweep cells and tables, one folder per dataset (Chapter 4)",
+    "codes": "codes of every sample per dataset and method (Chapter 5)",
+    "predictions": "prediction tables with their parameters (Chapter 5)",
+    "neuromaps": "neuromaps annotations, in neuromaps' own layout (Chapter 5)",
+}
+
+
+def data_folder(kind: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Return (and create) the sub-folder of the data folder that holds ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        A key of :data:`DATA_FOLDERS`.
+    data_dir : str or path-like, optional
+        The data folder (see :func:`get_data_dir`).
+
+    Examples
+    --------
+    >>> data_folder("models", "/tmp/ct-example").name
+    'models'
+    """
+    if kind not in DATA_FOLDERS:
+        raise ValueError(f"Unknown data sub-folder {kind!r}; one of {', '.join(DATA_FOLDERS)}.")
+    folder = get_data_dir(data_dir) / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def get_profile(profile: str | None = None) -> str:
     """Return the execution profile: ``"smoke"``, ``"default"`` or ``"paper"``.
 

@@ -164,3 +164,17 @@ def test_the_reference_checker_tells_stale_names_from_real_ones():
     assert resolves("ct_helpers.plotting.plot_brain_map")
     assert not resolves("ct_helpers.sweep")  # the module's path before the package was split
     assert not resolves("ct_helpers.evaluation.sweep.no_such_function")
+
+
+def test_only_config_names_the_sub_folders_of_the_data_folder():
+    import re
+
+    from ct_helpers.config import DATA_FOLDERS, data_folder
+
+    spelled = [f"{path.relative_to(ROOT)}:{n + 1}" for path in PACKAGE.rglob("*.py")
+               for n, line in enumerate(path.read_text().splitlines())
+               if re.search(r"get_data_dir\([^)]*\)\s*/\s*[\"']", line)]  # fmt: skip
+    assert spelled == [], "use config.data_folder(kind) instead"
+    assert sorted(DATA_FOLDERS) == sorted(set(DATA_FOLDERS))
+    with pytest.raises(ValueError, match="Unknown data sub-folder 'model'"):
+        data_folder("model")

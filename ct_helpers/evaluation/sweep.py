@@ -27,10 +27,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..compressors import make_compressor
-from ..config import get_data_dir, package_versions
+from ..config import data_folder, package_versions
+from ..data.anatomy import anatomical_labels
 from ..data.expression import ExpressionDataset
 from ..data.preprocessing import ExpressionScaler
 from ..data.spaces import VoxelGrid
+from ..messages import WarningLog
 from ..storage import (
     CacheError,
     cache_key,
@@ -54,8 +56,6 @@ DEFAULT_METHODS = ("pca", "kpca", "nmf", "tsne", "umap", "autoencoder")
 DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: Columns of the sweep table: one row per cell and metric.
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
-#: Anatomy columns of ``sample_info`` used as labels, when they have 2 to n/5 classes.
-LABEL_COLUMNS = ("region", "nearest_region", "network", "lobe", "structure", "hemisphere")
 #: Bumped whenever what a cached cell holds changes.
 SWEEP_FORMAT = "ct-sweep-3"
 #: Per-gene R² quantiles reported for each reconstruction.
@@ -87,7 +87,7 @@ class SweepSettings:
         Neighbours of the coordinates baseline.
     label_columns : tuple of str or None
         Anatomy columns to use as labels; ``None`` picks them from
-        :data:`LABEL_COLUMNS`.
+        :data:`~ct_helpers.data.anatomy.LABEL_COLUMNS`.
 
     Examples
     --------
@@ -124,43 +124,6 @@ def make_split(dataset: ExpressionDataset, kind: str, seed: int, settings: Sweep
                                    random_state=seed, grid=grid,
                                    buffer_mm=settings.buffer_mm)  # fmt: skip
     raise ValueError(f"Unknown split {kind!r}: use 'random' or 'spatial'.")
-
-
-def anatomical_labels(
-    dataset: ExpressionDataset, columns: Sequence[str] | None = None
-) -> dict[str, np.ndarray]:
-    """Anatomical labels of every sample, by column, for the coherence metrics.
-
-    Without ``columns``, every column of :data:`LABEL_COLUMNS` in
-    ``dataset.sample_info`` with 2 to n_samples / 5 distinct values (one label
-    per parcel says nothing about coherence; one label for all neither).
-
-    Examples
-    --------
-    >>> from ct_helpers.data.synthetic import make_synthetic_expression
-    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
-    >>> sorted(anatomical_labels(data))
-    ['hemisphere']
-    """
-    info = dataset.sample_info
-    if info is None:
-        if columns:
-            raise ValueError(f"{dataset.name} has no sample_info, so no labels {list(columns)}.")
-        return {}
-    if columns is not None:
-        missing = [column for column in columns if column not in info]
-        if missing:
-            raise ValueError(
-                f"{dataset.name}: no anatomy columns {missing}; it has {list(info.columns)}."
-            )
-        return {column: info[column].astype(str).to_numpy() for column in columns}
-    labels = {}
-    for column in LABEL_COLUMNS:
-        if column in info:
-            n_classes = info[column].nunique()
-            if 2 <= n_classes <= dataset.n_samples / 5:
-                labels[column] = info[column].astype(str).to_numpy()
-    return labels
 
 
 @dataclass
@@ -228,7 +191,9 @@ def run_sweep(
         (seconds), ``knn`` (the coordinates baseline, k = 3 coordinates) or
         ``baseline`` (the training mean). The table is also written to CSV
         with a side-car of parameters and package versions; its path is in
-        ``table.attrs["path"]``.
+        ``table.attrs["path"]``. Warnings of the libraries during the fits are
+        logged once per kind, not once per fit, and kept in
+        ``table.attrs["warnings"]``.
 
     Examples
     --------
@@ -252,7 +217,7 @@ def run_sweep(
     cells = [(m, int(k), s, int(seed)) for s in splits for seed in seeds
              for m in [*methods, "coordinates", "training mean"]
              for k in sizes.get(m, latent_sizes)]  # fmt: skip
-    rows = []
+    rows, library_warnings = [], WarningLog()
     bar = tqdm(cells, desc=f"sweep {dataset.name}", disable=not progress, unit="cell")
     current_split = None
     for method, k, kind, seed in bar:
@@ -264,8 +229,9 @@ def run_sweep(
         if not cached:
             if current_split is None or current_split[0] != (kind, seed):
                 current_split = ((kind, seed), make_split(dataset, kind, seed, settings))
-            cell_rows = _run_cell(context, folder, name, method, k, current_split[1], seed,
-                                  params, keep_models)  # fmt: skip
+            with library_warnings.record(f"{method} k = {k}, {kind}"):
+                cell_rows = _run_cell(context, folder, name, method, k, current_split[1], seed,
+                                      params, keep_models)  # fmt: skip
         rows += [{"dataset": dataset.name, "method": method, "k": k, "split": kind,
                   "seed": seed, **row} for row in cell_rows]  # fmt: skip
         if on_cell_done is not None:
@@ -278,6 +244,9 @@ def run_sweep(
     path = folder / f"sweep-{cache_key(**parameters, format=SWEEP_FORMAT)}.csv"
     save_sweep_table(table, path, parameters)
     table.attrs["path"] = str(path)
+    table.attrs["warnings"] = library_warnings.summary()
+    for line in table.attrs["warnings"]:  # one line per kind, not one per fit
+        logger.warning("%s", line)
     return table
 
 
@@ -292,7 +261,7 @@ def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None 
     'sweeps'
     """
     key = cache_key(dataset.expression, dataset.coords, genes=[str(g) for g in dataset.genes])
-    folder = get_data_dir(data_dir) / "sweeps" / f"{dataset.name}-{key}"
+    folder = data_folder("sweeps", data_dir) / f"{dataset.name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -389,10 +358,9 @@ def _row(part: str, metric: str, value, status: str = "ok") -> dict:
 
 
 def _compressor_rows(dataset, split, test, method, k, seed, params, checkpoint):
-    params = dict(params)
-    if method == "autoencoder" and "checkpoint" not in params:
-        params["checkpoint"] = checkpoint  # resumable within a cell, removed when it is done
     model = make_compressor(method, n_components=k, random_state=seed, **params)
+    if model.trains_with_checkpoints and "checkpoint" not in params:
+        model.set_params(checkpoint=checkpoint)  # resumable within a cell, removed when it is done
     train = dataset.expression[split.train]  # the one extra copy, scaled in place by fit
     start = time.perf_counter()
     try:
@@ -504,7 +472,6 @@ __all__ = [
     "DEFAULT_METHODS",
     "SWEEP_COLUMNS",
     "SweepSettings",
-    "anatomical_labels",
     "load_codes",
     "load_sweep_table",
     "make_split",

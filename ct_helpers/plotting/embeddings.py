@@ -5,31 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..data.anatomy import COLOUR_BY, colouring_labels
 from ..data.expression import ExpressionDataset
 from .theme import group_colours
 
 
-def anatomical_groups(dataset: ExpressionDataset, prefer=("network", "lobe", "structure")):
-    """Pick the most informative anatomy column of ``dataset.sample_info`` for colouring.
-
-    Returns ``(column name, labels)``: Yeo ``network`` for Schaefer parcels,
-    ``lobe`` for Desikan-Killiany regions and their voxels, else ``structure``
-    (cortex / subcortex); ``(None, None)`` when the dataset has no anatomy.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from ct_helpers.data.expression import ExpressionDataset
-    >>> data = ExpressionDataset(np.zeros((2, 1)), ["A"], ["a", "b"], [[0, 0, 0], [9, 0, 0]],
-    ...     name="toy", sample_info=pd.DataFrame({"structure": ["cortex", "subcortex"]}))
-    >>> anatomical_groups(data)[0]
-    'structure'
-    """
-    info = dataset.sample_info
-    for column in prefer:
-        if info is not None and column in info:
-            return column, info[column].astype(str).to_numpy()
-    return None, None
+def anatomical_groups(dataset: ExpressionDataset, prefer=COLOUR_BY):
+    """Pick the anatomy to colour by: :func:`~ct_helpers.data.anatomy.colouring_labels`."""
+    return colouring_labels(dataset, prefer)
 
 
 def plot_embedding(

@@ -41,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from ..compressors import make_compressor
-from ..config import get_data_dir
+from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..evaluation.splits import CV_SCHEMES, cv_folds
@@ -327,7 +327,7 @@ def cached_predict_targets(
     key = cache_key(*feature_sets.values(), targets.values, names=targets.names,
                     domains=targets.domains, features=list(feature_sets),
                     settings=recorded, format=PREDICTION_FORMAT)  # fmt: skip
-    path = get_data_dir(data_dir) / "predictions" / f"{dataset.name}-{key}.csv"
+    path = data_folder("predictions", data_dir) / f"{dataset.name}-{key}.csv"
     if path.exists():
         try:
             table = load_table(path, PREDICTION_FORMAT, PREDICTION_COLUMNS)
@@ -385,8 +385,7 @@ def compute_codes(
         format=CODES_FORMAT,
     )
     path = (
-        get_data_dir(data_dir)
-        / "codes"
+        data_folder("codes", data_dir)
         / dataset.name
         / f"{method}-k{k}-seed{random_state}-{key}.npy"
     )

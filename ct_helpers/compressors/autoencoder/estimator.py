@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...config import get_data_dir
+from ...config import data_folder
 from ...data.expression import ExpressionDataset
 from ...data.preprocessing import ExpressionScaler
 from ...storage import CacheError, cache_key, verify_checked, write_checked
@@ -82,6 +82,7 @@ class AutoEncoderCompressor(Compressor):
 
     name = "autoencoder"
     has_native_inverse = True
+    trains_with_checkpoints = True
 
     def __init__(
         self,
@@ -270,6 +271,6 @@ def checkpoint_path(
     }
     key = cache_key(dataset.expression, np.asarray(train_rows, dtype=np.int64),
                     dataset=dataset.name, params=params, format=CHECKPOINT_FORMAT)  # fmt: skip
-    folder = get_data_dir(data_dir) / "models"
+    folder = data_folder("models", data_dir)
     folder.mkdir(exist_ok=True)
     return folder / f"autoencoder-{dataset.name}-{key}.pt"

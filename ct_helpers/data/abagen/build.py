@@ -47,7 +47,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from ...config import get_data_dir
+from ...config import data_folder, get_data_dir
 from ...messages import few
 from ...storage import CacheError, sha256_file, temporary_folder
 from ..expression import ExpressionDataset
@@ -382,7 +382,7 @@ def build_ahba_dataset(
     arguments = {**PAPER_ABAGEN_ARGUMENTS, **abagen_arguments}
     donors = list(AHBA_DONORS) if donors == "all" else [str(d) for d in donors]
     root = get_data_dir(data_dir)
-    abagen_dir = Path(abagen_data_dir or root / "abagen").expanduser().resolve()
+    abagen_dir = Path(abagen_data_dir or data_folder("abagen", data_dir)).expanduser().resolve()
 
     if atlas is None:
         atlas_img, grid = voxel_atlas(resolution)
@@ -397,7 +397,7 @@ def build_ahba_dataset(
         dataset_name = f"ahba-{name}"
         space = None
 
-    folder = root / "datasets" / dataset_name
+    folder = data_folder("datasets", data_dir) / dataset_name
     atlas_hash = hashlib.sha256(
         np.ascontiguousarray(atlas_img.dataobj).tobytes() + atlas_img.affine.tobytes()
     ).hexdigest()
@@ -507,7 +507,9 @@ def _load_if_current(folder: Path, key: dict) -> ExpressionDataset | None:
 def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, python):
     """Write the request, run the worker in the abagen environment, return its output."""
     env_python = find_abagen_python(python)
-    work = temporary_folder(root / "datasets" / "abagen-build")  # cleaned if this process dies
+    work = temporary_folder(
+        data_folder("datasets", root) / "abagen-build"
+    )  # cleaned if this process dies
     atlas_path = work / "atlas.nii.gz"
     nib.save(atlas_img, atlas_path)
     output = work / "result"
@@ -592,7 +594,7 @@ def load_built_dataset(
     CacheError
         When the cached files are corrupted or truncated (rebuild with the same command).
     """
-    folder = get_data_dir(data_dir) / "datasets" / name
+    folder = data_folder("datasets", data_dir) / name
     if not (folder / "dataset.json").exists():
         raise DatasetNotBuiltError(not_built_message(name, resolution))
     try:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ...config import get_data_dir
+from ...config import data_folder
 from ...data.expression import ExpressionDataset
 from ...data.pypi_files import NEUROMAPS, fetch_file
 from ...storage import CacheError, atomic_path, verified_or_removed
@@ -162,7 +162,7 @@ def fetch_neuromaps_annotation(
     CacheError
         If the download fails or its checksum does not match.
     """
-    target = get_data_dir(data_dir) / "neuromaps" / "annotations" / annotation.rel_path
+    target = data_folder("neuromaps", data_dir) / "annotations" / annotation.rel_path
     target = target / annotation.fname
     if verified_or_removed(target, annotation.checksum, digest=_md5):
         return target
