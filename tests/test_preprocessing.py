@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from ct_helpers import ExpressionScaler
 
@@ -60,7 +61,7 @@ def test_saved_parameters_reproduce_the_transform(matrix):
 
 
 def test_errors(matrix):
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ExpressionScaler().transform(matrix)
     scaler = ExpressionScaler().fit(matrix)
     with pytest.raises(ValueError, match="fitted on 30 genes, got 29"):

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.exceptions import NotFittedError
 
 from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
 from ..data.preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
@@ -119,6 +120,9 @@ class Compressor(TransformerMixin, BaseEstimator):
         if not copy and isinstance(X, ExpressionDataset):
             raise ValueError("copy=False scales X in place: pass an array you own, not a dataset.")
         matrix, genes = _matrix_and_genes(X, genes)
+        if matrix.shape[0] < 2:
+            raise ValueError(f"{self.name}: n_samples = {matrix.shape[0]}; fitting needs at "
+                             "least 2 samples.")  # fmt: skip
         self._check_n_components(matrix.shape)
         _refuse_constant_genes(matrix, genes, what=self.name)
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
@@ -249,7 +253,9 @@ class Compressor(TransformerMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_features_in_"):
-            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(X) first.")
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(X) first."
+            )
 
     def _check_n_components(self, shape: tuple[int, int]) -> None:
         k = self.n_components
@@ -281,8 +287,9 @@ class Compressor(TransformerMixin, BaseEstimator):
             matrix = align_genes(matrix, genes, self.genes_, what=self.name)
         elif matrix.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"{self.name} was fitted on {self.n_features_in_} genes, got {matrix.shape[1]} "
-                "columns; pass an ExpressionDataset or genes= to align them by symbol."
+                f"X has {matrix.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the genes it was fitted on); pass an "
+                "ExpressionDataset or genes= to align columns by gene symbol."
             )
         return self._apply_scaler(matrix)
 

@@ -29,6 +29,7 @@ import json
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
@@ -125,7 +126,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
     def predict(self, Z) -> np.ndarray:
         """Decode codes ``Z`` (n x k) into targets (n x genes), float32."""
         if not hasattr(self, "coef_"):
-            raise RuntimeError("This KernelRidgeDecoder is not fitted yet: call fit(Z, Y) first.")
+            raise NotFittedError("This KernelRidgeDecoder is not fitted yet: call fit(Z, Y) first.")
         Z = check_expression(Z, what="decoder codes").astype(np.float64)
         if Z.shape[1] != self.n_features_in_:
             raise ValueError(f"Codes have {Z.shape[1]} columns, the decoder {self.n_features_in_}.")

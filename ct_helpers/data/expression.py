@@ -292,13 +292,33 @@ def check_expression(expression, what: str = "expression") -> np.ndarray:
     ...
     ValueError: expression: 1 non-finite values (NaN or inf) in rows 0 and columns 1.
     """
+    if hasattr(expression, "toarray") or type(expression).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{what}: sparse input is not supported; pass a dense array (.toarray()).")
     array = np.asarray(expression)
+    if np.iscomplexobj(array):
+        raise ValueError(f"{what}: Complex data not supported.")
     if array.dtype != np.float32:
-        if not np.issubdtype(array.dtype, np.number):
+        if array.dtype == object:  # numbers stored as Python objects, e.g. from a mixed table
+            try:
+                array = array.astype(np.float32)
+            except (TypeError, ValueError):
+                raise ValueError(f"{what}: expression must be numeric, got dtype object.") from None
+        elif not np.issubdtype(array.dtype, np.number):
             raise ValueError(f"{what}: expression must be numeric, got dtype {array.dtype}.")
-        array = array.astype(np.float32)
-    if array.ndim != 2 or min(array.shape) == 0:
-        raise ValueError(f"{what}: expression must be a non-empty 2-D matrix, got {array.shape}.")
+        array = array.astype(np.float32, copy=False)
+    if array.ndim != 2:
+        raise ValueError(
+            f"{what}: expression must be a 2-D matrix (samples x genes), got shape {array.shape}. "
+            "Reshape your data: array.reshape(1, -1) for one sample, (-1, 1) for one gene."
+        )
+    if array.shape[1] == 0:
+        raise ValueError(
+            f"{what}: 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
+    if array.shape[0] == 0:
+        raise ValueError(
+            f"{what}: 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
     bad_rows, bad_cols, n_bad = [], set(), 0
     for start in range(0, array.shape[0], _ROW_CHUNK):
         finite = np.isfinite(array[start : start + _ROW_CHUNK])

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from .expression import check_expression
 
@@ -150,7 +151,7 @@ class ExpressionScaler:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "lower_"):
-            raise RuntimeError("This ExpressionScaler is not fitted yet: call fit(X) first.")
+            raise NotFittedError("This ExpressionScaler is not fitted yet: call fit(X) first.")
 
     def _check(self, X: np.ndarray) -> np.ndarray:
         self._check_fitted()
