@@ -141,7 +141,7 @@ def test_learned_decoder_is_saved_too(tmp_path):
 def test_clear_errors_for_wrong_genes_and_non_finite_input():
     dataset = data()
     model = small().fit(dataset.expression)
-    with pytest.raises(ValueError, match="fitted on 24 genes, got 23 columns"):
+    with pytest.raises(ValueError, match="X has 23 features, but AutoEncoderCompressor is"):
         model.transform(dataset.expression[:, 1:])
     bad = dataset.expression.copy()
     bad[3, 2] = np.nan
