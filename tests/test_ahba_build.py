@@ -25,6 +25,7 @@ from scipy.stats import spearmanr
 
 import ct_helpers as ct
 from ct_helpers.data.abagen import build as ahba_build
+from ct_helpers.data.abagen import cli
 from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
 from ct_helpers.storage import sha256_file
 
@@ -353,10 +354,10 @@ def test_requirements_file_pins_what_abagen_needs():
 
 
 def test_command_line_prints_requirements_and_help(capsys):
-    assert ahba_build.main(["requirements"]) == 0
+    assert cli.main(["requirements"]) == 0
     assert capsys.readouterr().out.split() == list(ahba_build.ABAGEN_REQUIREMENTS)
     with pytest.raises(SystemExit):
-        ahba_build.main(["build", "--help"])
+        cli.main(["build", "--help"])
     assert "--resolution" in capsys.readouterr().out
 
 
@@ -369,10 +370,10 @@ def test_command_line_builds_a_coarse_grid(fixture, abagen_python, tmp_path, cap
         "--python", str(abagen_python), "--abagen-arg", "reannotated=false",
     ]  # fmt: skip
     with no_network():
-        assert ahba_build.main(argv) == 0
+        assert cli.main(argv) == 0
     assert "ahba-voxel-16mm" in capsys.readouterr().out
     dataset = ct.ExpressionDataset.load(tmp_path / "datasets" / "ahba-voxel-16mm")
     assert dataset.n_samples == ct.VoxelGrid.mni(16).n_samples
     assert dataset.provenance["abagen_arguments"]["reannotated"] is False
     with pytest.raises(SystemExit, match="expected NAME=VALUE"):
-        ahba_build.main([*argv[:-1], "no_such_argument=1"])
+        cli.main([*argv[:-1], "no_such_argument=1"])
