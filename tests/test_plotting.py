@@ -94,3 +94,24 @@ def test_cv_comparison_plot_has_one_dot_per_feature_set_and_target():
     np.testing.assert_allclose(sorted(np.concatenate(points)[:, 1] - np.concatenate(points)[:, 0]),
                                [-0.1] * 6)  # fmt: skip
     plt.close(fig)
+
+
+def test_validation_curves_draw_one_line_and_one_restored_dot_per_run():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from ct_helpers.plotting import plot_validation_curves
+
+    class Run:
+        def __init__(self, losses, best):
+            self.history_ = pd.DataFrame({"epoch": range(len(losses)), "validation_loss": losses})
+            self.best_epoch_ = best
+
+    fig, ax = plt.subplots()
+    plot_validation_curves({"paper": Run([3.0, 2.0, 2.5], 1), "small": Run([3.0, 1.0], 1)}, ax=ax)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["paper", "small", "restored epoch"]
+    assert [len(line.get_xdata()) for line in ax.get_lines()][:2] == [3, 2]
+    (dots,) = [c for c in ax.collections if c.get_label() == "restored epoch"]
+    assert dots.get_offsets().tolist() == [[2.0, 2.0], [2.0, 1.0]]
+    plt.close(fig)

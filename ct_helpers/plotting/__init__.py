@@ -14,11 +14,12 @@ from .curves import (
     plot_metric_by_k,
     plot_reconstruction_bars,
     plot_reconstruction_density,
+    plot_validation_curves,
     plot_value_histogram,
 )
 from .embeddings import anatomical_groups, plot_embedding
 from .summaries import plot_cv_comparison, plot_domain_summary
-from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours
+from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours, use_book_theme
 
 __all__ = [
     "GROUP_COLOURS",
@@ -34,5 +35,7 @@ __all__ = [
     "plot_reconstruction_bars",
     "plot_reconstruction_density",
     "plot_split",
+    "use_book_theme",
+    "plot_validation_curves",
     "plot_value_histogram",
 ]

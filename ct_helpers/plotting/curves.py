@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from ..data.expression import ExpressionDataset
 from .theme import METHOD_COLOURS
@@ -42,15 +43,52 @@ def plot_learning_curves(history, best_epoch: int | None = None, title: str = ""
     matplotlib Axes
     """
     ax = ax or plt.gca()
-    epochs = history["epoch"].to_numpy() + 1
-    ax.plot(epochs, history["train_loss"], label="training (paper's loss)", color="#4c72b0")
-    ax.plot(epochs, history["validation_loss"], label="validation (squared error)",
-            color="#dd8452")  # fmt: skip
+    curves = history.assign(epoch=history["epoch"] + 1).melt(
+        id_vars="epoch", value_vars=["train_loss", "validation_loss"], var_name="loss"
+    )
+    curves["loss"] = curves["loss"].map(
+        {"train_loss": "training (paper's loss)", "validation_loss": "validation (squared error)"}
+    )
+    sns.lineplot(curves, x="epoch", y="value", hue="loss", ax=ax,
+                 palette=["#4c72b0", "#dd8452"])  # fmt: skip
     if best_epoch is not None:
         ax.axvline(best_epoch + 1, color="black", linestyle="--", label="restored epoch")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss per sample (summed over genes)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_validation_curves(models: dict, title: str = "", ax=None):
+    """Draw the validation loss per epoch of several trained auto-encoders (dots: restored).
+
+    Parameters
+    ----------
+    models : dict
+        Label -> fitted :class:`~ct_helpers.compressors.AutoEncoderCompressor`.
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = ax or plt.gca()
+    curves = pd.concat([model.history_.assign(run=label, epoch=model.history_["epoch"] + 1)
+                        for label, model in models.items()])  # fmt: skip
+    sns.lineplot(curves, x="epoch", y="validation_loss", hue="run", ax=ax)
+    restored = pd.DataFrame([{"epoch": m.best_epoch_ + 1,
+                              "loss": m.history_["validation_loss"].iloc[m.best_epoch_]}
+                             for m in models.values()])  # fmt: skip
+    ax.scatter(restored["epoch"], restored["loss"], color="black", zorder=3, s=12,
+               label="restored epoch")  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation loss per sample (summed over genes)")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     return ax

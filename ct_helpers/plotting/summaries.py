@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from .theme import METHOD_COLOURS, group_colours
 
@@ -20,21 +21,20 @@ def plot_domain_summary(
     """Paper-style summary: every target's R² as a dot, per feature set and domain.
 
     For each feature set (x axis) the targets of each domain are drawn side by
-    side in the domain's colour; a short bar marks the domain's mean R² and a
-    black diamond the mean over all targets. Dots are filled when the target's
-    spatial-null p-value is below ``alpha`` and hollow otherwise (no p-value:
-    hollow).
+    side in the domain's colour over a bar of the domain's mean R², and a black
+    diamond marks the mean over all targets. Dots are solid when the target's
+    spatial-null p-value is below ``alpha`` and faint otherwise (seaborn).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        A table of :func:`ct_helpers.prediction.protocol.predict_targets`.
+        Output of :func:`~ct_helpers.prediction.protocol.predict_targets`.
     regressor, cv : str
-        Which regressor and cross-validation scheme to draw.
+        Which rows to draw.
     ax : matplotlib Axes, optional
         Where to draw.
     alpha : float
-        Significance level of the filled dots.
+        Significance level of the solid dots.
     legend : bool
         Draw the legend.
 
@@ -48,32 +48,27 @@ def plot_domain_summary(
         raise ValueError(f"No rows for regressor {regressor!r} and cv {cv!r}.")
     features = list(dict.fromkeys(rows["features"]))
     domains = list(dict.fromkeys(rows["domain"]))
-    colours = group_colours(domains)
-    width = 0.8 / len(domains)
-    for x, name in enumerate(features):
-        chosen = rows[rows["features"] == name]
-        for d, domain in enumerate(domains):
-            values = chosen[chosen["domain"] == domain]
-            if values.empty:
-                continue
-            centre = x - 0.4 + width * (d + 0.5)
-            spread = np.linspace(-0.3, 0.3, len(values)) * width if len(values) > 1 else [0.0]
-            significant = (values["p_spatial"] < alpha).to_numpy()
-            ax.scatter(centre + np.asarray(spread), values["r2"], s=18, zorder=3,
-                       facecolors=np.where(significant, colours[domain], "none").tolist(),
-                       edgecolors=colours[domain], linewidths=1)  # fmt: skip
-            ax.hlines(values["r2"].mean(), centre - width / 2, centre + width / 2,
-                      colors=colours[domain], lw=2.5, zorder=2,
-                      label=domain if x == 0 else None)  # fmt: skip
-        ax.scatter(x, chosen["r2"].mean(), marker="D", color="black", s=30, zorder=4,
-                   label="mean over all targets" if x == 0 else None)  # fmt: skip
+    common = {"x": "features", "y": "r2", "hue": "domain", "order": features,
+              "hue_order": domains, "palette": group_colours(domains), "ax": ax}  # fmt: skip
+    sns.barplot(rows, **common, errorbar=None, alpha=0.35, legend=legend)
+    significant = rows["p_spatial"] < alpha
+    for chosen, strength in ((rows[~significant], 0.35), (rows[significant], 1.0)):
+        if not chosen.empty:
+            sns.stripplot(chosen, **common, dodge=True, jitter=0.15, size=4, alpha=strength,
+                          legend=False)  # fmt: skip
+    means = rows.groupby("features")["r2"].mean().reindex(features)
+    ax.scatter(range(len(features)), means, marker="D", color="black", s=30, zorder=4,
+               label="mean over all targets")  # fmt: skip
     ax.axhline(0.0, color="grey", lw=0.8, linestyle=":")
     ax.set_xticks(range(len(features)), features, rotation=30, ha="right")
+    ax.set_xlabel("")
     ax.set_ylabel("out-of-fold R² (1 = perfect, 0 = the target's mean)")
     scheme = {"random": "random K-fold", "spatial": "spatially blocked K-fold"}.get(cv, cv)
-    ax.set_title(f"{regressor}, {scheme}; filled: spatial-null p < {alpha:g}", fontsize=9)
+    ax.set_title(f"{regressor}, {scheme}; solid dots: spatial-null p < {alpha:g}", fontsize=9)
     if legend:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
     return ax
 
 

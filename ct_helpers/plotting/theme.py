@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import seaborn as sns
 from matplotlib import colormaps, colors
 
 #: One colour per method, used in every chapter.
@@ -52,3 +53,18 @@ def group_colours(names: list[str]) -> dict[str, str]:
             chosen[name] = colour
             taken.add(colour)
     return {name: chosen[name] for name in names}
+
+
+def use_book_theme() -> None:
+    """Set the book's seaborn theme for statistical figures (chapters call it once).
+
+    A white grid at notebook scale with the method palette as the default
+    colour cycle; brain maps are drawn by nilearn and keep their own style.
+
+    Examples
+    --------
+    >>> use_book_theme()
+    """
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9,
+                  palette=list(METHOD_COLOURS.values()),
+                  rc={"figure.dpi": 100, "savefig.dpi": 100})  # fmt: skip
