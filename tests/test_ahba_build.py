@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from scipy.stats import spearmanr
 import ct_helpers as ct
 from ct_helpers.data.abagen import build as ahba_build
 from ct_helpers.data.abagen import cli
+from ct_helpers.data.abagen import env as abagen_env
 from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
 from ct_helpers.storage import sha256_file
 
@@ -303,11 +305,20 @@ def test_chapter_1_fails_clearly_when_the_voxel_dataset_is_not_built(tmp_path, m
 
 
 def test_missing_abagen_environment_names_the_command(tmp_path, monkeypatch):
-    monkeypatch.delenv(ahba_build.ABAGEN_PYTHON_ENV, raising=False)
+    monkeypatch.delenv(abagen_env.ABAGEN_PYTHON_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(ahba_build, "__file__", str(tmp_path / "ct_helpers" / "ahba_build.py"))
+    monkeypatch.setattr(abagen_env, "REPOSITORY_ROOT", tmp_path)
     with pytest.raises(FileNotFoundError, match="make ahba-env"):
-        ahba_build.find_abagen_python()
+        abagen_env.find_abagen_python()
+
+
+def test_the_repository_abagen_environment_is_found_from_any_folder(tmp_path, monkeypatch):
+    repository_python = Path(__file__).parents[1] / ".venv-ahba" / "bin" / "python"
+    if not repository_python.exists():
+        pytest.skip("no .venv-ahba in this clone (make ahba-env creates it)")
+    monkeypatch.delenv(abagen_env.ABAGEN_PYTHON_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert abagen_env.find_abagen_python() == repository_python.absolute()
 
 
 def test_python_without_abagen_fails_with_its_message(tmp_path):
@@ -348,14 +359,14 @@ def test_voxel_atlas_labels_every_grid_voxel_once():
 
 
 def test_requirements_file_pins_what_abagen_needs():
-    assert "abagen==0.1.3" in ahba_build.ABAGEN_REQUIREMENTS
-    assert any(r.startswith("pandas==1.") for r in ahba_build.ABAGEN_REQUIREMENTS)
-    assert any(r.startswith("numpy==1.") for r in ahba_build.ABAGEN_REQUIREMENTS)
+    assert "abagen==0.1.3" in abagen_env.ABAGEN_REQUIREMENTS
+    assert any(r.startswith("pandas==1.") for r in abagen_env.ABAGEN_REQUIREMENTS)
+    assert any(r.startswith("numpy==1.") for r in abagen_env.ABAGEN_REQUIREMENTS)
 
 
 def test_command_line_prints_requirements_and_help(capsys):
     assert cli.main(["requirements"]) == 0
-    assert capsys.readouterr().out.split() == list(ahba_build.ABAGEN_REQUIREMENTS)
+    assert capsys.readouterr().out.split() == list(abagen_env.ABAGEN_REQUIREMENTS)
     with pytest.raises(SystemExit):
         cli.main(["build", "--help"])
     assert "--resolution" in capsys.readouterr().out

@@ -162,9 +162,12 @@ def test_learning_curves_show_both_losses_and_the_restored_epoch():
 
     model = small(max_epochs=4).fit(data().expression)
     ax = plot_learning_curves(model.history_, model.best_epoch_, "tiny (SYNTHETIC)")
-    lines = ax.get_lines()
-    assert len(lines) == 3 and len(lines[0].get_xdata()) == 4
-    assert lines[2].get_xdata()[0] == model.best_epoch_ + 1
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["training (paper's loss)", "validation (squared error)", "restored epoch"]
+    curves = [line for line in ax.get_lines() if len(line.get_xdata()) == 4]
+    assert len(curves) == 2  # one per loss, every epoch
+    (restored,) = [line for line in ax.get_lines() if line.get_label() == "restored epoch"]
+    assert restored.get_xdata()[0] == model.best_epoch_ + 1
     assert ax.get_yscale() == "log" and ax.get_ylabel()
 
 

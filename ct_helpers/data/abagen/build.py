@@ -51,21 +51,12 @@ from ...messages import few
 from ...storage import CacheError, sha256_file, temporary_folder
 from ..expression import ExpressionDataset
 from ..spaces import Parcellation, VoxelGrid
+from .env import (
+    ABAGEN_REQUIREMENTS,
+    find_abagen_python,
+)
 
 logger = logging.getLogger(__name__)
-
-#: The requirements file of the isolated abagen environment (also read by the Makefile).
-ABAGEN_REQUIREMENTS_FILE = Path(__file__).with_name("requirements.txt")
-#: What that environment installs: abagen 0.1.3 with the numpy/pandas it works with.
-ABAGEN_REQUIREMENTS = tuple(
-    line.strip()
-    for line in ABAGEN_REQUIREMENTS_FILE.read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-)
-#: Environment variable naming the Python of the abagen environment.
-ABAGEN_PYTHON_ENV = "CT_AHBA_PYTHON"
-#: Folder names searched for the abagen environment when the variable is unset.
-ABAGEN_VENV_NAMES = (".venv-ahba",)
 
 #: Every argument of ``abagen.get_expression_data`` the builder passes, with the
 #: paper's values: abagen's defaults, plus ``missing="interpolate"`` so that every
@@ -212,50 +203,6 @@ def paper_comparison(voxel_counts: dict[float, int] | None = None) -> pd.DataFra
         ),
     }
     return pd.DataFrame.from_dict(rows, orient="index", columns=["paper", "this builder"])
-
-
-# --------------------------------------------------------------------------- environment
-
-
-def find_abagen_python(python: str | os.PathLike | None = None) -> Path:
-    """Locate the Python of the isolated abagen environment.
-
-    Looks at ``python``, then ``$CT_AHBA_PYTHON``, then ``.venv-ahba/bin/python``
-    in the current folder and in the repository that holds this package.
-
-    Raises
-    ------
-    FileNotFoundError
-        With the command that creates the environment.
-    """
-    candidates = [python, os.environ.get(ABAGEN_PYTHON_ENV)]
-    roots = [Path.cwd(), Path(__file__).resolve().parent.parent]
-    candidates += [root / venv / "bin" / "python" for root in roots for venv in ABAGEN_VENV_NAMES]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return Path(candidate).absolute()
-    raise FileNotFoundError(
-        "No abagen environment found (looked at the python argument, $"
-        f"{ABAGEN_PYTHON_ENV} and .venv-ahba/bin/python). Create it with `make ahba-env` "
-        "or `ct-build-ahba setup-env .venv-ahba`, or install "
-        f"{' '.join(ABAGEN_REQUIREMENTS)} into a separate environment and set "
-        f"{ABAGEN_PYTHON_ENV} to its python."
-    )
-
-
-def create_abagen_env(path: str | os.PathLike, python: str | os.PathLike | None = None) -> Path:
-    """Create a virtual environment at ``path`` with :data:`ABAGEN_REQUIREMENTS`.
-
-    Returns the environment's Python. Needs access to PyPI.
-    """
-    path = Path(path)
-    env_python = path / "bin" / "python"
-    subprocess.run([str(python or sys.executable), "-m", "venv", str(path)], check=True)
-    subprocess.run(
-        [str(env_python), "-m", "pip", "install", "--quiet", "-r", str(ABAGEN_REQUIREMENTS_FILE)],
-        check=True,
-    )
-    return env_python
 
 
 # --------------------------------------------------------------------------- atlases

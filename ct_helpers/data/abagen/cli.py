@@ -14,13 +14,8 @@ import logging
 import sys
 
 from . import build as build_module
-from .build import (
-    ABAGEN_REQUIREMENTS,
-    ABAGEN_VENV_NAMES,
-    PAPER_ABAGEN_ARGUMENTS,
-    build_ahba_dataset,
-    create_abagen_env,
-)
+from .build import PAPER_ABAGEN_ARGUMENTS, build_ahba_dataset
+from .env import ABAGEN_REQUIREMENTS, ABAGEN_VENV_NAMES, create_abagen_env
 
 
 def _parse_override(text: str) -> tuple[str, object]:

@@ -64,7 +64,8 @@ def test_a_record_detects_edits_and_names_itself(tmp_path):
 
 
 def test_a_kill_between_file_and_side_car_is_completed_on_read(tmp_path):
-    from ct_helpers.storage import _pending_sidecar, verify_checked, write_checked
+    from ct_helpers.storage import verify_checked, write_checked
+    from ct_helpers.storage.records import _pending_sidecar
 
     path = write_checked(tmp_path / "w.bin", lambda tmp: tmp.write_bytes(b"old"))
     # Replay the commit of a new version up to the kill: pending side-car, then the file.
@@ -80,7 +81,8 @@ def test_a_kill_between_file_and_side_car_is_completed_on_read(tmp_path):
 
 
 def test_temporaries_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path):
-    from ct_helpers.storage import _host, remove_stale_temporaries, temporary_folder
+    from ct_helpers.storage import remove_stale_temporaries, temporary_folder
+    from ct_helpers.storage.files import _host
 
     target = tmp_path / "x.npy"
     live = tmp_path / f".x.npy.{_host()}-{os.getpid()}.a.part"
