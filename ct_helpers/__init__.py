@@ -27,7 +27,14 @@ from .compressors import (
     make_compressor,
     register_compressor,
 )
-from .config import by_profile, get_data_dir, get_profile, package_versions, seed_everything
+from .config import (
+    by_profile,
+    display_path,
+    get_data_dir,
+    get_profile,
+    package_versions,
+    seed_everything,
+)
 from .data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
 from .data.catalog import (
     DEFAULT_DATASET,
@@ -69,6 +76,7 @@ __all__ = [
     "by_profile",
     "cached_predict_targets",
     "compute_codes",
+    "display_path",
     "get_data_dir",
     "get_profile",
     "list_compressors",

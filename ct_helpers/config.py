@@ -96,6 +96,26 @@ def data_folder(kind: str, data_dir: str | os.PathLike | None = None) -> Path:
     return folder
 
 
+def display_path(path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> str:
+    """Write ``path`` for a published page: ``$CT_DATA/...`` inside the data folder, else ``~/...``.
+
+    A chapter that says where it saved something must not print the home folder
+    of the machine that built the book.
+
+    Examples
+    --------
+    >>> display_path("/tmp/ct-example/sweeps/table.csv", data_dir="/tmp/ct-example")
+    '$CT_DATA/sweeps/table.csv'
+    """
+    path = Path(path).expanduser().resolve()
+    root = get_data_dir(data_dir)
+    if path.is_relative_to(root):
+        return f"${DATA_DIR_ENV}/{path.relative_to(root).as_posix()}"
+    if path.is_relative_to(Path.home()):
+        return f"~/{path.relative_to(Path.home()).as_posix()}"
+    return str(path)
+
+
 def get_profile(profile: str | None = None) -> str:
     """Return the execution profile: ``"smoke"``, ``"default"`` or ``"paper"``.
 

@@ -41,3 +41,15 @@ def test_package_versions_records_numpy():
     versions = ct.package_versions()
     assert versions["numpy"] == np.__version__
     assert "python" in versions
+
+
+def test_display_path_hides_the_machine_folders(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from ct_helpers.config import display_path
+
+    data = tmp_path / "data"
+    assert display_path(data / "sweeps" / "t.csv", data_dir=data) == "$CT_DATA/sweeps/t.csv"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert display_path(tmp_path / "home" / "x" / "y.csv", data_dir=data) == "~/x/y.csv"
+    assert display_path("/opt/elsewhere.csv", data_dir=data) == str(Path("/opt/elsewhere.csv"))

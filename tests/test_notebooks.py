@@ -1,6 +1,7 @@
 """Execute every chapter with papermill in the smoke profile, as a reader would."""
 
 import json
+from pathlib import Path
 
 import pytest
 from notebook_runner import NOTEBOOKS, run_chapter
@@ -17,6 +18,19 @@ def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data
     monkeypatch.setenv("MPLBACKEND", "Agg")
     executed = run_chapter(chapter, tmp_path, {"seed": 1})
     assert_glued_values_format(executed)
+    assert_no_machine_paths(executed)
+
+
+def assert_no_machine_paths(executed):
+    """The published page shows no folder of the machine that built it ($CT_DATA/... instead)."""
+    import os
+    import re
+
+    text = executed.read_text()
+    outputs = "".join(json.dumps(cell.get("outputs", [])) for cell in json.loads(text)["cells"])
+    folders = [str(Path.home()), "site-packages", os.environ["CT_DATA"]]
+    found = [folder for folder in folders if re.search(re.escape(folder), outputs)]
+    assert found == [], f"{executed.name} prints machine folders {found}"
 
 
 def assert_glued_values_format(executed):
