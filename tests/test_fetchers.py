@@ -96,3 +96,12 @@ def test_pip_failure_names_the_file_to_place_by_hand(fixture_distribution, tmp_p
 def test_unknown_member(fixture_distribution, tmp_path):
     with pytest.raises(KeyError, match="not a registered file"):
         fetch_file("ct_fixture/other.csv", fixture_distribution, tmp_path)
+
+
+def test_the_download_message_names_the_data_folder_not_the_machine(
+    fixture_distribution, tmp_path, caplog
+):
+    data_dir = tmp_path / "data"
+    fetch_distribution(fixture_distribution, data_dir)
+    assert "$CT_DATA/downloads" in caplog.text
+    assert str(data_dir) not in caplog.text

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import data_folder, get_data_dir
+from ..config import data_folder, display_path, get_data_dir
 from ..storage import CacheError, atomic_path, sha256_file, verified_or_removed
 
 logger = logging.getLogger(__name__)
@@ -220,7 +220,8 @@ def fetch_distribution(
     if verified_or_removed(archive, dist.sha256):
         return archive
     downloads.mkdir(parents=True, exist_ok=True)
-    logger.warning("Downloading %s with pip into %s (once).", dist.requirement, downloads)
+    logger.warning("Downloading %s with pip into %s (once).", dist.requirement,
+                   display_path(downloads, data_dir))  # fmt: skip
     with tempfile.TemporaryDirectory(dir=downloads, prefix=".pip-") as scratch:
         command = [
             sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
