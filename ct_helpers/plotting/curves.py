@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from ..data.expression import ExpressionDataset
 from .theme import METHOD_COLOURS
@@ -53,6 +54,7 @@ def plot_learning_curves(history, best_epoch: int | None = None, title: str = ""
                  palette=["#4c72b0", "#dd8452"])  # fmt: skip
     if best_epoch is not None:
         ax.axvline(best_epoch + 1, color="black", linestyle="--", label="restored epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss per sample (summed over genes)")
@@ -80,7 +82,10 @@ def plot_validation_curves(models: dict, title: str = "", ax=None):
     ax = ax or plt.gca()
     curves = pd.concat([model.history_.assign(run=label, epoch=model.history_["epoch"] + 1)
                         for label, model in models.items()])  # fmt: skip
-    sns.lineplot(curves, x="epoch", y="validation_loss", hue="run", ax=ax)
+    # runs are not methods: a qualitative palette, and dashes so overlapping runs stay visible
+    sns.lineplot(curves, x="epoch", y="validation_loss", hue="run", style="run", ax=ax,
+                 palette="colorblind")  # fmt: skip
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     restored = pd.DataFrame([{"epoch": m.best_epoch_ + 1,
                               "loss": m.history_["validation_loss"].iloc[m.best_epoch_]}
                              for m in models.values()])  # fmt: skip
