@@ -1,6 +1,7 @@
 """Shared figure helpers."""
 
 import numpy as np
+import pytest
 
 from ct_helpers.plotting import GROUP_COLOURS, group_colours
 from ct_helpers.prediction.targets import DOMAINS
@@ -114,4 +115,25 @@ def test_validation_curves_draw_one_line_and_one_restored_dot_per_run():
     assert [len(line.get_xdata()) for line in ax.get_lines()][:2] == [3, 2]
     (dots,) = [c for c in ax.collections if c.get_label() == "restored epoch"]
     assert dots.get_offsets().tolist() == [[2.0, 2.0], [2.0, 1.0]]
+    plt.close(fig)
+
+
+def test_coherence_panel_has_one_axis_per_metric_and_marks_chance():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from ct_helpers.plotting import coherence_label_columns, plot_coherence_by_k
+
+    metrics = {"morans_i_mean": 0.5, "ami_lobe": 0.2, "accuracy_lobe": 0.6, "chance_lobe": 0.3,
+               "trustworthiness": 0.9, "continuity": 0.8}  # fmt: skip
+    rows = [("d", "pca", k, "random", 0, "codes", metric, value + k / 100, "ok")
+            for k in (2, 4) for metric, value in metrics.items()]  # fmt: skip
+    table = pd.DataFrame(rows, columns=["dataset", "method", "k", "split", "seed", "part",
+                                        "metric", "value", "status"])  # fmt: skip
+    assert coherence_label_columns(table) == ["lobe"]
+    fig = plot_coherence_by_k(table, "random", 6, title="SYNTHETIC")
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert len(drawn) == 5  # Moran, AMI, accuracy, trustworthiness, continuity
+    (chance,) = [line for line in drawn[2].get_lines() if line.get_linestyle() == ":"]
+    assert chance.get_ydata()[0] == pytest.approx(0.33)  # mean of the chance rows
     plt.close(fig)

@@ -10,6 +10,8 @@ reconstructions, metrics by k), :mod:`~ct_helpers.plotting.summaries`
 
 from .brain import plot_brain_map, plot_split
 from .curves import (
+    coherence_label_columns,
+    plot_coherence_by_k,
     plot_learning_curves,
     plot_metric_by_k,
     plot_reconstruction_bars,
@@ -25,8 +27,10 @@ __all__ = [
     "GROUP_COLOURS",
     "METHOD_COLOURS",
     "anatomical_groups",
+    "coherence_label_columns",
     "group_colours",
     "plot_brain_map",
+    "plot_coherence_by_k",
     "plot_cv_comparison",
     "plot_domain_summary",
     "plot_embedding",

@@ -8,6 +8,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
+from ..data.anatomy import LABEL_COLUMNS
 from ..data.expression import ExpressionDataset
 from .theme import METHOD_COLOURS
 
@@ -280,3 +281,58 @@ def plot_reconstruction_bars(table: pd.DataFrame, methods, k: int = 2, title: st
     ax.set_title(title or f"Reconstruction at k = {k}", fontsize=10)
     ax.legend(fontsize=8)
     return ax
+
+
+def coherence_label_columns(table: pd.DataFrame) -> list[str]:
+    """List the anatomy columns a sweep scored (``ami_<column>`` rows), most specific first."""
+    swept = set(table["metric"])
+    return [column for column in LABEL_COLUMNS if f"ami_{column}" in swept]
+
+
+def plot_coherence_by_k(
+    table: pd.DataFrame, split: str, neighbourhood_size: int, title: str = ""
+) -> plt.Figure:
+    """Every coherence metric of a sweep against k, one panel each (Chapter 4).
+
+    Moran's I of the latent maps, k-means AMI and cross-validated accuracy for
+    each anatomy the sweep scored (accuracy with its chance level dotted), and
+    trustworthiness and continuity of ``neighbourhood_size`` neighbours.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The sweep table (:func:`~ct_helpers.evaluation.sweep.run_sweep`).
+    split : str
+        Which split's codes to draw.
+    neighbourhood_size : int
+        The k of trustworthiness and continuity, for the labels.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    columns = coherence_label_columns(table)
+    names = {"morans_i_mean": "Moran's I, mean over latent maps",
+             "trustworthiness": f"trustworthiness (k = {neighbourhood_size})",
+             "continuity": f"continuity (k = {neighbourhood_size})",
+             **{f"ami_{c}": f"AMI, k-means vs {c}" for c in columns},
+             **{f"accuracy_{c}": f"accuracy predicting {c}" for c in columns}}  # fmt: skip
+    metrics = ["morans_i_mean", *(f"ami_{c}" for c in columns),
+               *(f"accuracy_{c}" for c in columns), "trustworthiness", "continuity"]  # fmt: skip
+    n_columns = (len(metrics) + 1) // 2
+    fig, axes = plt.subplots(2, n_columns, figsize=(4.2 * n_columns, 7.5), squeeze=False)
+    for index, (ax, metric) in enumerate(zip(axes.ravel(), metrics, strict=False)):
+        plot_metric_by_k(table, metric, "codes", split, ax, ylabel=names[metric],
+                         legend=index == 0)  # fmt: skip
+        if metric.startswith("accuracy_"):
+            chance = table.loc[table["metric"] == f"chance_{metric.split('_', 1)[1]}", "value"]
+            ax.axhline(chance.dropna().mean(), color="black", linestyle=":", lw=1,
+                       label="chance (majority label)")  # fmt: skip
+            ax.legend(handles=ax.get_lines()[-1:], fontsize=7)
+    for ax in axes.ravel()[len(metrics) :]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
