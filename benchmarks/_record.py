@@ -7,8 +7,7 @@ import platform
 import time
 from pathlib import Path
 
-from ct_helpers import package_versions
-from ct_helpers.storage import write_json
+from ct_helpers import package_versions, storage
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -36,6 +35,6 @@ def write_record(file_name: str, benchmark: str, results, folder: Path = RESULTS
     }
     out = Path(folder) / file_name
     out.parent.mkdir(exist_ok=True)
-    write_json(out, record)
+    storage.write_record(out, record)
     print(f"written {out}")
     return out

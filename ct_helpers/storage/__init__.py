@@ -47,12 +47,10 @@ from .files import (
 from .records import (
     RECORD_CHECKSUM,
     read_record,
-    read_sidecar,
     remove_checked,
     sidecar_path,
     verify_checked,
     write_checked,
-    write_json,
     write_record,
 )
 
@@ -66,7 +64,6 @@ __all__ = [
     "load_array",
     "load_table",
     "read_record",
-    "read_sidecar",
     "remove_checked",
     "remove_stale_temporaries",
     "restore_interrupted_folder",
@@ -78,6 +75,5 @@ __all__ = [
     "verified_or_removed",
     "verify_checked",
     "write_checked",
-    "write_json",
     "write_record",
 ]

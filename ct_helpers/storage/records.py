@@ -59,10 +59,6 @@ def write_record(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     return Path(path)
 
 
-#: Old name of :func:`write_record`, kept for callers outside the package.
-write_json = write_record
-
-
 def read_record(
     path: str | os.PathLike, kind: str | None = None, require: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -202,8 +198,3 @@ def remove_checked(path: str | os.PathLike) -> None:
     for part in (path, sidecar_path(path), _pending_sidecar(path)):
         part.unlink(missing_ok=True)
     remove_stale_temporaries(path)
-
-
-def read_sidecar(path: str | os.PathLike) -> dict[str, Any]:
-    """Return the verified side-car record of a checked file (see :func:`verify_checked`)."""
-    return verify_checked(path)
