@@ -137,3 +137,24 @@ def test_coherence_panel_has_one_axis_per_metric_and_marks_chance():
     (chance,) = [line for line in drawn[2].get_lines() if line.get_linestyle() == ":"]
     assert chance.get_ydata()[0] == pytest.approx(0.33)  # mean of the chance rows
     plt.close(fig)
+
+
+def test_gene_r2_violins_one_per_cell_in_method_order_with_the_method_colours():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.colors import to_hex
+
+    from ct_helpers.plotting import METHOD_COLOURS, plot_gene_r2
+
+    rng = np.random.default_rng(0)
+    cells = [("umap", 8), ("pca", 2), ("pca", 8), ("umap", 2)]  # SYNTHETIC values
+    genes = pd.concat([pd.DataFrame({"method": m, "k": k, "r2": rng.random(50) - i})
+                       for i, (m, k) in enumerate(cells)])  # fmt: skip
+    ax = plot_gene_r2(genes)
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    assert labels == ["umap 2", "umap 8", "pca 2", "pca 8"]  # first seen method first, k sorted
+    bodies = [c for c in ax.collections if c.get_paths() and len(c.get_paths()[0]) > 20]
+    assert len(bodies) == 4
+    colours = {to_hex(body.get_facecolor()[0], keep_alpha=False) for body in bodies}
+    assert colours == {METHOD_COLOURS["pca"], METHOD_COLOURS["umap"]}
+    plt.close("all")

@@ -6,10 +6,13 @@ import pytest
 import ct_helpers as ct
 from ct_helpers.compressors import PCACompressor
 from ct_helpers.evaluation.reconstruction import (
-    RECONSTRUCTION_COLUMNS,
+    RESULT_COLUMNS,
     held_out_reconstruction,
     reconstruction_scores,
+    score_reconstruction,
+    table_to_wide,
 )
+from ct_helpers.evaluation.sweep import SweepSettings, make_split, run_sweep
 
 
 def test_scores_match_a_hand_computation():
@@ -33,20 +36,37 @@ def test_table_keeps_unreachable_sizes_and_a_mean_baseline(small_synthetic):
     table, models = held_out_reconstruction(
         small_synthetic, ["pca", "tsne"], [2, 4], split, progress=False
     )
-    assert list(table.columns) == RECONSTRUCTION_COLUMNS
+    assert list(table.columns) == RESULT_COLUMNS
     tsne4 = table[(table["method"] == "tsne") & (table["k"] == 4)]
     assert len(tsne4) == 1 and tsne4["status"].iloc[0].startswith("not fitted: tsne supports")
     assert ("tsne", 4) not in models and ("pca", 4) in models
-    no_inverse = table[(table["method"] == "tsne") & (table["reconstruction"] == "native")]
-    assert no_inverse["status"].iloc[0].startswith("none:") and no_inverse["rmse"].isna().all()
-    baseline = table[table["method"] == "training mean"]
-    assert len(baseline) == 1 and baseline["r2"].iloc[0] == 0
-    scored = table[table["status"] == "ok"]
-    assert scored["rmse"].notna().all()
+    no_inverse = table[(table["method"] == "tsne") & (table["part"] == "native")]
+    assert no_inverse["status"].iloc[0].startswith("none:") and no_inverse["value"].isna().all()
+    wide = table_to_wide(table)
+    baseline = wide.loc[("training mean", 0, "baseline")]
+    assert baseline["r2"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc[table["status"] == "ok", "value"].notna().all()
+    scored = wide["rmse"].dropna().drop(("training mean", 0, "baseline"))
     # every compressor at k = 4 beats predicting the training mean on 2-latent data
-    assert (scored[scored["k"] == 4]["rmse"] < baseline["rmse"].iloc[0]).all()
-    pca = scored[scored["method"] == "pca"].set_index(["k", "reconstruction"])["rmse"]
-    assert pca[(4, "native")] < pca[(2, "native")]
+    assert (scored.xs(4, level="k") < baseline["rmse"]).all()
+    assert scored[("pca", 4, "native")] < scored[("pca", 2, "native")]
+    fit = wide.loc[("pca", 2, "fit"), "fit_seconds"]
+    assert fit > 0
+
+
+def test_held_out_reconstruction_and_the_sweep_score_one_way(small_synthetic, tmp_path):
+    # the same split, seed and method: the same rows, value for value
+    settings = SweepSettings(coherence=False)
+    split = make_split(small_synthetic, "random", 0, settings)
+    table, _ = held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False)
+    sweep = run_sweep(small_synthetic, ["pca"], [2], ["random"], settings=settings,
+                      data_dir=tmp_path, progress=False)  # fmt: skip
+    assert set(RESULT_COLUMNS) <= set(sweep.columns)
+    key = ["method", "k", "part", "metric"]
+    ours = table[table["part"] != "fit"].set_index(key)["value"]
+    theirs = sweep.set_index(key)["value"].reindex(ours.index)
+    np.testing.assert_allclose(ours.to_numpy(float), theirs.to_numpy(float), rtol=1e-6)
+    assert len(ours) == 2 * (3 + 5) + (3 + 5)  # native, decoder, baseline: 3 + 5 quantiles each
 
 
 def test_method_params_reach_the_compressor_and_bad_ones_are_named(small_synthetic):
@@ -62,10 +82,13 @@ def test_method_params_reach_the_compressor_and_bad_ones_are_named(small_synthet
                                 method_params={"umap": {}})  # fmt: skip
 
 
-def test_chunked_training_mean_equals_the_mean_of_the_scaled_matrix():
-    from ct_helpers.evaluation.reconstruction import _scaled_mean
-
-    X = np.random.default_rng(1).random((50, 7)).astype(np.float32)  # SYNTHETIC
-    model = PCACompressor(n_components=2, decoder=False).fit(X)
-    np.testing.assert_allclose(_scaled_mean(model, X, chunk=8),
-                               model.scaler_.transform(X).mean(axis=0), rtol=1e-5)  # fmt: skip
+def test_one_scorer_gives_quantiles_of_the_per_gene_r2_it_returns():
+    rng = np.random.default_rng(1)
+    truth = rng.random((20, 50))  # SYNTHETIC
+    rebuilt = truth + rng.normal(0, 0.1, truth.shape)
+    truth[:, 0] = 0.5  # a gene with no held-out variance: undefined, counted
+    rows, gene_r2 = score_reconstruction("native", truth, rebuilt, np.full(50, 0.5))
+    values = {row["metric"]: row["value"] for row in rows}
+    assert np.isnan(gene_r2[0]) and values["genes_r2_undefined"] == 1
+    assert values["gene_r2_q50"] == pytest.approx(np.median(gene_r2[1:]), rel=1e-6)
+    assert gene_r2.dtype == np.float32 and gene_r2.shape == (50,)

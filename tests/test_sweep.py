@@ -9,14 +9,15 @@ from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 import ct_helpers as ct
 from ct_helpers.evaluation import metrics
 from ct_helpers.evaluation.baselines import CoordinatesBaseline
+from ct_helpers.evaluation.reconstruction import table_to_wide
 from ct_helpers.evaluation.sweep import (
     SWEEP_COLUMNS,
     SweepSettings,
     load_codes,
+    load_gene_r2,
     load_sweep_table,
     run_sweep,
     sweep_folder,
-    table_to_wide,
 )
 
 AE = {"hidden_layers": (8,), "max_epochs": 3, "patience": 2, "progress": False}
@@ -94,6 +95,29 @@ def test_a_corrupted_cached_cell_is_recomputed_not_used(data, tmp_path):
     (codes_file,) = folder.glob("pca-k2-*-codes.npy")
     codes_file.write_bytes(codes_file.read_bytes()[:-8] + b"\0" * 8)
     seen = []
+    sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"],
+          on_cell_done=seen.append)  # fmt: skip
+    assert [c["cached"] for c in seen if c["method"] == "pca"] == [False]
+
+
+def test_every_gene_r2_is_kept_and_matches_the_quantiles_of_the_table(data, tmp_path):
+    table = sweep(data, tmp_path, methods=["pca", "tsne"], latent_sizes=[2], splits=["random"])
+    genes = load_gene_r2(table, data, part="decoder", data_dir=tmp_path)
+    assert set(genes["method"]) == {"pca", "tsne"} and set(genes["k"]) == {2}
+    assert len(genes) <= 2 * data.n_genes and genes["r2"].notna().all()
+    wide = table_to_wide(table)
+    for method in ("pca", "tsne"):
+        median = wide.loc[(method, 2, "random", 0, "decoder"), "gene_r2_q50"]
+        ours = genes.loc[genes["method"] == method, "r2"].median()
+        assert ours == pytest.approx(median, rel=1e-5)
+    # t-SNE has no native inverse: no rows, rather than NaNs
+    assert load_gene_r2(table[table["method"] == "tsne"], data, part="native",
+                        data_dir=tmp_path).empty  # fmt: skip
+    (damaged,) = sweep_folder(data, tmp_path).glob("pca-k2-*-gene-r2.npy")
+    damaged.write_bytes(damaged.read_bytes()[:-4] + b"\0" * 4)
+    with pytest.raises(ct.CacheError, match="gene-r2.npy"):
+        load_gene_r2(table, data, data_dir=tmp_path)
+    seen = []  # the sweep recomputes the damaged cell instead of trusting it
     sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"],
           on_cell_done=seen.append)  # fmt: skip
     assert [c["cached"] for c in seen if c["method"] == "pca"] == [False]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,11 +25,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..compressors import make_compressor
 from ..config import data_folder, package_versions
 from ..data.anatomy import anatomical_labels
 from ..data.expression import ExpressionDataset
-from ..data.preprocessing import ExpressionScaler
 from ..data.spaces import VoxelGrid
 from ..messages import WarningLog
 from ..storage import (
@@ -44,8 +41,12 @@ from ..storage import (
     save_table,
     write_record,
 )
-from . import metrics
-from .baselines import CoordinatesBaseline
+from .coherence import CoherenceScorer
+from .reconstruction import (
+    coordinates_scores,
+    fit_and_score,
+    training_mean_scores,
+)
 from .splits import Split, random_split, spatial_block_split
 
 logger = logging.getLogger(__name__)
@@ -57,9 +58,7 @@ DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: Columns of the sweep table: one row per cell and metric.
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-3"
-#: Per-gene R² quantiles reported for each reconstruction.
-GENE_R2_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+SWEEP_FORMAT = "ct-sweep-4"
 
 
 @dataclass(frozen=True)
@@ -132,10 +131,7 @@ class _Context:
 
     dataset: ExpressionDataset
     settings: SweepSettings
-    labels: dict[str, np.ndarray]
-    weights: Any = None
-    neighbourhood_rows: np.ndarray | None = None
-    gene_space_ranks: np.ndarray | None = None
+    coherence: CoherenceScorer | None
 
 
 def run_sweep(
@@ -212,7 +208,12 @@ def run_sweep(
         if kind not in ("random", "spatial"):
             raise ValueError(f"Unknown split {kind!r}: use 'random' or 'spatial'.")
     folder = sweep_folder(dataset, data_dir)
-    context = _Context(dataset, settings, anatomical_labels(dataset, settings.label_columns))
+    coherence = None
+    if settings.coherence:
+        coherence = CoherenceScorer(dataset, anatomical_labels(dataset, settings.label_columns),
+                                    settings.moran_neighbors, settings.neighbourhood_size,
+                                    settings.max_neighbourhood_samples)  # fmt: skip
+    context = _Context(dataset, settings, coherence)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, int(seed)) for s in splits for seed in seeds
              for m in [*methods, "coordinates", "training mean"]
@@ -224,7 +225,7 @@ def run_sweep(
         bar.set_postfix_str(f"{method} k={k} {kind} seed={seed}")
         params = _cell_params(method, method_params)
         name = _cell_name(method, k, kind, seed, params, settings)
-        cell_rows = _read_cell(folder, name)
+        cell_rows = _read_cell(folder, name, dataset.expression.shape[1])
         cached = cell_rows is not None
         if not cached:
             if current_split is None or current_split[0] != (kind, seed):
@@ -292,15 +293,21 @@ def _cell_name(method, k, kind, seed, params, settings) -> str:
     return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
 
 
-def _read_cell(folder: Path, name: str) -> list[dict] | None:
+def _read_cell(folder: Path, name: str, n_genes: int) -> list[dict] | None:
     """Return the rows of a finished cell, or None when it has to be (re)computed."""
     record = folder / f"{name}.json"
     if not record.exists():
         return None
     try:
-        payload = read_record(record, kind=SWEEP_FORMAT, require=("rows", "codes_shape"))
+        payload = read_record(record, kind=SWEEP_FORMAT,
+                              require=("rows", "codes_shape", "gene_r2_parts"))  # fmt: skip
         if payload["codes_shape"] is not None:
             load_array(folder / f"{name}-codes.npy", expected_shape=tuple(payload["codes_shape"]))
+        if payload.get("gene_r2_parts"):
+            load_array(
+                folder / f"{name}-gene-r2.npy",
+                expected_shape=(len(payload["gene_r2_parts"]), n_genes),
+            )
     except CacheError as error:
         logger.warning("Recomputing sweep cell %s: %s", name, error)
         record.unlink(missing_ok=True)
@@ -317,154 +324,97 @@ def load_codes(table_row: Mapping[str, Any], dataset: ExpressionDataset, data_di
     sweep table will do); ``settings`` and ``method_params`` must be those of
     the sweep.
     """
+    path = _cell_path(table_row, dataset, data_dir, settings, method_params, "codes.npy")
+    return load_array(path, expected_shape=(dataset.n_samples, int(table_row["k"])))
+
+
+def load_gene_r2(
+    table: pd.DataFrame,
+    dataset: ExpressionDataset,
+    part: str = "decoder",
+    data_dir: str | os.PathLike | None = None,
+    settings: SweepSettings = SweepSettings(),
+    method_params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """Return the held-out R² of every gene, for every swept cell of ``table`` with ``part``.
+
+    The sweep table keeps quantiles; the cells keep every gene's R² (checked
+    on read). ``settings`` and ``method_params`` must be those of the sweep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long: columns method, k, split, seed, gene, r2 (NaN rows of genes
+        without held-out variance dropped).
+    """
+    frames = []
+    cells = table.loc[(table["part"] == part) & (table["metric"] == "rmse")
+                      & table["value"].notna(), ["method", "k", "split", "seed"]]  # fmt: skip
+    for row in cells.drop_duplicates().to_dict("records"):
+        params = (method_params or {}).get(row["method"], {})
+        path = _cell_path(row, dataset, data_dir, settings, params, "gene-r2.npy")
+        record = read_record(path.with_name(path.name.replace("-gene-r2.npy", ".json")),
+                             kind=SWEEP_FORMAT, require=("gene_r2_parts",))  # fmt: skip
+        parts = record["gene_r2_parts"]
+        if part not in parts:
+            raise CacheError(f"{path} holds the per-gene R² of {parts}, not of {part!r}.")
+        values = load_array(path, expected_shape=(len(parts), dataset.expression.shape[1]))
+        frames.append(pd.DataFrame({**row, "gene": dataset.genes,
+                                    "r2": values[parts.index(part)]}))  # fmt: skip
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["method", "k", "split", "seed", "gene", "r2"])  # fmt: skip
+    return long.dropna(subset=["r2"])
+
+
+def _cell_path(table_row, dataset, data_dir, settings, method_params, suffix) -> Path:
     params = _cell_params(table_row["method"], {table_row["method"]: dict(method_params or {})})
     name = _cell_name(table_row["method"], int(table_row["k"]), table_row["split"],
                       int(table_row["seed"]), params, settings)  # fmt: skip
-    return load_array(sweep_folder(dataset, data_dir) / f"{name}-codes.npy",
-                      expected_shape=(dataset.n_samples, int(table_row["k"])))  # fmt: skip
+    return sweep_folder(dataset, data_dir) / f"{name}-{suffix}"
 
 
 def _run_cell(context, folder, name, method, k, split, seed, params, keep_models) -> list[dict]:
     dataset = context.dataset
-    test = dataset.expression[split.test]
+    test = dataset.expression[split.test]  # with the training rows: the one extra copy
     codes = None
     if method == "training mean":
-        rows = _training_mean_rows(dataset, split, test)
+        scores = training_mean_scores(dataset.expression[split.train], test)
     elif method == "coordinates":
-        rows = _coordinates_rows(dataset, split, test, context.settings)
+        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors)
     else:
-        rows, codes, model = _compressor_rows(dataset, split, test, method, k, seed, params,
-                                              folder / f"{name}-checkpoint.pt")  # fmt: skip
-        if codes is not None:
-            if context.settings.coherence:
-                rows += _coherence_rows(context, codes, seed)
+        scores = fit_and_score(
+            method,
+            k,
+            dataset.expression[split.train],
+            test,
+            dataset.genes,
+            seed,
+            params,
+            checkpoint=folder / f"{name}-checkpoint.pt",
+        )
+        if scores.model is not None:
+            codes = scores.model.transform(dataset)
+            if context.coherence is not None:
+                scores.rows += context.coherence.score(codes, random_state=seed)
             provenance = {"method": method, "k": k, "split": split.kind, "seed": seed,
                           "params": params}  # fmt: skip
             save_array(folder / f"{name}-codes.npy", codes, provenance=provenance)
             if keep_models:
-                model.save(folder / f"{name}-model.pkl")
+                scores.model.save(folder / f"{name}-model.pkl")
+    parts = sorted(scores.gene_r2)
+    if parts:
+        save_array(folder / f"{name}-gene-r2.npy", np.stack([scores.gene_r2[p] for p in parts]),
+                   provenance={"parts": parts, "genes": len(dataset.genes)})  # fmt: skip
+    rows = scores.rows
     for row in rows:
         row["value"] = None if row["value"] is None or not np.isfinite(row["value"]) else float(
             row["value"])  # fmt: skip
     write_record(folder / f"{name}.json", {
         "format": SWEEP_FORMAT, "rows": rows, "versions": package_versions(),
-        "codes_shape": None if codes is None else list(codes.shape)})  # fmt: skip
+        "codes_shape": None if codes is None else list(codes.shape),
+        "gene_r2_parts": parts})  # fmt: skip
     remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
     return rows
-
-
-def _row(part: str, metric: str, value, status: str = "ok") -> dict:
-    return {"part": part, "metric": metric, "value": value, "status": status}
-
-
-def _compressor_rows(dataset, split, test, method, k, seed, params, checkpoint):
-    model = make_compressor(method, n_components=k, random_state=seed, **params)
-    if model.trains_with_checkpoints and "checkpoint" not in params:
-        model.set_params(checkpoint=checkpoint)  # resumable within a cell, removed when it is done
-    train = dataset.expression[split.train]  # the one extra copy, scaled in place by fit
-    start = time.perf_counter()
-    try:
-        model.fit(train, genes=dataset.genes, copy=False)
-    except ValueError as error:  # a size the method or the data cannot reach
-        return [_row("native", "rmse", None, f"not fitted: {error}")], None, None
-    seconds = time.perf_counter() - start
-    reference_mean = train.mean(axis=0, dtype=np.float64)  # train is scaled now
-    del train
-    rows = [_row("fit", "fit_seconds", seconds)]
-    codes_of_held_out = model.transform(test)
-    held_out = test if model.scaler_ is None else model.scaler_.transform(test, copy=False)
-    for how in model.inverse_methods():
-        rebuilt = model.inverse_transform(codes_of_held_out, method=how)
-        if model.scaler_ is not None:
-            rebuilt = model.scaler_.transform(rebuilt, copy=False)
-        rows += _reconstruction_rows(how, held_out, rebuilt, reference_mean)
-    if "native" not in model.inverse_methods():
-        rows.append(_row("native", "rmse", None, f"none: {model.native_inverse_unavailable()}"))
-    codes = model.transform(dataset)
-    return rows, codes, model
-
-
-def _reconstruction_rows(part, original, rebuilt, reference_mean) -> list[dict]:
-    gene_r2 = metrics.per_gene_r2(original, rebuilt, reference_mean)
-    defined = gene_r2[np.isfinite(gene_r2)]
-    rows = [_row(part, "rmse", metrics.rmse(original, rebuilt)),
-            _row(part, "r2", metrics.r2(original, rebuilt, reference_mean)),
-            _row(part, "genes_r2_undefined", float(gene_r2.size - defined.size))]  # fmt: skip
-    for q in GENE_R2_QUANTILES:
-        rows.append(_row(part, f"gene_r2_q{round(100 * q):02d}", float(np.quantile(defined, q))))
-    return rows
-
-
-def _training_mean_rows(dataset, split, test) -> list[dict]:
-    train = dataset.expression[split.train]
-    scaler = ExpressionScaler().fit(train)  # the compressors' default scaling
-    mean = scaler.transform(train, copy=False).mean(axis=0, dtype=np.float64)
-    del train
-    held_out = scaler.transform(test, copy=False)
-    rebuilt = np.broadcast_to(mean.astype(np.float32), held_out.shape)
-    return _reconstruction_rows("baseline", held_out, rebuilt, mean)
-
-
-def _coordinates_rows(dataset, split, test, settings) -> list[dict]:
-    baseline = CoordinatesBaseline(n_neighbors=settings.coordinate_neighbors)
-    train = dataset.expression[split.train]
-    baseline.fit(dataset.coords[split.train], train, copy=False)
-    mean = train.mean(axis=0, dtype=np.float64)
-    del train
-    held_out = baseline.scaler_.transform(test, copy=False)
-    rebuilt = baseline.predict(dataset.coords[split.test])
-    return _reconstruction_rows("knn", held_out, rebuilt, mean)
-
-
-def _coherence_rows(context: _Context, codes: np.ndarray, seed: int) -> list[dict]:
-    dataset, settings = context.dataset, context.settings
-    if context.weights is None:
-        context.weights = metrics.knn_weights(dataset.coords, settings.moran_neighbors)
-    rows = []
-    varying = np.ptp(codes, axis=0) > 0
-    if varying.any():
-        moran = metrics.morans_i(codes[:, varying], context.weights)
-        rows += [_row("codes", "morans_i_mean", float(moran.mean())),
-                 _row("codes", "morans_i_max", float(moran.max()))]  # fmt: skip
-    if not varying.all():
-        rows.append(_row("codes", "constant_dimensions", float((~varying).sum())))
-    for column, labels in context.labels.items():
-        rows.append(_row("codes", f"ami_{column}",
-                         metrics.clustering_ami(codes, labels, random_state=seed)))  # fmt: skip
-        names, counts = np.unique(labels, return_counts=True)
-        keep = np.isin(labels, names[counts >= 5])
-        status = "ok" if keep.all() else f"ok; {int((~keep).sum())} samples of rare labels left out"
-        accuracy, chance = metrics.label_accuracy(codes[keep], labels[keep], random_state=seed)
-        rows += [_row("codes", f"accuracy_{column}", accuracy, status),
-                 _row("codes", f"chance_{column}", chance, status)]  # fmt: skip
-    trust, cont = _neighbourhood_rows(context, codes)
-    rows += [_row("codes", "trustworthiness", trust), _row("codes", "continuity", cont)]
-    return rows
-
-
-def _neighbourhood_rows(context: _Context, codes: np.ndarray) -> tuple[float, float]:
-    """Trustworthiness and continuity of ``codes`` against the dataset's expression values."""
-    dataset, settings = context.dataset, context.settings
-    if context.gene_space_ranks is None:
-        n = dataset.n_samples
-        rows = np.arange(n)
-        if n > settings.max_neighbourhood_samples:
-            rng = np.random.default_rng(0)
-            rows = np.sort(rng.choice(n, settings.max_neighbourhood_samples, replace=False))
-        context.neighbourhood_rows = rows
-        distances = metrics.pairwise_distances(dataset.expression[rows])
-        context.gene_space_ranks = metrics.distance_ranks(distances)
-    rows = context.neighbourhood_rows
-    embedded = metrics.distance_ranks(metrics.pairwise_distances(codes[rows]))
-    return metrics.neighbourhood_preservation(
-        context.gene_space_ranks, embedded, settings.neighbourhood_size
-    )
-
-
-def table_to_wide(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per (method, k, split, seed, part), one column per metric (for reading)."""
-    return table.pivot_table(index=["method", "k", "split", "seed", "part"], columns="metric",
-                             values="value", aggfunc="first")  # fmt: skip
 
 
 __all__ = [
@@ -473,10 +423,10 @@ __all__ = [
     "SWEEP_COLUMNS",
     "SweepSettings",
     "load_codes",
+    "load_gene_r2",
     "load_sweep_table",
     "make_split",
     "run_sweep",
     "save_sweep_table",
     "sweep_folder",
-    "table_to_wide",
 ]

@@ -5,7 +5,7 @@ chapter shares), :mod:`~ct_helpers.plotting.brain` (brain maps, nilearn),
 :mod:`~ct_helpers.plotting.embeddings` (codes coloured by anatomy),
 :mod:`~ct_helpers.plotting.curves` (value distributions, learning curves,
 reconstructions, metrics by k), :mod:`~ct_helpers.plotting.summaries`
-(Chapter 5). Chapters call them as ``plotting.plot_...``.
+(distributions and per-domain summaries, seaborn). Chapters call them as ``plotting.plot_...``.
 """
 
 from .brain import plot_brain_map, plot_split
@@ -20,7 +20,7 @@ from .curves import (
     plot_value_histogram,
 )
 from .embeddings import anatomical_groups, plot_embedding
-from .summaries import plot_cv_comparison, plot_domain_summary
+from .summaries import plot_cv_comparison, plot_domain_summary, plot_gene_r2
 from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours, use_book_theme
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "plot_cv_comparison",
     "plot_domain_summary",
     "plot_embedding",
+    "plot_gene_r2",
     "plot_learning_curves",
     "plot_metric_by_k",
     "plot_reconstruction_bars",

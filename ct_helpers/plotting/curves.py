@@ -250,29 +250,32 @@ def plot_metric_by_k(
 def plot_reconstruction_bars(table: pd.DataFrame, methods, k: int = 2, title: str = "", ax=None):
     """Held-out RMSE at one ``k``: each method's own inverse and learned decoder side by side.
 
-    ``table`` is :func:`~ct_helpers.evaluation.reconstruction.held_out_reconstruction`'s
-    output (columns ``method``, ``k``, ``reconstruction``, ``rmse``); its
-    training-mean row is drawn as a dashed line (no compression at all).
-    A method without a reconstruction of one kind has no bar there.
+    ``table`` is a reconstruction table
+    (:data:`~ct_helpers.evaluation.reconstruction.RESULT_COLUMNS`, as
+    :func:`~ct_helpers.evaluation.reconstruction.held_out_reconstruction`
+    returns it); its training-mean row is drawn as a dashed line (no
+    compression at all). A method without a reconstruction of one kind has no
+    bar there.
 
     Examples
     --------
-    >>> rows = [("pca", 2, "native", 0.1), ("pca", 2, "decoder", 0.12),
-    ...         ("training mean", 0, "mean", 0.2)]
-    >>> table = pd.DataFrame(rows, columns=["method", "k", "reconstruction", "rmse"])
-    >>> len(plot_reconstruction_bars(table, ["pca"]).patches)
+    >>> rows = [("pca", 2, "native", "rmse", 0.1, "ok"), ("pca", 2, "decoder", "rmse", 0.12, "ok"),
+    ...         ("training mean", 0, "baseline", "rmse", 0.2, "ok")]
+    >>> columns = ["method", "k", "part", "metric", "value", "status"]
+    >>> len(plot_reconstruction_bars(pd.DataFrame(rows, columns=columns), ["pca"]).patches)
     2
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.6))
-    at_k = table[(table["k"] == k) & table["rmse"].notna()]
+    rmse = table[(table["metric"] == "rmse") & table["value"].notna()]
+    at_k = rmse[rmse["k"] == k]
     positions, width = np.arange(len(methods)), 0.38
     for offset, how, hatch in ((-width / 2, "native", ""), (width / 2, "decoder", "//")):
-        rows = at_k[at_k["reconstruction"] == how].set_index("method").reindex(list(methods))
-        ax.bar(positions + offset, rows["rmse"], width, hatch=hatch, edgecolor="black",
+        rows = at_k[at_k["part"] == how].set_index("method").reindex(list(methods))
+        ax.bar(positions + offset, rows["value"], width, hatch=hatch, edgecolor="black",
                color=[METHOD_COLOURS.get(m, "#999999") for m in methods],
                label=f"{how} reconstruction")  # fmt: skip
-    mean = table.loc[table["method"] == "training mean", "rmse"]
+    mean = rmse.loc[rmse["method"] == "training mean", "value"]
     if not mean.empty:
         ax.axhline(float(mean.iloc[0]), color="black", linestyle="--",
                    label="training mean (no compression)")  # fmt: skip

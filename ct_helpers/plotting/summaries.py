@@ -98,3 +98,37 @@ def plot_cv_comparison(table: pd.DataFrame, regressor: str = "ridge", ax=None):
     ax.set_title(f"{regressor}: what neighbours in training were worth", fontsize=9)
     ax.legend(fontsize=7)
     return ax
+
+
+def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
+    """Distribution of held-out per-gene R² for every method and latent size (violins).
+
+    ``genes`` is long, one row per gene and cell (columns ``method``, ``k``,
+    ``r2``), as :func:`~ct_helpers.evaluation.sweep.load_gene_r2` returns it.
+    Each violin is one (method, k), coloured by method; the inner box spans
+    the middle half of the genes and its line the median.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> genes = pd.DataFrame({"method": ["pca"] * 40 + ["umap"] * 40,  # SYNTHETIC
+    ...                       "k": [2] * 80, "r2": rng.random(80)})
+    >>> len(plot_gene_r2(genes).get_xticklabels())
+    2
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 4))
+    methods = list(dict.fromkeys(genes["method"]))
+    cells = genes.assign(cell=genes["method"] + " " + genes["k"].astype(str))
+    order = [f"{method} {k}" for method in methods
+             for k in sorted(set(genes.loc[genes["method"] == method, "k"]))]  # fmt: skip
+    palette = {method: METHOD_COLOURS.get(method, "#999999") for method in methods}
+    sns.violinplot(data=cells, x="cell", y="r2", hue="method", order=order, hue_order=methods,
+                   palette=palette, saturation=1, cut=0, inner="box", linewidth=0.6,
+                   density_norm="width", legend=False, ax=ax)  # fmt: skip
+    ax.axhline(0, color="black", lw=0.8)
+    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    ax.set_xlabel("method and latent size k")
+    ax.set_ylabel("held-out R² per gene")
+    ax.set_title(title or "Held-out R² per gene", fontsize=9)
+    return ax

@@ -1,0 +1,115 @@
+"""Anatomical coherence of codes: one scorer per dataset, shared by every swept cell.
+
+Chapter 4 asks of each compression whether nearby or anatomically alike
+samples get alike codes: Moran's I of every code dimension, how well k-means
+clusters of the codes recover anatomical labels (AMI), how well a classifier
+reads the labels from the codes (against chance), and whether neighbourhoods
+in gene space survive in code space (trustworthiness, continuity).
+:class:`CoherenceScorer` computes what all cells share (the spatial weights,
+the gene-space distance ranks) once and returns rows of the reconstruction
+tables' schema (:func:`~ct_helpers.evaluation.reconstruction.result_row`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..data.expression import ExpressionDataset
+from . import metrics
+from .reconstruction import result_row
+
+#: Labels rarer than this are left out of the label-accuracy cross-validation.
+MIN_LABEL_SAMPLES = 5
+
+
+class CoherenceScorer:
+    """Score the anatomical coherence of codes of all samples of one dataset.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        The samples the codes belong to (coordinates and expression).
+    labels : mapping of str to array
+        Anatomical labels per sample, by name (e.g. ``{"lobe": ...}``).
+    moran_neighbors : int
+        Neighbours of each sample in the Moran's I weights.
+    neighbourhood_size : int
+        ``k`` of trustworthiness and continuity.
+    max_neighbourhood_samples : int
+        Above this many samples, trustworthiness and continuity are computed on
+        a seeded random subset of this size (they need all pairwise ranks).
+
+    Examples
+    --------
+    >>> from ct_helpers.data.synthetic import make_synthetic_expression
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
+    >>> scorer = CoherenceScorer(data, {})
+    >>> rows = scorer.score(data.coords[:, :2], random_state=0)
+    >>> [row["metric"] for row in rows]
+    ['morans_i_mean', 'morans_i_max', 'trustworthiness', 'continuity']
+    """
+
+    def __init__(
+        self,
+        dataset: ExpressionDataset,
+        labels: Mapping[str, np.ndarray],
+        moran_neighbors: int = 6,
+        neighbourhood_size: int = 10,
+        max_neighbourhood_samples: int = 4000,
+    ):
+        self.dataset = dataset
+        self.labels = dict(labels)
+        self.moran_neighbors = moran_neighbors
+        self.neighbourhood_size = neighbourhood_size
+        self.max_neighbourhood_samples = max_neighbourhood_samples
+        self._weights = None
+        self._rows: np.ndarray | None = None
+        self._gene_space_ranks: np.ndarray | None = None
+
+    def score(self, codes: np.ndarray, random_state: int = 0) -> list[dict]:
+        """Rows (part ``codes``) of every coherence metric of ``codes`` (n_samples x k)."""
+        if self._weights is None:
+            self._weights = metrics.knn_weights(self.dataset.coords, self.moran_neighbors)
+        rows = []
+        varying = np.ptp(codes, axis=0) > 0
+        if varying.any():
+            moran = metrics.morans_i(codes[:, varying], self._weights)
+            rows += [result_row("codes", "morans_i_mean", float(moran.mean())),
+                     result_row("codes", "morans_i_max", float(moran.max()))]  # fmt: skip
+        if not varying.all():
+            rows.append(result_row("codes", "constant_dimensions", float((~varying).sum())))
+        for column, labels in self.labels.items():
+            rows += self._label_rows(codes, column, labels, random_state)
+        trust, cont = self._neighbourhood_preservation(codes)
+        return rows + [result_row("codes", "trustworthiness", trust),
+                       result_row("codes", "continuity", cont)]  # fmt: skip
+
+    @staticmethod
+    def _label_rows(codes, column, labels, random_state) -> list[dict]:
+        ami = metrics.clustering_ami(codes, labels, random_state=random_state)
+        names, counts = np.unique(labels, return_counts=True)
+        keep = np.isin(labels, names[counts >= MIN_LABEL_SAMPLES])
+        status = "ok" if keep.all() else f"ok; {int((~keep).sum())} samples of rare labels left out"
+        accuracy, chance = metrics.label_accuracy(codes[keep], labels[keep],
+                                                  random_state=random_state)  # fmt: skip
+        return [result_row("codes", f"ami_{column}", ami),
+                result_row("codes", f"accuracy_{column}", accuracy, status),
+                result_row("codes", f"chance_{column}", chance, status)]  # fmt: skip
+
+    def _neighbourhood_preservation(self, codes: np.ndarray) -> tuple[float, float]:
+        """Trustworthiness and continuity of ``codes`` against the expression values."""
+        if self._gene_space_ranks is None:
+            n = self.dataset.n_samples
+            rows = np.arange(n)
+            if n > self.max_neighbourhood_samples:
+                rng = np.random.default_rng(0)
+                rows = np.sort(rng.choice(n, self.max_neighbourhood_samples, replace=False))
+            self._rows = rows
+            distances = metrics.pairwise_distances(self.dataset.expression[rows])
+            self._gene_space_ranks = metrics.distance_ranks(distances)
+        embedded = metrics.distance_ranks(metrics.pairwise_distances(codes[self._rows]))
+        return metrics.neighbourhood_preservation(
+            self._gene_space_ranks, embedded, self.neighbourhood_size
+        )
