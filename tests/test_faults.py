@@ -111,7 +111,7 @@ def test_a_damaged_saved_model_names_the_file(data, tmp_path, method, which, dam
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-@pytest.mark.parametrize("which", ["record", "codes", "codes side-car"])
+@pytest.mark.parametrize("which", ["record", "codes", "codes side-car", "gene R²"])
 def test_a_damaged_sweep_cell_is_recomputed(data, tmp_path, which, damage):
     args = {"methods": ["pca"], "latent_sizes": [2], "splits": ["random"], "data_dir": tmp_path,
             "progress": False, "keep_models": False}  # fmt: skip
@@ -119,7 +119,9 @@ def test_a_damaged_sweep_cell_is_recomputed(data, tmp_path, which, damage):
     folder = sweep_folder(data, tmp_path)
     (codes,) = folder.glob("pca-k2-*-codes.npy")
     record = codes.with_name(codes.name.replace("-codes.npy", ".json"))
-    target = {"record": record, "codes": codes, "codes side-car": Path(f"{codes}.json")}[which]
+    gene_r2 = codes.with_name(codes.name.replace("-codes.npy", "-gene-r2.npy"))
+    target = {"record": record, "codes": codes, "codes side-car": Path(f"{codes}.json"),
+              "gene R²": gene_r2}[which]  # fmt: skip
     DAMAGE[damage](target)
     seen = []
     with warnings.catch_warnings():
