@@ -55,7 +55,7 @@ import json, resource, time
 import numpy as np
 import ct_helpers as ct
 from ct_helpers.prediction.nulls import moran_surrogates
-from ct_helpers.prediction.protocol import out_of_fold_predictions
+from ct_helpers.prediction.regressors import out_of_fold_predictions
 from ct_helpers.evaluation.splits import cv_folds
 
 data = ct.load_dataset("ahba-dk83-pseudovoxel-8mm")

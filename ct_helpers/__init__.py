@@ -39,22 +39,23 @@ from .data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
 from .data.catalog import (
     DEFAULT_DATASET,
     list_datasets,
-    load_ahba_dk83,
-    load_ahba_schaefer100,
     load_dataset,
     load_dk83_pseudovoxel,
     register_dataset,
 )
 from .data.expression import ExpressionDataset
+from .data.parcels import load_ahba_dk83, load_ahba_schaefer100
 from .data.preprocessing import ExpressionScaler
 from .data.spaces import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
 from .data.synthetic import make_synthetic_expression
 from .data.tables import load_expression_nifti, load_expression_table
 from .evaluation.splits import Split, random_split, spatial_block_split, spatial_blocks
-from .evaluation.sweep import SweepSettings, load_sweep_table, run_sweep
+from .evaluation.sweep import SweepSettings, run_sweep
+from .evaluation.sweep_results import load_sweep_table
+from .prediction.maps import TargetMaps
 from .prediction.protocol import cached_predict_targets, compute_codes, predict_targets
 from .prediction.sources import mri, neuromaps  # noqa: F401  (register "mri", "neuromaps")
-from .prediction.targets import TargetMaps, load_targets, register_target_source
+from .prediction.targets import load_targets, register_target_source
 from .storage import CacheError
 
 __version__ = "0.1.0"

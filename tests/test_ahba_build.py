@@ -26,9 +26,10 @@ from scipy.stats import spearmanr
 
 import ct_helpers as ct
 from ct_helpers.data.abagen import build as ahba_build
-from ct_helpers.data.abagen import cli
+from ct_helpers.data.abagen import cli, recipe
 from ct_helpers.data.abagen import env as abagen_env
 from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
+from ct_helpers.data.atlases import voxel_atlas
 from ct_helpers.storage import sha256_file
 
 DONORS = ["12876", "15496"]
@@ -140,7 +141,7 @@ def test_provenance_records_abagen_arguments_donors_and_checksums(built, fixture
     assert provenance["versions"]["abagen"] == "0.1.3"
     assert provenance["donors"] == DONORS
     assert provenance["abagen_arguments"] == {
-        **ahba_build.PAPER_ABAGEN_ARGUMENTS,
+        **recipe.PAPER_ABAGEN_ARGUMENTS,
         **FIXTURE_ARGUMENTS,
     }
     for donor in DONORS:
@@ -328,7 +329,7 @@ def test_python_without_abagen_fails_with_its_message(tmp_path):
         "abagen_data_dir": str(tmp_path), "donors": DONORS, "arguments": {},
         "output": str(tmp_path / "out"),
     }  # fmt: skip
-    ahba_build.voxel_atlas(16)[0].to_filename(request["atlas"])
+    voxel_atlas(16)[0].to_filename(request["atlas"])
     (tmp_path / "request.json").write_text(json.dumps(request))
     worker = [sys.executable, str(ahba_build._WORKER), str(tmp_path / "request.json")]
     done = subprocess.run(worker, capture_output=True, text=True)
@@ -352,7 +353,7 @@ def test_build_needs_exactly_one_target():
 
 
 def test_voxel_atlas_labels_every_grid_voxel_once():
-    atlas, grid = ahba_build.voxel_atlas(8)
+    atlas, grid = voxel_atlas(8)
     labels = np.asarray(atlas.dataobj)
     assert np.array_equal(labels[grid.mask], np.arange(1, grid.n_samples + 1))
     assert (labels[~grid.mask] == 0).all()

@@ -30,8 +30,9 @@ from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_
 from ct_helpers.data.preprocessing import ClampWarning
 from ct_helpers.data.pypi_files import fetch_file
 from ct_helpers.evaluation.sweep import run_sweep, sweep_folder
+from ct_helpers.prediction.maps import TargetMaps
 from ct_helpers.prediction.protocol import cached_predict_targets, compute_codes
-from ct_helpers.prediction.targets import TargetMaps, image_to_samples
+from ct_helpers.prediction.targets import image_to_samples
 from ct_helpers.storage import CacheError
 
 HERE = Path(__file__).parent

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ct_helpers.plotting import GROUP_COLOURS, group_colours
-from ct_helpers.prediction.targets import DOMAINS
+from ct_helpers.prediction.maps import DOMAINS
 
 
 def test_every_anatomical_scheme_gets_distinct_colours():

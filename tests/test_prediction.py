@@ -11,7 +11,8 @@ from sklearn.preprocessing import StandardScaler
 import ct_helpers as ct
 from ct_helpers.evaluation.splits import cv_folds, spatial_blocks
 from ct_helpers.prediction import protocol as P
-from ct_helpers.prediction import targets as T
+from ct_helpers.prediction import regressors as R
+from ct_helpers.prediction.maps import TargetMaps
 from ct_helpers.prediction.sources import mri as M
 
 
@@ -33,9 +34,9 @@ def test_leave_one_out_ridge_equals_scikit_learn(n_features):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, n_features)) * rng.uniform(0.1, 10, n_features)  # SYNTHETIC
     Y = X[:, :3] @ rng.normal(size=(3, 7)) + rng.normal(size=(60, 7))
-    ours = P.LeaveOneOutRidge(P.RIDGE_ALPHAS).fit(X[:45], Y[:45])
+    ours = R.LeaveOneOutRidge(R.RIDGE_ALPHAS).fit(X[:45], Y[:45])
     theirs = make_pipeline(
-        StandardScaler(), RidgeCV(alphas=P.RIDGE_ALPHAS, alpha_per_target=True)
+        StandardScaler(), RidgeCV(alphas=R.RIDGE_ALPHAS, alpha_per_target=True)
     ).fit(X[:45], Y[:45])
     np.testing.assert_array_equal(ours.alpha_, theirs[-1].alpha_)
     np.testing.assert_allclose(ours.predict(X[45:]), theirs.predict(X[45:]), atol=1e-6)
@@ -131,7 +132,7 @@ def test_domain_summary_schema():
 
 def test_predict_targets_rejects_mismatched_features(small_synthetic):
     values = small_synthetic.coords[:, :1] + np.arange(small_synthetic.n_samples)[:, None]
-    maps = T.TargetMaps(
+    maps = TargetMaps(
         values,
         pd.DataFrame({"domain": ["x"]}, index=["t"]),
         small_synthetic.sample_ids,

@@ -10,15 +10,8 @@ import ct_helpers as ct
 from ct_helpers.evaluation import metrics
 from ct_helpers.evaluation.baselines import CoordinatesBaseline
 from ct_helpers.evaluation.reconstruction import table_to_wide
-from ct_helpers.evaluation.sweep import (
-    SWEEP_COLUMNS,
-    SweepSettings,
-    load_codes,
-    load_gene_r2,
-    load_sweep_table,
-    run_sweep,
-    sweep_folder,
-)
+from ct_helpers.evaluation.sweep import SWEEP_COLUMNS, SweepSettings, run_sweep, sweep_folder
+from ct_helpers.evaluation.sweep_results import load_codes, load_gene_r2, load_sweep_table
 
 AE = {"hidden_layers": (8,), "max_epochs": 3, "patience": 2, "progress": False}
 
@@ -193,3 +186,29 @@ def test_library_warnings_are_reported_once_per_kind_not_per_fit(data, tmp_path)
         lines
     )
     assert sorted(line.split(" in ")[0] for line in lines) == ["ConvergenceWarning", "logged"]
+
+
+def test_best_reconstruction_takes_the_better_part_averages_seeds_and_compares_references():
+    import pandas as pd
+
+    from ct_helpers.evaluation.sweep_results import best_reconstruction
+
+    rows = []
+    for split, shift in (("random", 0.0), ("spatial", 0.05)):
+        for seed, noise in ((0, -0.01), (1, 0.01)):  # averaged over seeds
+            for method, k, part, value in [
+                ("pca", 2, "native", 0.10), ("pca", 2, "decoder", 0.12),
+                ("tsne", 2, "native", None), ("tsne", 2, "decoder", 0.15),
+                ("coordinates", 3, "knn", 0.13), ("training mean", 0, "baseline", 0.20),
+            ]:  # fmt: skip
+                value = None if value is None else value + shift + noise
+                rows.append((method, k, split, seed, part, "rmse", value))
+    table = pd.DataFrame(rows, columns=["method", "k", "split", "seed", "part", "metric", "value"])
+    best = best_reconstruction(table).set_index(["split", "method"])
+    assert best.loc[("random", "pca"), "best RMSE"] == pytest.approx(0.10)
+    assert best.loc[("spatial", "tsne"), "best RMSE"] == pytest.approx(0.20)  # decoder only
+    assert bool(best.loc[("random", "pca"), "beats coordinates"])
+    assert not bool(best.loc[("random", "tsne"), "beats coordinates"])
+    assert bool(best.loc[("spatial", "tsne"), "beats training mean"])  # 0.20 < 0.25
+    assert not bool(best.loc[("spatial", "tsne"), "beats coordinates"])  # 0.20 > 0.18
+    assert set(best.index.get_level_values("method")) == {"pca", "tsne"}

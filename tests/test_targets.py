@@ -9,8 +9,9 @@ import pytest
 from scipy.stats import spearmanr
 
 from ct_helpers.data.pypi_files import BRAINSPACE, fetch_file
-from ct_helpers.data.spaces import label_means
+from ct_helpers.data.sampling import label_means
 from ct_helpers.prediction import targets as T
+from ct_helpers.prediction.maps import DOMAINS, TargetMaps
 from ct_helpers.prediction.sources import mri as M
 from ct_helpers.prediction.sources import neuromaps as NM
 from ct_helpers.storage import CacheError
@@ -35,7 +36,7 @@ def test_brainspace_myelin_parcel_means_match_a_direct_computation(schaefer, rea
     direct = [np.nanmean(myelin[parcels == label]) for label in schaefer.space.labels]
     np.testing.assert_allclose(maps["T1w/T2w myelin"], direct, rtol=1e-6)
     assert maps.values.shape == (99, len(M.BRAINSPACE_MAPS))
-    assert set(maps.domains) <= set(T.DOMAINS)
+    assert set(maps.domains) <= set(DOMAINS)
     # DATA.md: gene PC1 of these parcels correlates with myelin (~ +0.81) and thickness (~ -0.85)
     centred = schaefer.expression - schaefer.expression.mean(axis=0)
     pc1 = np.linalg.svd(centred, full_matrices=False)[0][:, 0]
@@ -184,19 +185,19 @@ def test_target_maps_reject_bad_input():
     info = pd.DataFrame({"domain": ["x", "y"]}, index=["a", "b"])
     ids = [str(i) for i in range(12)]
     with pytest.raises(ValueError, match="constant"):
-        T.TargetMaps(np.column_stack([np.ones(12), np.arange(12.0)]), info, ids, "toy")
+        TargetMaps(np.column_stack([np.ones(12), np.arange(12.0)]), info, ids, "toy")
     with pytest.raises(ValueError, match="unique"):
-        T.TargetMaps(
+        TargetMaps(
             np.random.default_rng(0).random((12, 2)),
             pd.DataFrame({"domain": ["x", "y"]}, index=["a", "a"]),
             ids,
             "toy",
         )
     with pytest.raises(ValueError, match="domain"):
-        T.TargetMaps(
+        TargetMaps(
             np.random.default_rng(0).random((12, 2)), info.drop(columns="domain"), ids, "toy"
         )
-    maps = T.TargetMaps(np.random.default_rng(0).random((12, 2)), info, ids, "toy")
+    maps = TargetMaps(np.random.default_rng(0).random((12, 2)), info, ids, "toy")
     assert maps.select(["b"]).names == ["b"]
     with pytest.raises(KeyError, match="No target"):
         maps["c"]

@@ -2,10 +2,13 @@
 
 The first stage of the book's flow (data -> compressors -> evaluation ->
 prediction -> plots). :mod:`~ct_helpers.data.catalog` names every dataset the
-chapters can load (the book's real AHBA tables from PyPI, pseudo-voxels,
-SYNTHETIC data, your own); :mod:`~ct_helpers.data.expression` is the one
-container they travel in; :mod:`~ct_helpers.data.spaces` places rows on MNI
-voxels or atlas regions; :mod:`~ct_helpers.data.tables` reads a reader's own
+chapters can load (the book's real AHBA tables from PyPI, which
+:mod:`~ct_helpers.data.parcels` parses, pseudo-voxels, SYNTHETIC data, your
+own); :mod:`~ct_helpers.data.expression` is the one container they travel in;
+:mod:`~ct_helpers.data.spaces` places rows on MNI voxels or atlas regions,
+:mod:`~ct_helpers.data.atlases` reads label images and
+:mod:`~ct_helpers.data.sampling` reads any image at the samples;
+:mod:`~ct_helpers.data.tables` reads a reader's own
 table or 4-D NIfTI; :mod:`~ct_helpers.data.pypi_files` fetches checksummed files
 out of PyPI distributions; :mod:`~ct_helpers.data.preprocessing` clamps and
 scales; :mod:`~ct_helpers.data.abagen` builds voxel-wise AHBA with abagen in its

@@ -34,7 +34,6 @@ from ..storage import (
     CacheError,
     cache_key,
     load_array,
-    load_table,
     read_record,
     remove_checked,
     save_array,
@@ -223,8 +222,8 @@ def run_sweep(
     current_split = None
     for method, k, kind, seed in bar:
         bar.set_postfix_str(f"{method} k={k} {kind} seed={seed}")
-        params = _cell_params(method, method_params)
-        name = _cell_name(method, k, kind, seed, params, settings)
+        params = cell_params(method, method_params)
+        name = cell_name(method, k, kind, seed, params, settings)
         cell_rows = _read_cell(folder, name, dataset.expression.shape[1])
         cached = cell_rows is not None
         if not cached:
@@ -272,22 +271,17 @@ def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: d
     return save_table(table, path, parameters, kind=SWEEP_FORMAT)
 
 
-def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a table written by :func:`save_sweep_table`, checking its checksum and shape."""
-    return load_table(path, kind=SWEEP_FORMAT, columns=SWEEP_COLUMNS)
-
-
 # ---------------------------------------------------------------------------------- cells
 
 
-def _cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
+def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
     """Return a method's parameters in the sweep: the learned decoder on for every compressor."""
     if method in ("coordinates", "training mean"):
         return {}
     return {"decoder": True, **method_params.get(method, {})}
 
 
-def _cell_name(method, k, kind, seed, params, settings) -> str:
+def cell_name(method, k, kind, seed, params, settings) -> str:
     key = cache_key(method=method, k=k, split=kind, seed=seed, params=params,
                     settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
     return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
@@ -313,64 +307,6 @@ def _read_cell(folder: Path, name: str, n_genes: int) -> list[dict] | None:
         record.unlink(missing_ok=True)
         return None
     return payload["rows"]
-
-
-def load_codes(table_row: Mapping[str, Any], dataset: ExpressionDataset, data_dir=None,
-               settings: SweepSettings = SweepSettings(),
-               method_params: Mapping[str, Any] | None = None) -> np.ndarray:  # fmt: skip
-    """Return the cached codes (all samples) of one swept cell, checked against their checksum.
-
-    ``table_row`` needs ``method``, ``k``, ``split`` and ``seed`` (a row of the
-    sweep table will do); ``settings`` and ``method_params`` must be those of
-    the sweep.
-    """
-    path = _cell_path(table_row, dataset, data_dir, settings, method_params, "codes.npy")
-    return load_array(path, expected_shape=(dataset.n_samples, int(table_row["k"])))
-
-
-def load_gene_r2(
-    table: pd.DataFrame,
-    dataset: ExpressionDataset,
-    part: str = "decoder",
-    data_dir: str | os.PathLike | None = None,
-    settings: SweepSettings = SweepSettings(),
-    method_params: Mapping[str, Mapping[str, Any]] | None = None,
-) -> pd.DataFrame:
-    """Return the held-out R² of every gene, for every swept cell of ``table`` with ``part``.
-
-    The sweep table keeps quantiles; the cells keep every gene's R² (checked
-    on read). ``settings`` and ``method_params`` must be those of the sweep.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long: columns method, k, split, seed, gene, r2 (NaN rows of genes
-        without held-out variance dropped).
-    """
-    frames = []
-    cells = table.loc[(table["part"] == part) & (table["metric"] == "rmse")
-                      & table["value"].notna(), ["method", "k", "split", "seed"]]  # fmt: skip
-    for row in cells.drop_duplicates().to_dict("records"):
-        params = (method_params or {}).get(row["method"], {})
-        path = _cell_path(row, dataset, data_dir, settings, params, "gene-r2.npy")
-        record = read_record(path.with_name(path.name.replace("-gene-r2.npy", ".json")),
-                             kind=SWEEP_FORMAT, require=("gene_r2_parts",))  # fmt: skip
-        parts = record["gene_r2_parts"]
-        if part not in parts:
-            raise CacheError(f"{path} holds the per-gene R² of {parts}, not of {part!r}.")
-        values = load_array(path, expected_shape=(len(parts), dataset.expression.shape[1]))
-        frames.append(pd.DataFrame({**row, "gene": dataset.genes,
-                                    "r2": values[parts.index(part)]}))  # fmt: skip
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["method", "k", "split", "seed", "gene", "r2"])  # fmt: skip
-    return long.dropna(subset=["r2"])
-
-
-def _cell_path(table_row, dataset, data_dir, settings, method_params, suffix) -> Path:
-    params = _cell_params(table_row["method"], {table_row["method"]: dict(method_params or {})})
-    name = _cell_name(table_row["method"], int(table_row["k"]), table_row["split"],
-                      int(table_row["seed"]), params, settings)  # fmt: skip
-    return sweep_folder(dataset, data_dir) / f"{name}-{suffix}"
 
 
 def _run_cell(context, folder, name, method, k, split, seed, params, keep_models) -> list[dict]:
@@ -422,9 +358,6 @@ __all__ = [
     "DEFAULT_METHODS",
     "SWEEP_COLUMNS",
     "SweepSettings",
-    "load_codes",
-    "load_gene_r2",
-    "load_sweep_table",
     "make_split",
     "run_sweep",
     "save_sweep_table",

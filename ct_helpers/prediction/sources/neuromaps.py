@@ -28,7 +28,8 @@ from ...config import data_folder
 from ...data.expression import ExpressionDataset
 from ...data.pypi_files import NEUROMAPS, fetch_file
 from ...storage import CacheError, atomic_path, verified_or_removed
-from ..targets import TargetMaps, load_target_images, register_target_source
+from ..maps import TargetMaps
+from ..targets import load_target_images, register_target_source
 from .mri import fslr32k_schaefer100_means, is_schaefer100
 
 logger = logging.getLogger(__name__)

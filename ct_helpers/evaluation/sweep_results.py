@@ -1,0 +1,137 @@
+"""Reading a finished sweep back: its table, and the codes and per-gene R² of each cell.
+
+:func:`~ct_helpers.evaluation.sweep.run_sweep` writes every cell to the data
+folder; these readers find a cell by the same key (so ``settings`` and
+``method_params`` must be those of the sweep) and check what they read
+(checksum, shape), raising :class:`~ct_helpers.storage.CacheError` that names
+the file instead of returning damaged values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data.expression import ExpressionDataset
+from ..storage import CacheError, load_array, load_table, read_record
+from .sweep import (
+    SWEEP_COLUMNS,
+    SWEEP_FORMAT,
+    SweepSettings,
+    cell_name,
+    cell_params,
+    sweep_folder,
+)
+
+
+def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by :func:`save_sweep_table`, checking its checksum and shape."""
+    return load_table(path, kind=SWEEP_FORMAT, columns=SWEEP_COLUMNS)
+
+
+def load_codes(table_row: Mapping[str, Any], dataset: ExpressionDataset, data_dir=None,
+               settings: SweepSettings = SweepSettings(),
+               method_params: Mapping[str, Any] | None = None) -> np.ndarray:  # fmt: skip
+    """Return the cached codes (all samples) of one swept cell, checked against their checksum.
+
+    ``table_row`` needs ``method``, ``k``, ``split`` and ``seed`` (a row of the
+    sweep table will do); ``settings`` and ``method_params`` must be those of
+    the sweep.
+    """
+    path = _cell_file(table_row, dataset, data_dir, settings, method_params, "codes.npy")
+    return load_array(path, expected_shape=(dataset.n_samples, int(table_row["k"])))
+
+
+def load_gene_r2(
+    table: pd.DataFrame,
+    dataset: ExpressionDataset,
+    part: str = "decoder",
+    data_dir: str | os.PathLike | None = None,
+    settings: SweepSettings = SweepSettings(),
+    method_params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """Return the held-out R² of every gene, for every swept cell of ``table`` with ``part``.
+
+    The sweep table keeps quantiles; the cells keep every gene's R² (checked
+    on read). ``settings`` and ``method_params`` must be those of the sweep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long: columns method, k, split, seed, gene, r2 (NaN rows of genes
+        without held-out variance dropped).
+    """
+    frames = []
+    cells = table.loc[(table["part"] == part) & (table["metric"] == "rmse")
+                      & table["value"].notna(), ["method", "k", "split", "seed"]]  # fmt: skip
+    for row in cells.drop_duplicates().to_dict("records"):
+        params = (method_params or {}).get(row["method"], {})
+        path = _cell_file(row, dataset, data_dir, settings, params, "gene-r2.npy")
+        record = read_record(path.with_name(path.name.replace("-gene-r2.npy", ".json")),
+                             kind=SWEEP_FORMAT, require=("gene_r2_parts",))  # fmt: skip
+        parts = record["gene_r2_parts"]
+        if part not in parts:
+            raise CacheError(f"{path} holds the per-gene R² of {parts}, not of {part!r}.")
+        values = load_array(path, expected_shape=(len(parts), dataset.expression.shape[1]))
+        frames.append(pd.DataFrame({**row, "gene": dataset.genes,
+                                    "r2": values[parts.index(part)]}))  # fmt: skip
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["method", "k", "split", "seed", "gene", "r2"])  # fmt: skip
+    return long.dropna(subset=["r2"])
+
+
+def _cell_file(table_row, dataset, data_dir, settings, method_params, suffix) -> Path:
+    params = cell_params(table_row["method"], {table_row["method"]: dict(method_params or {})})
+    name = cell_name(table_row["method"], int(table_row["k"]), table_row["split"],
+                      int(table_row["seed"]), params, settings)  # fmt: skip
+    return sweep_folder(dataset, data_dir) / f"{name}-{suffix}"
+
+
+def best_reconstruction(table: pd.DataFrame) -> pd.DataFrame:
+    """Best held-out RMSE of each compressor per split and k, against the two references.
+
+    A method's best is the lower of its own inverse (``native``) and the learned
+    decoder, averaged over seeds; it *beats* the coordinates baseline or the
+    training mean when its RMSE is lower than theirs on the same split.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep table (:func:`~ct_helpers.evaluation.sweep.run_sweep`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns split, method, k, best RMSE, beats coordinates, beats training mean.
+
+    Examples
+    --------
+    >>> rows = [("pca", 2, "native", 0.10), ("pca", 2, "decoder", 0.12),
+    ...         ("coordinates", 3, "knn", 0.11), ("training mean", 0, "baseline", 0.2)]
+    >>> table = pd.DataFrame([(m, k, "random", 0, p, "rmse", v) for m, k, p, v in rows],
+    ...                      columns=["method", "k", "split", "seed", "part", "metric", "value"])
+    >>> best_reconstruction(table).to_dict("records")[0]["best RMSE"]
+    0.1
+    """
+    rmse = table[table["metric"] == "rmse"].groupby(["split", "method", "k", "part"])["value"]
+    rmse = rmse.mean()  # over seeds
+    rows = []
+    for split in dict.fromkeys(table["split"]):
+        at = rmse.xs(split, level="split")
+        coordinates = float(at.xs("knn", level="part").iloc[0])
+        mean = float(at.xs("baseline", level="part").iloc[0])
+        parts = at.index.get_level_values("part")
+        best = at[parts.isin(["native", "decoder"])].dropna().groupby(level=["method", "k"]).min()
+        rows += [[split, method, int(k), float(value), bool(value < coordinates),
+                  bool(value < mean)]
+                 for (method, k), value in best.items()]  # fmt: skip
+    columns = ["split", "method", "k", "best RMSE", "beats coordinates", "beats training mean"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+__all__ = ["best_reconstruction", "load_codes", "load_gene_r2", "load_sweep_table"]
