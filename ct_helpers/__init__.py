@@ -42,6 +42,7 @@ from .data.catalog import (
     load_dataset,
     load_dk83_pseudovoxel,
     register_dataset,
+    save_dataset,
 )
 from .data.expression import ExpressionDataset
 from .data.parcels import load_ahba_dk83, load_ahba_schaefer100
@@ -103,6 +104,7 @@ __all__ = [
     "register_dataset",
     "register_target_source",
     "run_sweep",
+    "save_dataset",
     "seed_everything",
     "spatial_block_split",
     "spatial_blocks",

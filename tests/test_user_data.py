@@ -58,8 +58,11 @@ def test_table_with_atlas_labels_uses_centroids(tmp_path):
 
 
 def test_unknown_format(tmp_path):
-    (tmp_path / "t.xlsx").write_text("x")
+    (tmp_path / "t.dat").write_text("x")
     with pytest.raises(ValueError, match="unknown table format"):
+        load_expression_table(tmp_path / "t.dat")
+    (tmp_path / "t.xlsx").write_text("x")
+    with pytest.raises(ValueError, match="t.xlsx cannot be read as an Excel file"):
         load_expression_table(tmp_path / "t.xlsx")
 
 

@@ -16,7 +16,9 @@
   for a user's own atlas built the same way.
 * ``synthetic`` — SYNTHETIC data with a known latent structure.
 
-Users add their own with :func:`register_dataset`.
+Readers load their own table or image by its path (``load_dataset("my.csv")``), save it
+by name with :func:`save_dataset` so every later kernel finds it, or register a loader
+with :func:`register_dataset`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,10 +42,13 @@ from .interpolation import idw_weights, interpolate
 from .parcels import load_ahba_dk83, load_ahba_schaefer100
 from .spaces import VoxelGrid
 from .synthetic import make_synthetic_expression
+from .tables import load_expression_nifti, load_expression_table
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATASET = "ahba-schaefer100"
+#: Suffixes that make a ``dataset`` a file to read rather than a name.
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".xlsx", ".xls", ".nii")
 
 
 @dataclass(frozen=True)
@@ -110,18 +116,26 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def load_dataset(
-    name: str = DEFAULT_DATASET, data_dir: str | os.PathLike | None = None, **kwargs
+    name: str | os.PathLike = DEFAULT_DATASET,
+    data_dir: str | os.PathLike | None = None,
+    **kwargs,
 ) -> ExpressionDataset:
-    """Load a registered dataset by name.
+    """Load a dataset by name, or a reader's own table or image by path.
 
     Parameters
     ----------
-    name : str
-        A name from :func:`list_datasets`; default ``"ahba-schaefer100"``.
+    name : str or path-like
+        A name from :func:`list_datasets` (default ``"ahba-schaefer100"``),
+        one saved with :func:`save_dataset`, or the path of a table (``.csv``,
+        ``.tsv``, ``.parquet``, ``.xlsx``: read by
+        :func:`~ct_helpers.data.tables.load_expression_table`, rows placed by
+        coordinates, atlas labels or region names) or of a 4-D NIfTI (with
+        ``mask=`` and ``genes=``: :func:`~ct_helpers.data.tables.load_expression_nifti`).
     data_dir : str or path-like, optional
         Data folder (argument, else ``$CT_DATA``, else the user cache).
     **kwargs
-        Passed to the dataset's loader (e.g. ``n_neighbors`` for pseudo-voxel data).
+        Passed to the dataset's loader (e.g. ``n_neighbors`` for pseudo-voxel
+        data, ``drop_missing=True`` or ``info_columns=[...]`` for a table).
 
     Examples
     --------
@@ -129,17 +143,79 @@ def load_dataset(
     >>> data.shape  # doctest: +SKIP
     (99, 15633)
     """
+    if _is_path(name):
+        return _load_file(Path(name), data_dir, **kwargs)
     try:
         entry = _REGISTRY[name]
     except KeyError:
         if (data_folder("datasets", data_dir) / name / "dataset.json").exists():
-            # built earlier (e.g. ahba-<atlas> by ct_helpers.data.abagen.build), not yet registered
+            # saved by save_dataset, or built by ct_helpers.data.abagen.build (ahba-<atlas>)
             return load_built_dataset(name, data_dir)
         raise KeyError(
-            f"Unknown dataset {name!r}. Registered: {', '.join(_REGISTRY)}. "
-            "Load your own with ct_helpers.load_expression_table or register_dataset."
+            f"Unknown dataset {name!r}. Registered: {', '.join(_REGISTRY)}. A table or image "
+            "is loaded by its path (a name with a suffix such as .csv); save your own under a "
+            "name with ct_helpers.save_dataset."
         ) from None
     return entry.loader(data_dir=data_dir, **kwargs)
+
+
+def save_dataset(
+    dataset: ExpressionDataset, name: str | None = None, data_dir: str | os.PathLike | None = None
+) -> str:
+    """Save ``dataset`` into the data folder by name, so every later kernel and chapter finds it.
+
+    After this, ``load_dataset(name)`` and any chapter's ``dataset`` parameter
+    (also through papermill) load it, and :func:`list_datasets` lists it as
+    ``saved``. The files are written atomically and checked when read.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        The data, e.g. from :func:`~ct_helpers.data.tables.load_expression_table`.
+    name : str, optional
+        Lower case, no spaces; default the dataset's own name. A registered
+        name cannot be used.
+    data_dir : path, optional
+        Data folder.
+
+    Returns
+    -------
+    str
+        The name to load it by.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16)  # SYNTHETIC
+    >>> folder = tempfile.mkdtemp()
+    >>> save_dataset(data, "my-toy", data_dir=folder)
+    'my-toy'
+    >>> load_dataset("my-toy", data_dir=folder).n_genes
+    20
+    """
+    name = name or dataset.name
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", name) or _is_path(name):
+        raise ValueError(f"Dataset names are lower case without spaces or suffixes, got {name!r}.")
+    if name in _REGISTRY:
+        raise ValueError(f"{name!r} is a registered dataset of the book; choose another name.")
+    dataset.name = name
+    dataset.save(data_folder("datasets", data_dir) / name)
+    return name
+
+
+def _is_path(name) -> bool:
+    """Whether ``name`` is a file path rather than a dataset name."""
+    text = str(name)
+    return isinstance(name, os.PathLike) or os.sep in text or Path(text).suffix.lower() in (
+        FILE_SUFFIXES)  # fmt: skip
+
+
+def _load_file(path: Path, data_dir, **kwargs) -> ExpressionDataset:
+    if not path.exists():
+        raise FileNotFoundError(f"Dataset file {path} does not exist.")
+    if path.name.lower().endswith((".nii", ".nii.gz")):
+        return load_expression_nifti(path, **kwargs)
+    return load_expression_table(path, data_dir=data_dir, **kwargs)
 
 
 # --------------------------------------------------------------------------- pseudo-voxels
@@ -248,4 +324,4 @@ register_dataset(
 )
 
 __all__ = ["DEFAULT_DATASET", "list_datasets", "load_dataset", "load_dk83_pseudovoxel",
-           "register_dataset"]  # fmt: skip
+           "register_dataset", "save_dataset"]  # fmt: skip

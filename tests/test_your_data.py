@@ -1,0 +1,185 @@
+"""A reader's own region table, end to end (real data: the book's DK-83 and Schaefer-100
+expression re-saved under other tools' naming conventions counts as a third-party table)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from notebook_runner import NOTEBOOKS, run_chapter
+
+import ct_helpers as ct
+from ct_helpers.data.parcels import atlas_regions
+from ct_helpers.data.regions import match_regions, region_key
+
+SHORT = {"accumbensarea": "accumb", "amygdala": "amyg", "caudate": "caud",
+         "hippocampus": "hippo", "pallidum": "pal", "putamen": "put",
+         "thalamusproper": "thal"}  # fmt: skip
+FREESURFER = {"accumbensarea": "Accumbens-area", "amygdala": "Amygdala", "caudate": "Caudate",
+              "hippocampus": "Hippocampus", "pallidum": "Pallidum", "putamen": "Putamen",
+              "thalamusproper": "Thalamus-Proper"}  # fmt: skip
+
+
+def enigma_name(name):
+    """ENIGMA toolbox: L_bankssts for cortex, Laccumb for subcortex."""
+    if name == "brainstem":
+        return name
+    side, region = name.split("_", 1)
+    return f"{side}{SHORT[region]}" if region in SHORT else name
+
+
+def freesurfer_name(name):
+    """FreeSurfer's aseg/aparc names: ctx-lh-bankssts, Left-Accumbens-area, Brain-Stem."""
+    if name == "brainstem":
+        return "Brain-Stem"
+    side, region = name.split("_", 1)
+    if region in FREESURFER:
+        return f"{'Left' if side == 'L' else 'Right'}-{FREESURFER[region]}"
+    return f"ctx-{side.lower()}h-{region}"
+
+
+def write_table(path, dataset, names, genes=60, extra=None):
+    table = pd.DataFrame(dataset.expression[:, :genes], columns=dataset.genes[:genes])
+    table.insert(0, "label", names)
+    for column, values in (extra or {}).items():
+        table.insert(1, column, values)
+    table.to_csv(path, index=False)
+    return table
+
+
+def test_region_names_of_every_convention_reduce_to_one_key():
+    for names in (["L_bankssts", "ctx-lh-bankssts", "lh.bankssts", "bankssts_L",
+                   "Left bankssts"],
+                  ["Laccumb", "L_accumbensarea", "Left-Accumbens-area", "lh_accumbens"],
+                  ["Rthal", "Right-Thalamus-Proper", "Right-Thalamus",
+                   "R_thalamusproper"]):  # fmt: skip
+        assert len({region_key(name) for name in names}) == 1, names
+    assert region_key("bankssts", hemisphere="L") == region_key("L_bankssts")
+    assert region_key("brainstem") == region_key("Brain-Stem") == ("", "brainstem")
+    assert region_key("lingual") == ("", "lingual")  # an 'l' that is not a hemisphere
+
+
+@pytest.mark.parametrize("convention", [enigma_name, freesurfer_name])
+def test_a_dk_table_named_another_way_lands_on_the_same_regions_with_their_anatomy(
+    convention, dk83, tmp_path
+):
+    names = [convention(name) for name in dk83.sample_ids]
+    write_table(tmp_path / "dk.csv", dk83, names)
+    data = ct.load_dataset(tmp_path / "dk.csv")
+    np.testing.assert_allclose(data.coords, dk83.coords)
+    np.testing.assert_array_equal(data.space.labels, dk83.space.labels)
+    np.testing.assert_array_equal(data.expression, dk83.expression[:, :60])
+    for column in ("hemisphere", "structure", "lobe"):
+        assert (data.sample_info[column] == dk83.sample_info[column]).all(), column
+    assert data.sample_info["region"].tolist() == names
+
+
+def test_abagen_style_names_with_a_hemisphere_column_and_a_cortical_only_table(dk83, tmp_path):
+    cortex = np.flatnonzero(dk83.sample_info["structure"] == "cortex")
+    plain = [dk83.sample_ids[i].split("_", 1)[1] for i in cortex]
+    table = pd.DataFrame(dk83.expression[cortex, :20], columns=dk83.genes[:20])
+    table.insert(0, "hemisphere", dk83.sample_info["hemisphere"].to_numpy()[cortex])
+    table.insert(0, "label", plain)
+    table.to_csv(tmp_path / "abagen.csv", index=False)
+    data = ct.load_expression_table(tmp_path / "abagen.csv", atlas="dk68")
+    np.testing.assert_array_equal(data.space.labels, dk83.space.labels[cortex])
+    assert data.n_samples == 68 and data.sample_info["lobe"].ne("unknown").all()
+
+
+def test_schaefer_names_without_the_network_prefix_find_the_schaefer_atlas(schaefer, tmp_path):
+    names = [name.removeprefix("7Networks_") for name in schaefer.sample_ids]
+    write_table(tmp_path / "schaefer.tsv", schaefer, names)
+    pd.read_csv(tmp_path / "schaefer.tsv").to_csv(tmp_path / "schaefer.tsv", sep="\t", index=False)
+    data = ct.load_dataset(tmp_path / "schaefer.tsv")
+    np.testing.assert_array_equal(data.space.labels, schaefer.space.labels)
+    assert (data.sample_info["network"] == schaefer.sample_info["network"]).all()
+
+
+def test_unmatched_names_are_listed_with_the_closest_known_names(dk83, tmp_path):
+    names = [enigma_name(name) for name in dk83.sample_ids]
+    names[0], names[5] = "L_banksts", "LLatVent"
+    write_table(tmp_path / "typo.csv", dk83, names)
+    with pytest.raises(ValueError, match=r"2 of 83 region names") as error:
+        ct.load_dataset(tmp_path / "typo.csv", atlas="dk83")
+    assert "'L_banksts': closest known ['L_bankssts'" in str(error.value)
+    assert "'LLatVent'" in str(error.value)
+
+
+def test_missing_rows_are_named_and_dropped_only_when_asked(dk83, tmp_path):
+    names = [enigma_name(name) for name in dk83.sample_ids]
+    table = write_table(tmp_path / "gaps.csv", dk83, names)
+    table.iloc[3, 1:] = np.nan  # a region without any value
+    table.iloc[10, 7] = np.nan  # one gene missing in one region
+    table.to_csv(tmp_path / "gaps.csv", index=False)
+    with pytest.raises(ValueError, match=r"1 rows have no value \(L_cuneus\).*1 genes have"):
+        ct.load_dataset(tmp_path / "gaps.csv")
+    data = ct.load_dataset(tmp_path / "gaps.csv", drop_missing=True)
+    assert data.shape == (82, 59) and "L_cuneus" not in data.sample_ids
+    assert data.provenance["dropped_rows"] == ["L_cuneus"]
+    assert data.provenance["dropped_genes"] == [dk83.genes[6]]
+
+
+def test_anatomy_columns_become_sample_info_and_other_text_columns_are_refused(dk83, tmp_path):
+    names = [enigma_name(name) for name in dk83.sample_ids]
+    custom = np.where(np.arange(83) % 2 == 0, "even", "odd")
+    write_table(tmp_path / "info.csv", dk83, names, extra={"my_group": custom})
+    with pytest.raises(ValueError, match=r"my_group.*info_columns"):
+        ct.load_dataset(tmp_path / "info.csv")
+    data = ct.load_dataset(tmp_path / "info.csv", info_columns=["my_group"])
+    assert data.sample_info["my_group"].tolist() == custom.tolist()
+    assert "lobe" in data.sample_info  # the atlas's anatomy as well
+
+
+def test_a_readers_own_atlas_with_a_labels_table(dk83, tmp_path, real_data_dir):
+    atlas, regions = atlas_regions("dk83", real_data_dir)
+    labels = pd.DataFrame({"id": regions.index, "label": [freesurfer_name(n) for n in
+                                                          regions["name"]]})  # fmt: skip
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    write_table(tmp_path / "mine.csv", dk83, [enigma_name(name) for name in dk83.sample_ids])
+    data = ct.load_expression_table(tmp_path / "mine.csv", atlas=atlas,
+                                    atlas_labels=tmp_path / "labels.csv")  # fmt: skip
+    np.testing.assert_array_equal(data.space.labels, dk83.space.labels)
+    match = match_regions(["L_bankssts", "nowhere"], labels.rename(columns={"label": "name"})
+                          .set_index("id"))  # fmt: skip
+    assert match.unmatched == [1]
+
+
+def test_a_saved_dataset_is_found_by_name_in_a_new_process(dk83, tmp_path):
+    write_table(tmp_path / "dk.csv", dk83, [enigma_name(name) for name in dk83.sample_ids])
+    data = ct.load_dataset(tmp_path / "dk.csv")
+    assert ct.save_dataset(data, "my-dk-table", data_dir=tmp_path / "data") == "my-dk-table"
+    code = ("import ct_helpers as ct, json, sys; d = ct.load_dataset('my-dk-table', "
+            "data_dir=sys.argv[1]); "
+            "print(json.dumps([d.shape, list(d.sample_info.columns)]))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    shape, columns = json.loads(out.strip().splitlines()[-1])
+    assert shape == [83, 60] and {"region", "hemisphere", "lobe"} <= set(columns)
+    assert "my-dk-table" in ct.list_datasets(tmp_path / "data").index
+    with pytest.raises(ValueError, match="registered dataset"):
+        ct.save_dataset(data, "ahba-dk83", data_dir=tmp_path / "data")
+    with pytest.raises(KeyError, match="save_dataset"):
+        ct.load_dataset("not-saved-anywhere", data_dir=tmp_path / "data")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", ["02_classical_compressors", "04_reconstruction_and_coherence"])
+def test_chapters_run_on_a_region_named_table_given_by_path(
+    chapter, dk83, tmp_path, monkeypatch, real_data_dir
+):
+    monkeypatch.setenv("CT_PROFILE", "smoke")
+    monkeypatch.setenv("CT_DATA", str(real_data_dir))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    path = tmp_path / "enigma_dk.csv"
+    table = pd.DataFrame(dk83.expression[:, :400], columns=dk83.genes[:400])
+    table.insert(0, "label", [enigma_name(name) for name in dk83.sample_ids])
+    table.to_csv(path, index=False)
+    parameters = {"dataset": str(path), "seed": 1}
+    if chapter.startswith("04"):
+        parameters["voxel_dataset"] = None
+    executed = run_chapter(NOTEBOOKS / f"{chapter}.md", tmp_path, parameters)
+    outputs = json.dumps([cell.get("outputs", []) for cell in
+                          json.loads(executed.read_text())["cells"]])  # fmt: skip
+    assert "enigma_dk.csv" in outputs  # the figures and tables name the reader's data
