@@ -173,8 +173,9 @@ def test_target_table_matches_rows_by_sample_id(schaefer, tmp_path):
     pd.concat([table, table.iloc[:1]]).to_csv(tmp_path / "twice.csv", index=False)
     with pytest.raises(ValueError, match="more than once"):
         T.load_target_table(tmp_path / "twice.csv", schaefer)
-    table.assign(region=["nowhere"] + ids[-2::-1]).to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(ValueError, match="nowhere"):
+    table.assign(region=[f"nowhere {i}" for i in range(99)]).to_csv(tmp_path / "bad.csv",
+                                                                     index=False)  # fmt: skip
+    with pytest.raises(ValueError, match=r"no sample id .*'nowhere 0'.*expected ids such as"):
         T.load_target_table(tmp_path / "bad.csv", schaefer)
     table.assign(score="high").to_csv(tmp_path / "text.csv", index=False)
     with pytest.raises(ValueError, match="not numeric"):
@@ -263,3 +264,54 @@ def test_background_can_be_kept_as_a_measured_value(small_synthetic, tmp_path):
     assert np.isnan(dropped["gradient"][0]) and kept.info.loc["gradient", "rule"].endswith(
         "all voxels used)"
     )
+
+
+def test_a_parcel_the_expression_data_lack_is_dropped_with_a_warning_naming_it(
+    schaefer, real_data_dir, tmp_path, caplog
+):
+    # Schaefer parcel 60 has no expression; a reader's 100-parcel table still has a row for it
+    from ct_helpers.data.parcels import atlas_regions
+
+    _, regions = atlas_regions("schaefer100", real_data_dir)
+    table = pd.DataFrame({"parcel": regions["name"], "thickness": regions.index * 1.0})
+    table.to_csv(tmp_path / "all100.csv", index=False)
+    with caplog.at_level("WARNING"):
+        maps = T.load_target_table(tmp_path / "all100.csv", schaefer)
+    assert "7Networks_RH_SomMot_2" in caplog.text and "1 rows" in caplog.text
+    np.testing.assert_array_equal(maps["thickness"], schaefer.space.labels)
+
+
+def test_a_table_without_ids_is_read_in_the_atlas_parcel_order_with_domains_from_a_row(
+    schaefer, tmp_path
+):
+    labels = np.arange(1, 101, dtype=float)  # one row per Schaefer parcel, label order, no ids
+    pd.DataFrame({"a": labels, "b": -labels}).to_csv(tmp_path / "by_parcel.csv", index=False)
+    domains = {"a": "function", "b": "myelination"}
+    maps = T.load_target_table(tmp_path / "by_parcel.csv", schaefer, domains=domains)
+    np.testing.assert_array_equal(maps["a"], schaefer.space.labels)  # parcel 60 skipped
+    assert maps.info["domain"].tolist() == ["function", "myelination"]
+    pd.DataFrame({"a": labels[:99]}).to_csv(tmp_path / "by_sample.csv", index=False)
+    np.testing.assert_array_equal(T.load_target_table(tmp_path / "by_sample.csv", schaefer)["a"],
+                                  labels[:99])  # fmt: skip
+    pd.DataFrame({"a": labels[:50]}).to_csv(tmp_path / "short.csv", index=False)
+    expected = r"99 \(one per sample\) or 100 \(one per atlas parcel\)"
+    with pytest.raises(ValueError, match=expected):
+        T.load_target_table(tmp_path / "short.csv", schaefer)
+    ids = ["domain", *schaefer.sample_ids]
+    pd.DataFrame({"region": ids, "x": ["metabolism", *labels[:99]]}).to_csv(
+        tmp_path / "with_domain_row.csv", index=False
+    )
+    maps = T.load_target_table(tmp_path / "with_domain_row.csv", schaefer)
+    assert maps.info.loc["x", "domain"] == "metabolism" and maps["x"].dtype == np.float32
+    with pytest.raises(ValueError, match="no domain for target 'a'"):
+        T.load_target_table(tmp_path / "by_parcel.csv", schaefer, domains={"b": "function"})
+
+
+def test_load_targets_takes_a_single_path_and_domains_by_map(schaefer, tmp_path):
+    pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0) ** 2}).to_csv(
+        tmp_path / "maps.csv", index=False
+    )
+    for single in (str(tmp_path / "maps.csv"), tmp_path / "maps.csv"):
+        maps = T.load_targets(single, schaefer, domain={"a": "function"})
+        assert maps.names == ["a", "b"]
+        assert maps.info["domain"].tolist() == ["function", "user"]

@@ -183,3 +183,22 @@ def test_chapters_run_on_a_region_named_table_given_by_path(
     outputs = json.dumps([cell.get("outputs", []) for cell in
                           json.loads(executed.read_text())["cells"]])  # fmt: skip
     assert "enigma_dk.csv" in outputs  # the figures and tables name the reader's data
+
+
+@pytest.mark.slow
+def test_chapter_5_runs_on_a_single_target_table_in_atlas_order_without_ids(
+    schaefer, tmp_path, monkeypatch, real_data_dir
+):
+    monkeypatch.setenv("CT_PROFILE", "smoke")
+    monkeypatch.setenv("CT_DATA", str(real_data_dir))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    _, regions = atlas_regions("schaefer100", real_data_dir)
+    y = regions.index.to_numpy(float)  # one value per Schaefer parcel (100), parcel order
+    path = tmp_path / "my_maps.csv"
+    pd.DataFrame({"anterior_posterior": y, "left_right": (regions["hemisphere"] == "L") * 1.0
+                  + y / 100}).to_csv(path, index=False)  # fmt: skip
+    executed = run_chapter(NOTEBOOKS / "05_prediction.md", tmp_path,
+                           {"targets": str(path), "seed": 1})  # fmt: skip
+    outputs = json.dumps([cell.get("outputs", []) for cell in
+                          json.loads(executed.read_text())["cells"]])  # fmt: skip
+    assert "anterior_posterior" in outputs and "2 target maps" in outputs
