@@ -1,0 +1,162 @@
+"""Rerun a chapter with other parameters: ``ct-book run 04 -p dataset my.csv -o out.ipynb``.
+
+Readers rerun chapters on their own data or settings. The chapters are MyST
+Markdown (jupytext); this converts one to a notebook, executes it with
+papermill (every value of its ``parameters`` cell can be overridden), and
+optionally renders the result as HTML. Values are read the way a shell user
+types them: numbers, ``true``/``false``/``null``, YAML lists (``"[2, 4]"``)
+and mappings; a value naming an existing file or folder becomes its absolute
+path (papermill runs the chapter in the chapters' folder, so a relative path
+would otherwise point elsewhere).
+
+Examples
+--------
+From a shell, in the repository::
+
+    ct-book run 04 -p dataset my_regions.csv -p latent_sizes "[2, 8]" -o my_04.ipynb --html
+    ct-book list
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: The chapters' folder of a source checkout (``ct-book`` also takes ``--notebooks``).
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def parse_value(text: str, base: Path | None = None) -> Any:
+    """Read one ``-p NAME VALUE`` value as a shell user means it.
+
+    Examples
+    --------
+    >>> parse_value("3"), parse_value("0.5"), parse_value("[2, 8]"), parse_value("null")
+    (3, 0.5, [2, 8], None)
+    >>> parse_value("ahba-dk83"), parse_value("true"), parse_value("None")
+    ('ahba-dk83', True, None)
+    """
+    base = Path.cwd() if base is None else base
+    candidate = base / text
+    if text and candidate.exists():
+        return str(candidate.resolve())
+    if text.strip().lower() in ("null", "none", "~"):
+        return None
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if value is None or isinstance(value, str) else value
+
+
+def find_chapter(chapter: str, notebooks: Path = NOTEBOOKS) -> Path:
+    """Return the MyST source of ``chapter``: a path, a number (``4``, ``"04"``) or a name.
+
+    Examples
+    --------
+    >>> find_chapter("4").name  # doctest: +SKIP
+    '04_reconstruction_and_coherence.md'
+    """
+    path = Path(chapter)
+    if path.suffix in (".md", ".ipynb") and path.exists():
+        return path
+    sources = sorted(notebooks.glob("[0-9][0-9]_*.md"))
+    key = chapter.zfill(2) if chapter.isdigit() else chapter
+    found = [p for p in sources if p.stem.startswith(key) or p.stem.split("_", 1)[1] == key]
+    if len(found) != 1:
+        names = ", ".join(p.stem for p in sources) or f"none in {notebooks}"
+        raise SystemExit(f"No single chapter {chapter!r}; the chapters are: {names}.")
+    return found[0]
+
+
+def run_chapter(
+    chapter: str | os.PathLike,
+    parameters: dict[str, Any],
+    output: str | os.PathLike,
+    html: bool = False,
+    notebooks: Path = NOTEBOOKS,
+    kernel: str = "python3",
+) -> Path:
+    """Execute ``chapter`` with ``parameters`` into the notebook ``output`` (and its HTML).
+
+    Unknown parameter names are an error that lists the chapter's parameters,
+    as a mistyped name would otherwise be ignored silently.
+    """
+    import jupytext
+    import papermill
+
+    source = find_chapter(str(chapter), notebooks)
+    notebook = jupytext.read(source)
+    known = _parameter_names(notebook)
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise SystemExit(f"{source.name} has no parameter {unknown}; its parameters: {known}.")
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    converted = output.with_name(f".{output.stem}.source.ipynb")
+    jupytext.write(notebook, converted)
+    try:
+        papermill.execute_notebook(str(converted), str(output), parameters=parameters,
+                                   kernel_name=kernel, cwd=str(source.parent))  # fmt: skip
+    finally:
+        converted.unlink(missing_ok=True)
+    if html:
+        from nbconvert import HTMLExporter
+
+        body, _ = HTMLExporter().from_filename(str(output))
+        output.with_suffix(".html").write_text(body, encoding="utf-8")
+    return output
+
+
+def _parameter_names(notebook) -> list[str]:
+    tagged = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise SystemExit("A chapter needs exactly one cell tagged 'parameters'.")
+    names = []
+    for line in tagged[0].source.splitlines():
+        if "=" in line and not line.startswith((" ", "#")):
+            names.append(line.split("=", 1)[0].strip())
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ct-book run CHAPTER [-p NAME VALUE]... [-o OUT] [--html]`` or ``ct-book list``."""
+    parser = argparse.ArgumentParser(prog="ct-book", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute a chapter with parameters")
+    run.add_argument("chapter", help="number (4 or 04), name or path of the chapter")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"),
+                     help="override a parameter (repeatable)")  # fmt: skip
+    run.add_argument("-o", "--output", help="executed notebook (default CHAPTER.out.ipynb)")
+    run.add_argument("--html", action="store_true", help="also write OUTPUT.html")
+    run.add_argument("--profile", choices=["smoke", "default", "paper"],
+                     help="execution profile (sets CT_PROFILE)")  # fmt: skip
+    run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="chapters' folder")
+    listing = commands.add_parser("list", help="list the chapters and their parameters")
+    listing.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        import jupytext
+
+        for source in sorted(args.notebooks.glob("[0-9][0-9]_*.md")):
+            print(f"{source.stem}: {', '.join(_parameter_names(jupytext.read(source)))}")
+        return 0
+    if args.profile:
+        os.environ["CT_PROFILE"] = args.profile
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    source = find_chapter(args.chapter, args.notebooks)
+    output = args.output or f"{source.stem}.out.ipynb"
+    done = run_chapter(source, parameters, output, html=args.html, notebooks=args.notebooks)
+    print(f"Executed {source.name} -> {done}" + (" (+ .html)" if args.html else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
