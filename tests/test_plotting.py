@@ -158,3 +158,21 @@ def test_gene_r2_violins_one_per_cell_in_method_order_with_the_method_colours():
     colours = {to_hex(body.get_facecolor()[0], keep_alpha=False) for body in bodies}
     assert colours == {METHOD_COLOURS["pca"], METHOD_COLOURS["umap"]}
     plt.close("all")
+
+
+def test_coordinates_without_a_volume_are_drawn_as_markers_on_a_glass_brain():
+    import matplotlib.pyplot as plt
+
+    import ct_helpers as ct
+    from ct_helpers.plotting import plot_brain_map
+
+    rng = np.random.default_rng(0)
+    coords = rng.uniform(-60, 60, (25, 3))  # SYNTHETIC places and values
+    data = ct.ExpressionDataset(rng.random((25, 4)), [f"G{i}" for i in range(4)],
+                                [f"s{i}" for i in range(25)], coords, name="points")  # fmt: skip
+    values = data.expression[:, 0].copy()
+    values[0] = np.nan  # an undefined sample is left out, not drawn as 0
+    display = plot_brain_map(data, values, "G0", "expression (a.u.)")
+    counts = [len(c.get_offsets()) for ax in display.axes.values() for c in ax.ax.collections]
+    assert max(counts) == 24  # every defined sample in the whole-brain views, the NaN one left out
+    plt.close("all")

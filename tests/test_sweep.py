@@ -212,3 +212,14 @@ def test_best_reconstruction_takes_the_better_part_averages_seeds_and_compares_r
     assert bool(best.loc[("spatial", "tsne"), "beats training mean"])  # 0.20 < 0.25
     assert not bool(best.loc[("spatial", "tsne"), "beats coordinates"])  # 0.20 > 0.18
     assert set(best.index.get_level_values("method")) == {"pca", "tsne"}
+
+
+def test_the_same_matrix_with_other_anatomy_is_another_sweep_not_a_stale_hit(data, tmp_path):
+    import dataclasses
+
+    unlabelled = dataclasses.replace(data, sample_info=None)
+    assert sweep_folder(unlabelled, tmp_path) != sweep_folder(data, tmp_path)
+    labelled = sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"])
+    plain = sweep(unlabelled, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"])
+    assert "ami_hemisphere" in set(labelled["metric"])
+    assert "ami_hemisphere" not in set(plain["metric"])

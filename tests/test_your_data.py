@@ -166,15 +166,20 @@ def test_a_saved_dataset_is_found_by_name_in_a_new_process(dk83, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["02_classical_compressors", "04_reconstruction_and_coherence"])
-def test_chapters_run_on_a_region_named_table_given_by_path(
-    chapter, dk83, tmp_path, monkeypatch, real_data_dir
+@pytest.mark.parametrize("placed_by", ["region names", "coordinates only"])
+def test_chapters_run_on_a_readers_table_given_by_path(
+    chapter, placed_by, dk83, tmp_path, monkeypatch, real_data_dir
 ):
     monkeypatch.setenv("CT_PROFILE", "smoke")
     monkeypatch.setenv("CT_DATA", str(real_data_dir))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     path = tmp_path / "enigma_dk.csv"
     table = pd.DataFrame(dk83.expression[:, :400], columns=dk83.genes[:400])
-    table.insert(0, "label", [enigma_name(name) for name in dk83.sample_ids])
+    if placed_by == "region names":
+        table.insert(0, "label", [enigma_name(name) for name in dk83.sample_ids])
+    else:  # no atlas, no anatomy: brain maps as markers, coherence panels explained
+        for axis, column in enumerate("xyz"):
+            table.insert(axis, column, dk83.coords[:, axis])
     table.to_csv(path, index=False)
     parameters = {"dataset": str(path), "seed": 1}
     if chapter.startswith("04"):
@@ -183,6 +188,8 @@ def test_chapters_run_on_a_region_named_table_given_by_path(
     outputs = json.dumps([cell.get("outputs", []) for cell in
                           json.loads(executed.read_text())["cells"]])  # fmt: skip
     assert "enigma_dk.csv" in outputs  # the figures and tables name the reader's data
+    if placed_by == "coordinates only" and chapter.startswith("04"):
+        assert "No AMI or label-accuracy panels" in outputs
 
 
 @pytest.mark.slow

@@ -251,7 +251,11 @@ def run_sweep(
 
 
 def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None = None) -> Path:
-    """Where the sweep keeps the cells of ``dataset``: keyed by its values, genes and places.
+    """Where the sweep keeps the cells of ``dataset``: keyed by values, genes, places and anatomy.
+
+    The anatomy (``sample_info``) is part of the key because the coherence
+    scores of a cell depend on it: the same matrix with other labels is
+    another sweep, never a stale hit.
 
     Examples
     --------
@@ -260,7 +264,10 @@ def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None 
     >>> sweep_folder(data, "/tmp/ct-example").parent.name
     'sweeps'
     """
-    key = cache_key(dataset.expression, dataset.coords, genes=[str(g) for g in dataset.genes])
+    info = dataset.sample_info
+    anatomy = None if info is None else info.astype(str).to_dict(orient="list")
+    key = cache_key(dataset.expression, dataset.coords, genes=[str(g) for g in dataset.genes],
+                    anatomy=anatomy)  # fmt: skip
     folder = data_folder("sweeps", data_dir) / f"{dataset.name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

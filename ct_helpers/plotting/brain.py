@@ -46,10 +46,17 @@ def plot_brain_map(
     Returns
     -------
     nilearn display
+
+    A dataset placed by coordinates alone (no voxel grid or atlas to fill) is
+    drawn as one marker per sample on a glass brain
+    (:func:`nilearn.plotting.plot_markers`); ``cut_coords`` does not apply there.
     """
     values = np.asarray(values, dtype=np.float32)
     vmin = float(np.nanmin(values)) if vmin is None else vmin
     vmax = float(np.nanmax(values)) if vmax is None else vmax
+    if dataset.space is None:
+        return _plot_markers(dataset, values, title, colorbar_label, cmap, vmin, vmax,
+                             display_mode, axes)  # fmt: skip
     image = dataset.to_image(np.where(np.isfinite(values), values, 0.0), background=0.0)
     display = nl_plotting.plot_stat_map(
         image,
@@ -67,6 +74,18 @@ def plot_brain_map(
         black_bg=False,
         resampling_interpolation="nearest",
     )
+    _label_colorbar(display, colorbar_label)
+    return display
+
+
+def _plot_markers(dataset, values, title, colorbar_label, cmap, vmin, vmax, display_mode, axes):
+    """One marker per sample on a glass brain: coordinates without a volume to fill."""
+    finite = np.isfinite(values)
+    display = nl_plotting.plot_markers(
+        values[finite], dataset.coords[finite], node_size=12, node_cmap=cmap, node_vmin=vmin,
+        node_vmax=vmax, display_mode="lzry" if display_mode == "ortho" else display_mode,
+        axes=axes, title=f"{title} — {dataset.title} (samples as markers)", colorbar=True,
+    )  # fmt: skip
     _label_colorbar(display, colorbar_label)
     return display
 

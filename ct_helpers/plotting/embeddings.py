@@ -9,10 +9,26 @@ from ..data.anatomy import COLOUR_BY, colouring_labels
 from ..data.expression import ExpressionDataset
 from .theme import group_colours
 
+#: What a figure says when the data carry no anatomy to colour by.
+NO_ANATOMY = "no anatomy (give info_columns=[...] or region names)"
+
 
 def anatomical_groups(dataset: ExpressionDataset, prefer=COLOUR_BY):
-    """Pick the anatomy to colour by: :func:`~ct_helpers.data.anatomy.colouring_labels`."""
-    return colouring_labels(dataset, prefer)
+    """Pick the anatomy to colour by: :func:`~ct_helpers.data.anatomy.colouring_labels`.
+
+    Data without anatomy give ``(NO_ANATOMY, None)``, so a title reads
+    "by no anatomy (...)" and says how to add it, rather than "by None".
+
+    Examples
+    --------
+    >>> from ct_helpers.data.synthetic import make_synthetic_expression
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
+    >>> data.sample_info = None
+    >>> anatomical_groups(data)[0].startswith("no anatomy")
+    True
+    """
+    name, labels = colouring_labels(dataset, prefer)
+    return (NO_ANATOMY, None) if name is None else (name, labels)
 
 
 def plot_embedding(
