@@ -71,6 +71,7 @@ DATA_FOLDERS = {
     "codes": "codes of every sample per dataset and method (Chapter 5)",
     "predictions": "prediction tables with their parameters (Chapter 5)",
     "neuromaps": "neuromaps annotations, in neuromaps' own layout (Chapter 5)",
+    "your-data": "example tables and latent maps written for a reader's data (Chapter 6)",
 }
 
 

@@ -209,3 +209,38 @@ def test_chapter_5_runs_on_a_single_target_table_in_atlas_order_without_ids(
     outputs = json.dumps([cell.get("outputs", []) for cell in
                           json.loads(executed.read_text())["cells"]])  # fmt: skip
     assert "anterior_posterior" in outputs and "2 target maps" in outputs
+
+
+def test_latent_maps_round_trip_through_csv_and_nifti(dk83, tmp_path):
+    import nibabel as nib
+
+    from ct_helpers.data.export import save_latent_maps
+    from ct_helpers.storage import read_record, sha256_file
+
+    codes = np.column_stack([np.arange(83.0), -np.arange(83.0)]).astype(np.float32)
+    paths = save_latent_maps(dk83, codes, tmp_path / "out", name="pca-k2")
+    table = pd.read_csv(paths["csv"])
+    np.testing.assert_allclose(table[["latent_1", "latent_2"]], codes)
+    assert table["sample_id"].tolist() == list(dk83.sample_ids) and "lobe" in table
+    image = nib.load(paths["nifti"])
+    assert image.shape[3] == 2
+    np.testing.assert_allclose(dk83.space.sample(image, interpolation="nearest"), codes)
+    record = read_record(paths["record"])
+    assert record["files"]["nifti"]["sha256"] == sha256_file(paths["nifti"])
+    with pytest.raises(ValueError, match="one row per sample"):
+        save_latent_maps(dk83, codes[:10], tmp_path / "out")
+    codes[5, 0] = np.nan
+    with pytest.raises(ValueError, match="not finite at samples"):
+        save_latent_maps(dk83, codes, tmp_path / "out")
+
+
+def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
+    from ct_helpers.data.examples import EMPTY_REGIONS, example_region_table
+
+    data = ct.load_dataset(example_region_table(real_data_dir), drop_missing=True)
+    assert data.provenance["dropped_rows"] == list(EMPTY_REGIONS)
+    rows = [list(dk83.sample_ids).index(name) for name in data.space.names]
+    columns = [list(dk83.genes).index(gene) for gene in data.genes]
+    np.testing.assert_allclose(data.expression, dk83.expression[np.ix_(rows, columns)],
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    assert "brainstem" not in data.space.names and data.n_samples == 80
