@@ -102,3 +102,16 @@ def test_nifti_errors(tmp_path):
     nib.save(nib.Nifti1Image(np.zeros((12, 15, 12), np.uint8), np.eye(4)), empty)
     with pytest.raises(ValueError, match="is empty"):
         load_expression_nifti(image_path, empty, ["A", "B", "C"])
+
+
+def test_a_nifti_path_finds_its_mask_and_genes_beside_it(tmp_path):
+    import ct_helpers as ct
+
+    grid, values, image_path, mask_path = _nifti_pair(tmp_path)
+    with pytest.raises(ValueError, match="genes_mask.nii.gz beside it"):
+        ct.load_dataset(image_path)
+    mask_path.rename(tmp_path / "genes_mask.nii.gz")
+    (tmp_path / "genes_genes.txt").write_text("A\nB\nC\n")
+    data = ct.load_dataset(str(image_path))  # as a chapter's dataset parameter gives it
+    assert data.genes.tolist() == ["A", "B", "C"] and data.n_samples == grid.n_samples
+    np.testing.assert_allclose(data.expression, values, rtol=1e-6)

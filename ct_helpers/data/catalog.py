@@ -129,8 +129,10 @@ def load_dataset(
         one saved with :func:`save_dataset`, or the path of a table (``.csv``,
         ``.tsv``, ``.parquet``, ``.xlsx``: read by
         :func:`~ct_helpers.data.tables.load_expression_table`, rows placed by
-        coordinates, atlas labels or region names) or of a 4-D NIfTI (with
-        ``mask=`` and ``genes=``: :func:`~ct_helpers.data.tables.load_expression_nifti`).
+        coordinates, atlas labels or region names) or of a 4-D NIfTI
+        (:func:`~ct_helpers.data.tables.load_expression_nifti`) with ``mask=`` and
+        ``genes=``, or with ``<stem>_mask.nii.gz`` and ``<stem>_genes.txt``
+        beside it, so a chapter's ``dataset`` parameter can name it alone.
     data_dir : str or path-like, optional
         Data folder (argument, else ``$CT_DATA``, else the user cache).
     **kwargs
@@ -214,6 +216,18 @@ def _load_file(path: Path, data_dir, **kwargs) -> ExpressionDataset:
     if not path.exists():
         raise FileNotFoundError(f"Dataset file {path} does not exist.")
     if path.name.lower().endswith((".nii", ".nii.gz")):
+        stem = path.name[: -len(".nii.gz")] if path.name.endswith(".gz") else path.stem
+        companions = {"mask": [path.with_name(f"{stem}_mask{s}") for s in (".nii.gz", ".nii")],
+                      "genes": [path.with_name(f"{stem}_genes.txt")]}  # fmt: skip
+        for option, candidates in companions.items():
+            if option not in kwargs:
+                found = [c for c in candidates if c.exists()]
+                if not found:
+                    raise ValueError(
+                        f"{path.name} needs {option}=... or a file {candidates[0].name} beside it "
+                        "(a 3-D mask on the same grid; the gene symbols, one per line)."
+                    )
+                kwargs[option] = found[0]
         return load_expression_nifti(path, **kwargs)
     return load_expression_table(path, data_dir=data_dir, **kwargs)
 
