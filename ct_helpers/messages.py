@@ -34,6 +34,11 @@ class WarningLog:
     :meth:`summary` gives one line per kind ("ConvergenceWarning in 6 of 12 fits
     (nmf k = 2, 4, 8): Maximum number of iterations 1000 reached ...").
 
+    Parameters
+    ----------
+    unit : str
+        What one recorded block is, in the summary ("fits", "steps").
+
     Examples
     --------
     >>> import warnings
@@ -45,7 +50,8 @@ class WarningLog:
     ['UserWarning in 2 of 2 fits (nmf k = 2, nmf k = 4): stopped at max_iter']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, unit: str = "fits") -> None:
+        self.unit = unit  # what a context is, for the summary ("fits", "steps")
         self.caught: dict[tuple[str, str], list[str]] = {}
         self.examples: dict[tuple[str, str], str] = {}
         self.n_contexts = 0
@@ -75,7 +81,7 @@ class WarningLog:
 
     def summary(self) -> list[str]:
         """One line per kind of warning: how many contexts raised it, which, and an example."""
-        return [f"{kind} in {len(contexts)} of {self.n_contexts} fits "
+        return [f"{kind} in {len(contexts)} of {self.n_contexts} {self.unit} "
                 f"({few(contexts, limit=8)}): {self.examples[key]}"
                 for key, contexts in self.caught.items() for kind in [key[0]]]  # fmt: skip
 
