@@ -169,13 +169,9 @@ def _build_schaefer100(data_dir) -> ExpressionDataset:
         )
     labels = table.iloc[~empty, 0].to_numpy(dtype=np.int64)
     names = table.iloc[~empty, 1].astype(str).to_numpy()
-    parts = pd.Series(names).str.extract(r"7Networks_(?P<hemi>LH|RH)_(?P<network>[A-Za-z]+)_")
-    info = pd.DataFrame({
-        "region": names,
-        "hemisphere": parts["hemi"].str[0].to_numpy(),
-        "network": parts["network"].to_numpy(),
-        "structure": "cortex",
-    })  # fmt: skip
+    _, regions = atlas_regions("schaefer100", data_dir)  # the anatomy of every parcel
+    info = regions.loc[labels, ["hemisphere", "network", "structure"]].reset_index(drop=True)
+    info.insert(0, "region", names)
     space = Parcellation(atlas_path, labels, names, name="Schaefer-100 (7 networks), 2 mm")
     return ExpressionDataset(
         expression=values[~empty],
@@ -193,23 +189,17 @@ def _build_schaefer100(data_dir) -> ExpressionDataset:
 def _build_dk83(data_dir) -> ExpressionDataset:
     csv_path = fetch_file(DK_FILES["expression"], data_dir=data_dir)
     atlas_path = fetch_file(DK_FILES["atlas"], data_dir=data_dir)
-    labels_path = fetch_file(DK_FILES["labels"], data_dir=data_dir)
     schaefer_csv = fetch_file(SCHAEFER_FILES["expression"], data_dir=data_dir)
     genes, table = read_expression_csv(csv_path)
     with open(schaefer_csv, encoding="utf-8-sig", newline="") as handle:
         reference = next(csv.reader(handle))[2:]
     genes, changes = repair_gene_names(genes, reference)
     logger.info("Repaired %d spreadsheet-mangled DK gene names.", len(changes))
-    label_table = pd.read_csv(labels_path, index_col=0).set_index("id")
     labels = table.iloc[:, 0].to_numpy(dtype=np.int64)
     names = table.iloc[:, 1].astype(str).to_numpy()
-    region = label_table.loc[labels, "label"].to_numpy()
-    info = pd.DataFrame({
-        "region": names,
-        "hemisphere": label_table.loc[labels, "hemisphere"].to_numpy(),
-        "structure": label_table.loc[labels, "structure"].str.split("/").str[0].to_numpy(),
-        "lobe": [DK_LOBES.get(r, "unknown") for r in region],
-    })  # fmt: skip
+    _, regions = atlas_regions("dk83", data_dir)  # the anatomy of every region
+    info = regions.loc[labels, ["hemisphere", "structure", "lobe"]].reset_index(drop=True)
+    info.insert(0, "region", names)
     space = Parcellation(atlas_path, labels, names, name="Desikan-Killiany-83, 2 mm")
     return ExpressionDataset(
         expression=table.iloc[:, 2:].to_numpy(dtype=np.float32),
