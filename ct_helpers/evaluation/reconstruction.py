@@ -151,12 +151,9 @@ def fit_and_score(
     del train  # the caller's copy: freed before the held-out rows are reconstructed
     codes = model.transform(test)
     held_out = test if model.scaler_ is None else model.scaler_.transform(test, copy=False)
-    for how in model.inverse_methods():
-        rebuilt = model.inverse_transform(codes, method=how)
-        if model.scaler_ is not None:
-            rebuilt = model.scaler_.transform(rebuilt, copy=False)
-        rows, result.gene_r2[how] = score_reconstruction(how, held_out, rebuilt, reference_mean)
+    for how, (rows, gene_r2) in _score_inverses(model, codes, held_out, reference_mean).items():
         result.rows += rows
+        result.gene_r2[how] = gene_r2
     if "native" not in model.inverse_methods():
         reason = model.native_inverse_unavailable()
         result.rows.append(result_row("native", "rmse", None, f"none: {reason}"))
@@ -209,14 +206,19 @@ def reconstruction_scores(model: Compressor, X, reference_mean: np.ndarray) -> d
     matrix = X.expression if isinstance(X, ExpressionDataset) else np.asarray(X, np.float32)
     clamped = model.scaler_.transform(matrix) if model.scaler_ is not None else matrix
     codes = model.transform(X)
-    scores = {}
+    scored = _score_inverses(model, codes, clamped, reference_mean)
+    return {how: {row["metric"]: row["value"] for row in rows} for how, (rows, _) in scored.items()}
+
+
+def _score_inverses(model, codes, held_out, reference_mean) -> dict[str, tuple[list, np.ndarray]]:
+    """Score every reconstruction ``model`` offers from ``codes`` against scaled ``held_out``."""
+    scored = {}
     for how in model.inverse_methods():
         rebuilt = model.inverse_transform(codes, method=how)
         if model.scaler_ is not None:
             rebuilt = model.scaler_.transform(rebuilt, copy=False)
-        rows, _ = score_reconstruction(how, clamped, rebuilt, reference_mean)
-        scores[how] = {row["metric"]: row["value"] for row in rows}
-    return scores
+        scored[how] = score_reconstruction(how, held_out, rebuilt, reference_mean)
+    return scored
 
 
 def held_out_reconstruction(
