@@ -231,3 +231,16 @@ def test_checkpoints_are_not_written_more_often_than_the_minimum_interval(tmp_pa
     assert saved_epochs == [] and final["epoch"] == 6 and final["finished"]
     run(0)
     assert saved_epochs == [1, 2, 3, 4, 5]  # seen after the next epoch; the 6th is the last
+
+
+@pytest.mark.parametrize(
+    ("device", "capability", "expected"),
+    [("cpu", None, False), ("cuda", (7, 5), False), ("cuda", (7, 0), False),
+     ("cuda", (8, 0), True), ("cuda", (9, 0), True)],
+)  # fmt: skip
+def test_bfloat16_only_on_gpus_that_compute_in_it(monkeypatch, device, capability, expected):
+    # A T4 (7.5, Colab's free GPU) trains in float32; an A100 (8.0) or H100 (9.0) in bfloat16.
+    from ct_helpers.compressors.autoencoder.training import uses_bfloat16
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    assert uses_bfloat16(torch.device(device)) is expected

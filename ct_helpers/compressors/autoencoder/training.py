@@ -12,7 +12,9 @@
   uninterrupted run (the shuffling generator, optimiser and early-stopping
   state are all in the checkpoint). A finished checkpoint is a cache: training
   is not repeated.
-* CUDA is used when present (bf16 autocast for the forward pass). On the CPU a
+* CUDA is used when present, with the forward pass in bfloat16 (autocast) on
+  GPUs that compute in it natively (compute capability 8.0 or newer: A100, L4,
+  H100) and in float32 on older ones (Colab's T4, V100). On the CPU a
   seeded run is bit-for-bit reproducible. On a GPU it is not guaranteed:
   cuBLAS and cuDNN may choose different kernels and reduce in different
   orders from run to run, so weights agree to float tolerance, not bitwise.
@@ -104,6 +106,24 @@ def choose_device(device: str | torch.device | None = "auto") -> torch.device:
     return device
 
 
+def uses_bfloat16(device: torch.device) -> bool:
+    """Whether the forward pass on ``device`` runs in bfloat16 (autocast).
+
+    Only CUDA GPUs with native bfloat16 arithmetic (compute capability 8.0 or
+    newer) do; older ones (Colab's T4 is 7.5) would emulate it slowly or fail,
+    so they train in float32, as the CPU does.
+
+    Examples
+    --------
+    >>> uses_bfloat16(torch.device("cpu"))
+    False
+    """
+    if device.type != "cuda":
+        return False
+    major, _ = torch.cuda.get_device_capability(device)
+    return major >= 8
+
+
 def train_autoencoder(
     model: torch.nn.Module,
     data: np.ndarray,
@@ -169,7 +189,7 @@ def train_autoencoder(
         if loaded is not None:
             state, resumed = loaded, loaded["epoch"]
             logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=uses_bfloat16(device))
     bar = tqdm(total=settings.max_epochs, initial=state["epoch"], desc="training",
                disable=not progress or state["finished"], unit="epoch")  # fmt: skip
     epoch = state["epoch"]
