@@ -27,10 +27,11 @@ NAME ?=
 ATLAS_INFO ?=
 AHBA_ARGS ?=
 
-.PHONY: book book-strict test test-fast lint benchmark ahba ahba-env clean help
+.PHONY: book book-strict book-check colab test test-fast lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
+	@echo "make colab (regenerate colab/*.ipynb after editing a chapter) | make book-check"
 	@echo "make ahba RES=8 (or RES=4, RES=2, or ATLAS=atlas.nii.gz NAME=name [ATLAS_INFO=labels.csv])"
 
 $(BIN)/python:
@@ -52,6 +53,14 @@ book: $(VENV)/.installed-book
 # CI: warnings are errors, and a chapter that raises fails the build (raise_on_error).
 book-strict: JB_FLAGS = -W --keep-going
 book-strict: book
+
+# The built book's chapter pages link to their Colab notebooks and Binder (after make book).
+book-check: $(VENV)/.installed-test
+	CT_BUILT_BOOK=_build/html $(BIN)/python -m pytest -q tests/test_built_book.py
+
+# The chapters as notebooks Colab can open (colab/), regenerated from notebooks/*.md.
+colab: $(VENV)/.installed-book
+	$(BIN)/ct-book colab
 
 # The abagen environment: its own venv, pins in ct_helpers/data/abagen/requirements.txt.
 $(AHBA_VENV)/.installed: ct_helpers/data/abagen/requirements.txt

@@ -126,7 +126,12 @@ def _parameter_names(notebook) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ct-book run CHAPTER [-p NAME VALUE]... [-o OUT] [--html]`` or ``ct-book list``."""
+    """Run the ``ct-book`` command: ``run``, ``list``, ``fetch`` or ``colab``.
+
+    ``run CHAPTER [-p NAME VALUE]... [-o OUT] [--html]`` executes a chapter,
+    ``list`` shows the chapters' parameters, ``fetch`` downloads the default
+    data and ``colab`` writes (or with ``--check`` checks) ``colab/*.ipynb``.
+    """
     parser = argparse.ArgumentParser(prog="ct-book", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute a chapter with parameters")
@@ -141,7 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="chapters' folder")
     listing = commands.add_parser("list", help="list the chapters and their parameters")
     listing.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
+    fetch = commands.add_parser("fetch", help="download the chapters' default data (once)")
+    fetch.add_argument("--data-dir", help="data folder (default $CT_DATA)")
+    colab = commands.add_parser("colab", help="write colab/<chapter>.ipynb from the sources")
+    colab.add_argument("--check", action="store_true", help="only report stale notebooks")
+    colab.add_argument("--book", type=Path, default=NOTEBOOKS.parent, help="book's root folder")
     args = parser.parse_args(argv)
+    if args.command == "fetch":
+        from .cloud.prefetch import fetch_book_data
+
+        print(fetch_book_data(args.data_dir).to_string(index=False))
+        return 0
+    if args.command == "colab":
+        return _colab(args.book, args.check)
     if args.command == "list":
         import jupytext
 
@@ -155,6 +172,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or f"{source.stem}.out.ipynb"
     done = run_chapter(source, parameters, output, html=args.html, notebooks=args.notebooks)
     print(f"Executed {source.name} -> {done}" + (" (+ .html)" if args.html else ""))
+    return 0
+
+
+def _colab(book: Path, check: bool) -> int:
+    from .cloud.colab import write_colab_notebooks
+
+    paths = write_colab_notebooks(book, check=check)
+    if check and paths:
+        names = ", ".join(p.name for p in paths)
+        print(f"Stale, missing or orphaned Colab notebooks: {names}; run `make colab`.")
+        return 1
+    done = "are up to date" if check else f"written: {len(paths)}"
+    print(f"Colab notebooks in {book / 'colab'} {done}.")
     return 0
 
 

@@ -1,0 +1,36 @@
+"""The built HTML book: every chapter page links to its own Colab notebook and Binder.
+
+These tests read a built book, so they run after ``make book`` (``make
+book-check``; CI runs them after its strict build). Without ``CT_BUILT_BOOK``
+(the HTML folder) they are skipped; with it, a missing page fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from ct_helpers.cloud.colab import chapter_sources
+from ct_helpers.cloud.links import BookLinks
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILT = os.environ.get("CT_BUILT_BOOK")
+pytestmark = pytest.mark.skipif(not BUILT, reason="set CT_BUILT_BOOK=_build/html (make book-check)")
+
+
+@pytest.mark.parametrize("source", chapter_sources(ROOT), ids=lambda p: p.stem)
+def test_chapter_page_links_to_its_colab_notebook_and_binder(source):
+    links = BookLinks.from_config(ROOT / "_config.yml")
+    page = Path(BUILT) / "notebooks" / f"{source.stem}.html"
+    assert page.is_file(), f"{page}: chapter page not built"
+    html = page.read_text(encoding="utf-8")
+    colab = links.colab(source)
+    assert f'href="{colab}"' in html, f"{page.name}: no link to {colab}"
+    assert (ROOT / links.colab_notebook(source)).is_file()
+    # No Colab link on the page points anywhere else (the theme's button included).
+    others = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html)) - {colab}
+    assert not others, f"{page.name}: other Colab links {sorted(others)}"
+    assert f'href="{links.binder(source).replace("&", "&amp;")}"' in html
