@@ -93,6 +93,7 @@ benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_autoencoder.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_prediction.py
+	$(BIN)/python benchmarks/bench_binder.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

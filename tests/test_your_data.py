@@ -41,7 +41,10 @@ def freesurfer_name(name):
 
 
 def write_table(path, dataset, names, genes=60, extra=None):
-    table = pd.DataFrame(dataset.expression[:, :genes], columns=dataset.genes[:genes])
+    # A copy: pandas < 3 wraps a NumPy array without copying it, so editing the table
+    # (as the missing-values test does) would write NaN into the shared dataset.
+    values = dataset.expression[:, :genes].copy()
+    table = pd.DataFrame(values, columns=dataset.genes[:genes])
     table.insert(0, "label", names)
     for column, values in (extra or {}).items():
         table.insert(1, column, values)
