@@ -81,6 +81,26 @@ def test_sphinx_theme_options_give_the_same_links():
     assert is_chapter("notebooks/01_data") and not is_chapter("book/running")
 
 
+def test_the_theme_colab_button_is_pointed_at_the_notebook():
+    from types import SimpleNamespace
+
+    from ct_helpers.cloud.badges import point_colab_button
+
+    options = {"repository_url": "https://github.com/me/book", "repository_branch": "main",
+               "launch_buttons": {"colab_url": "https://colab.research.google.com"}}  # fmt: skip
+    app = SimpleNamespace(config=SimpleNamespace(html_theme_options=options))
+    theme_url = "https://colab.research.google.com/github/me/book/blob/main/notebooks/01_data.md"
+    buttons = [{"text": "Binder", "url": "https://mybinder.org/x"},
+               {"text": "Colab", "url": theme_url}]  # fmt: skip
+    context = {"header_buttons": [{"type": "group", "buttons": buttons}]}
+    point_colab_button(app, "notebooks/01_data", "page.html", context, None)
+    buttons = context["header_buttons"][0]["buttons"]
+    assert buttons[1]["url"].endswith("/blob/main/colab/01_data.ipynb")
+    assert buttons[0]["url"] == "https://mybinder.org/x"
+    point_colab_button(app, "book/running", "page.html", context, None)  # not a chapter: unchanged
+    assert buttons[1]["url"].endswith("colab/01_data.ipynb")
+
+
 # --------------------------------------------------------------------------- notebooks
 
 
@@ -230,6 +250,14 @@ def test_binder_files_follow_repo2docker_conventions():
     assert os.access(post_build, os.X_OK), "repo2docker runs postBuild only when executable"
     assert post_build.read_text().startswith("#!/usr/bin/env bash\n")
     subprocess.run(["bash", "-n", str(post_build)], check=True)
+
+
+def test_the_laptop_conda_environment_still_installs_the_package():
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d for d in environment["dependencies"] if isinstance(d, dict))["pip"]
+    torch_version = re.search(r"^TORCH_VERSION \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert f"torch=={torch_version.group(1)}+cpu" in pip
+    assert "-e .[book]" in pip  # `conda env create` runs in the repository's root
 
 
 @pytest.mark.slow

@@ -53,7 +53,8 @@ def is_chapter(docname: str) -> bool:
     return folder.endswith(CHAPTER_FOLDER) and name[:2].isdigit()
 
 
-def _add_badges(app, doctree, docname: str) -> None:
+def add_badges(app, doctree, docname: str) -> None:
+    """Put the badges under a chapter's title (Sphinx ``doctree-resolved`` event)."""
     from docutils import nodes
     from sphinx.util import logging
 
@@ -72,7 +73,8 @@ def _add_badges(app, doctree, docname: str) -> None:
     section.insert(1, nodes.raw("", badge_html(links, docname), format="html"))
 
 
-def _point_colab_button(app, pagename: str, templatename, context: dict, doctree) -> None:
+def point_colab_button(app, pagename: str, templatename, context: dict, doctree) -> None:
+    """Point the theme's Colab launch button at the chapter's notebook (``html-page-context``)."""
     if not is_chapter(pagename):
         return
     links = links_from_sphinx(app.config.html_theme_options)
@@ -84,7 +86,7 @@ def _point_colab_button(app, pagename: str, templatename, context: dict, doctree
 
 def setup(app) -> dict[str, Any]:
     """Register the badges (after the chapter is executed) and the Colab button fix."""
-    app.connect("doctree-resolved", _add_badges)
+    app.connect("doctree-resolved", add_badges)
     # sphinx-book-theme adds its launch buttons at priority 501; run after it.
-    app.connect("html-page-context", _point_colab_button, priority=600)
+    app.connect("html-page-context", point_colab_button, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
