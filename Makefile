@@ -27,11 +27,12 @@ NAME ?=
 ATLAS_INFO ?=
 AHBA_ARGS ?=
 
-.PHONY: book book-strict book-check colab test test-fast lint benchmark ahba ahba-env clean help
+.PHONY: book book-strict book-check colab test test-fast test-python lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
 	@echo "make colab (regenerate colab/*.ipynb after editing a chapter) | make book-check"
+	@echo "make test-python PY=python3.10 (the fast tests and chapters on another Python)"
 	@echo "make ahba RES=8 (or RES=4, RES=2, or ATLAS=atlas.nii.gz NAME=name [ATLAS_INFO=labels.csv])"
 
 $(BIN)/python:
@@ -81,6 +82,17 @@ test: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow"
+
+# The fast tests and every chapter (smoke) on another supported Python (3.10 to 3.12):
+#   make test-python PY=python3.12    (its own venv, .venv-python3.12)
+PY ?= python3.12
+PY_VENV = .venv-$(notdir $(PY))
+test-python:
+	$(PY) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PY_VENV)/bin/python -m pip install --quiet "$(TORCH_SPEC)" $(TORCH_INDEX)
+	$(PY_VENV)/bin/python -m pip install --quiet -e ".[test]"
+	$(PY_VENV)/bin/python -m pytest -m "not slow or notebook"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ct_helpers tests benchmarks
