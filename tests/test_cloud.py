@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -115,8 +116,13 @@ def test_every_chapter_has_a_current_colab_notebook():
 @pytest.mark.parametrize("source", chapter_sources(ROOT), ids=lambda p: p.stem)
 def test_colab_notebook_equals_its_source_cell_by_cell(source):
     import jupytext
+    import nbformat
 
-    notebook = json.loads((ROOT / "colab" / f"{source.stem}.ipynb").read_text())
+    text = (ROOT / "colab" / f"{source.stem}.ipynb").read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. nbformat's MissingIDFieldWarning
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    notebook = json.loads(text)
     chapter = jupytext.read(source)
     install, *cells = notebook["cells"]
     assert _tags(install) == [INSTALL_CELL_TAG]

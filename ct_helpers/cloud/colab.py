@@ -88,18 +88,16 @@ def colab_notebook(source: str | os.PathLike, links: BookLinks | None = None) ->
         if cell.cell_type == "code":
             entry.update(execution_count=None, outputs=[])
         cells.append(entry)
-    return {"cells": cells, "metadata": NOTEBOOK_METADATA, "nbformat": 4, "nbformat_minor": 5}
+    # nbformat 4.4: cells need no ids (4.5 requires them, and readers warn when they are missing).
+    return {"cells": cells, "metadata": NOTEBOOK_METADATA, "nbformat": 4, "nbformat_minor": 4}
 
 
 def notebook_text(notebook: dict) -> str:
     """Return the file text of ``notebook`` for ``colab/`` (stable: sorted keys, one indent)."""
-    for cell in notebook["cells"]:
-        lines = cell["source"].splitlines(keepends=True)
-        cell["source"] = lines
-    text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    for cell in notebook["cells"]:
-        cell["source"] = "".join(cell["source"])
-    return text
+    cells = [{**cell, "source": cell["source"].splitlines(keepends=True)}
+             for cell in notebook["cells"]]  # fmt: skip
+    return json.dumps({**notebook, "cells": cells}, indent=1, sort_keys=True,
+                      ensure_ascii=False) + "\n"  # fmt: skip
 
 
 def chapter_sources(book_root: str | os.PathLike = BOOK_CONFIG.parent) -> list[Path]:
