@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from .cloud.links import chapter_files
+
 #: The chapters' folder of a source checkout (``ct-book`` also takes ``--notebooks``).
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -66,7 +68,7 @@ def find_chapter(chapter: str, notebooks: Path = NOTEBOOKS) -> Path:
     path = Path(chapter)
     if path.suffix in (".md", ".ipynb") and path.exists():
         return path
-    sources = sorted(notebooks.glob("[0-9][0-9]_*.md"))
+    sources = chapter_files(notebooks)
     key = chapter.zfill(2) if chapter.isdigit() else chapter
     found = [p for p in sources if p.stem.startswith(key) or p.stem.split("_", 1)[1] == key]
     if len(found) != 1:
@@ -162,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "list":
         import jupytext
 
-        for source in sorted(args.notebooks.glob("[0-9][0-9]_*.md")):
+        for source in chapter_files(args.notebooks):
             print(f"{source.stem}: {', '.join(_parameter_names(jupytext.read(source)))}")
         return 0
     if args.profile:

@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from .links import BOOK_CONFIG, CHAPTER_FOLDER, COLAB_FOLDER, BookLinks
+from .links import BOOK_CONFIG, CHAPTER_FOLDER, COLAB_FOLDER, BookLinks, chapter_files
 
 #: Marks the install cell, so tests and the generator recognise it.
 INSTALL_CELL_TAG = "colab-install"
@@ -102,7 +102,7 @@ def notebook_text(notebook: dict) -> str:
 
 def chapter_sources(book_root: str | os.PathLike = BOOK_CONFIG.parent) -> list[Path]:
     """Return the chapters' MyST sources, in order (``notebooks/NN_*.md``)."""
-    return sorted((Path(book_root) / CHAPTER_FOLDER).glob("[0-9][0-9]_*.md"))
+    return chapter_files(Path(book_root) / CHAPTER_FOLDER)
 
 
 def write_colab_notebooks(

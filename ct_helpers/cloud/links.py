@@ -23,6 +23,11 @@ COLAB_FOLDER = "colab"
 CHAPTER_FOLDER = "notebooks"
 
 
+def chapter_files(folder: str | os.PathLike) -> list[Path]:
+    """Return the chapters' MyST sources in ``folder`` (``NN_name.md``), in order."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.md"))
+
+
 @dataclass(frozen=True)
 class BookLinks:
     """Links of one book: its repository, branch, Colab and Binder.
