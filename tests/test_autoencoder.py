@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import ct_helpers as ct
+from ct_helpers import make_synthetic_expression, random_split
 from ct_helpers.compressors import AutoEncoderCompressor, load_compressor
 from ct_helpers.compressors.autoencoder.network import (
     AutoEncoder,
@@ -183,6 +184,16 @@ def test_checkpoint_path_changes_with_data_rows_and_parameters_but_not_progress(
     assert path == checkpoint_path(small_synthetic, rows, {**params, "progress": False}, tmp_path)
     assert path != checkpoint_path(small_synthetic, rows[1:], params, tmp_path)
     assert path != checkpoint_path(small_synthetic, rows, {**params, "max_epochs": 6}, tmp_path)
+    # "auto" is keyed as the precision it resolves to on this machine, not as "auto"
+    resolved = AutoEncoderCompressor(device="cpu").machine_dependent_params()["precision"]
+    cpu = {**params, "device": "cpu"}
+    assert checkpoint_path(small_synthetic, rows, cpu, tmp_path) == checkpoint_path(
+        small_synthetic, rows, {**cpu, "precision": resolved}, tmp_path
+    )
+    other = "float32" if resolved == "bfloat16" else "bfloat16"
+    assert checkpoint_path(small_synthetic, rows, cpu, tmp_path) != checkpoint_path(
+        small_synthetic, rows, {**cpu, "precision": other}, tmp_path
+    )
     changed = copy.deepcopy(small_synthetic)
     changed.expression[0, 0] += 1
     assert path != checkpoint_path(changed, rows, params, tmp_path)
@@ -234,13 +245,72 @@ def test_checkpoints_are_not_written_more_often_than_the_minimum_interval(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("device", "capability", "expected"),
-    [("cpu", None, False), ("cuda", (7, 5), False), ("cuda", (7, 0), False),
-     ("cuda", (8, 0), True), ("cuda", (9, 0), True)],
+    ("device", "capability", "cpu_bf16", "expected"),
+    [("cpu", None, False, "float32"), ("cpu", None, True, "bfloat16"),
+     ("cuda", (7, 5), True, "float32"), ("cuda", (7, 0), False, "float32"),
+     ("cuda", (8, 0), False, "bfloat16"), ("cuda", (9, 0), False, "bfloat16")],
 )  # fmt: skip
-def test_bfloat16_only_on_gpus_that_compute_in_it(monkeypatch, device, capability, expected):
-    # A T4 (7.5, Colab's free GPU) trains in float32; an A100 (8.0) or H100 (9.0) in bfloat16.
-    from ct_helpers.compressors.autoencoder.training import uses_bfloat16
+def test_auto_precision_is_bfloat16_only_where_it_is_native(
+    monkeypatch, device, capability, cpu_bf16, expected
+):
+    # A T4 (7.5, Colab's free GPU) trains in float32; an A100 (8.0) or H100 (9.0) in bfloat16;
+    # a CPU with AVX512-BF16 or AMX in bfloat16, any other CPU in float32.
+    from ct_helpers.compressors.autoencoder.training import resolve_precision
 
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
-    assert uses_bfloat16(torch.device(device)) is expected
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: cpu_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert resolve_precision("auto", torch.device(device)) == expected
+    assert resolve_precision("float32", torch.device(device)) == "float32"  # overrides
+    assert resolve_precision("bfloat16", torch.device(device)) == "bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        resolve_precision("float16", torch.device(device))
+
+
+def test_the_optimisers_weight_decay_is_the_papers_weight_penalty():
+    # The paper's loss (squared error + penalty x sum of mean(W^2)) and the engine's (squared
+    # error, with each matrix's weight_decay added to its gradient by Adam) have the same
+    # gradient, and three Adam steps of each end at the same weights (to 1e-4 of a step).
+    from ct_helpers.compressors.autoencoder.network import weight_matrices
+    from ct_helpers.compressors.autoencoder.training import TrainingSettings, make_optimizer
+
+    X = torch.from_numpy(np.random.default_rng(0).random((16, 12)))  # SYNTHETIC
+    settings = TrainingSettings(weight_penalty=0.5)
+    torch.manual_seed(0)
+    paper = AutoEncoder(12, 2, (6,)).double()
+    engine = copy.deepcopy(paper)
+    paper_optimizer = torch.optim.Adam(paper.parameters(), lr=settings.learning_rate)
+    engine_optimizer = make_optimizer(engine, settings)
+    decay = {id(p): g["weight_decay"] for g in engine_optimizer.param_groups for p in g["params"]}
+    assert sorted(decay.values()).count(0.0) == len(list(engine.parameters())) - 4
+    for step in range(3):
+        paper_optimizer.zero_grad()
+        penalty = sum(w.pow(2).mean() for w in weight_matrices(paper))  # autoencoder_loss in
+        ((paper(X) - X).pow(2).sum() + settings.weight_penalty * penalty).backward()  # float64
+        engine_optimizer.zero_grad()
+        (engine(X) - X).pow(2).sum().backward()
+        if step == 0:
+            for a, b in zip(weight_matrices(paper), weight_matrices(engine), strict=True):
+                coupled = b.grad + decay[id(b)] * b.detach()
+                np.testing.assert_allclose(a.grad.numpy(), coupled.numpy(), rtol=1e-12)
+        paper_optimizer.step()
+        engine_optimizer.step()
+    for (name, a), b in zip(paper.state_dict().items(), engine.state_dict().values(), strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4 * settings.learning_rate,
+                                   err_msg=name)  # fmt: skip
+
+
+def test_bfloat16_and_float32_training_agree_on_the_held_out_rmse():
+    # The same seed trained in both precisions on a small network: held-out RMSE within 2 %.
+    data = make_synthetic_expression(n_genes=200, resolution=8, random_state=0)  # SYNTHETIC
+    split = random_split(data.n_samples, 0.2, random_state=0)
+    rmse = {}
+    for precision in ("float32", "bfloat16"):
+        model = AutoEncoderCompressor(n_components=4, hidden_layers=(64, 32), max_epochs=60,
+                                      patience=10, precision=precision, device="cpu",
+                                      random_state=0, progress=False)  # fmt: skip
+        model.fit(data.expression[split.train])
+        assert model.precision_ == precision
+        test = data.expression[split.test]
+        rmse[precision] = float(np.sqrt(np.mean((model.reconstruct(test) - test) ** 2)))
+    assert rmse["bfloat16"] == pytest.approx(rmse["float32"], rel=0.02), rmse

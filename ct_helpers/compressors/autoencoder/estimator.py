@@ -26,7 +26,13 @@ from ...storage import CacheError, cache_key, verify_checked, write_checked
 from ..base import Compressor
 from ..decoder import KernelRidgeDecoder
 from .network import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
-from .training import CHECKPOINT_FORMAT, TrainingSettings, choose_device, train_autoencoder
+from .training import (
+    CHECKPOINT_FORMAT,
+    TrainingSettings,
+    choose_device,
+    resolve_precision,
+    train_autoencoder,
+)
 
 SAVE_FORMAT = "ct-autoencoder-1"
 
@@ -50,6 +56,11 @@ class AutoEncoderCompressor(Compressor):
         Share of the training samples held out for early stopping.
     device : str
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    precision : {"auto", "float32", "bfloat16"}
+        Arithmetic of the forward pass. ``"auto"`` uses bfloat16 autocast where
+        the device computes in it natively (GPUs of compute capability 8.0 or
+        newer; CPUs with AVX512-BF16 or AMX) and float32 elsewhere; see
+        :func:`~ct_helpers.compressors.autoencoder.training.resolve_precision`.
     checkpoint : path or None
         Checkpoint file: training resumes from it, and a finished one is reused.
     checkpoint_every : int
@@ -70,6 +81,8 @@ class AutoEncoderCompressor(Compressor):
         Epoch whose weights were kept.
     device_ : str
         Where it was trained.
+    precision_ : str
+        The precision it was trained in (``"float32"`` or ``"bfloat16"``).
 
     Examples
     --------
@@ -99,6 +112,7 @@ class AutoEncoderCompressor(Compressor):
         weight_penalty: float = PAPER_WEIGHT_PENALTY,
         validation_fraction: float = 0.1,
         device: str = "auto",
+        precision: str = "auto",
         checkpoint: str | os.PathLike | None = None,
         checkpoint_every: int = 10,
         checkpoint_min_seconds: float = 30.0,
@@ -113,10 +127,21 @@ class AutoEncoderCompressor(Compressor):
         self.weight_penalty = weight_penalty
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.checkpoint_min_seconds = checkpoint_min_seconds
         self.progress = progress
+
+    def machine_dependent_params(self) -> dict:
+        """Return the precision ``"auto"`` resolves to on this machine (it changes the weights).
+
+        Examples
+        --------
+        >>> AutoEncoderCompressor(precision="float32", device="cpu").machine_dependent_params()
+        {'precision': 'float32'}
+        """
+        return {"precision": resolve_precision(self.precision, choose_device(self.device))}
 
     # ------------------------------------------------------------------ training
 
@@ -139,6 +164,7 @@ class AutoEncoderCompressor(Compressor):
             weight_penalty=self.weight_penalty,
             checkpoint_every=self.checkpoint_every,
             checkpoint_min_seconds=self.checkpoint_min_seconds,
+            precision=self.precision,
         )
         result = train_autoencoder(
             self.model_, X, train_rows, validation_rows, settings, seed=seed, device=self.device,
@@ -148,6 +174,7 @@ class AutoEncoderCompressor(Compressor):
         self.best_epoch_ = result.best_epoch
         self.stopped_early_ = result.stopped_early
         self.device_ = result.device
+        self.precision_ = result.precision
         self.validation_rows_ = validation_rows
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
@@ -192,6 +219,7 @@ class AutoEncoderCompressor(Compressor):
             "training_codes": torch.from_numpy(self.training_codes_),
             "history": self.history_.to_json(orient="records"),
             "best_epoch": int(self.best_epoch_),
+            "precision": self.precision_,
             "decoder": None if self.decoder_ is None else self.decoder_.to_state(),
         }
         write_checked(path, lambda tmp: torch.save(payload, tmp), {
@@ -227,6 +255,7 @@ def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncode
     model.history_ = pd.read_json(io.StringIO(payload["history"]), orient="records")
     model.best_epoch_ = payload["best_epoch"]
     model.device_ = str(device)
+    model.precision_ = payload.get("precision", "float32")
     decoder = payload["decoder"]
     model.decoder_ = None if decoder is None else KernelRidgeDecoder.from_state(decoder)
     return model
@@ -241,7 +270,8 @@ def checkpoint_path(
     """Where a training run of this dataset, rows and parameters keeps its checkpoint.
 
     The file name carries a key of the expression values, the training rows
-    and every parameter, so a finished run is found again (and reused, not
+    and every parameter (``precision="auto"`` as the precision it resolves to
+    here), so a finished run is found again (and reused, not
     retrained) by exactly the same request, and any change trains anew. The
     file lives in ``<data_dir>/models/``.
 
@@ -269,6 +299,9 @@ def checkpoint_path(
         for key, value in params.items()
         if key not in ("checkpoint", "progress", "checkpoint_min_seconds")
     }
+    params.update(AutoEncoderCompressor(device=params.get("device", "auto"),
+                                        precision=params.get("precision", "auto"),
+                                        ).machine_dependent_params())  # fmt: skip
     key = cache_key(dataset.expression, np.asarray(train_rows, dtype=np.int64),
                     dataset=dataset.name, params=params, format=CHECKPOINT_FORMAT)  # fmt: skip
     folder = data_folder("models", data_dir)

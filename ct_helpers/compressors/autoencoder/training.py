@@ -12,12 +12,23 @@
   uninterrupted run (the shuffling generator, optimiser and early-stopping
   state are all in the checkpoint). A finished checkpoint is a cache: training
   is not repeated.
-* CUDA is used when present, with the forward pass in bfloat16 (autocast) on
-  GPUs that compute in it natively (compute capability 8.0 or newer: A100, L4,
-  H100) and in float32 on older ones (Colab's T4, V100). On the CPU a
-  seeded run is bit-for-bit reproducible. On a GPU it is not guaranteed:
-  cuBLAS and cuDNN may choose different kernels and reduce in different
-  orders from run to run, so weights agree to float tolerance, not bitwise.
+* ``precision="auto"`` runs the forward pass in bfloat16 (autocast; weights,
+  gradients and optimiser state stay float32) wherever the hardware computes
+  in it natively: CUDA GPUs of compute capability 8.0 or newer (A100, L4,
+  H100) and CPUs with AVX512-BF16 or AMX (recent Xeon and EPYC). Elsewhere
+  (Colab's T4, V100, older or ARM CPUs) it trains in float32. ``"float32"``
+  or ``"bfloat16"`` overrides the choice; the precision actually used is part
+  of the checkpoint's fingerprint and of the model's cache key. Validation
+  (early stopping) and the trained model's use run in float32.
+* The paper's weight penalty (``weight_penalty`` x the sum over weight
+  matrices of mean(W^2)) is applied by the optimiser as an L2 term of each
+  matrix's gradient (Adam ``weight_decay = 2 weight_penalty / W.numel()``,
+  added to the gradient before the moments, not decoupled), which is the
+  same gradient without a second pass over the 16 million weights; Adam is
+  the fused implementation.
+* On the CPU a seeded run is bit-for-bit reproducible. On a GPU it is not
+  guaranteed: cuBLAS and cuDNN may choose different kernels and reduce in
+  different orders from run to run, so weights agree to float tolerance, not bitwise.
 """
 
 from __future__ import annotations
@@ -39,11 +50,11 @@ from tqdm.auto import tqdm
 
 from ...data.expression import check_expression
 from ...storage import CacheError, remove_checked, verify_checked, write_checked
-from .network import PAPER_WEIGHT_PENALTY, autoencoder_loss
+from .network import PAPER_WEIGHT_PENALTY, weight_matrices
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-3"  # bump when the payload or fingerprint changes
+CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-4"  # bump when the payload or fingerprint changes
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class TrainingSettings:
     two moments), and always after the last epoch (then with the restored
     weights only, about 64 MB). Neither setting changes the
     trained weights, so neither is part of what a checkpoint must match.
+
+    ``precision`` is ``"auto"``, ``"float32"`` or ``"bfloat16"``
+    (:func:`resolve_precision`).
 
     Examples
     --------
@@ -70,8 +84,11 @@ class TrainingSettings:
     weight_penalty: float = PAPER_WEIGHT_PENALTY
     checkpoint_every: int = 10
     checkpoint_min_seconds: float = 30.0
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
         for name in ("max_epochs", "patience", "batch_size", "checkpoint_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
@@ -81,9 +98,12 @@ class TrainingSettings:
             )
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
 @dataclass
 class TrainingResult:
-    """What a training run did: loss history, best epoch and how it ended."""
+    """What a training run did: loss history, best epoch, precision and how it ended."""
 
     history: pd.DataFrame
     best_epoch: int
@@ -91,6 +111,7 @@ class TrainingResult:
     stopped_early: bool
     device: str
     resumed_from_epoch: int | None
+    precision: str = "float32"
 
 
 def choose_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -106,22 +127,81 @@ def choose_device(device: str | torch.device | None = "auto") -> torch.device:
     return device
 
 
-def uses_bfloat16(device: torch.device) -> bool:
-    """Whether the forward pass on ``device`` runs in bfloat16 (autocast).
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 matrix products natively (not emulated).
 
-    Only CUDA GPUs with native bfloat16 arithmetic (compute capability 8.0 or
-    newer) do; older ones (Colab's T4 is 7.5) would emulate it slowly or fail,
-    so they train in float32, as the CPU does.
+    CUDA: compute capability 8.0 or newer (A100, L4, H100; Colab's T4 is 7.5).
+    CPU: AVX512-BF16 or AMX instructions, as PyTorch detects them (recent Xeon
+    and EPYC); other CPUs (older x86, ARM) are reported as not native.
 
     Examples
     --------
-    >>> uses_bfloat16(torch.device("cpu"))
-    False
+    >>> isinstance(native_bfloat16(torch.device("cpu")), bool)
+    True
     """
-    if device.type != "cuda":
-        return False
-    major, _ = torch.cuda.get_device_capability(device)
-    return major >= 8
+    if device.type == "cuda":
+        major, _ = torch.cuda.get_device_capability(device)
+        return major >= 8
+    if device.type == "cpu":
+        checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """Return the precision a run with ``precision`` uses on ``device``: float32 or bfloat16.
+
+    ``"auto"`` is bfloat16 where :func:`native_bfloat16` holds, else float32.
+    An explicit ``"bfloat16"`` is honoured everywhere (where it is emulated it
+    runs, slowly, and a warning says so).
+
+    Examples
+    --------
+    >>> resolve_precision("float32", torch.device("cpu"))
+    'float32'
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    native = native_bfloat16(device)
+    if precision == "auto":
+        return "bfloat16" if native else "float32"
+    if precision == "bfloat16" and not native:
+        logger.warning("precision='bfloat16' on %s, which has no native bfloat16 arithmetic: "
+                       "it is emulated and slower than float32.", device)  # fmt: skip
+    return precision
+
+
+def make_optimizer(model: torch.nn.Module, settings: TrainingSettings) -> torch.optim.Adam:
+    """Adam with the paper's weight penalty as each weight matrix's own L2 term.
+
+    The gradient of ``weight_penalty * mean(W**2)`` is
+    ``2 * weight_penalty / W.numel() * W``: Adam's (coupled) ``weight_decay``
+    of that size adds exactly it to the gradient before the moments. Biases and
+    BatchNorm parameters have none, as in the paper's loss.
+
+    Examples
+    --------
+    >>> from ct_helpers.compressors.autoencoder.network import AutoEncoder
+    >>> optimizer = make_optimizer(AutoEncoder(10, 2, (4,)), TrainingSettings())
+    >>> len(optimizer.param_groups)  # 4 weight matrices, and the rest
+    5
+    """
+    penalised = {id(w) for w in weight_matrices(model)}
+    groups = [{"params": [w], "weight_decay": 2 * settings.weight_penalty / w.numel()}
+              for w in weight_matrices(model)]  # fmt: skip
+    rest = [p for p in model.parameters() if id(p) not in penalised]
+    groups.append({"params": rest, "weight_decay": 0.0})
+    device = next(model.parameters()).device
+    fused = device.type in ("cpu", "cuda")
+    return torch.optim.Adam(groups, lr=settings.learning_rate, fused=fused)
+
+
+@torch.no_grad()
+def weight_penalty_value(model: torch.nn.Module, weight_penalty: float) -> float:
+    """Return ``weight_penalty`` x the sum over weight matrices of mean(W^2) (the paper's term)."""
+    if weight_penalty == 0:
+        return 0.0
+    return weight_penalty * float(sum(w.float().pow(2).mean() for w in weight_matrices(model)))
 
 
 def train_autoencoder(
@@ -147,7 +227,8 @@ def train_autoencoder(
     train_rows, validation_rows : numpy.ndarray of int
         Rows to train on and to stop on.
     settings : TrainingSettings
-        Epochs, patience, batch size, learning rate, weight penalty, checkpoint interval.
+        Epochs, patience, batch size, learning rate, weight penalty, precision,
+        checkpoint interval.
     seed : int
         Seeds the batch order (model initialisation is seeded by the caller).
     device : str or torch.device
@@ -164,7 +245,9 @@ def train_autoencoder(
     -------
     TrainingResult
         ``history`` has one row per epoch: ``train_loss`` (the paper's loss per
-        sample), ``validation_loss`` (squared error per sample),
+        sample: summed squared error of the epoch's batches, plus the weight
+        penalty at the end of the epoch, per sample), ``validation_loss``
+        (squared error per sample),
         ``validation_rmse`` (per gene x sample entry) and ``seconds``.
     """
     device = choose_device(device)
@@ -177,9 +260,11 @@ def train_autoencoder(
     tensor = torch.from_numpy(data).to(device)  # shares memory on the CPU
     train_index = torch.from_numpy(train_rows).to(device)
     validation_index = torch.from_numpy(validation_rows).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    optimizer = make_optimizer(model, settings)
     generator = torch.Generator().manual_seed(seed)
-    fingerprint = _fingerprint(model, data, train_rows, validation_rows, settings, seed)
+    precision = resolve_precision(settings.precision, device)
+    fingerprint = _fingerprint(model, data, train_rows, validation_rows, settings, seed,
+                               precision)  # fmt: skip
     state = {"epoch": 0, "best_loss": float("inf"), "best_epoch": -1, "bad_epochs": 0,
              "history": [], "best_state": None, "finished": False,
              "stopped_early": False}  # fmt: skip
@@ -189,7 +274,8 @@ def train_autoencoder(
         if loaded is not None:
             state, resumed = loaded, loaded["epoch"]
             logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=uses_bfloat16(device))
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16,
+                              enabled=precision == "bfloat16")  # fmt: skip
     bar = tqdm(total=settings.max_epochs, initial=state["epoch"], desc="training",
                disable=not progress or state["finished"], unit="epoch")  # fmt: skip
     epoch = state["epoch"]
@@ -203,15 +289,16 @@ def train_autoencoder(
             x = tensor.index_select(0, order[b * batch : (b + 1) * batch])
             with autocast:
                 reconstruction = model(x)
-            loss = autoencoder_loss(reconstruction, x, model, settings.weight_penalty)
+            loss = (reconstruction.float() - x).pow(2).sum()  # the penalty is in the optimiser
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += loss.detach()
-        validation_sse = _summed_squared_error(model, tensor, validation_index, autocast)
+        validation_sse = _summed_squared_error(model, tensor, validation_index)
         record = {
             "epoch": epoch,
-            "train_loss": float(total) / (n_batches * batch),
+            "train_loss": float(total) / (n_batches * batch)
+            + weight_penalty_value(model, settings.weight_penalty) / batch,
             "validation_loss": validation_sse / validation_rows.size,
             "validation_rmse": float(np.sqrt(validation_sse / validation_entries)),
             "seconds": time.perf_counter() - start,
@@ -247,17 +334,22 @@ def train_autoencoder(
         stopped_early=state["stopped_early"],
         device=str(device),
         resumed_from_epoch=resumed,
+        precision=precision,
     )
 
 
 @torch.no_grad()
-def _summed_squared_error(model, tensor, rows, autocast, chunk: int = 1024) -> float:
+def _summed_squared_error(model, tensor, rows, chunk: int = 1024) -> float:
+    """Return the squared error of ``rows`` in float32, whatever precision trains the model.
+
+    The trained model is used in float32, so early stopping picks by the same
+    measure as every later score.
+    """
     model.eval()
     total = torch.zeros((), device=tensor.device, dtype=torch.float64)
     for start in range(0, rows.numel(), chunk):
         x = tensor.index_select(0, rows[start : start + chunk])
-        with autocast:
-            reconstruction = model(x)
+        reconstruction = model(x)
         total += (reconstruction.float() - x).pow(2).sum(dtype=torch.float64)
     return float(total)
 
@@ -289,14 +381,15 @@ def _check_rows(train_rows, validation_rows, n_samples: int):
     return train_rows, validation_rows
 
 
-def _fingerprint(model, data, train_rows, validation_rows, settings, seed) -> str:
-    """Describe what a checkpoint must match to be resumed: data, rows, model, settings, seed."""
+def _fingerprint(model, data, train_rows, validation_rows, settings, seed, precision) -> str:
+    """Describe what a checkpoint must match: data, rows, model, settings, seed, precision."""
     digest = hashlib.sha256()
     for array in (data, train_rows, validation_rows):
         digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
     architecture = [(name, tuple(p.shape)) for name, p in model.state_dict().items()]
     optimisation = {key: value for key, value in asdict(settings).items()
                     if not key.startswith("checkpoint_")}  # fmt: skip
+    optimisation["precision"] = precision  # the one used, not "auto"
     return json.dumps({"data_rows_sha256": digest.hexdigest(), "shape": list(data.shape),
                        "architecture": repr(architecture), "settings": optimisation,
                        "seed": seed}, sort_keys=True)  # fmt: skip
