@@ -79,6 +79,25 @@ class WarningLog:
             if context not in contexts:
                 contexts.append(context)
 
+    def merge(self, other: WarningLog) -> None:
+        """Add what ``other`` recorded (e.g. on a Dask worker) to this log.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> here, there = WarningLog(), WarningLog()
+        >>> with there.record("pca k = 2"):
+        ...     warnings.warn("slow", UserWarning)
+        >>> here.merge(there)
+        >>> here.summary()
+        ['UserWarning in 1 of 1 fits (pca k = 2): slow']
+        """
+        self.n_contexts += other.n_contexts
+        for key, contexts in other.caught.items():
+            self.examples.setdefault(key, other.examples[key])
+            mine = self.caught.setdefault(key, [])
+            mine += [context for context in contexts if context not in mine]
+
     def summary(self) -> list[str]:
         """One line per kind of warning: how many contexts raised it, which, and an example."""
         return [f"{kind} in {len(contexts)} of {self.n_contexts} {self.unit} "

@@ -191,6 +191,20 @@ class Compressor(TransformerMixin, BaseEstimator):
         """``inverse_transform(transform(X), method)``, in the original units."""
         return self.inverse_transform(self.transform(X, genes=genes), method=method)
 
+    def machine_dependent_params(self) -> dict:
+        """Choices this machine makes for "auto" parameters that change the result.
+
+        A parameter such as the auto-encoder's ``precision="auto"`` gives
+        other numbers on another machine; caches key by its resolved value.
+
+        Examples
+        --------
+        >>> from ct_helpers.compressors import PCACompressor
+        >>> PCACompressor().machine_dependent_params()
+        {}
+        """
+        return {}
+
     def native_inverse_unavailable(self) -> str | None:
         """Why this fitted model has no own inverse (``None`` when it has one)."""
         if not self.has_native_inverse:

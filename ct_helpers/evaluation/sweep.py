@@ -9,7 +9,9 @@ where it stopped; a finished one is read back. Chapter 4 runs it.
 
 Memory: the sweep holds one extra copy of the expression matrix at a time
 (the training rows, scaled in place by the compressor, plus the held-out
-rows); each fitted model holds its own parameters.
+rows); each fitted model holds its own parameters. On Dask
+(``client=`` or ``n_workers > 1``, :mod:`ct_helpers.parallel`) every worker
+holds the dataset and its own extra copy.
 """
 
 from __future__ import annotations
@@ -17,19 +19,20 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from ..compressors import make_compressor
 from ..config import data_folder, package_versions
 from ..data.anatomy import anatomical_labels
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..messages import WarningLog
+from ..parallel import run_tasks
 from ..storage import (
     CacheError,
     cache_key,
@@ -126,11 +129,28 @@ def make_split(dataset: ExpressionDataset, kind: str, seed: int, settings: Sweep
 
 @dataclass
 class _Context:
-    """What every cell of one sweep shares (computed once)."""
+    """What every cell of one sweep shares (computed once, sent to Dask workers once)."""
 
     dataset: ExpressionDataset
     settings: SweepSettings
     coherence: CoherenceScorer | None
+    folder: Path
+    keep_models: bool
+    splits: dict = field(default_factory=dict)  # (kind, seed) -> Split, made where needed
+
+    def split(self, kind: str, seed: int) -> Split:
+        if (kind, seed) not in self.splits:
+            self.splits[kind, seed] = make_split(self.dataset, kind, seed, self.settings)
+        return self.splits[kind, seed]
+
+
+def _cell_task(context: _Context, method, k, kind, seed, params, name):
+    """Compute one cell (here or on a Dask worker): its rows and the warnings it raised."""
+    log = WarningLog()
+    with log.record(f"{method} k = {k}, {kind}"):
+        rows = _run_cell(context, context.folder, name, method, k, context.split(kind, seed),
+                         seed, params, context.keep_models)  # fmt: skip
+    return rows, log
 
 
 def run_sweep(
@@ -145,6 +165,8 @@ def run_sweep(
     keep_models: bool = True,
     progress: bool = True,
     on_cell_done: Callable[[dict], None] | None = None,
+    client: Any = None,
+    n_workers: int = 1,
 ) -> pd.DataFrame:
     """Fit every (method, k, split, seed) once and return one tidy table of all metrics.
 
@@ -176,7 +198,16 @@ def run_sweep(
     progress : bool
         Show a progress bar over the cells.
     on_cell_done : callable, optional
-        Called with ``{"method", "k", "split", "seed", "cached"}`` after each cell.
+        Called with ``{"method", "k", "split", "seed", "cached"}`` after each
+        cell (cached cells first; on Dask the others in the order they finish).
+    client : distributed.Client or str, optional
+        Run the cells on this Dask cluster (or scheduler address); see
+        :func:`~ct_helpers.parallel.dask_client`. Every worker must reach
+        ``data_dir``, where each cell is written as it finishes, so an
+        interrupted sweep resumes. The table is the same as a serial run's.
+    n_workers : int
+        With no client: 1 (default) computes the cells here, one after the
+        other; more starts a local Dask cluster of that many worker processes.
 
     Returns
     -------
@@ -212,30 +243,40 @@ def run_sweep(
         coherence = CoherenceScorer(dataset, anatomical_labels(dataset, settings.label_columns),
                                     settings.moran_neighbors, settings.neighbourhood_size,
                                     settings.max_neighbourhood_samples)  # fmt: skip
-    context = _Context(dataset, settings, coherence)
+    context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, int(seed)) for s in splits for seed in seeds
              for m in [*methods, "coordinates", "training mean"]
              for k in sizes.get(m, latent_sizes)]  # fmt: skip
-    rows, library_warnings = [], WarningLog()
-    bar = tqdm(cells, desc=f"sweep {dataset.name}", disable=not progress, unit="cell")
-    current_split = None
-    for method, k, kind, seed in bar:
-        bar.set_postfix_str(f"{method} k={k} {kind} seed={seed}")
-        params = cell_params(method, method_params)
-        name = cell_name(method, k, kind, seed, params, settings)
-        cell_rows = _read_cell(folder, name, dataset.expression.shape[1])
-        cached = cell_rows is not None
-        if not cached:
-            if current_split is None or current_split[0] != (kind, seed):
-                current_split = ((kind, seed), make_split(dataset, kind, seed, settings))
-            with library_warnings.record(f"{method} k = {k}, {kind}"):
-                cell_rows = _run_cell(context, folder, name, method, k, current_split[1], seed,
-                                      params, keep_models)  # fmt: skip
-        rows += [{"dataset": dataset.name, "method": method, "k": k, "split": kind,
-                  "seed": seed, **row} for row in cell_rows]  # fmt: skip
+    names = [cell_name(m, k, s, seed, cell_params(m, method_params), settings)
+             for m, k, s, seed in cells]  # fmt: skip
+    cell_rows = [_read_cell(folder, name, dataset.expression.shape[1]) for name in names]
+    todo = [i for i, found in enumerate(cell_rows) if found is None]
+
+    def report(i: int) -> None:
         if on_cell_done is not None:
-            on_cell_done({"method": method, "k": k, "split": kind, "seed": seed, "cached": cached})
+            method, k, kind, seed = cells[i]
+            on_cell_done({"method": method, "k": k, "split": kind, "seed": seed,
+                          "cached": cell_rows[i] is not None})  # fmt: skip
+
+    for i in range(len(cells)):
+        if cell_rows[i] is not None:
+            report(i)
+    library_warnings = WarningLog()
+
+    def finished(index: int, result: tuple[list[dict], WarningLog]) -> None:
+        library_warnings.merge(result[1])
+        report(todo[index])
+
+    results = run_tasks(_cell_task, [(*cells[i], cell_params(cells[i][0], method_params), names[i])
+                                     for i in todo],
+                        shared=context, client=client, n_workers=n_workers, progress=progress,
+                        desc=f"sweep {dataset.name}", on_done=finished)  # fmt: skip
+    for i, (found, _) in zip(todo, results, strict=True):
+        cell_rows[i] = found
+    rows = [{"dataset": dataset.name, "method": method, "k": k, "split": kind, "seed": seed, **row}
+            for (method, k, kind, seed), found in zip(cells, cell_rows, strict=True)
+            for row in found]  # fmt: skip
     table = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
     parameters = {"dataset": dataset.name, "methods": list(methods),
                   "latent_sizes": [int(k) for k in latent_sizes], "splits": list(splits),
@@ -288,8 +329,17 @@ def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> 
     return {"decoder": True, **method_params.get(method, {})}
 
 
+def cell_key_params(method: str, params: Mapping[str, Any]) -> dict:
+    """``params`` with this machine's choices for "auto" parameters (a cell's cache key)."""
+    if method in ("coordinates", "training mean"):
+        return dict(params)
+    return {**params, **make_compressor(method, **params).machine_dependent_params()}
+
+
 def cell_name(method, k, kind, seed, params, settings) -> str:
-    key = cache_key(method=method, k=k, split=kind, seed=seed, params=params,
+    """Return a cell's file stem: readable parts and a key of all that decides its result."""
+    key = cache_key(method=method, k=k, split=kind, seed=seed,
+                    params=cell_key_params(method, params),
                     settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
     return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
 

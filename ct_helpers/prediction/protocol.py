@@ -30,16 +30,18 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..compressors import make_compressor
 from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..evaluation.splits import CV_SCHEMES, cv_folds
+from ..parallel import run_tasks
 from ..storage import CacheError, cache_key, load_array, load_table, save_array, save_table
 from .maps import TargetMaps
 from .nulls import spatial_nulls
@@ -90,6 +92,8 @@ def predict_targets(
     random_state: int = 0,
     data_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    client: Any = None,
+    n_workers: int = 1,
 ) -> pd.DataFrame:
     """Score every feature set on every target under every regressor and CV scheme.
 
@@ -115,11 +119,17 @@ def predict_targets(
     data_dir : str or path-like, optional
         Data folder (sphere positions for the spin test).
     progress : bool
-        Show a progress bar.
+        Show a progress bar (over targets).
+    client : distributed.Client or str, optional
+        Score the targets (each with its nulls) as tasks on this Dask cluster
+        or scheduler address (:func:`~ct_helpers.parallel.dask_client`); the
+        table is the same as a serial run's.
+    n_workers : int
+        With no client: 1 (default) runs here; more starts a local Dask cluster.
 
     Returns
     -------
-    pandas.DataFrame with :data:`PREDICTION_COLUMNS`.
+    pandas.DataFrame with :data:`PREDICTION_COLUMNS`, targets in their order.
 
     Examples
     --------
@@ -136,49 +146,75 @@ def predict_targets(
     unknown = sorted(set(regressors) - set(REGRESSORS)) + sorted(set(cv) - set(CV_SCHEMES))
     if unknown:
         raise ValueError(f"Unknown regressors or CV schemes {unknown}.")
+    shared = _PredictionInputs(dict(feature_sets), targets, dataset, tuple(regressors), tuple(cv),
+                               n_splits, block_size_mm, n_nulls, null_method, random_state,
+                               data_dir)  # fmt: skip
+    per_target = run_tasks(_target_rows, [(column,) for column in range(targets.n_targets)],
+                           shared=shared, client=client, n_workers=n_workers, progress=progress,
+                           desc="predict targets")  # fmt: skip
+    return pd.DataFrame([row for rows in per_target for row in rows], columns=PREDICTION_COLUMNS)
+
+
+@dataclass
+class _PredictionInputs:
+    """What every target's task reads (sent to Dask workers once)."""
+
+    feature_sets: dict
+    targets: TargetMaps
+    dataset: ExpressionDataset
+    regressors: tuple
+    cv: tuple
+    n_splits: int
+    block_size_mm: float
+    n_nulls: int
+    null_method: str
+    random_state: int
+    data_dir: str | os.PathLike | None
+
+
+def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
+    """Every feature set, regressor and CV scheme on one target, with its spatial nulls."""
+    dataset, targets, random_state = inputs.dataset, inputs.targets, inputs.random_state
+    target, domain = targets.names[column], targets.domains[column]
     grid = dataset.space if isinstance(dataset.space, VoxelGrid) else None
+    y = targets.values[:, column].astype(np.float64)
+    defined = np.isfinite(y)
+    y = y[defined]
+    coords = dataset.coords[defined]
+    sub_grid = grid if defined.all() else None
+    folds = {scheme: cv_folds(coords, scheme, inputs.n_splits, random_state,
+                              inputs.block_size_mm, sub_grid)
+             for scheme in inputs.cv}  # fmt: skip
+    nulls, how = (None, "none")
+    if inputs.n_nulls > 0 and "ridge" in inputs.regressors:
+        nulls, how = spatial_nulls(targets.values[:, column], dataset, inputs.n_nulls,
+                                   inputs.null_method, random_state, inputs.data_dir)  # fmt: skip
     rows = []
-    bar = tqdm(total=targets.n_targets * len(feature_sets), desc="predict targets",
-               disable=not progress, unit="fit")  # fmt: skip
-    for column, (target, domain) in enumerate(zip(targets.names, targets.domains, strict=True)):
-        y = targets.values[:, column].astype(np.float64)
-        defined = np.isfinite(y)
-        y = y[defined]
-        coords = dataset.coords[defined]
-        sub_grid = grid if defined.all() else None
-        folds = {scheme: cv_folds(coords, scheme, n_splits, random_state, block_size_mm, sub_grid)
-                 for scheme in cv}  # fmt: skip
-        nulls, how = (None, "none")
-        if n_nulls > 0 and "ridge" in regressors:
-            nulls, how = spatial_nulls(targets.values[:, column], dataset, n_nulls, null_method,
-                                       random_state, data_dir)  # fmt: skip
-        for name, features in feature_sets.items():
-            features = np.asarray(features)
-            if not defined.all():  # a copy only where a map leaves samples out
-                features = features[defined]
-            wide = features.shape[1] > 1000
-            for regressor in regressors:
-                if wide and regressor != "ridge":
-                    continue
-                for scheme in cv:
-                    predicted = out_of_fold_predictions(features, y, folds[scheme], regressor,
-                                                        random_state)  # fmt: skip
-                    r2, rmse = prediction_scores(y, predicted)
-                    p_value = np.nan
-                    if nulls is not None and regressor == "ridge":
-                        null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
-                            features, nulls, folds[scheme], "ridge", random_state))  # fmt: skip
-                        p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
-                    rows.append({
-                        "features": name, "target": target, "domain": domain,
-                        "regressor": regressor, "cv": scheme, "n_samples": int(defined.sum()),
-                        "r2": float(r2), "rmse": float(rmse), "p_spatial": float(p_value),
-                        "null_method": how if regressor == "ridge" else "none",
-                        "n_nulls": int(n_nulls) if regressor == "ridge" else 0,
-                    })  # fmt: skip
-            bar.update()
-    bar.close()
-    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
+    for name, features in inputs.feature_sets.items():
+        features = np.asarray(features)
+        if not defined.all():  # a copy only where a map leaves samples out
+            features = features[defined]
+        wide = features.shape[1] > 1000
+        for regressor in inputs.regressors:
+            if wide and regressor != "ridge":
+                continue
+            for scheme in inputs.cv:
+                predicted = out_of_fold_predictions(features, y, folds[scheme], regressor,
+                                                    random_state)  # fmt: skip
+                r2, rmse = prediction_scores(y, predicted)
+                p_value = np.nan
+                if nulls is not None and regressor == "ridge":
+                    null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
+                        features, nulls, folds[scheme], "ridge", random_state))  # fmt: skip
+                    p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
+                rows.append({
+                    "features": name, "target": target, "domain": domain,
+                    "regressor": regressor, "cv": scheme, "n_samples": int(defined.sum()),
+                    "r2": float(r2), "rmse": float(rmse), "p_spatial": float(p_value),
+                    "null_method": how if regressor == "ridge" else "none",
+                    "n_nulls": int(inputs.n_nulls) if regressor == "ridge" else 0,
+                })  # fmt: skip
+    return rows
 
 
 #: Format of saved prediction tables; bump when the protocol changes.
@@ -201,7 +237,8 @@ def cached_predict_targets(
     package versions are recorded beside it and its sha256 is checked on read.
     ``table.attrs["path"]`` says where it is.
     """
-    recorded = {name: value for name, value in settings.items() if name != "progress"}
+    where = ("progress", "client", "n_workers")  # how it runs, not what it computes
+    recorded = {name: value for name, value in settings.items() if name not in where}
     key = cache_key(*feature_sets.values(), targets.values, names=targets.names,
                     domains=targets.domains, features=list(feature_sets),
                     settings=recorded, format=PREDICTION_FORMAT)  # fmt: skip
