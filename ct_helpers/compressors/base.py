@@ -35,11 +35,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 
+from ..data.blocks import is_out_of_core
 from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
 from ..data.preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
 from ..messages import few
 from ..storage import CacheError, verify_checked, write_checked
 from .decoder import KernelRidgeDecoder
+from .out_of_core import fit_out_of_core, transform_out_of_core
 
 INVERSE_METHODS = ("auto", "native", "decoder")
 
@@ -119,6 +121,12 @@ class Compressor(TransformerMixin, BaseEstimator):
         """
         if not copy and isinstance(X, ExpressionDataset):
             raise ValueError("copy=False scales X in place: pass an array you own, not a dataset.")
+        if self._in_blocks(getattr(X, "expression", X)):  # memory-mapped: read in row blocks
+            return fit_out_of_core(
+                self,
+                getattr(X, "expression", X),
+                getattr(X, "genes", None) if genes is None else genes,
+            )
         matrix, genes = _matrix_and_genes(X, genes)
         if matrix.shape[0] < 2:
             raise ValueError(f"{self.name}: n_samples = {matrix.shape[0]}; fitting needs at "
@@ -146,6 +154,8 @@ class Compressor(TransformerMixin, BaseEstimator):
         are, a :class:`~ct_helpers.data.preprocessing.ClampWarning` says how many
         (the share is kept in ``scaler_.clamped_share_``).
         """
+        if self._in_blocks(getattr(X, "expression", X)):  # memory-mapped: read in row blocks
+            return transform_out_of_core(self, getattr(X, "expression", X))
         scaled = self._scaled(X, genes)
         if self.scaler_ is not None:
             warn_if_clamped(self.scaler_, what=f"{self.name}.transform")
@@ -247,6 +257,21 @@ class Compressor(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ checks
+
+    def _in_blocks(self, matrix) -> bool:
+        """Whether to read ``matrix`` in row blocks: out of core, and this method can.
+
+        A memory map given to a method without an out-of-core fit (t-SNE,
+        UMAP, the auto-encoder) is read into memory, with a warning when large.
+        """
+        if not is_out_of_core(matrix):
+            return False
+        if hasattr(self, "_fit_blocks") or not isinstance(matrix, np.memmap):
+            return True
+        if matrix.nbytes > 2**30:
+            logger.warning("%s has no out-of-core fit: the %.1f GB memory-mapped matrix is read "
+                           "into memory.", self.name, matrix.nbytes / 2**30)  # fmt: skip
+        return False
 
     def _make_decoder(self) -> KernelRidgeDecoder | None:
         if self.decoder is True:

@@ -33,6 +33,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
+from ..data.blocks import block_rows, is_out_of_core, map_blocks, row_blocks
 from ..data.expression import check_expression
 from .kernels import median_heuristic_gamma
 
@@ -93,13 +94,15 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
     def fit(self, Z, Y) -> KernelRidgeDecoder:
         """Learn the map from codes ``Z`` (n x k) to targets ``Y`` (n x genes); Y is not copied."""
         Z = check_expression(Z, what="decoder codes").astype(np.float64)
-        Y = check_expression(Y, what="decoder targets")
+        if not is_out_of_core(Y):  # out of core: read (and checked) in row blocks
+            Y = check_expression(Y, what="decoder targets")
         if Z.shape[0] != Y.shape[0]:
             raise ValueError(f"{Z.shape[0]} code rows for {Y.shape[0]} target rows.")
         if Z.shape[0] < 3:
             raise ValueError("The learned decoder needs at least 3 training samples.")
-        self.target_mean_ = Y.mean(axis=0, dtype=np.float64)
-        target_sq = squared_row_norms(Y, self.target_mean_)
+        self.target_mean_ = _column_mean(Y)
+        chunk = block_rows() if is_out_of_core(Y) else 256
+        target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)
         base_gamma = median_heuristic_gamma(Z, random_state=self.random_state)
         results, best = [], None
         for scale in self.gamma_scales:  # one fit in memory at a time (each is genes wide)
@@ -188,9 +191,11 @@ class _FeatureFit:
         self.u, self.s, self.vt = u[:, keep], s[keep], vt[keep]
         self.s_max2 = float(self.s[0] ** 2)
         u32 = self.u.astype(np.float32)
-        self.projected = u32.T @ Y  # U^T Y = U^T (Y - mean): U is orthogonal to the ones vector
+        # U^T Y = U^T (Y - mean): U is orthogonal to the ones vector
+        self.projected = _left_product(u32, Y)
         mean_term = (self.projected @ params.target_mean_.astype(np.float32)).astype(np.float64)
-        self.cross = (Y @ self.projected.T).astype(np.float64) - mean_term  # (Y - mean) (U^T Y)^T
+        cross = _right_product(Y, self.projected.T)
+        self.cross = cross.astype(np.float64) - mean_term  # (Y - mean) (U^T Y)^T
         self.gram = (self.projected @ self.projected.T).astype(np.float64)
         self.n_samples, self.n_targets = Y.shape
 
@@ -207,6 +212,33 @@ class _FeatureFit:
     def coefficients(self, relative_alpha: float) -> np.ndarray:
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
         return (self.vt.T * factor).astype(np.float32) @ self.projected  # float32: genes wide
+
+
+def _column_mean(Y) -> np.ndarray:
+    """Column means in float64 (of an out-of-core Y, from row blocks)."""
+    if not is_out_of_core(Y):
+        return Y.mean(axis=0, dtype=np.float64)
+    total = np.zeros(Y.shape[1])
+    for _, block in row_blocks(Y):
+        total += block.sum(axis=0, dtype=np.float64)
+    return total / Y.shape[0]
+
+
+def _left_product(U: np.ndarray, Y) -> np.ndarray:
+    """``U.T @ Y`` (r x genes); of an out-of-core Y, summed over row blocks."""
+    if not is_out_of_core(Y):
+        return U.T @ Y
+    out = np.zeros((U.shape[1], Y.shape[1]), dtype=np.float32)
+    for positions, block in row_blocks(Y):
+        out += U[positions].T @ block
+    return out
+
+
+def _right_product(Y, P: np.ndarray) -> np.ndarray:
+    """``Y @ P`` (n x r); of an out-of-core Y, block by block."""
+    if not is_out_of_core(Y):
+        return Y @ P
+    return map_blocks(lambda block: block @ P, Y)
 
 
 def squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 256):

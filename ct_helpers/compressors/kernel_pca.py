@@ -125,6 +125,12 @@ class KernelPCACompressor(Compressor):
         self.pre_image_.fit(codes[rows], X[rows])
         return codes
 
+    def _fit_blocks(self, S, size: int) -> np.ndarray:
+        """Fit from row blocks of a matrix too large for memory (always Nystroem)."""
+        from .out_of_core import kernel_pca_fit_blocks
+
+        return kernel_pca_fit_blocks(self, S, size)
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
         if self.exact_:
             return self.model_.transform(X)

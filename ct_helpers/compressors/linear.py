@@ -65,6 +65,12 @@ class PCACompressor(Compressor):
         self.components_ = np.ascontiguousarray(vt, dtype=np.float32)
         self.explained_variance_ratio_ = (s**2 / total_variance).astype(np.float64)
 
+    def _fit_blocks(self, S, size: int) -> None:
+        """Fit from row blocks of a matrix too large for memory (randomized SVD in blocks)."""
+        from .out_of_core import pca_fit_blocks
+
+        pca_fit_blocks(self, S, size)
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
         # X @ C.T - mean @ C.T: the same projection without a centred copy of X
         return X @ self.components_.T - self.mean_ @ self.components_.T
@@ -128,6 +134,12 @@ class NMFCompressor(Compressor):
         if not self.converged_:
             logger.warning("NMF (k=%d) stopped at max_iter=%d before converging.",
                            self.n_components, self.max_iter)  # fmt: skip
+
+    def _fit_blocks(self, S, size: int) -> None:
+        """Fit from row blocks of a matrix too large for memory (mini-batch NMF)."""
+        from .out_of_core import nmf_fit_blocks
+
+        nmf_fit_blocks(self, S, size)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         return self.model_.transform(_non_negative(X, self.name))

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import data_folder
-from ..storage import CacheError, read_record
+from ..storage import CacheError, cache_key, read_record
 from .abagen.build import load_built_dataset
 from .abagen.recipe import VOXEL_COUNTS, voxel_dataset_name
 from .expression import ExpressionDataset
@@ -118,6 +118,7 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 def load_dataset(
     name: str | os.PathLike = DEFAULT_DATASET,
     data_dir: str | os.PathLike | None = None,
+    mmap: bool = False,
     **kwargs,
 ) -> ExpressionDataset:
     """Load a dataset by name, or a reader's own table or image by path.
@@ -135,6 +136,13 @@ def load_dataset(
         beside it, so a chapter's ``dataset`` parameter can name it alone.
     data_dir : str or path-like, optional
         Data folder (argument, else ``$CT_DATA``, else the user cache).
+    mmap : bool
+        Memory-map the matrix (read-only, float32 ``.npy``) instead of reading
+        it: for matrices too large for memory (4 mm, 2 mm). PCA, NMF and
+        kernel PCA then fit from row blocks
+        (:mod:`ct_helpers.compressors.out_of_core`). A dataset the book computes
+        (pseudo-voxels, synthetic) is computed once, in memory, and kept in the
+        data folder as ``datasets/<name>-mapped-<key>``; later calls only map it.
     **kwargs
         Passed to the dataset's loader (e.g. ``n_neighbors`` for pseudo-voxel
         data, ``drop_missing=True`` or ``info_columns=[...]`` for a table).
@@ -146,19 +154,40 @@ def load_dataset(
     (99, 15633)
     """
     if _is_path(name):
+        if mmap:
+            raise ValueError("mmap=True maps a saved dataset: save_dataset(load_dataset(path), "
+                             "name) once, then load_dataset(name, mmap=True).")  # fmt: skip
         return _load_file(Path(name), data_dir, **kwargs)
     try:
         entry = _REGISTRY[name]
     except KeyError:
         if (data_folder("datasets", data_dir) / name / "dataset.json").exists():
             # saved by save_dataset, or built by ct_helpers.data.abagen.build (ahba-<atlas>)
-            return load_built_dataset(name, data_dir)
+            return load_built_dataset(name, data_dir, mmap=mmap)
         raise KeyError(
             f"Unknown dataset {name!r}. Registered: {', '.join(_REGISTRY)}. A table or image "
             "is loaded by its path (a name with a suffix such as .csv); save your own under a "
             "name with ct_helpers.save_dataset."
         ) from None
+    if mmap and name in VOXEL_DATASETS:  # built on disk by abagen: mapped where it is
+        return entry.loader(data_dir=data_dir, mmap=True, **kwargs)
+    if mmap:
+        return _mapped(name, entry.loader, data_dir, kwargs)
     return entry.loader(data_dir=data_dir, **kwargs)
+
+
+def _mapped(name: str, loader, data_dir, kwargs) -> ExpressionDataset:
+    """Return a computed dataset, saved once in the data folder and memory-mapped from there."""
+    key = cache_key(name=name, kwargs={k: repr(v) for k, v in sorted(kwargs.items())})
+    folder = data_folder("datasets", data_dir) / f"{name}-mapped-{key}"
+    if (folder / "dataset.json").exists():
+        try:
+            return ExpressionDataset.load(folder, mmap=True)
+        except CacheError as error:
+            logger.warning("Computing %s again: %s", name, error)
+    logger.info("Computing %s once and saving it in %s to map it.", name, folder)
+    loader(data_dir=data_dir, **kwargs).save(folder)  # atomic: all files or none
+    return ExpressionDataset.load(folder, mmap=True)
 
 
 def save_dataset(
@@ -320,11 +349,12 @@ for _resolution, _size in (
         f"Real DK-83 AHBA interpolated from parcels onto the {_resolution} mm MNI grid ({_size})",
         "interpolated",
     )
+VOXEL_DATASETS = {voxel_dataset_name(resolution) for resolution in VOXEL_COUNTS}
 for _resolution, _n_voxels in VOXEL_COUNTS.items():
     register_dataset(
         voxel_dataset_name(_resolution),
-        lambda data_dir=None, _r=_resolution: load_built_dataset(
-            voxel_dataset_name(_r), data_dir, resolution=_r
+        lambda data_dir=None, _r=_resolution, mmap=False: load_built_dataset(
+            voxel_dataset_name(_r), data_dir, resolution=_r, mmap=mmap
         ),
         f"Real AHBA microarray processed by abagen in every voxel of the {_resolution} mm MNI "
         f"grid ({_n_voxels:,} voxels, as the paper); build once with `make ahba RES={_resolution}`",

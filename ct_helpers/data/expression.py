@@ -294,7 +294,9 @@ def check_expression(expression, what: str = "expression") -> np.ndarray:
     """
     if hasattr(expression, "toarray") or type(expression).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{what}: sparse input is not supported; pass a dense array (.toarray()).")
-    array = np.asarray(expression)
+    # a float32 memory map stays one (read in chunks below, never loaded whole)
+    mapped = isinstance(expression, np.memmap) and expression.dtype == np.float32
+    array = expression if mapped else np.asarray(expression)
     if np.iscomplexobj(array):
         raise ValueError(f"{what}: Complex data not supported.")
     if array.dtype != np.float32:

@@ -344,7 +344,10 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
 
 
 def load_built_dataset(
-    name: str, data_dir: str | os.PathLike | None = None, resolution: float | None = None
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    resolution: float | None = None,
+    mmap: bool = False,
 ) -> ExpressionDataset:
     """Load a dataset made by :func:`build_ahba_dataset`, or explain how to build it.
 
@@ -359,7 +362,7 @@ def load_built_dataset(
     if not (folder / "dataset.json").exists():
         raise DatasetNotBuiltError(not_built_message(name, resolution))
     try:
-        return ExpressionDataset.load(folder)
+        return ExpressionDataset.load(folder, mmap=mmap)
     except CacheError as error:
         command = build_command(resolution) if resolution else "the command that built it"
         raise CacheError(f"{error} Rebuild {name!r} with {command}.") from error
