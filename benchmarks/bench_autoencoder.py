@@ -133,7 +133,7 @@ def converged_rmse(matrix, train, validation, test, device, precision: str, epoc
     """Early-stopped training from seed 0 in ``precision``: held-out RMSE and time to near it."""
     model = AutoEncoderCompressor(n_components=2, max_epochs=epochs, patience=30,
                                   precision=precision, device=str(device), random_state=0,
-                                  scale=False, clip_percentiles=None)  # fmt: skip
+                                  scale=False, clip_percentiles=None, progress=False)  # fmt: skip
     model.fit(matrix[np.concatenate([train, validation])])
     held_out = matrix[test]
     rmse = float(np.sqrt(np.mean((model.reconstruct(held_out) - held_out) ** 2)))
@@ -148,12 +148,39 @@ def converged_rmse(matrix, train, validation, test, device, precision: str, epoc
     }
 
 
+def speeds(matrix, train, validation, device, epochs: int) -> dict:
+    """Samples/s of the reference loop and of the engine in float32 and bfloat16."""
+    record = {}
+    torch.manual_seed(0)
+    reference = AutoEncoder(matrix.shape[1], 2).to(device)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
+    dataset = PerSampleDataset(matrix[train])
+    rng = np.random.default_rng(0)
+    timings = [reference_epoch(reference, optimizer, dataset, device, rng)
+               for _ in range(epochs + 1)][1:]  # fmt: skip
+    seconds = float(np.median([t for t, _ in timings]))
+    record["reference_seconds_per_epoch"] = seconds
+    record["reference_samples_per_second"] = timings[0][1] / seconds
+    del dataset, reference, optimizer
+
+    for precision in ("float32", "bfloat16"):
+        speed = engine_speed(matrix, train, validation, device, precision, epochs)
+        record.update({f"{precision}_{key}": value for key, value in speed.items()})
+    record["float32_vs_reference"] = (record["float32_samples_per_second"]
+                                      / record["reference_samples_per_second"])  # fmt: skip
+    record["bfloat16_vs_float32"] = (record["bfloat16_samples_per_second"]
+                                     / record["float32_samples_per_second"])  # fmt: skip
+
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3670)
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per loop")
     parser.add_argument("--converge-epochs", type=int, default=0)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--rmse-only", action="store_true", help="skip the speed comparison")
     parser.add_argument(
         "--dataset",
         default=None,
@@ -176,26 +203,8 @@ def main() -> None:
     if device.type == "cuda":
         record["gpu"] = torch.cuda.get_device_name(device)
 
-    torch.manual_seed(0)
-    reference = AutoEncoder(matrix.shape[1], 2).to(device)
-    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
-    dataset = PerSampleDataset(matrix[train])
-    rng = np.random.default_rng(0)
-    timings = [reference_epoch(reference, optimizer, dataset, device, rng)
-               for _ in range(args.epochs + 1)][1:]  # fmt: skip
-    seconds = float(np.median([t for t, _ in timings]))
-    record["reference_seconds_per_epoch"] = seconds
-    record["reference_samples_per_second"] = timings[0][1] / seconds
-    del dataset, reference, optimizer
-
-    for precision in ("float32", "bfloat16"):
-        speed = engine_speed(matrix, train, validation, device, precision, args.epochs)
-        record.update({f"{precision}_{key}": value for key, value in speed.items()})
-    record["float32_vs_reference"] = (record["float32_samples_per_second"]
-                                      / record["reference_samples_per_second"])  # fmt: skip
-    record["bfloat16_vs_float32"] = (record["bfloat16_samples_per_second"]
-                                     / record["float32_samples_per_second"])  # fmt: skip
-
+    if not args.rmse_only:
+        record.update(speeds(matrix, train, validation, device, args.epochs))
     if args.converge_epochs:
         test, fit_rows = rows[: len(rows) // 5], rows[len(rows) // 5 :]
         validation, train = np.sort(fit_rows[: len(fit_rows) // 10]), np.sort(
@@ -209,7 +218,8 @@ def main() -> None:
 
     for key, value in record.items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
-    write_record("autoencoder.json", "auto-encoder training", record)
+    name = "autoencoder.json" if args.dataset is None else f"autoencoder-{args.dataset}.json"
+    write_record(name, "auto-encoder training", record)
 
 
 if __name__ == "__main__":
