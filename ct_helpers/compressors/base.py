@@ -37,7 +37,7 @@ from sklearn.exceptions import NotFittedError
 
 from ..data.blocks import is_out_of_core
 from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
-from ..data.preprocessing import ExpressionScaler, constant_columns, warn_if_clamped
+from ..data.preprocessing import ExpressionScaler, refuse_constant_genes, warn_if_clamped
 from ..messages import few
 from ..storage import CacheError, verify_checked, write_checked
 from .decoder import KernelRidgeDecoder
@@ -132,7 +132,7 @@ class Compressor(TransformerMixin, BaseEstimator):
             raise ValueError(f"{self.name}: n_samples = {matrix.shape[0]}; fitting needs at "
                              "least 2 samples.")  # fmt: skip
         self._check_n_components(matrix.shape)
-        _refuse_constant_genes(matrix, genes, what=self.name)
+        refuse_constant_genes(matrix, genes, what=self.name)
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
         self.genes_ = genes
         self.n_features_in_ = matrix.shape[1]
@@ -407,20 +407,6 @@ class _RenamedModulesUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         return super().find_class(RENAMED_MODULES.get(module, module), name)
-
-
-def _refuse_constant_genes(matrix: np.ndarray, genes, what: str) -> None:
-    """Constant genes carry no information and break variance ratios: name them."""
-    constant = constant_columns(matrix)
-    if constant.size == matrix.shape[1]:
-        raise ValueError(f"{what}: every gene is constant over the {matrix.shape[0]} training "
-                         "samples; there is nothing to compress.")  # fmt: skip
-    if constant.size:
-        names = constant if genes is None else np.asarray(genes)[constant]
-        raise ValueError(
-            f"{what}: {constant.size} genes are constant over the {matrix.shape[0]} training "
-            f"samples: {few(names)}. They carry no information: drop them before fitting."
-        )
 
 
 def _matrix_and_genes(X, genes) -> tuple[np.ndarray, Any]:

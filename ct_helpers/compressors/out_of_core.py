@@ -33,8 +33,7 @@ from sklearn.utils.extmath import svd_flip
 
 from ..data.blocks import ScaledRows, block_rows, map_blocks, row_blocks, take_rows
 from ..data.expression import check_gene_symbols
-from ..data.preprocessing import ExpressionScaler, exact_percentiles
-from ..messages import few
+from ..data.preprocessing import ExpressionScaler, refuse_constant_genes
 
 
 def fit_out_of_core(model, X, genes, size: int | None = None):
@@ -57,8 +56,8 @@ def fit_out_of_core(model, X, genes, size: int | None = None):
     model._check_n_components((n_samples, n_genes))
     if genes is not None:
         genes = check_gene_symbols(genes, n_genes, what="genes=")
-    _refuse_constant_genes(X, genes, model.name, size)
-    model.scaler_ = fit_scaler(model.clip_percentiles, X, size) if model.scale else None
+    refuse_constant_genes(X, genes, model.name)
+    model.scaler_ = ExpressionScaler(model.clip_percentiles).fit(X) if model.scale else None
     model.genes_ = genes
     model.n_features_in_ = n_genes
     scaled = ScaledRows(X, model.scaler_)
@@ -84,43 +83,6 @@ def transform_out_of_core(model, X, size: int | None = None) -> np.ndarray:
         raise ValueError(f"{model.name}: X has {X.shape[1]} genes, the model "
                          f"{model.n_features_in_}.")  # fmt: skip
     return map_blocks(model._transform, ScaledRows(X, model.scaler_), size)
-
-
-def fit_scaler(clip_percentiles, X, size: int) -> ExpressionScaler:
-    """Fit the :class:`ExpressionScaler` of ``X`` (global limits) from row blocks; no copy."""
-    scaler = ExpressionScaler(clip_percentiles)
-    if clip_percentiles is None:
-        lower, upper = np.inf, -np.inf
-        for _, block in row_blocks(X, size=size):
-            lower, upper = min(lower, block.min()), max(upper, block.max())
-    else:
-        low, high = clip_percentiles
-        if not 0 <= low < high <= 100:
-            raise ValueError(f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
-                             f"{clip_percentiles}.")  # fmt: skip
-        # a sample of at most one block of entries (and under a quarter of them: never
-        # np.percentile of the whole matrix)
-        sample = min(200_000, size * X.shape[1], max(1, X.size // 5))
-        lower, upper = exact_percentiles(X, (low, high), chunk_rows=size, sample_size=sample)
-    if not upper > lower:
-        raise ValueError(f"ExpressionScaler.fit: the data are constant ({float(lower):.6g}): "
-                         "nothing to scale or compress.")  # fmt: skip
-    scaler.lower_ = np.asarray(lower, dtype=np.float32)
-    scaler.upper_ = np.asarray(upper, dtype=np.float32)
-    scaler.n_genes_ = X.shape[1]
-    return scaler
-
-
-def _refuse_constant_genes(X, genes, what: str, size: int) -> None:
-    low = high = None
-    for _, block in row_blocks(X, size=size):
-        low = block.min(axis=0) if low is None else np.minimum(low, block.min(axis=0))
-        high = block.max(axis=0) if high is None else np.maximum(high, block.max(axis=0))
-    constant = np.flatnonzero(low == high)
-    if constant.size:
-        names = constant if genes is None else np.asarray(genes)[constant]
-        raise ValueError(f"{what}: {constant.size} genes are constant over the {X.shape[0]} "
-                         f"training samples: {few(names)}. Drop them before fitting.")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- methods
@@ -234,7 +196,6 @@ def kernel_pca_fit_blocks(model, S, size: int) -> np.ndarray:
 
 __all__ = [
     "fit_out_of_core",
-    "fit_scaler",
     "kernel_pca_fit_blocks",
     "nmf_fit_blocks",
     "pca_fit_blocks",

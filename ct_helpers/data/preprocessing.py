@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from ..messages import few
+from .blocks import block_rows, is_out_of_core
 from .expression import check_expression
 
 #: Share of clamped entries in new data above which :func:`warn_if_clamped` warns.
@@ -72,11 +74,18 @@ class ExpressionScaler:
         self.per_gene = per_gene
 
     def fit(self, X: np.ndarray) -> ExpressionScaler:
-        """Learn clamp limits from ``X`` (samples x genes)."""
-        X = check_expression(X, what="ExpressionScaler.fit")
+        """Learn clamp limits from ``X`` (samples x genes); an out-of-core ``X`` in row blocks."""
+        mapped = is_out_of_core(X)
+        if mapped and self.per_gene:
+            raise NotImplementedError("per_gene limits of an out-of-core matrix are not "
+                                      "implemented; use per_gene=False.")  # fmt: skip
+        if not mapped:
+            X = check_expression(X, what="ExpressionScaler.fit")
         axis = 0 if self.per_gene else None
         if self.clip_percentiles is None:
-            lower, upper = X.min(axis=axis), X.max(axis=axis)
+            lower, upper = _column_limits(X) if mapped else (X.min(axis=axis), X.max(axis=axis))
+            if mapped:
+                lower, upper = lower.min(), upper.max()
         else:
             low, high = self.clip_percentiles
             if not 0 <= low < high <= 100:
@@ -84,7 +93,7 @@ class ExpressionScaler:
                     f"clip_percentiles must satisfy 0 <= low < high <= 100, got "
                     f"{self.clip_percentiles}."
                 )
-            lower, upper = _percentiles(X, (low, high), per_gene=self.per_gene)
+            lower, upper = _percentiles(X, (low, high), per_gene=self.per_gene, mapped=mapped)
         if not self.per_gene and not upper > lower:
             raise ValueError(
                 f"ExpressionScaler.fit: the data are constant (both clamp limits "
@@ -200,29 +209,69 @@ def _expected_share(scaler: ExpressionScaler) -> float:
     return (low + 100 - high) / 100
 
 
-def constant_columns(X: np.ndarray, rows: int = _ROWS) -> np.ndarray:
+def constant_columns(X: np.ndarray, rows: int | None = None) -> np.ndarray:
     """Return the columns of ``X`` whose value never changes (min == max), read by row chunks.
+
+    ``rows`` per chunk: 512, or :func:`~ct_helpers.data.blocks.block_rows`
+    for an out-of-core ``X``.
 
     Examples
     --------
     >>> constant_columns(np.array([[1.0, 2.0], [1.0, 3.0]])).tolist()
     [0]
     """
-    low = np.min(X[:rows], axis=0)
-    high = np.max(X[:rows], axis=0)
-    for start in range(rows, X.shape[0], rows):
-        np.minimum(low, np.min(X[start : start + rows], axis=0), out=low)
-        np.maximum(high, np.max(X[start : start + rows], axis=0), out=high)
+    low, high = _column_limits(X, rows)
     return np.flatnonzero(low == high)
 
 
-def _percentiles(X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256):
+def refuse_constant_genes(X, genes, what: str) -> None:
+    """Raise naming the genes of ``X`` that never change: they carry nothing to compress.
+
+    Examples
+    --------
+    >>> refuse_constant_genes(np.array([[1.0, 2.0], [1.0, 3.0]]), ["A", "B"], "pca")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: pca: 1 genes are constant over the 2 training samples: A. They carry ...
+    """
+    constant = constant_columns(X)
+    if constant.size == X.shape[1]:
+        raise ValueError(f"{what}: every gene is constant over the {X.shape[0]} training "
+                         "samples; there is nothing to compress.")  # fmt: skip
+    if constant.size:
+        names = constant if genes is None else np.asarray(genes)[constant]
+        raise ValueError(
+            f"{what}: {constant.size} genes are constant over the {X.shape[0]} training "
+            f"samples: {few(names)}. They carry no information: drop them before fitting."
+        )
+
+
+def _column_limits(X, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column minimum and maximum of ``X``, read ``rows`` rows at a time."""
+    rows = rows or (block_rows() if is_out_of_core(X) else _ROWS)
+    low = np.min(X[:rows], axis=0)
+    high = np.max(X[:rows], axis=0)
+    for start in range(rows, X.shape[0], rows):
+        block = X[start : start + rows]
+        np.minimum(low, np.min(block, axis=0), out=low)
+        np.maximum(high, np.max(block, axis=0), out=high)
+    return low, high
+
+
+def _percentiles(X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256,
+                 mapped: bool = False):  # fmt: skip
     """Percentiles of all entries, or per gene ``block`` genes at a time, without copying X.
 
     ``np.percentile`` sorts a copy of what it is given, which for the whole
     expression matrix is a second matrix; these give the same values (its
-    default linear interpolation) from chunks.
+    default linear interpolation) from chunks. An out-of-core (``mapped``) X
+    is read in row blocks, with a sample of at most one block of entries.
     """
+    if mapped:
+        size = block_rows()
+        sample = min(200_000, size * X.shape[1], max(1, X.size // 5))  # never all of X
+        return tuple(exact_percentiles(X, q, chunk_rows=size, sample_size=sample))
     if not per_gene:
         return tuple(exact_percentiles(X, q))
     out = np.empty((2, X.shape[1]), dtype=np.float64)
