@@ -174,3 +174,14 @@ def test_predictions_are_saved_with_their_parameters_and_checked(schaefer, tmp_p
         handle.write("x\n")
     recomputed = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
     pd.testing.assert_frame_equal(recomputed, table)
+
+
+def test_cached_codes_are_keyed_by_the_precision_auto_resolves_to(small_synthetic, tmp_path):
+    # Codes trained in bfloat16 are never read back for a float32 request, nor the reverse.
+    params = {"hidden_layers": (4,), "max_epochs": 2, "progress": False, "device": "cpu"}
+    for precision in ("float32", "bfloat16"):
+        chosen = {**params, "precision": precision}
+        P.compute_codes(small_synthetic, "autoencoder", 2, params=chosen, data_dir=tmp_path)
+    assert len(list((tmp_path / "codes" / small_synthetic.name).glob("*.npy"))) == 2
+    P.compute_codes(small_synthetic, "autoencoder", 2, params=params, data_dir=tmp_path)  # "auto"
+    assert len(list((tmp_path / "codes" / small_synthetic.name).glob("*.npy"))) == 2  # reused

@@ -280,8 +280,9 @@ def compute_codes(
 ) -> np.ndarray:
     """Codes of every sample by one compressor fitted on all samples, cached in the data folder.
 
-    The cache file is named after the data, method, k, seed and parameters and
-    checked (shape, sha256) when read; package versions and parameters are
+    The cache file is named after the data, method, k, seed and parameters
+    (with this machine's choice for "auto" ones, such as the auto-encoder's
+    precision) and checked (shape, sha256) when read; package versions and parameters are
     recorded beside it.
 
     Examples
@@ -289,13 +290,15 @@ def compute_codes(
     >>> codes = compute_codes(data, "pca", k=2)  # doctest: +SKIP
     """
     params = dict(params or {})
+    model = make_compressor(method, n_components=k, random_state=random_state, **params)
+    keyed = {**params, **model.machine_dependent_params()}  # e.g. the precision "auto" gives
     key = cache_key(
         dataset.expression,
         dataset.coords,
         method=method,
         k=k,
         seed=random_state,
-        params={p: str(v) for p, v in params.items()},
+        params={p: str(v) for p, v in keyed.items()},
         genes=list(map(str, dataset.genes)),
         format=CODES_FORMAT,
     )
@@ -309,11 +312,10 @@ def compute_codes(
             return load_array(path, expected_shape=(dataset.n_samples, k))
         except CacheError as error:
             logger.warning("Cached codes unusable (%s); computing them again.", error)
-    model = make_compressor(method, n_components=k, random_state=random_state, **params)
     codes = model.fit_transform(dataset)
     save_array(path, np.asarray(codes, dtype=np.float32), provenance={
         "dataset": dataset.name, "method": method, "k": k, "seed": random_state,
-        "params": {p: str(v) for p, v in params.items()}, "fitted_on": "all samples"})  # fmt: skip
+        "params": {p: str(v) for p, v in keyed.items()}, "fitted_on": "all samples"})  # fmt: skip
     return codes
 
 
