@@ -33,7 +33,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
-from ..data.blocks import block_rows, is_out_of_core, map_blocks, row_blocks
+from ..data.blocks import block_rows, column_mean, is_out_of_core, map_blocks, row_blocks
 from ..data.expression import check_expression
 from .kernels import median_heuristic_gamma
 
@@ -216,12 +216,7 @@ class _FeatureFit:
 
 def _column_mean(Y) -> np.ndarray:
     """Column means in float64 (of an out-of-core Y, from row blocks)."""
-    if not is_out_of_core(Y):
-        return Y.mean(axis=0, dtype=np.float64)
-    total = np.zeros(Y.shape[1])
-    for _, block in row_blocks(Y):
-        total += block.sum(axis=0, dtype=np.float64)
-    return total / Y.shape[0]
+    return column_mean(Y) if is_out_of_core(Y) else Y.mean(axis=0, dtype=np.float64)
 
 
 def _left_product(U: np.ndarray, Y) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.decomposition import MiniBatchNMF
 from sklearn.utils.extmath import svd_flip
 
-from ..data.blocks import ScaledRows, block_rows, map_blocks, row_blocks, take_rows
+from ..data.blocks import ScaledRows, block_rows, column_mean, map_blocks, row_blocks, take_rows
 from ..data.expression import check_gene_symbols
 from ..data.preprocessing import ExpressionScaler, refuse_constant_genes
 
@@ -104,10 +104,7 @@ def randomized_pca_blocks(S, n_components: int, size: int, random_state=None,
     True
     """
     n, g = S.shape
-    mean = np.zeros(g)
-    for _, block in row_blocks(S, size=size):
-        mean += block.sum(axis=0, dtype=np.float64)
-    mean /= n
+    mean = column_mean(S, size)
     mean32 = mean.astype(np.float32)
     rank = min(n_components + oversamples, n, g)
     rng = np.random.default_rng(random_state)

@@ -135,6 +135,20 @@ def map_blocks(function, X, size: int | None = None, out_columns: int | None = N
     return out
 
 
+def column_mean(X, size: int | None = None) -> np.ndarray:
+    """Column means of ``X`` in float64, summed over row blocks.
+
+    Examples
+    --------
+    >>> column_mean(np.array([[1.0, 2.0], [3.0, 6.0]]), size=1).tolist()
+    [2.0, 4.0]
+    """
+    total = np.zeros(X.shape[1])
+    for _, block in row_blocks(X, size=size):
+        total += block.sum(axis=0, dtype=np.float64)
+    return total / X.shape[0]
+
+
 class ScaledRows:
     """Row access to ``scaler.transform(X)`` without a scaled copy of ``X``.
 
@@ -171,6 +185,7 @@ __all__ = [
     "DEFAULT_BLOCK_ROWS",
     "ScaledRows",
     "block_rows",
+    "column_mean",
     "is_out_of_core",
     "map_blocks",
     "row_blocks",
