@@ -1,3 +1,13 @@
+import os
+
+# Under pytest-xdist (``make test`` runs ``-n auto``) each worker process gets its share of the
+# cores for its thread pools (BLAS, OpenMP, PyTorch), set before those libraries load and
+# inherited by the chapters it executes, so n workers do not start n x n threads.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    _share = max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+    for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_variable, str(_share))
+
 import numpy as np
 import pytest
 
