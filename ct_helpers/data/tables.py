@@ -193,7 +193,8 @@ def _handle_missing(table, gene_columns, ids, drop, source):
     values = table[gene_columns]
     missing = values.isna()
     empty_rows = missing.all(axis=1)
-    partial_genes = [g for g in gene_columns if missing.loc[~empty_rows, g].any()]
+    partial = missing.loc[~empty_rows].to_numpy().any(axis=0)  # one pass, not one per gene
+    partial_genes = [g for g, gap in zip(gene_columns, partial, strict=True) if gap]
     if not (empty_rows.any() or partial_genes):
         return table, gene_columns, {}
     what = []
@@ -205,7 +206,7 @@ def _handle_missing(table, gene_columns, ids, drop, source):
         raise ValueError(f"{source}: {' and '.join(what)}. Pass drop_missing=True to drop them, "
                          "or fill them first.")  # fmt: skip
     logger.warning("%s: dropped what has missing values: %s.", source, "; ".join(what))
-    kept = [g for g in gene_columns if g not in set(partial_genes)]
+    kept = [g for g, gap in zip(gene_columns, partial, strict=True) if not gap]
     dropped = {"dropped_rows": ids[empty_rows].tolist(), "dropped_genes": partial_genes}
     return table.loc[~empty_rows], kept, dropped
 
