@@ -157,6 +157,31 @@ def test_nmf_rejects_negative_input_and_reports_convergence():
     assert model.reconstruction_err_ > 0
 
 
+def test_nmf_is_scikit_learns_coordinate_descent_without_matrix_sized_temporaries():
+    import tracemalloc
+    import warnings
+
+    from sklearn.decomposition import NMF
+
+    X = np.random.default_rng(0).random((3000, 400), dtype=np.float32)  # SYNTHETIC, 4.8 MB
+    kwargs = dict(n_components=4, random_state=0, clip_percentiles=None, max_iter=50)
+    tracemalloc.start()
+    model = NMFCompressor(decoder=False, **kwargs).fit(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # the scaled copy (1x) and small arrays; NMF.fit's own error took two more copies (3x)
+    assert peak < 1.5 * X.nbytes, peak / X.nbytes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = NMF(n_components=4, init="nndsvda", max_iter=50, random_state=0)
+        reference.fit(model.scaler_.transform(X))
+    np.testing.assert_array_equal(model.model_.components_, reference.components_)
+    assert model.reconstruction_err_ == pytest.approx(reference.reconstruction_err_, rel=1e-5)
+    np.testing.assert_array_equal(
+        model.transform(X), reference.transform(model.scaler_.transform(X))
+    )
+
+
 def test_n_components_is_checked():
     X = low_rank(n_samples=10, n_genes=8)
     with pytest.raises(ValueError, match="positive integer"):

@@ -14,7 +14,7 @@ import logging
 import warnings
 
 import numpy as np
-from sklearn.decomposition import NMF
+from sklearn.decomposition import NMF, non_negative_factorization
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import randomized_svd, svd_flip
 
@@ -118,18 +118,22 @@ class NMFCompressor(Compressor):
         self.tol = tol
 
     def _fit(self, X: np.ndarray) -> None:
-        self.model_ = NMF(
-            n_components=self.n_components,
-            init="nndsvda",
-            max_iter=self.max_iter,
-            tol=self.tol,
-            random_state=self.random_state,
-        )
+        X = _non_negative(X, self.name)
+        settings = dict(n_components=self.n_components, init="nndsvda", solver="cd",
+                        beta_loss="frobenius", max_iter=self.max_iter, tol=self.tol,
+                        random_state=self.random_state)  # fmt: skip
+        # NMF.fit's own final error is ||X - W H|| from two matrix-sized temporaries (peak
+        # RSS 4.3x the matrix at 4 mm); the same solver through non_negative_factorization,
+        # and the error from row blocks, keeps the fit to the scaled copy.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # reported as converged_
-            self.model_.fit(_non_negative(X, self.name))
-        self.reconstruction_err_ = float(self.model_.reconstruction_err_)
-        self.n_iter_ = int(self.model_.n_iter_)
+            W, H, n_iter = non_negative_factorization(X, **settings)
+        self.model_ = NMF(**settings)
+        self.model_.components_ = H
+        self.model_.n_components_ = H.shape[0]
+        self.model_.n_features_in_ = X.shape[1]
+        self.model_.n_iter_ = self.n_iter_ = int(n_iter)
+        self.model_.reconstruction_err_ = self.reconstruction_err_ = _residual_norm(X, W, H)
         self.converged_ = self.n_iter_ < self.max_iter
         if not self.converged_:
             logger.warning("NMF (k=%d) stopped at max_iter=%d before converging.",
@@ -146,6 +150,15 @@ class NMFCompressor(Compressor):
 
     def _inverse(self, Z: np.ndarray) -> np.ndarray:
         return Z @ self.model_.components_
+
+
+def _residual_norm(X: np.ndarray, W: np.ndarray, H: np.ndarray, chunk: int = 256) -> float:
+    """Frobenius norm of ``X - W @ H``, ``chunk`` rows at a time (no matrix-sized temporary)."""
+    total = 0.0
+    for start in range(0, X.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        total += float(squared_row_norms(X[rows] - W[rows] @ H).sum())
+    return float(np.sqrt(total))
 
 
 def _non_negative(X: np.ndarray, what: str) -> np.ndarray:
