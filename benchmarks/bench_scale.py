@@ -16,7 +16,9 @@ wall time, peak RSS (``VmHWM``) and peak anonymous memory (``RssAnon`` sampled
 every 20 ms, which leaves out the page cache of the mapped file), against the
 size of the float32 matrix.
 
-Results are printed and written to ``benchmarks/results/scale-<mode>.json``.
+Results are printed and written to ``benchmarks/results/scale-<mode>[-<methods>-<how>].json``.
+``--params '{"max_iter": 30}'`` passes compressor parameters (e.g. to measure NMF's
+memory, which does not depend on its number of iterations, in less time).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ import ct_helpers as ct
 
 dataset, method, mapped = sys.argv[1], sys.argv[2], sys.argv[3] == "mapped"
 sizes = [int(k) for k in sys.argv[4].split(",")]
+params = json.loads(sys.argv[5])
 
 def status(field):
     for line in open("/proc/self/status"):
@@ -73,11 +76,12 @@ matrix_mb = data.expression.nbytes / 2**20
 loaded_anon = status("RssAnon:")
 start = time.perf_counter()
 for k in sizes:
-    ct.make_compressor(method, n_components=k, random_state=0, decoder=False).fit(data)
+    ct.make_compressor(method, n_components=k, random_state=0, decoder=False, **params).fit(data)
 seconds = time.perf_counter() - start
 running[0] = False
 time.sleep(0.05)
-print(json.dumps({"method": method, "mapped": mapped, "seconds": seconds, "matrix_mb": matrix_mb,
+print(json.dumps({"method": method, "mapped": mapped, "params": params, "seconds": seconds,
+                  "matrix_mb": matrix_mb,
                   "anon_after_load_mb": loaded_anon, "peak_anon_mb": peak_anon[0],
                   "peak_rss_mb": status("VmHWM:"), "shape": list(data.shape)}))
 """
@@ -97,6 +101,10 @@ def main() -> None:
     parser.add_argument("--dataset", default=None)
     parser.add_argument("--sizes", default=None, help="latent sizes, e.g. 2,4,8")
     parser.add_argument("--methods", default="pca,nmf,kpca")
+    parser.add_argument("--how", default="in-memory,mapped", help="in-memory, mapped or both")
+    parser.add_argument(
+        "--params", default="{}", help="compressor parameters, e.g. '{\"max_iter\": 30}'"
+    )
     args = parser.parse_args()
     rows = []
     if args.mode == "dask":
@@ -114,11 +122,14 @@ def main() -> None:
             dataset,
         )  # computed once and saved, so the runs below only map it
         for method in args.methods.split(","):
-            for how in ("in-memory", "mapped"):
-                rows.append({"dataset": dataset, "sizes": sizes,
-                             **child(MEMORY_CHILD, dataset, method, how, sizes)})  # fmt: skip
+            for how in args.how.split(","):
+                result = child(MEMORY_CHILD, dataset, method, how, sizes, args.params)
+                rows.append({"dataset": dataset, "sizes": sizes, **result})
                 print(rows[-1])
-    write_record(f"scale-{args.mode}.json", f"scale: {args.mode}", rows)
+    name = (
+        args.mode if args.mode == "dask" else f"memory-{args.methods}-{args.how}".replace(",", "+")
+    )
+    write_record(f"scale-{name}.json", f"scale: {args.mode}", rows)
 
 
 if __name__ == "__main__":

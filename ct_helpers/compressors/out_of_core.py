@@ -184,7 +184,8 @@ def kernel_pca_fit_blocks(model, S, size: int) -> np.ndarray:
     model.landmarks_ = Nystroem(kernel="rbf", gamma=model.gamma_, n_components=len(landmarks),
                                 random_state=model.random_state).fit(landmarks)  # fmt: skip
     features = map_blocks(model.landmarks_.transform, S, size)
-    model.model_ = PCA(n_components=model.n_components, random_state=model.random_state)
+    model.model_ = PCA(n_components=model.n_components, random_state=model.random_state,
+                       copy=False)  # fmt: skip
     codes = model.model_.fit_transform(features)
     model.pre_image_ = KernelRidge(alpha=model.inverse_alpha, kernel="rbf", gamma=model.gamma_)
     model.pre_image_.fit(codes[landmark_rows], landmarks)
