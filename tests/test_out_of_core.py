@@ -112,3 +112,30 @@ def test_non_finite_rows_of_a_mapped_matrix_are_named(tmp_path):
     X[77, 2] = np.nan
     with pytest.raises(ValueError, match="rows 77"):
         list(row_blocks(np.load(tmp_path / "x.npy", mmap_mode="r"), size=BLOCK))
+
+
+def test_the_auto_encoder_trains_out_of_core_a_batch_at_a_time_to_the_same_weights(data):
+    import torch
+
+    from ct_helpers.compressors.autoencoder.training import TrainingSettings, _fingerprint
+
+    params = {"n_components": 2, "hidden_layers": (16,), "max_epochs": 3, "batch_size": 32,
+              "random_state": 0, "precision": "float32", "progress": False,
+              "decoder": False}  # fmt: skip
+    counting = CountingRows(data.expression)
+    mapped = make_compressor("autoencoder", **params).fit(counting, genes=data.genes)
+    assert counting.reads and max(counting.reads) <= BLOCK, max(counting.reads)
+    in_memory = make_compressor("autoencoder", **params).fit(data)
+    for name, weights in in_memory.model_.state_dict().items():
+        assert torch.equal(mapped.model_.state_dict()[name], weights), name
+    # codes of the same weights, computed 50 rows at a time instead of all at once
+    np.testing.assert_allclose(mapped.training_codes_, in_memory.training_codes_, rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
+    history = mapped.history_.drop(columns="seconds")
+    assert history.equals(in_memory.history_.drop(columns="seconds"))
+    # a checkpoint written from memory is the checkpoint of the out-of-core run, and back
+    scaled = in_memory.scaler_.transform(data.expression)
+    rows, network, settings = np.arange(10), in_memory.model_, TrainingSettings()
+    assert _fingerprint(network, scaled, rows, rows + 10, settings, 0, "float32") == _fingerprint(
+        network, ct.data.blocks.ScaledRows(data.expression, in_memory.scaler_), rows,
+        rows + 10, settings, 0, "float32")  # fmt: skip

@@ -262,7 +262,7 @@ class Compressor(TransformerMixin, BaseEstimator):
         """Whether to read ``matrix`` in row blocks: out of core, and this method can.
 
         A memory map given to a method without an out-of-core fit (t-SNE,
-        UMAP, the auto-encoder) is read into memory, with a warning when large.
+        UMAP) is read into memory, with a warning when large.
         """
         if not is_out_of_core(matrix):
             return False

@@ -19,10 +19,14 @@ components: about two blocks (``2 b g`` floats) plus
 * kernel PCA: always the Nystroem approximation, from ``m`` landmark rows
   (``m g`` floats for them and the pre-image, ``n m`` for the features);
 * the learned decoder: ``n r`` with ``r`` <= 1,000 Nystroem features of the
-  codes, the products with the targets accumulated block by block.
+  codes, the products with the targets accumulated block by block;
+* the auto-encoder: each training batch and validation chunk reads just its
+  rows (:mod:`~ct_helpers.compressors.autoencoder.training`): the network,
+  Adam's state and one batch; the same weights as in memory.
 
-t-SNE, UMAP and the auto-encoder have no out-of-core fit here: they say so and
-ask for an in-memory dataset.
+t-SNE and UMAP have no out-of-core fit (their neighbour graphs need every
+row): a memory map is read into memory for them, and any other out-of-core
+object is refused with what to do.
 """
 
 from __future__ import annotations

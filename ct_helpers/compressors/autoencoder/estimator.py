@@ -177,6 +177,10 @@ class AutoEncoderCompressor(Compressor):
         self.precision_ = result.precision
         self.validation_rows_ = validation_rows
 
+    def _fit_blocks(self, S, size: int) -> None:
+        """Train on a matrix too large for memory: each batch reads its rows (same weights)."""
+        self._fit(S)
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
         return self._run(self.model_.encode, X)
 

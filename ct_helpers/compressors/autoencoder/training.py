@@ -3,6 +3,11 @@
 * The scaled expression matrix is put on the device once (on the CPU it is
   shared with NumPy, not copied); a batch is an index slice of it, so there
   are no per-sample Python objects and no data loader rebuilt every epoch.
+  A matrix too large for memory (out of core, e.g. a memory map read through
+  :class:`~ct_helpers.data.blocks.ScaledRows`) stays where it is: each batch
+  (and each validation chunk) reads just its rows, the same rows in the same
+  order, so training reads no more than a batch at a time and gives the same
+  weights as in memory.
 * Early stopping on a validation set carved from the training samples: the
   weights of the best validation epoch are restored at the end.
 * Checkpoints are written atomically and committed with their sha256 side-car
@@ -48,6 +53,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from ...data.blocks import is_out_of_core, row_blocks, take_rows
 from ...data.expression import check_expression
 from ...storage import CacheError, remove_checked, verify_checked, write_checked
 from .network import PAPER_WEIGHT_PENALTY, weight_matrices
@@ -222,8 +228,10 @@ def train_autoencoder(
     ----------
     model : torch.nn.Module
         Maps a batch of expression to its reconstruction (an :class:`AutoEncoder`).
-    data : numpy.ndarray
+    data : numpy.ndarray or out-of-core matrix
         Scaled float32 expression, samples x genes; used in place, not copied.
+        An out-of-core matrix (:func:`~ct_helpers.data.blocks.is_out_of_core`)
+        is read a batch of rows at a time.
     train_rows, validation_rows : numpy.ndarray of int
         Rows to train on and to stop on.
     settings : TrainingSettings
@@ -257,7 +265,7 @@ def train_autoencoder(
     n_batches = train_rows.size // batch  # drop_last, as the paper; one full batch if n < 128
     validation_entries = validation_rows.size * data.shape[1]
     model.to(device)
-    tensor = torch.from_numpy(data).to(device)  # shares memory on the CPU
+    rows = _RowSource(data, device)
     train_index = torch.from_numpy(train_rows).to(device)
     validation_index = torch.from_numpy(validation_rows).to(device)
     optimizer = make_optimizer(model, settings)
@@ -286,7 +294,7 @@ def train_autoencoder(
         order = train_index[torch.randperm(train_rows.size, generator=generator).to(device)]
         total = torch.zeros((), device=device)
         for b in range(n_batches):
-            x = tensor.index_select(0, order[b * batch : (b + 1) * batch])
+            x = rows.take(order[b * batch : (b + 1) * batch])
             with autocast:
                 reconstruction = model(x)
             loss = (reconstruction.float() - x).pow(2).sum()  # the penalty is in the optimiser
@@ -294,7 +302,7 @@ def train_autoencoder(
             loss.backward()
             optimizer.step()
             total += loss.detach()
-        validation_sse = _summed_squared_error(model, tensor, validation_index)
+        validation_sse = _summed_squared_error(model, rows, validation_index)
         record = {
             "epoch": epoch,
             "train_loss": float(total) / (n_batches * batch)
@@ -338,29 +346,54 @@ def train_autoencoder(
     )
 
 
+class _RowSource:
+    """Rows of the training matrix as device tensors, in the order asked for.
+
+    In memory: the matrix on the device once, rows by ``index_select``. Out of
+    core: the asked-for rows read (sorted, then put back in order) and moved
+    to the device; the values are the same, so is the training.
+    """
+
+    def __init__(self, data, device: torch.device) -> None:
+        self.device = device
+        self.data = data if is_out_of_core(data) else None
+        self.tensor = None if is_out_of_core(data) else torch.from_numpy(data).to(device)
+
+    def take(self, index: torch.Tensor) -> torch.Tensor:
+        if self.tensor is not None:
+            return self.tensor.index_select(0, index)
+        rows = index.cpu().numpy()
+        return torch.from_numpy(take_rows(self.data, rows)).to(self.device)  # in row blocks
+
+
 @torch.no_grad()
-def _summed_squared_error(model, tensor, rows, chunk: int = 1024) -> float:
+def _summed_squared_error(model, rows: _RowSource, index, chunk: int = 1024) -> float:
     """Return the squared error of ``rows`` in float32, whatever precision trains the model.
 
     The trained model is used in float32, so early stopping picks by the same
     measure as every later score.
     """
     model.eval()
-    total = torch.zeros((), device=tensor.device, dtype=torch.float64)
-    for start in range(0, rows.numel(), chunk):
-        x = tensor.index_select(0, rows[start : start + chunk])
+    total = torch.zeros((), device=rows.device, dtype=torch.float64)
+    for start in range(0, index.numel(), chunk):
+        x = rows.take(index[start : start + chunk])
         reconstruction = model(x)
         total += (reconstruction.float() - x).pow(2).sum(dtype=torch.float64)
     return float(total)
 
 
-def _check_data(data: np.ndarray, model: torch.nn.Module) -> np.ndarray:
-    if not isinstance(data, np.ndarray) or data.dtype != np.float32:
+def _check_data(data, model: torch.nn.Module):
+    out_of_core = is_out_of_core(data)
+    if not out_of_core and (not isinstance(data, np.ndarray) or data.dtype != np.float32):
         raise ValueError("data must be a float32 NumPy array (the scaled expression).")
-    data = check_expression(data, what="auto-encoder training data")  # names non-finite rows
+    if np.dtype(data.dtype) != np.float32:
+        raise ValueError(f"out-of-core data must be float32, not {data.dtype}.")
     n_genes = getattr(model, "n_genes", data.shape[1])
     if data.shape[1] != n_genes:
         raise ValueError(f"The model expects {n_genes} genes, the data have {data.shape[1]}.")
+    if out_of_core:  # non-finite rows are named as they are read
+        return data
+    data = check_expression(data, what="auto-encoder training data")  # names non-finite rows
     return np.ascontiguousarray(data)
 
 
@@ -384,7 +417,12 @@ def _check_rows(train_rows, validation_rows, n_samples: int):
 def _fingerprint(model, data, train_rows, validation_rows, settings, seed, precision) -> str:
     """Describe what a checkpoint must match: data, rows, model, settings, seed, precision."""
     digest = hashlib.sha256()
-    for array in (data, train_rows, validation_rows):
+    if is_out_of_core(data):  # the same bytes, block by block: the same fingerprint
+        for _, block in row_blocks(data):
+            digest.update(memoryview(block).cast("B"))
+    else:
+        digest.update(memoryview(np.ascontiguousarray(data)).cast("B"))
+    for array in (train_rows, validation_rows):
         digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
     architecture = [(name, tuple(p.shape)) for name, p in model.state_dict().items()]
     optimisation = {key: value for key, value in asdict(settings).items()
