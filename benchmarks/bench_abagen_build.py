@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
@@ -38,11 +36,40 @@ def abagen_package_dir(python: Path) -> Path:
     return Path(subprocess.check_output([str(python), "-c", code], text=True).strip())
 
 
+CASE = r"""
+import json, resource, sys, time
+from pathlib import Path
+from ct_helpers.data.abagen import build as ahba_build
+scratch, resolution = Path(sys.argv[1]), float(sys.argv[2])
+donors, pieces, probe_selection = sys.argv[3], int(sys.argv[4]), sys.argv[5]
+started = time.perf_counter()
+data = ahba_build.build_ahba_dataset(
+    resolution, data_dir=scratch / f"ct-{resolution:g}-{donors}-{pieces}",
+    abagen_data_dir=scratch / "abagen", donors=donors.split(","),
+    python=ahba_build.find_abagen_python(), reannotated=False, pieces=pieces,
+    probe_selection=probe_selection)
+print(json.dumps({"voxels": data.n_samples, "genes_out": data.n_genes,
+                  "seconds": round(time.perf_counter() - started, 1),
+                  "abagen_seconds": data.provenance["build_seconds"],
+                  "peak_abagen_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                                              / 1024)}))
+"""
+
+
 def main() -> None:
-    """Build each (resolution, genes) case once and print seconds and peak memory."""
+    """Build each (resolution, genes, donors, pieces) case in a fresh process; print its peak."""
+    import subprocess
+
+    from ct_helpers.data.abagen.pieces import abagen_memory_bytes
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resolutions", type=float, nargs="+", default=[8.0])
     parser.add_argument("--genes", type=int, nargs="+", default=[24, 1000, 4000])
+    parser.add_argument("--donors", nargs="+", default=["12876,15496"],
+                        help="comma-separated donor sets, e.g. 12876 12876,15496")  # fmt: skip
+    parser.add_argument("--pieces", type=int, nargs="+", default=[1])
+    parser.add_argument("--probe-selection", default="diff_stability",
+                        help="abagen's probe_selection (one donor needs another)")  # fmt: skip
     args = parser.parse_args()
     python = ahba_build.find_abagen_python()
     package = abagen_package_dir(python)
@@ -52,22 +79,22 @@ def main() -> None:
             scratch = Path(scratch)
             make_ahba_fixture(scratch / "abagen", package, n_genes=n_genes, probes_per_gene=1)
             for resolution in args.resolutions:
-                started = time.perf_counter()
-                data = ahba_build.build_ahba_dataset(
-                    resolution, data_dir=scratch / f"ct-{resolution:g}",
-                    abagen_data_dir=scratch / "abagen", donors=["12876", "15496"],
-                    python=python, reannotated=False,
-                )  # fmt: skip
-                seconds = time.perf_counter() - started
-                peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-                rows.append({
-                    "resolution_mm": resolution, "voxels": data.n_samples,
-                    "genes_requested": n_genes, "genes_out": data.n_genes,
-                    "donors": 2, "seconds": round(seconds, 1),
-                    "abagen_seconds": data.provenance["build_seconds"],
-                    "peak_child_rss_mb_so_far": round(peak_mb),
-                })  # fmt: skip
-                print(json.dumps(rows[-1]), flush=True)
+                for donors in args.donors:
+                    for pieces in args.pieces:
+                        done = subprocess.run(
+                            [sys.executable, "-c", CASE, str(scratch), str(resolution), donors,
+                             str(pieces), args.probe_selection], capture_output=True, text=True,
+                            check=False,
+                        )  # fmt: skip
+                        if done.returncode:
+                            raise RuntimeError(done.stderr[-3000:])
+                        row = json.loads(done.stdout.strip().splitlines()[-1])
+                        n_donors = len(donors.split(","))
+                        model = abagen_memory_bytes(row["voxels"], row["genes_out"], n_donors)
+                        rows.append({"resolution_mm": resolution, "genes_requested": n_genes,
+                                     "donors": n_donors, "pieces": pieces, **row,
+                                     "model_mb": round(model / 2**20)})  # fmt: skip
+                        print(json.dumps(rows[-1]), flush=True)
     write_record("abagen_build.json", "abagen voxel-wise build", rows)
 
 

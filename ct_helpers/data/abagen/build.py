@@ -55,6 +55,13 @@ from ..atlases import read_atlas, voxel_atlas
 from ..expression import ExpressionDataset
 from ..spaces import Parcellation
 from .env import find_abagen_python
+from .pieces import (
+    abagen_memory_bytes,
+    anchor_labels,
+    piece_image,
+    pieces_for_memory,
+    plan_pieces,
+)
 from .recipe import (
     AHBA_DONORS,
     PAPER_ABAGEN_ARGUMENTS,
@@ -90,6 +97,7 @@ def build_ahba_dataset(
     python: str | os.PathLike | None = None,
     force: bool = False,
     drop_empty: bool = False,
+    pieces: int | str = "auto",
     **abagen_arguments,
 ) -> ExpressionDataset:
     """Build (or load from cache) real AHBA expression on a voxel grid or a user atlas.
@@ -119,6 +127,13 @@ def build_ahba_dataset(
         Rebuild even when a valid cached result exists.
     drop_empty : bool
         Drop regions that abagen left empty (NaN) instead of raising.
+    pieces : int or "auto"
+        Run abagen on this many pieces of the atlas, one after the other, each
+        with the labels near tissue samples (:mod:`~ct_helpers.data.abagen.pieces`);
+        the rows are the same as from one run. ``"auto"`` splits only when
+        abagen's estimated memory (:func:`~ct_helpers.data.abagen.pieces.abagen_memory_bytes`:
+        about 15 GB for the 8 mm grid, 114 GB at 4 mm, 913 GB at 2 mm) exceeds
+        half of the available memory, into as few pieces as fit.
     **abagen_arguments
         Override entries of :data:`~.recipe.PAPER_ABAGEN_ARGUMENTS` (e.g.
         ``reannotated=False``); unknown names are rejected by abagen.
@@ -177,17 +192,14 @@ def build_ahba_dataset(
         if cached is not None:
             return cached
 
-    result_dir, result = _run_abagen(
-        atlas_img, atlas_info, abagen_dir, donors, arguments, root, python
-    )
-    try:
-        expression, labels, kept = _read_result(result_dir, result, labels, drop_empty)
-    finally:
-        shutil.rmtree(result_dir.parent, ignore_errors=True)
-
-    counts = np.zeros(labels.size, dtype=np.int64)
-    for per_donor in result["counts"].values():
-        counts += np.asarray(per_donor, dtype=np.int64)[kept]
+    n_pieces = _choose_pieces(pieces, labels.size, len(donors))  # None: by memory, below
+    run = dict(atlas_info=atlas_info, abagen_dir=abagen_dir, donors=donors, arguments=arguments,
+               root=root, python=python)  # fmt: skip
+    if n_pieces == 1:
+        expression, labels, counts, result = _build_whole(atlas_img, labels, drop_empty, run)
+    else:
+        expression, labels, counts, result = _build_in_pieces(atlas_img, labels, n_pieces,
+                                                              drop_empty, run)  # fmt: skip
     if atlas is None:
         coords = grid.coords
         sample_ids = [f"voxel_{i}_{j}_{k}" for i, j, k in grid.ijk]
@@ -242,6 +254,7 @@ def build_ahba_dataset(
             "dropped_empty_labels": result.get("dropped", []),
             "abagen_report": result["report"],
             "build_seconds": result["seconds"],
+            "abagen_pieces": result.get("pieces", 1),
         },
     )
     dataset.save(folder)
@@ -265,7 +278,101 @@ def _load_if_current(folder: Path, key: dict) -> ExpressionDataset | None:
     return dataset
 
 
-def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, python):
+def _choose_pieces(pieces: int | str, n_labels: int, n_donors: int) -> int | None:
+    """1 or the pieces asked for; ``None``: split, how finely to be decided from the anchors."""
+    if pieces == "auto":
+        fits = abagen_memory_bytes(n_labels, n_donors=n_donors) <= available_memory_bytes() / 2
+        return 1 if fits else None
+    if isinstance(pieces, bool) or not isinstance(pieces, int | np.integer) or pieces < 1:
+        raise ValueError(f"pieces must be a positive integer or 'auto', got {pieces!r}.")
+    return int(pieces)
+
+
+def available_memory_bytes() -> int:
+    """Memory available to a new process now (``MemAvailable``), or the physical memory."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def _counts(result: dict, returned_labels: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Tissue samples per label (all donors), for ``labels`` out of a worker's result."""
+    where = pd.Index(returned_labels).get_indexer(labels)
+    return sum(
+        np.asarray(per_donor, dtype=np.int64)[where] for per_donor in result["counts"].values()
+    )
+
+
+def _build_whole(atlas_img, labels, drop_empty, run):
+    """Run abagen on the whole atlas at once."""
+    result_dir, result = _run_abagen(atlas_img, **run)
+    try:
+        expression, kept_labels, _ = _read_result(result_dir, result, labels, drop_empty)
+    finally:
+        shutil.rmtree(result_dir.parent, ignore_errors=True)
+    return (
+        expression,
+        kept_labels,
+        _counts(result, np.asarray(result["labels"]), kept_labels),
+        result,
+    )
+
+
+def _build_in_pieces(atlas_img, labels, n_pieces, drop_empty, run):
+    """Run abagen on ``n_pieces`` pieces of the atlas in turn and put the rows together."""
+    coords, matched = _tissue_samples(atlas_img, run)
+    anchors = anchor_labels(atlas_img, coords, matched)
+    if n_pieces is None:
+        n_pieces = pieces_for_memory(labels.size, anchors.size, available_memory_bytes(),
+                                     len(run["donors"]))  # fmt: skip
+    plan = plan_pieces(labels, anchors, n_pieces)
+    logger.info("abagen in %d pieces of about %d labels, each with %d anchor labels near the "
+                "%d tissue samples.", len(plan), labels.size // len(plan), anchors.size,
+                len(coords))  # fmt: skip
+    expression = counts = merged = None
+    filled = np.zeros(labels.size, dtype=bool)
+    for number, (owned, seen) in enumerate(plan, 1):
+        logger.info("abagen piece %d of %d: %d labels.", number, len(plan), seen.size)
+        result_dir, result = _run_abagen(piece_image(atlas_img, seen), **run)
+        try:
+            rows, kept, _ = _read_result(result_dir, result, owned, drop_empty)
+        finally:
+            shutil.rmtree(result_dir.parent, ignore_errors=True)
+        if merged is None:
+            merged = {**result, "dropped": list(result.get("dropped", []))}
+            expression = np.empty((labels.size, len(result["genes"])), dtype=np.float32)
+            counts = np.zeros(labels.size, dtype=np.int64)
+        elif result["genes"] != merged["genes"]:
+            raise RuntimeError(f"abagen kept other genes in piece {number} than in piece 1; "
+                               "build with pieces=1 on a larger machine.")  # fmt: skip
+        else:
+            merged["seconds"] += result["seconds"]
+            merged["dropped"] += result.get("dropped", [])
+        where = np.searchsorted(labels, kept)
+        expression[where] = rows
+        counts[where] = _counts(result, np.asarray(result["labels"]), kept)
+        filled[where] = True
+    merged["pieces"] = len(plan)
+    if not filled.all():  # only with drop_empty: labels abagen left empty
+        expression, counts = expression[filled], counts[filled]
+    return expression, labels[filled], counts, merged
+
+
+def _tissue_samples(atlas_img, run) -> tuple[np.ndarray, np.ndarray]:
+    """Every donor's tissue samples as abagen uses them: MNI coordinates, matched labels."""
+    result_dir, result = _run_abagen(atlas_img, **run, mode="sample_coordinates")
+    shutil.rmtree(result_dir.parent, ignore_errors=True)
+    donors = list(result["coords"])
+    coords = np.vstack(
+        [np.asarray(result["coords"][d], dtype=float).reshape(-1, 3) for d in donors]
+    )
+    return coords, np.concatenate([np.asarray(result["labels"][d], dtype=np.int64) for d in donors])
+
+
+def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, python, mode=None):
     """Write the request, run the worker in the abagen environment, return its output."""
     env_python = find_abagen_python(python)
     work = temporary_folder(
@@ -281,6 +388,7 @@ def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, pyth
         "donors": donors,
         "arguments": arguments,
         "output": str(output),
+        **({} if mode is None else {"mode": mode}),
     }
     (work / "request.json").write_text(json.dumps(request, indent=1))
     abagen_dir.mkdir(parents=True, exist_ok=True)

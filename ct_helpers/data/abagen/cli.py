@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--donors", nargs="+", default="all", help="donor ids (default all)")
     build.add_argument("--python", help="python of the abagen environment")
     build.add_argument("--force", action="store_true", help="rebuild even if cached")
+    build.add_argument("--pieces", default="auto",
+                       help="run abagen on this many pieces of the atlas (default: auto, "
+                            "by available memory)")  # fmt: skip
     build.add_argument(
         "--abagen-arg",
         action="append",
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             donors=args.donors,
             python=args.python,
             force=args.force,
+            pieces=args.pieces if args.pieces == "auto" else int(args.pieces),
             **overrides,
         )
         print(dataset.summary().to_string())

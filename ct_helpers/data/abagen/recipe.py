@@ -66,13 +66,18 @@ def build_command(resolution: float) -> str:
 
 def not_built_message(name: str, resolution: float | None = None) -> str:
     """Explain that ``name`` is not built, with the command, download and output size."""
+    from .pieces import abagen_memory_bytes  # pieces imports this module
+
     lines = [f"Dataset {name!r} has not been built in this data folder."]
     if resolution is not None:
         n_voxels = VOXEL_COUNTS.get(int(resolution))
         size = "" if n_voxels is None else (
             f" The result is {n_voxels:,} voxels x {N_GENES_EXPECTED:,} genes "
-            f"({n_voxels * N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32; abagen computes in "
-            "float64, so it needs at least twice that in memory)."
+            f"({n_voxels * N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32). abagen itself needs "
+            f"about {abagen_memory_bytes(n_voxels) / 1e9:.0f} GB for it in one run (estimated "
+            "from measurements, ct_helpers.data.abagen.pieces); where less memory is "
+            "available the builder runs abagen on pieces of the grid, one after the other, "
+            "with the same result (AHBA_ARGS='--pieces N' sets their number)."
         )  # fmt: skip
         lines.append(
             "Build it once, on a machine with internet, from the repository root with\n"

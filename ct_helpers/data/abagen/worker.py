@@ -21,6 +21,12 @@ staging folder that it renames to ``output`` only when complete:
   methods report, package versions, the sha256 of every microarray file read,
   and the arguments.
 
+With ``"mode": "sample_coordinates"`` in the request it runs no expression
+processing and writes only ``result.json`` with every donor's tissue-sample
+MNI coordinates as abagen uses them and the atlas label abagen matches each to,
+which the builder needs to split an atlas into pieces
+(:mod:`ct_helpers.data.abagen.pieces`).
+
 Exit status 0 on success; 2 for a bad request; 3 when abagen cannot be
 imported; any other failure propagates abagen's own traceback.
 """
@@ -74,10 +80,51 @@ def _log(message: str) -> None:
     print(f"[abagen worker] {message}", file=sys.stderr, flush=True)
 
 
+def sample_coordinates(request: dict) -> Path:
+    """Write every donor's tissue samples as abagen sees them: coordinates and matched labels.
+
+    The annotation goes through abagen's own steps before matching (corrected
+    coordinates, mirroring if asked, dropping samples whose coordinates
+    contradict their ontology), and each sample is matched to the whole atlas
+    by abagen's ``label_samples``; unmatched samples get label 0.
+    """
+    import abagen  # only the abagen environment has it
+    from abagen import images, io, samples_
+
+    output = Path(request["output"])
+    arguments = request["arguments"]
+    files = abagen.fetch_microarray(data_dir=request["abagen_data_dir"],
+                                    donors=request["donors"], verbose=1)  # fmt: skip
+    atlas, _ = images.coerce_atlas_to_dict(request["atlas"], list(files),
+                                           request["atlas_info"])  # fmt: skip
+    coords, matched = {}, {}
+    for donor, parts in files.items():
+        corrected = arguments.get("corrected_mni", True)
+        annotation = samples_.update_coords(parts["annotation"], corrected_mni=corrected)
+        ontology = io.read_ontology(parts["ontology"])
+        if arguments.get("lr_mirror") is not None:
+            annotation = samples_.mirror_samples(annotation, ontology, swap=arguments["lr_mirror"])
+        annotation = samples_.drop_mismatch_samples(annotation, ontology)
+        labels = atlas[donor].label_samples(annotation, arguments.get("tolerance", 2))
+        coords[str(donor)] = annotation[["mni_x", "mni_y", "mni_z"]].to_numpy(float).tolist()
+        matched[str(donor)] = [int(label) for label in labels["label"]]
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        (staging / "result.json").write_text(json.dumps({"coords": coords, "labels": matched}))
+        os.replace(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _log(f"tissue samples of donors {sorted(coords)} matched to the atlas -> {output}")
+    return output
+
+
 def run(request: dict) -> Path:
     """Fetch the microarray where missing, run ``abagen.get_expression_data``, write the result."""
     import abagen  # only the abagen environment has it
     import pandas as pd
+
+    if request.get("mode") == "sample_coordinates":
+        return sample_coordinates(request)
 
     # abagen 0.1.3 calls pandas APIs that pandas 1.5 marks deprecated; the
     # warnings repeat for every donor and say nothing about the result.
