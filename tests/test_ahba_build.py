@@ -401,7 +401,7 @@ def test_command_line_builds_a_coarse_grid(fixture, abagen_python, tmp_path, cap
     argv = [
         "build", "--resolution", "16", "--data-dir", str(tmp_path),
         "--abagen-data-dir", str(fixture["abagen_dir"]), "--donors", *DONORS,
-        "--python", str(abagen_python), "--abagen-arg", "reannotated=false",
+        "--python", str(abagen_python), "--pieces", "2", "--abagen-arg", "reannotated=false",
     ]  # fmt: skip
     with no_network():
         assert cli.main(argv) == 0
@@ -409,5 +409,6 @@ def test_command_line_builds_a_coarse_grid(fixture, abagen_python, tmp_path, cap
     dataset = ct.ExpressionDataset.load(tmp_path / "datasets" / "ahba-voxel-16mm")
     assert dataset.n_samples == ct.VoxelGrid.mni(16).n_samples
     assert dataset.provenance["abagen_arguments"]["reannotated"] is False
+    assert dataset.provenance["abagen_pieces"] == 2
     with pytest.raises(SystemExit, match="expected NAME=VALUE"):
         cli.main([*argv[:-1], "no_such_argument=1"])
