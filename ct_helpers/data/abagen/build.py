@@ -55,16 +55,11 @@ from ..atlases import read_atlas, voxel_atlas
 from ..expression import ExpressionDataset
 from ..spaces import Parcellation
 from .env import find_abagen_python
-from .pieces import (
-    abagen_memory_bytes,
-    anchor_labels,
-    piece_image,
-    pieces_for_memory,
-    plan_pieces,
-)
+from .pieces import anchor_labels, piece_image, pieces_for_memory, plan_pieces
 from .recipe import (
     AHBA_DONORS,
     PAPER_ABAGEN_ARGUMENTS,
+    abagen_memory_bytes,
     build_command,
     not_built_message,
     voxel_dataset_name,
@@ -131,7 +126,7 @@ def build_ahba_dataset(
         Run abagen on this many pieces of the atlas, one after the other, each
         with the labels near tissue samples (:mod:`~ct_helpers.data.abagen.pieces`);
         the rows are the same as from one run. ``"auto"`` splits only when
-        abagen's estimated memory (:func:`~ct_helpers.data.abagen.pieces.abagen_memory_bytes`:
+        abagen's estimated memory (:func:`~ct_helpers.data.abagen.recipe.abagen_memory_bytes`:
         about 15 GB for the 8 mm grid, 114 GB at 4 mm, 913 GB at 2 mm) exceeds
         half of the available memory, into as few pieces as fit.
     **abagen_arguments

@@ -4,7 +4,8 @@ abagen 0.1.3 builds, for every donor, one float64 row per atlas label that it
 fills by interpolation (a label with no tissue sample of that donor), as
 one-row pandas frames that it concatenates and merges, and holds them until it
 averages the donors. Measured on the fixture, its peak memory is about
-``(38 x donors + 20) x labels x genes`` bytes (:func:`abagen_memory_bytes`):
+``(38 x donors + 20) x labels x genes`` bytes
+(:func:`~ct_helpers.data.abagen.recipe.abagen_memory_bytes`):
 about 15 GB for the 8 mm grid, 114 GB at 4 mm and 913 GB at 2 mm with six
 donors and 15,633 genes. The builder can therefore run abagen on pieces of the
 atlas, each a share of the labels, and put the rows together.
@@ -29,33 +30,7 @@ import nibabel as nib
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .recipe import AHBA_DONORS, N_GENES_EXPECTED
-
-#: abagen 0.1.3's memory per atlas label and gene: this many bytes per donor, plus
-#: :data:`BYTES_PER_LABEL_GENE` once, plus :data:`BASE_BYTES`. Fitted to the peak RSS
-#: of its process on the two-donor fixture (benchmarks/README.md: 8 mm, 1,991 genes,
-#: one and two donors; 4 mm, 1,000 genes): about five float64 copies per donor.
-BYTES_PER_LABEL_GENE_DONOR = 38
-BYTES_PER_LABEL_GENE = 20
-#: Python, pandas and abagen themselves (the fixture's microarray is small; the real
-#: one adds its CSV tables, about 4 GB on disk for six donors, while they are read).
-BASE_BYTES = 300 * 2**20
-
-
-def abagen_memory_bytes(
-    n_labels: int, n_genes: int = N_GENES_EXPECTED, n_donors: int = len(AHBA_DONORS)
-) -> int:
-    """Estimated peak memory of one abagen run on an atlas of ``n_labels`` labels.
-
-    Examples
-    --------
-    >>> round(abagen_memory_bytes(235_375) / 1e9)  # the 2 mm grid, six donors, 15,633 genes
-    913
-    >>> round(abagen_memory_bytes(3_666) / 1e9)  # the 8 mm grid
-    15
-    """
-    per_label_gene = BYTES_PER_LABEL_GENE_DONOR * n_donors + BYTES_PER_LABEL_GENE
-    return int(per_label_gene * n_labels * n_genes + BASE_BYTES)
+from .recipe import AHBA_DONORS, BASE_BYTES, N_GENES_EXPECTED, abagen_memory_bytes
 
 
 def pieces_for_memory(
@@ -145,9 +120,6 @@ def piece_image(atlas: nib.Nifti1Image, keep: np.ndarray) -> nib.Nifti1Image:
 
 
 __all__ = [
-    "BASE_BYTES",
-    "BYTES_PER_LABEL_GENE",
-    "BYTES_PER_LABEL_GENE_DONOR",
     "abagen_memory_bytes",
     "anchor_labels",
     "piece_image",

@@ -42,6 +42,33 @@ VOXEL_COUNTS = {8: 3666, 4: 29398, 2: 235375}
 N_GENES_EXPECTED = 15633
 
 
+#: abagen 0.1.3's memory per atlas label and gene: this many bytes per donor, plus
+#: :data:`BYTES_PER_LABEL_GENE` once, plus :data:`BASE_BYTES`. Fitted to the peak RSS
+#: of its process on the two-donor fixture (benchmarks/README.md: 8 mm, 1,991 genes,
+#: one and two donors; 4 mm, 1,000 genes): about five float64 copies per donor.
+BYTES_PER_LABEL_GENE_DONOR = 38
+BYTES_PER_LABEL_GENE = 20
+#: Python, pandas and abagen themselves (the fixture's microarray is small; the real
+#: one adds its CSV tables, about 4 GB on disk for six donors, while they are read).
+BASE_BYTES = 300 * 2**20
+
+
+def abagen_memory_bytes(
+    n_labels: int, n_genes: int = N_GENES_EXPECTED, n_donors: int = len(AHBA_DONORS)
+) -> int:
+    """Estimated peak memory of one abagen run on an atlas of ``n_labels`` labels.
+
+    Examples
+    --------
+    >>> round(abagen_memory_bytes(235_375) / 1e9)  # the 2 mm grid, six donors, 15,633 genes
+    913
+    >>> round(abagen_memory_bytes(3_666) / 1e9)  # the 8 mm grid
+    15
+    """
+    per_label_gene = BYTES_PER_LABEL_GENE_DONOR * n_donors + BYTES_PER_LABEL_GENE
+    return int(per_label_gene * n_labels * n_genes + BASE_BYTES)
+
+
 def voxel_dataset_name(resolution: float) -> str:
     """Return the registry name of the voxel-wise dataset at ``resolution`` mm.
 
@@ -66,8 +93,6 @@ def build_command(resolution: float) -> str:
 
 def not_built_message(name: str, resolution: float | None = None) -> str:
     """Explain that ``name`` is not built, with the command, download and output size."""
-    from .pieces import abagen_memory_bytes  # pieces imports this module
-
     lines = [f"Dataset {name!r} has not been built in this data folder."]
     if resolution is not None:
         n_voxels = VOXEL_COUNTS.get(int(resolution))
@@ -75,7 +100,7 @@ def not_built_message(name: str, resolution: float | None = None) -> str:
             f" The result is {n_voxels:,} voxels x {N_GENES_EXPECTED:,} genes "
             f"({n_voxels * N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32). abagen itself needs "
             f"about {abagen_memory_bytes(n_voxels) / 1e9:.0f} GB for it in one run (estimated "
-            "from measurements, ct_helpers.data.abagen.pieces); where less memory is "
+            "from measurements, ct_helpers.data.abagen.recipe); where less memory is "
             "available the builder runs abagen on pieces of the grid, one after the other, "
             "with the same result (AHBA_ARGS='--pieces N' sets their number)."
         )  # fmt: skip
