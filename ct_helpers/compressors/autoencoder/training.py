@@ -368,7 +368,7 @@ class _RowSource:
 
 @torch.no_grad()
 def _summed_squared_error(model, rows: _RowSource, index, chunk: int = 1024) -> float:
-    """Return the squared error of ``rows`` in float32, whatever precision trains the model.
+    """Return the squared error of the rows ``index`` in float32, whatever precision trains.
 
     The trained model is used in float32, so early stopping picks by the same
     measure as every later score.

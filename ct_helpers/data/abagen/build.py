@@ -305,7 +305,7 @@ def _build_whole(atlas_img, labels, drop_empty, run):
     """Run abagen on the whole atlas at once."""
     result_dir, result = _run_abagen(atlas_img, **run)
     try:
-        expression, kept_labels, _ = _read_result(result_dir, result, labels, drop_empty)
+        expression, kept_labels = _read_result(result_dir, result, labels, drop_empty)
     finally:
         shutil.rmtree(result_dir.parent, ignore_errors=True)
     return (
@@ -333,7 +333,7 @@ def _build_in_pieces(atlas_img, labels, n_pieces, drop_empty, run):
         logger.info("abagen piece %d of %d: %d labels.", number, len(plan), seen.size)
         result_dir, result = _run_abagen(piece_image(atlas_img, seen), **run)
         try:
-            rows, kept, _ = _read_result(result_dir, result, owned, drop_empty)
+            rows, kept = _read_result(result_dir, result, owned, drop_empty)
         finally:
             shutil.rmtree(result_dir.parent, ignore_errors=True)
         if merged is None:
@@ -426,7 +426,6 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
     if not np.array_equal(order, np.arange(returned.size)):
         expression = expression[order]
     empty = ~np.isfinite(expression).all(axis=1)
-    kept = np.arange(labels.size)
     if empty.any():
         if not drop_empty:
             raise RuntimeError(
@@ -438,9 +437,8 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
             )
         logger.warning("Dropping %d empty regions: labels %s.", empty.sum(), few(labels[empty]))
         result["dropped"] = labels[empty].tolist()
-        kept = np.flatnonzero(~empty)
-        expression = expression[kept]
-    return expression, labels[kept], kept
+        expression, labels = expression[~empty], labels[~empty]
+    return expression, labels
 
 
 # --------------------------------------------------------------------------- registry
