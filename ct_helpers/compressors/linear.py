@@ -124,7 +124,7 @@ class NMFCompressor(Compressor):
                         random_state=self.random_state)  # fmt: skip
         # NMF.fit's own final error is ||X - W H|| from two matrix-sized temporaries (peak
         # RSS 4.3x the matrix at 4 mm); the same solver through non_negative_factorization,
-        # and the error from row blocks, keeps the fit to the scaled copy.
+        # and the error summed over row chunks, keeps the fit to the scaled copy.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # reported as converged_
             W, H, n_iter = non_negative_factorization(X, **settings)
