@@ -33,6 +33,7 @@ imported; any other failure propagates abagen's own traceback.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -76,6 +77,17 @@ def read_request(path: str | os.PathLike) -> dict:
     return request
 
 
+@contextlib.contextmanager
+def _staged(output: Path):
+    """Yield a staging folder beside ``output``, renamed to it only if the block completes."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        yield staging
+        os.replace(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _log(message: str) -> None:
     print(f"[abagen worker] {message}", file=sys.stderr, flush=True)
 
@@ -108,12 +120,8 @@ def sample_coordinates(request: dict) -> Path:
         labels = atlas[donor].label_samples(annotation, arguments.get("tolerance", 2))
         coords[str(donor)] = annotation[["mni_x", "mni_y", "mni_z"]].to_numpy(float).tolist()
         matched[str(donor)] = [int(label) for label in labels["label"]]
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with _staged(output) as staging:
         (staging / "result.json").write_text(json.dumps({"coords": coords, "labels": matched}))
-        os.replace(staging, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     _log(f"tissue samples of donors {sorted(coords)} matched to the atlas -> {output}")
     return output
 
@@ -151,8 +159,7 @@ def run(request: dict) -> Path:
         **request["arguments"],
     )
     values = np.ascontiguousarray(expression.to_numpy(dtype=np.float32))
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with _staged(output) as staging:
         np.save(staging / "expression.npy", values)
         result = {
             "labels": [int(label) for label in expression.index],
@@ -175,9 +182,6 @@ def run(request: dict) -> Path:
             "seconds": round(time.perf_counter() - started, 2),
         }
         (staging / "result.json").write_text(json.dumps(result, indent=1))
-        os.replace(staging, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     _log(f"done in {time.perf_counter() - started:.1f} s: {values.shape[0]} regions x "
          f"{values.shape[1]} genes -> {output}")  # fmt: skip
     return output
