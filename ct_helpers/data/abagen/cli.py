@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="run abagen on this many pieces of the atlas (default: auto, "
                             "by available memory)")  # fmt: skip
     build.add_argument(
+        "--keep-donors",
+        action="store_true",
+        help="also keep every donor's own matrix (for donor generalisability)",
+    )
+    build.add_argument(
         "--abagen-arg",
         action="append",
         default=[],
@@ -85,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             python=args.python,
             force=args.force,
             pieces=args.pieces if args.pieces == "auto" else int(args.pieces),
+            keep_donors=args.keep_donors,
             **overrides,
         )
         print(dataset.summary().to_string())

@@ -21,6 +21,12 @@ staging folder that it renames to ``output`` only when complete:
   methods report, package versions, the sha256 of every microarray file read,
   and the arguments.
 
+With ``"keep_donors": true`` it asks abagen for every donor's matrix
+(``return_donors=True``), writes each as ``donors/<id>.npy`` (float32, the same
+rows and genes) and builds ``expression.npy`` from them with abagen's own
+aggregation step (``region_agg="donors"``: the mean over donors, then genes
+with missing values dropped), so the aggregate is the one abagen returns.
+
 With ``"mode": "sample_coordinates"`` in the request it runs no expression
 processing and writes only ``result.json`` with every donor's tissue-sample
 MNI coordinates as abagen uses them and the atlas label abagen matches each to,
@@ -70,7 +76,15 @@ def read_request(path: str | os.PathLike) -> dict:
         raise ValueError(f"{path}: atlas image {request['atlas']} does not exist.")
     if Path(request["output"]).exists():
         raise ValueError(f"{path}: output folder {request['output']} already exists.")
-    forbidden = {"atlas", "atlas_info", "data_dir", "donors", "return_report", "return_counts"}
+    forbidden = {
+        "atlas",
+        "atlas_info",
+        "data_dir",
+        "donors",
+        "return_report",
+        "return_counts",
+        "return_donors",
+    }
     clash = sorted(forbidden & set(request["arguments"]))
     if clash:
         raise ValueError(f"{path}: arguments {clash} are set by the worker itself.")
@@ -126,6 +140,22 @@ def sample_coordinates(request: dict) -> Path:
     return output
 
 
+def aggregate_donors(per_donor: dict, agg_metric: str = "mean"):
+    """Aggregate donors' region matrices as abagen 0.1.3 does (``samples_.aggregate_samples``).
+
+    The mean (``agg_metric``) over donors of each region, then genes that are
+    missing in any region with data dropped, line for line as abagen does it
+    when it returns one matrix, so keeping the donors does not change it.
+    """
+    import pandas as pd
+    from abagen import utils
+
+    metric = utils.check_metric(agg_metric)
+    microarray = pd.concat(list(per_donor.values())).groupby("label").aggregate(metric)
+    drop = microarray.dropna(axis=0, how="all").isna().any(axis=0)
+    return microarray.drop(drop[drop].index, axis=1)
+
+
 def run(request: dict) -> Path:
     """Fetch the microarray where missing, run ``abagen.get_expression_data``, write the result."""
     import abagen  # only the abagen environment has it
@@ -148,7 +178,9 @@ def run(request: dict) -> Path:
         donor: {role: {"file": Path(p).name, "sha256": sha256_file(p)} for role, p in parts.items()}
         for donor, parts in files.items()
     }
-    _log(f"abagen.get_expression_data on {request['atlas']} with {request['arguments']}")
+    keep_donors = bool(request.get("keep_donors", False))
+    _log(f"abagen.get_expression_data on {request['atlas']} with {request['arguments']}"
+         + (" (every donor's matrix kept)" if keep_donors else ""))  # fmt: skip
     expression, counts, report = abagen.get_expression_data(
         request["atlas"],
         atlas_info=request["atlas_info"],
@@ -156,12 +188,26 @@ def run(request: dict) -> Path:
         donors=donors,
         return_counts=True,
         return_report=True,
+        return_donors=keep_donors,
         **request["arguments"],
     )
+    per_donor = None
+    if keep_donors:
+        per_donor = expression
+        expression = aggregate_donors(per_donor, request["arguments"].get("agg_metric", "mean"))
     values = np.ascontiguousarray(expression.to_numpy(dtype=np.float32))
     with _staged(output) as staging:
         np.save(staging / "expression.npy", values)
+        donor_sha256 = {}
+        if per_donor is not None:
+            (staging / "donors").mkdir()
+            for donor, frame in per_donor.items():
+                frame = frame.reindex(index=expression.index, columns=expression.columns)
+                path = staging / "donors" / f"{donor}.npy"
+                np.save(path, np.ascontiguousarray(frame.to_numpy(dtype=np.float32)))
+                donor_sha256[str(donor)] = sha256_file(path)
         result = {
+            "donor_expression_sha256": donor_sha256,
             "labels": [int(label) for label in expression.index],
             "genes": [str(gene) for gene in expression.columns],
             "counts": {
