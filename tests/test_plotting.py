@@ -137,6 +137,15 @@ def test_coherence_panel_has_one_axis_per_metric_and_marks_chance():
     (chance,) = [line for line in drawn[2].get_lines() if line.get_linestyle() == ":"]
     assert chance.get_ydata()[0] == pytest.approx(0.33)  # mean of the chance rows
     plt.close(fig)
+    position = [("d", "pca", k, "random", 0, "codes", "position_share", 0.9, "ok") for k in (2, 4)]
+    position.append(("d", "coordinates", 3, "random", 0, "expression", "position_share", 0.4, "ok"))
+    table = pd.concat([table, pd.DataFrame(position, columns=table.columns)], ignore_index=True)
+    fig = plot_coherence_by_k(table, "random", 6)
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert len(drawn) == 6 and "position" in drawn[-1].get_ylabel()
+    (reference,) = [line for line in drawn[-1].get_lines() if line.get_linestyle() == ":"]
+    assert reference.get_ydata()[0] == pytest.approx(0.4)  # the expression's own share
+    plt.close(fig)
 
 
 def test_gene_r2_violins_one_per_cell_in_method_order_with_the_method_colours():

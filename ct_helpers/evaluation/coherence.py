@@ -3,8 +3,9 @@
 Chapter 4 asks of each compression whether nearby or anatomically alike
 samples get alike codes: Moran's I of every code dimension, how well k-means
 clusters of the codes recover anatomical labels (AMI), how well a classifier
-reads the labels from the codes (against chance), and whether neighbourhoods
-in gene space survive in code space (trustworthiness, continuity).
+reads the labels from the codes (against chance), whether neighbourhoods
+in gene space survive in code space (trustworthiness, continuity), and how
+much of each latent map is just position (:mod:`.position`).
 :class:`CoherenceScorer` computes what all cells share (the spatial weights,
 the gene-space distance ranks) once and returns rows of the reconstruction
 tables' schema (:func:`~ct_helpers.evaluation.reconstruction.result_row`).
@@ -17,7 +18,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..data.expression import ExpressionDataset
+from ..data.preprocessing import ExpressionScaler
+from ..data.spaces import VoxelGrid
 from . import metrics
+from .position import DEFAULT_POSITION_FOLDS, position_share
 from .reconstruction import result_row
 
 #: Labels rarer than this are left out of the label-accuracy cross-validation.
@@ -40,6 +44,10 @@ class CoherenceScorer:
     max_neighbourhood_samples : int
         Above this many samples, trustworthiness and continuity are computed on
         a seeded random subset of this size (they need all pairwise ranks).
+    position_folds : int
+        Spatially blocked folds of the position share (0: not measured).
+    block_size_mm : float
+        Edge of their blocks.
 
     Examples
     --------
@@ -47,8 +55,10 @@ class CoherenceScorer:
     >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
     >>> scorer = CoherenceScorer(data, {})
     >>> rows = scorer.score(data.coords[:, :2], random_state=0)
-    >>> [row["metric"] for row in rows]
+    >>> [row["metric"] for row in rows][:4]
     ['morans_i_mean', 'morans_i_max', 'trustworthiness', 'continuity']
+    >>> [row["metric"] for row in rows][4:]
+    ['position_share', 'position_share_dim1', 'position_share_dim2']
     """
 
     def __init__(
@@ -58,12 +68,16 @@ class CoherenceScorer:
         moran_neighbors: int = 6,
         neighbourhood_size: int = 10,
         max_neighbourhood_samples: int = 4000,
+        position_folds: int = DEFAULT_POSITION_FOLDS,
+        block_size_mm: float = 40.0,
     ):
         self.dataset = dataset
         self.labels = dict(labels)
         self.moran_neighbors = moran_neighbors
         self.neighbourhood_size = neighbourhood_size
         self.max_neighbourhood_samples = max_neighbourhood_samples
+        self.position_folds = position_folds
+        self.block_size_mm = block_size_mm
         self._weights = None
         self._rows: np.ndarray | None = None
         self._gene_space_ranks: np.ndarray | None = None
@@ -83,8 +97,34 @@ class CoherenceScorer:
         for column, labels in self.labels.items():
             rows += self._label_rows(codes, column, labels, random_state)
         trust, cont = self._neighbourhood_preservation(codes)
-        return rows + [result_row("codes", "trustworthiness", trust),
-                       result_row("codes", "continuity", cont)]  # fmt: skip
+        rows += [result_row("codes", "trustworthiness", trust),
+                 result_row("codes", "continuity", cont)]  # fmt: skip
+        if self.position_folds and varying.any():
+            share = self._position_share(codes[:, varying], random_state, standardise=True)
+            rows.append(result_row("codes", "position_share", share.pooled))
+            dimensions = np.flatnonzero(varying)[:2] + 1  # the paper's two maps
+            rows += [result_row("codes", f"position_share_dim{d}", float(value))
+                     for d, value in zip(dimensions, share.per_column, strict=False)]  # fmt: skip
+        return rows
+
+    def expression_rows(self, random_state: int = 0) -> list[dict]:
+        """Rows of the position share of the expression itself (part ``expression``): the reference.
+
+        The genes are clamped and scaled to [0, 1] as the compressors scale them,
+        and pooled by their variance; one scaled copy of the matrix is made.
+        """
+        if not self.position_folds:
+            return []
+        scaled = ExpressionScaler().fit_transform(np.array(self.dataset.expression))
+        share = self._position_share(scaled, random_state, standardise=False)
+        median = float(np.nanmedian(share.per_column))
+        return [result_row("expression", "position_share", share.pooled),
+                result_row("expression", "position_share_median_gene", median)]  # fmt: skip
+
+    def _position_share(self, values, random_state, standardise):
+        grid = self.dataset.space if isinstance(self.dataset.space, VoxelGrid) else None
+        return position_share(values, self.dataset.coords, self.position_folds,
+                              self.block_size_mm, random_state, grid, standardise)  # fmt: skip
 
     @staticmethod
     def _label_rows(codes, column, labels, random_state) -> list[dict]:

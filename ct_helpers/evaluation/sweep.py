@@ -60,7 +60,7 @@ DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: Columns of the sweep table: one row per cell and metric.
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-4"
+SWEEP_FORMAT = "ct-sweep-5"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,10 @@ class SweepSettings:
         a seeded random subset of this size (they need all pairwise ranks).
     coordinate_neighbors : int
         Neighbours of the coordinates baseline.
+    position_folds : int
+        Spatially blocked folds (of ``block_size_mm`` cubes) in which the share
+        of each latent map explained by position is measured
+        (:mod:`~ct_helpers.evaluation.position`); 0 skips it.
     label_columns : tuple of str or None
         Anatomy columns to use as labels; ``None`` picks them from
         :data:`~ct_helpers.data.anatomy.LABEL_COLUMNS`.
@@ -104,6 +108,7 @@ class SweepSettings:
     neighbourhood_size: int = 10
     max_neighbourhood_samples: int = 4000
     coordinate_neighbors: int = 5
+    position_folds: int = 5
     label_columns: tuple[str, ...] | None = None
 
 
@@ -242,7 +247,8 @@ def run_sweep(
     if settings.coherence:
         coherence = CoherenceScorer(dataset, anatomical_labels(dataset, settings.label_columns),
                                     settings.moran_neighbors, settings.neighbourhood_size,
-                                    settings.max_neighbourhood_samples)  # fmt: skip
+                                    settings.max_neighbourhood_samples, settings.position_folds,
+                                    settings.block_size_mm)  # fmt: skip
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, int(seed)) for s in splits for seed in seeds
@@ -374,6 +380,8 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
         scores = training_mean_scores(dataset.expression[split.train], test)
     elif method == "coordinates":
         scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors)
+        if context.coherence is not None:  # how much of the genes is position: the reference
+            scores.rows += context.coherence.expression_rows(random_state=seed)
     else:
         scores = fit_and_score(
             method,

@@ -221,7 +221,8 @@ def plot_metric_by_k(
         if values["seed"].nunique() > 1:
             ax.fill_between(by_k.index, by_k["min"], by_k["max"], color=colour, alpha=0.2)
     styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
-              "baseline": ("training mean", "training mean (no compression)", "--")}  # fmt: skip
+              "baseline": ("training mean", "training mean (no compression)", "--"),
+              "expression": ("coordinates", "the expression itself (all genes)", ":")}  # fmt: skip
     for reference_part, (method, label, style) in styles.items():
         values = rows[(rows["method"] == method) & (rows["part"] == reference_part)]["value"]
         if values.notna().any():
@@ -299,7 +300,10 @@ def plot_coherence_by_k(
 
     Moran's I of the latent maps, k-means AMI and cross-validated accuracy for
     each anatomy the sweep scored (accuracy with its chance level dotted), and
-    trustworthiness and continuity of ``neighbourhood_size`` neighbours.
+    trustworthiness and continuity of ``neighbourhood_size`` neighbours, and
+    the share of the latent maps explained by position (out-of-fold R² of a
+    smooth function of MNI x, y, z, :mod:`~ct_helpers.evaluation.position`),
+    with the expression's own share as the dotted reference.
 
     Parameters
     ----------
@@ -321,9 +325,12 @@ def plot_coherence_by_k(
              "trustworthiness": f"trustworthiness (k = {neighbourhood_size})",
              "continuity": f"continuity (k = {neighbourhood_size})",
              **{f"ami_{c}": f"AMI, k-means vs {c}" for c in columns},
-             **{f"accuracy_{c}": f"accuracy predicting {c}" for c in columns}}  # fmt: skip
+             **{f"accuracy_{c}": f"accuracy predicting {c}" for c in columns},
+             "position_share": "share explained by position (R²)"}  # fmt: skip
     metrics = ["morans_i_mean", *(f"ami_{c}" for c in columns),
                *(f"accuracy_{c}" for c in columns), "trustworthiness", "continuity"]  # fmt: skip
+    if "position_share" in set(table["metric"]):
+        metrics.append("position_share")
     n_columns = (len(metrics) + 1) // 2
     fig, axes = plt.subplots(2, n_columns, figsize=(4.2 * n_columns, 7.5), squeeze=False)
     for index, (ax, metric) in enumerate(zip(axes.ravel(), metrics, strict=False)):

@@ -1,0 +1,86 @@
+"""How much of a latent map is position: out-of-fold, spatially blocked shares (SYNTHETIC)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ct_helpers as ct
+from ct_helpers.evaluation.coherence import CoherenceScorer
+from ct_helpers.evaluation.position import position_share
+from ct_helpers.evaluation.reconstruction import table_to_wide
+
+
+@pytest.fixture(scope="module")
+def points():
+    rng = np.random.default_rng(0)
+    return rng.uniform(-60, 60, (400, 3)), rng
+
+
+def test_a_smooth_map_of_position_is_explained_and_noise_is_not(points):
+    coords, rng = points
+    smooth = np.sin(coords[:, 1] / 25) + 0.5 * (coords[:, 2] / 60) ** 2
+    share = position_share(np.c_[smooth, rng.normal(size=len(coords))], coords)
+    assert share.per_column[0] > 0.9
+    assert abs(share.per_column[1]) < 0.1
+
+
+def test_blocked_folds_do_not_credit_a_map_that_only_neighbours_share(points):
+    """Blocks of 40 mm: a map that changes every 10 mm is not smooth at that scale."""
+    coords, _ = points
+    rough = np.sin(coords[:, 0] / 1.5) * np.sin(coords[:, 1] / 1.5) * np.sin(coords[:, 2] / 1.5)
+    assert position_share(rough, coords).per_column[0] < 0.2
+
+
+def test_pooling_weights_standardised_maps_equally_and_raw_columns_by_variance(points):
+    coords, rng = points
+    values = np.c_[np.cos(coords[:, 1] / 30), 100 * rng.normal(size=len(coords))]
+    standardised = position_share(values, coords)
+    raw = position_share(values, coords, standardise=False)
+    assert standardised.per_column[0] > 0.9
+    assert standardised.pooled == pytest.approx(standardised.per_column.mean(), abs=0.02)
+    # unstandardised, the loud noise column dominates the pooled share and the shared
+    # choice of bandwidth and penalty (why maps are standardised; genes share one unit)
+    assert abs(raw.pooled) < 0.05 and raw.per_column[0] < standardised.per_column[0]
+
+
+def test_bad_input_is_named(points):
+    coords, _ = points
+    values = np.ones((len(coords), 2))
+    values[[3, 7], 1] = np.nan
+    with pytest.raises(ValueError, match=r"rows \[3, 7\]"):
+        position_share(values, coords)
+    with pytest.raises(ValueError, match="coordinates"):
+        position_share(values[:10], coords)
+    constant = position_share(np.c_[np.ones(len(coords)), coords[:, 1]], coords)
+    assert np.isnan(constant.per_column[0]) and constant.per_column[1] > 0.9
+
+
+def test_the_sweep_reports_each_codes_share_beside_the_expressions_own():
+    data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    scorer = CoherenceScorer(data, {})
+    codes = np.c_[data.coords[:, 1], np.random.default_rng(0).normal(size=data.n_samples)]
+    rows = {row["metric"]: row["value"] for row in scorer.score(codes)}
+    assert rows["position_share_dim1"] > 0.95 and abs(rows["position_share_dim2"]) < 0.1
+    assert rows["position_share"] == pytest.approx(
+        (rows["position_share_dim1"] + rows["position_share_dim2"]) / 2, abs=0.02
+    )
+    reference = {row["metric"]: row for row in scorer.expression_rows()}
+    assert reference["position_share"]["part"] == "expression"
+    assert 0.3 < reference["position_share"]["value"] <= 1  # synthetic genes are smooth fields
+    assert CoherenceScorer(data, {}, position_folds=0).expression_rows() == []
+
+
+def test_sweep_table_has_the_position_panel(tmp_path):
+    data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    table = ct.run_sweep(data, ["pca"], [2], ["spatial"], data_dir=tmp_path, progress=False)
+    wide = table_to_wide(table)
+    codes = wide.loc[("pca", 2, "spatial", 0, "codes")]
+    assert {"position_share", "position_share_dim1", "position_share_dim2"} <= set(
+        codes.dropna().index
+    )
+    expression = wide.loc[("coordinates", 3, "spatial", 0, "expression")]
+    assert np.isfinite(expression["position_share"])
+    skipped = ct.run_sweep(data, ["pca"], [2], ["spatial"], data_dir=tmp_path, progress=False,
+                           settings=ct.SweepSettings(position_folds=0))  # fmt: skip
+    assert "position_share" not in set(skipped["metric"])
