@@ -68,6 +68,8 @@ DATA_FOLDERS = {
     "abagen": "abagen's download of the AHBA microarray (about 4 GB; make ahba)",
     "models": "trained auto-encoders and their checkpoints (Chapter 3)",
     "sweeps": "sweep cells and tables, one folder per dataset (Chapter 4)",
+    "generalisability": "donor generalisability tables of built datasets (Chapter 4)",
+    "published": "the paper's published latent maps, fetched for comparison (Chapter 4)",
     "codes": "codes of every sample per dataset and method (Chapter 5)",
     "predictions": "prediction tables with their parameters (Chapter 5)",
     "neuromaps": "neuromaps annotations, in neuromaps' own layout (Chapter 5)",

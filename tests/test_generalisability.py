@@ -115,3 +115,26 @@ def test_the_table_covers_methods_and_sizes_and_names_what_it_skipped():
     assert set(zip(table["method"], table["k"], strict=True)) == {("pca", 1), ("pca", 4),
                                                                   ("tsne", 1)}  # fmt: skip
     assert any("tsne k = 4" in line for line in table.attrs["skipped"])
+
+
+def test_a_built_datasets_table_is_saved_with_its_parameters_and_read_back(tmp_path, monkeypatch):
+    from ct_helpers.data.donors import DonorExpression
+    from ct_helpers.data.synthetic import make_synthetic_expression
+    from ct_helpers.evaluation import generalisability as module
+
+    donors = planted_donors(n_regions=60)
+    data = make_synthetic_expression(n_genes=60, n_samples=60, random_state=0)  # SYNTHETIC
+    data.provenance["build_key"] = {"donors": DONORS}
+    built = DonorExpression(dataset=data, expression=donors)
+    table = module.cached_generalisability(built, ["pca"], [2], data_dir=tmp_path)
+    saved = list((tmp_path / "generalisability").glob("*.csv"))
+    assert len(saved) == 1 and saved[0].name.startswith(data.name)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fitted again although the table is saved")
+
+    monkeypatch.setattr(module, "generalisability_table", refuse)
+    again = module.cached_generalisability(built, ["pca"], [2], data_dir=tmp_path)
+    np.testing.assert_allclose(again["g"], table["g"])
+    assert again.attrs["parameters"]["methods"] == ["pca"]
+    assert "versions" in again.attrs["parameters"]

@@ -7,7 +7,8 @@ chapters can load (the book's real AHBA tables from PyPI, which
 own); :mod:`~ct_helpers.data.expression` is the one container they travel in;
 :mod:`~ct_helpers.data.spaces` places rows on MNI voxels or atlas regions,
 :mod:`~ct_helpers.data.atlases` reads label images and
-:mod:`~ct_helpers.data.sampling` reads any image at the samples;
+:mod:`~ct_helpers.data.sampling` reads any image at the samples
+(:mod:`~ct_helpers.data.volumes`: one value per sample of any brain space);
 :mod:`~ct_helpers.data.tables` reads a reader's own
 table or 4-D NIfTI; :mod:`~ct_helpers.data.pypi_files` fetches checksummed files
 out of PyPI distributions; :mod:`~ct_helpers.data.preprocessing` clamps and

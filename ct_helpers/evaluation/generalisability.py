@@ -24,6 +24,7 @@ differences between triplets are the donors', not the seed's.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,12 +34,17 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from ..compressors import make_compressor
+from ..config import data_folder, package_versions
+from ..data.donors import DonorExpression
 from ..messages import WarningLog, few
+from ..storage import CacheError, cache_key, load_table, save_table
 
 #: Dear et al.'s bar for a generalisable component.
 GENERALISABLE_G = 0.6
 #: Columns of :func:`generalisability` tables.
 G_COLUMNS = ["method", "k", "dimension", "g", "r_min", "r_max", "pairs", "regions"]
+#: Kind of the saved tables of :func:`cached_generalisability`.
+G_TABLE_FORMAT = "ct-generalisability-1"
 
 
 def disjoint_halves(donors: Sequence[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -264,3 +270,42 @@ def generalisability_table(
     result.attrs["skipped"] = skipped
     result.attrs["warnings"] = warning_lines
     return result
+
+
+def cached_generalisability(
+    donors: DonorExpression,
+    methods: Sequence[str],
+    sizes: Sequence[int],
+    random_state: int = 0,
+    method_params: Mapping[str, Mapping[str, Any]] | None = None,
+    data_dir=None,
+) -> pd.DataFrame:
+    """:func:`generalisability_table` of a built dataset's donors, saved and read back.
+
+    The table is kept in ``<data_dir>/generalisability/`` under a key of the
+    donors' build and every parameter, with the package versions; a second
+    call reads it instead of fitting again.
+
+    Examples
+    --------
+    >>> donors = ct.load_donor_expression("ahba-voxel-8mm")  # doctest: +SKIP
+    >>> cached_generalisability(donors, ["pca"], [2]).round(2)  # doctest: +SKIP
+    """
+    method_params = {m: dict(p) for m, p in (method_params or {}).items() if m in methods}
+    parameters = {"dataset": donors.dataset.name, "methods": list(methods),
+                  "sizes": [int(k) for k in sizes], "random_state": int(random_state),
+                  "method_params": method_params,
+                  "build_key": donors.dataset.provenance.get("build_key")}  # fmt: skip
+    path = data_folder("generalisability", data_dir) / (
+        f"{donors.dataset.name}-{cache_key(**parameters)}.csv"
+    )
+    if path.exists():
+        try:
+            return load_table(path, kind=G_TABLE_FORMAT, columns=G_COLUMNS)
+        except CacheError as error:
+            logging.getLogger(__name__).warning("Recomputing %s: %s", path.name, error)
+    table = generalisability_table(donors.expression, methods, sizes, random_state,
+                                   method_params)  # fmt: skip
+    save_table(table, path, {**parameters, "versions": package_versions(),
+                             "skipped": table.attrs["skipped"]}, kind=G_TABLE_FORMAT)  # fmt: skip
+    return table

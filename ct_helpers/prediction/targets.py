@@ -32,59 +32,16 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
-from nilearn import image as nl_image
 
 from ..data.expression import ExpressionDataset
-from ..data.sampling import label_means
-from ..data.spaces import Parcellation, VoxelGrid
+from ..data.spaces import Parcellation
 from ..data.tables import read_table
+from ..data.volumes import image_to_samples
 from .maps import TargetMaps
 
 logger = logging.getLogger(__name__)
-
-
-def image_to_samples(img, dataset: ExpressionDataset, background: float | None = 0.0) -> np.ndarray:
-    """One value per sample of ``dataset`` from an MNI-space volume (rule in the module doc).
-
-    Parameters
-    ----------
-    img : path or nibabel image
-        A 3-D volume in MNI152 space.
-    dataset : ExpressionDataset
-        Its space (parcellation or voxel grid) decides how the volume is sampled.
-    background : float or None
-        Voxels with this value are not measured (NaN); ``None`` keeps every voxel.
-
-    Returns
-    -------
-    numpy.ndarray of shape (n_samples,), float32, NaN where the map says nothing.
-    """
-    img = nl_image.load_img(img)
-    if img.ndim != 3:
-        raise ValueError(f"A target volume must be 3-D, got shape {img.shape}.")
-    data = np.asarray(img.dataobj, dtype=np.float64)
-    if background is not None:
-        data = np.where(data == background, np.nan, data)
-    if not np.isfinite(data).any():
-        raise ValueError("The target volume has no measured voxel (all background or NaN).")
-    space = dataset.space
-    if isinstance(space, Parcellation):
-        atlas = nl_image.resample_img(
-            space.atlas_img, target_affine=img.affine, target_shape=img.shape,
-            interpolation="nearest", force_resample=True, copy_header=True,
-        )  # fmt: skip
-        atlas = np.asarray(atlas.dataobj).astype(np.int64)
-        means = label_means(data.ravel(), atlas.ravel(), space.labels)
-        return means.astype(np.float32)
-    if isinstance(space, VoxelGrid):
-        return space.sample(nib.Nifti1Image(data.astype(np.float32), img.affine))
-    raise ValueError(
-        f"Dataset {dataset.name!r} has no brain space (coordinates only): give targets as a "
-        "table with one value per sample (load_target_table)."
-    )
 
 
 def load_target_images(
