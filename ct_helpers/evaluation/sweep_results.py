@@ -135,3 +135,35 @@ def best_reconstruction(table: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["best_reconstruction", "load_codes", "load_gene_r2", "load_sweep_table"]
+
+
+def position_share_table(table: pd.DataFrame, split: str, k: int = 2) -> pd.DataFrame:
+    """Share of each method's latent maps explained by position at size ``k`` (Chapter 4).
+
+    One row per method (mean over seeds): the pooled share and that of the
+    first two maps, and a last row with the expression's own share (all genes
+    pooled, and the median gene), the reference a code is read against.
+
+    Examples
+    --------
+    >>> rows = [("pca", 2, "random", 0, "codes", "position_share", 0.8),
+    ...         ("pca", 2, "random", 0, "codes", "position_share_dim1", 0.9),
+    ...         ("coordinates", 3, "random", 0, "expression", "position_share", 0.3)]
+    >>> columns = ["method", "k", "split", "seed", "part", "metric", "value"]
+    >>> position_share_table(pd.DataFrame(rows, columns=columns), "random").round(2)
+                                   all maps  map 1  map 2
+    pca                                 0.8    0.9    NaN
+    expression itself (all genes)       0.3    NaN    NaN
+    """
+    names = {"position_share": "all maps", "position_share_dim1": "map 1",
+             "position_share_dim2": "map 2"}  # fmt: skip
+    rows = table[(table["split"] == split) & table["metric"].isin(names)]
+    codes = rows[(rows["part"] == "codes") & (rows["k"] == k)]
+    wide = codes.pivot_table(index="method", columns="metric", values="value", aggfunc="mean",
+                             sort=False)  # fmt: skip
+    wide = wide.reindex(columns=list(names)).rename(columns=names)
+    reference = rows.loc[rows["part"] == "expression", "value"]
+    wide.loc["expression itself (all genes)"] = [reference.mean(), np.nan, np.nan]
+    wide.index.name = None
+    wide.columns.name = None
+    return wide
