@@ -92,32 +92,49 @@ def position_share(
     >>> bool(share.per_column[0] > 0.9), bool(abs(share.per_column[1]) < 0.1)
     (True, True)
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float32)  # no copy of float32 expression
     if values.ndim == 1:
         values = values[:, None]
     coords = np.asarray(coords, dtype=np.float64)
     if values.shape[0] != coords.shape[0] or coords.shape[1:] != (3,):
         raise ValueError(f"{values.shape[0]} rows of values for coordinates {coords.shape}.")
-    if not np.isfinite(values).all():
-        rows = np.flatnonzero(~np.isfinite(values).all(axis=1))
-        raise ValueError(f"Values are not finite in rows {rows[:10].tolist()}.")
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():
+        raise ValueError(f"Values are not finite in rows {np.flatnonzero(~finite)[:10].tolist()}.")
     folds = cv_folds(coords, "spatial", n_splits, random_state, block_size_mm, grid)
-    predicted = np.empty_like(values)
+    squares = _column_squares(values, values.mean(axis=0, dtype=np.float64))
+    errors = np.zeros(values.shape[1])
     for fold in range(n_splits):
-        train = folds != fold
-        centre = values[train].mean(axis=0)
-        scale = values[train].std(axis=0) if standardise else np.ones(values.shape[1])
-        scale = np.where(scale > 0, scale, 1.0)
-        model = KernelRidgeDecoder(random_state=random_state)
-        model.fit(coords[train], ((values[train] - centre) / scale).astype(np.float32))
-        predicted[~train] = model.predict(coords[~train]) * scale + centre
-    squares = ((values - values.mean(axis=0)) ** 2).sum(axis=0)
-    errors = ((values - predicted) ** 2).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_column = np.where(squares > 0, 1 - errors / squares, np.nan)
+        train, test = folds != fold, folds == fold
+        targets = values[train]  # the training rows: the one partial copy at a time
+        scale = np.ones(values.shape[1], dtype=np.float32)
+        if standardise:  # the decoder centres the targets itself
+            scale = targets.std(axis=0, dtype=np.float64).astype(np.float32)
+            scale[scale == 0] = 1.0
+            targets /= scale
+        model = KernelRidgeDecoder(random_state=random_state).fit(coords[train], targets)
+        del targets
+        predicted = model.predict(coords[test])
+        predicted *= scale
+        errors += _column_squares(values[test], predicted)
     varying = squares > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_column = np.where(varying, 1 - errors / squares, np.nan)
     weights = np.ones_like(squares)
     if standardise:
         weights[varying] = 1 / squares[varying]
     pooled = 1 - (errors * weights)[varying].sum() / (squares * weights)[varying].sum()
     return PositionShare(per_column=per_column, pooled=float(pooled))
+
+
+def _column_squares(values: np.ndarray, reference, chunk: int = 1024) -> np.ndarray:
+    """Sum over rows of ``(values - reference) ** 2`` per column, in float64, in row chunks.
+
+    ``reference`` is a row (a mean) or an array of ``values``' shape.
+    """
+    total = np.zeros(values.shape[1])
+    for start in range(0, values.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        other = reference if np.ndim(reference) == 1 else reference[rows]
+        total += ((values[rows] - other) ** 2).sum(axis=0, dtype=np.float64)
+    return total

@@ -19,9 +19,12 @@ its relation to the codes:
   surrogate is then rank-matched to the original values, so the value
   distribution is kept exactly and Moran's I approximately. Works for any
   samples with coordinates (subcortex, voxels).
+* :func:`~ct_helpers.prediction.variogram.variogram_surrogates` — Burt et al.
+  2020's variogram-matched surrogates through ``brainsmash``; any samples.
 
 :func:`spatial_nulls` picks the spin test when every sample has a sphere
-position and Moran surrogates otherwise.
+position and Moran surrogates otherwise (``method=`` chooses any of the three);
+:mod:`~ct_helpers.prediction.calibration` measures how often each is fooled.
 """
 
 from __future__ import annotations
@@ -38,9 +41,12 @@ from scipy.spatial.distance import cdist
 from ..data.expression import ExpressionDataset
 from ..data.pypi_files import BRAINSPACE, fetch_file
 from ..data.spaces import check_coordinates
+from .variogram import variogram_surrogates
 
 logger = logging.getLogger(__name__)
 
+#: Methods :func:`spatial_nulls` accepts.
+NULL_METHODS = ("auto", "spin", "moran", "variogram")
 #: Moran surrogates need an eigendecomposition of an n x n matrix; above this, refuse.
 MAX_MORAN_SAMPLES = 6000
 
@@ -207,6 +213,7 @@ def moran_surrogates(
     n_surrogates: int = 1000,
     random_state: int = 0,
     n_neighbors: int | None = None,
+    eigenvectors: np.ndarray | None = None,
 ) -> np.ndarray:
     """Moran spectral randomisation surrogates of one map, rank-matched to its values.
 
@@ -223,6 +230,9 @@ def moran_surrogates(
     n_neighbors : int, optional
         Spatial weights: inverse distance to every other sample when ``None``
         (default), else to the ``n_neighbors`` nearest (symmetrised).
+    eigenvectors : array of shape (n_samples, n_samples), optional
+        :func:`moran_eigenvectors` of ``coords``, when the caller has them (one
+        decomposition serves every map on the same samples).
 
     Returns
     -------
@@ -249,7 +259,8 @@ def moran_surrogates(
     if n > MAX_MORAN_SAMPLES:
         raise ValueError(f"{n} samples: Moran surrogates need an n x n eigendecomposition; "
                          f"above {MAX_MORAN_SAMPLES} samples, parcellate first.")  # fmt: skip
-    eigenvectors = moran_eigenvectors(coords, n_neighbors)
+    if eigenvectors is None:
+        eigenvectors = moran_eigenvectors(coords, n_neighbors)
     centred = values - values.mean()
     coefficients = eigenvectors.T @ centred
     rng = np.random.default_rng(random_state)
@@ -295,9 +306,10 @@ def spatial_nulls(
         Gives the coordinates (and, for book parcellations, sphere positions).
     n_nulls : int
         Number of null maps.
-    method : {"auto", "spin", "moran"}
+    method : {"auto", "spin", "moran", "variogram"}
         ``"auto"``: the spin test when every defined sample is a cortical
-        parcel with a sphere position, else Moran surrogates.
+        parcel with a sphere position, else Moran surrogates;
+        ``"variogram"``: Burt 2020 surrogates (brainsmash).
     random_state : int
         Seed of the rotations or sign flips.
     data_dir : str or path-like, optional
@@ -312,8 +324,12 @@ def spatial_nulls(
     """
     values = np.asarray(values, dtype=np.float64)
     defined = np.isfinite(values)
-    if method not in ("auto", "spin", "moran"):
-        raise ValueError(f"Unknown null method {method!r}: use 'auto', 'spin' or 'moran'.")
+    if method not in NULL_METHODS:
+        raise ValueError(f"Unknown null method {method!r}: use one of {NULL_METHODS}.")
+    if method == "variogram":
+        nulls = variogram_surrogates(values[defined], dataset.coords[defined], n_nulls,
+                                     random_state)  # fmt: skip
+        return nulls, "variogram"
     if method in ("auto", "spin"):
         try:
             sphere, hemisphere = parcel_sphere_positions(dataset, data_dir)

@@ -112,7 +112,7 @@ def predict_targets(
         K of K-fold and the edge of the spatial blocks.
     n_nulls : int
         Null maps per target (0: no p-values); p-values are for ridge.
-    null_method : {"auto", "spin", "moran"}
+    null_method : {"auto", "spin", "moran", "variogram"}
         See :func:`~ct_helpers.prediction.nulls.spatial_nulls`.
     random_state : int
         Seeds folds, nulls and boosting.
