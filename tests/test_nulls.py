@@ -40,7 +40,7 @@ def myelin(schaefer, real_data_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["spin", "moran"])
+@pytest.mark.parametrize("method", ["spin", "moran", "variogram"])
 def test_nulls_of_real_myelin_keep_values_and_smoothness(schaefer, myelin, method, real_data_dir):
     nulls, used = N.spatial_nulls(
         myelin, schaefer, 500, method, random_state=0, data_dir=real_data_dir
@@ -99,4 +99,31 @@ def test_spin_is_refused_where_samples_have_no_sphere_position(small_synthetic):
     nulls, used = N.spatial_nulls(values, small_synthetic, 5, "auto")
     assert used == "moran" and nulls.shape == (small_synthetic.n_samples, 5)
     with pytest.raises(ValueError, match="Unknown null method"):
-        N.spatial_nulls(values, small_synthetic, 5, "variogram")
+        N.spatial_nulls(values, small_synthetic, 5, "burt")
+
+
+def test_variogram_surrogates_are_reproducible_permutations_that_stay_smooth(monkeypatch):
+    from ct_helpers.prediction import variogram as V
+
+    rng = np.random.default_rng(0)
+    coords = rng.uniform(-60, 60, (300, 3))
+    smooth = np.sin(coords[:, 0] / 25) + coords[:, 1] / 60  # SYNTHETIC smooth map
+    weights = metrics.knn_weights(coords, 6)
+    shuffled = metrics.morans_i(rng.permuted(np.tile(smooth[:, None], (1, 50)), axis=0), weights)
+    for exact in (True, False):  # brainsmash Base on all distances, or Sampled above the limit
+        monkeypatch.setattr(V, "MAX_EXACT_SAMPLES", 1000 if exact else 100)
+        nulls = V.variogram_surrogates(smooth, coords, 50, random_state=3)
+        assert nulls.shape == (300, 50)
+        np.testing.assert_allclose(np.sort(nulls, axis=0), np.sort(smooth)[:, None] + 0 * nulls)
+        null_i = metrics.morans_i(nulls, weights)
+        assert np.median(null_i) > np.quantile(shuffled, 0.99), exact
+        assert np.median(np.abs([np.corrcoef(smooth, n)[0, 1] for n in nulls.T])) < 0.6
+        again = V.variogram_surrogates(smooth, coords, 50, random_state=3)
+        np.testing.assert_array_equal(again, nulls)
+    other = V.variogram_surrogates(smooth, coords, 50, random_state=4)
+    assert not np.array_equal(other, again)
+    with pytest.raises(ValueError, match="finite"):
+        V.variogram_surrogates(np.r_[smooth[:-1], np.nan], coords, 3)
+    monkeypatch.setattr(V, "MAX_VARIOGRAM_SAMPLES", 200)
+    with pytest.raises(ValueError, match="300 samples.*parcellate"):
+        V.variogram_surrogates(smooth, coords, 3)

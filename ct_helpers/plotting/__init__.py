@@ -20,7 +20,12 @@ from .curves import (
     plot_value_histogram,
 )
 from .embeddings import anatomical_groups, plot_embedding
-from .summaries import plot_cv_comparison, plot_domain_summary, plot_gene_r2
+from .summaries import (
+    plot_cv_comparison,
+    plot_domain_summary,
+    plot_gene_r2,
+    plot_null_calibration,
+)
 from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours, use_book_theme
 
 __all__ = [
@@ -37,6 +42,7 @@ __all__ = [
     "plot_gene_r2",
     "plot_learning_curves",
     "plot_metric_by_k",
+    "plot_null_calibration",
     "plot_reconstruction_bars",
     "plot_reconstruction_density",
     "plot_split",

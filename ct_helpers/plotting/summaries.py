@@ -1,4 +1,4 @@
-"""Chapter 5's summaries: prediction by target domain, random against blocked folds."""
+"""Chapter 5's summaries: prediction by target domain, random against blocked folds, nulls."""
 
 from __future__ import annotations
 
@@ -131,4 +131,35 @@ def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
     ax.set_xlabel("method and latent size k")
     ax.set_ylabel("held-out R² per gene")
     ax.set_title(title or "Held-out R² per gene", fontsize=9)
+    return ax
+
+
+def plot_null_calibration(table: pd.DataFrame, alpha: float = 0.05, title: str = "", ax=None):
+    """False-positive rate of each null against the smoothness of the maps (Chapter 5).
+
+    ``table`` is :func:`~ct_helpers.prediction.calibration.null_calibration`'s;
+    the band is the 95 % Wilson interval, the dashed line ``alpha``.
+
+    Examples
+    --------
+    >>> rows = [("naive", s, 0.05 + s / 100, 0.0, 0.2) for s in (0, 20)]
+    >>> table = pd.DataFrame(rows, columns=["null", "smoothness_mm", "false_positive_rate",
+    ...                                     "ci_low", "ci_high"])
+    >>> len(plot_null_calibration(table).get_lines())
+    2
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    for null, rows in table.groupby("null", sort=False):
+        rows = rows.sort_values("smoothness_mm")
+        line = ax.plot(rows["smoothness_mm"], rows["false_positive_rate"], marker="o",
+                       label=null)[0]  # fmt: skip
+        ax.fill_between(rows["smoothness_mm"], rows["ci_low"], rows["ci_high"], alpha=0.15,
+                        color=line.get_color())  # fmt: skip
+    ax.axhline(alpha, color="black", linestyle="--", lw=1, label=f"alpha = {alpha:g}")
+    ax.set_xlabel("smoothness of the random maps (FWHM, mm)")
+    ax.set_ylabel("false-positive rate (share of independent pairs)")
+    ax.set_ylim(0, None)
+    ax.set_title(title or "How often each null is fooled by independent smooth maps", fontsize=10)
+    ax.legend(fontsize=8)
     return ax

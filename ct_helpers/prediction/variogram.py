@@ -18,6 +18,8 @@ as the spin test and the book's Moran surrogates do.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.spatial.distance import cdist
 from tqdm.auto import tqdm
@@ -96,12 +98,17 @@ def variogram_surrogates(
         distances = cdist(coords, coords)
     if n <= MAX_EXACT_SAMPLES:
         generator = Base(values, distances, resample=True, seed=random_state)
-        return generator(n=n_surrogates, batch_size=BATCH_SIZE).reshape(n_surrogates, n).T
+        with warnings.catch_warnings():  # brainsmash 0.11 calls numpy's deprecated row_stack
+            warnings.filterwarnings("ignore", "`row_stack` alias", DeprecationWarning)
+            nulls = generator(n=n_surrogates, batch_size=BATCH_SIZE)
+        return nulls.reshape(n_surrogates, n).T
     order = np.argsort(distances, axis=1)
     generator = Sampled(values, np.take_along_axis(distances, order, axis=1), order,
                         ns=min(ns, n), knn=min(knn, n - 1), resample=True,
                         seed=random_state)  # fmt: skip
     out = np.empty((n, n_surrogates))
-    for column in tqdm(range(n_surrogates), desc="variogram surrogates", disable=not progress):
-        out[:, column] = generator(n=1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`row_stack` alias", DeprecationWarning)
+        for column in tqdm(range(n_surrogates), desc="variogram surrogates", disable=not progress):
+            out[:, column] = generator(n=1)
     return out
