@@ -20,6 +20,20 @@ def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data
     executed = run_colab_notebook(chapter, tmp_path, {"seed": 1})
     assert_glued_values_format(executed)
     assert_no_machine_paths(executed)
+    for text in EXPECTED_OUTPUTS.get(chapter.stem, ()):
+        assert text in executed.read_text(), f"{chapter.name} shows no {text!r}"
+
+
+#: Outputs a chapter must show even in the smoke profile.
+EXPECTED_OUTPUTS = {
+    # the position-share table, with the expression's own share as its reference
+    "04_reconstruction_and_coherence": (
+        "position_share_table",
+        "<th>expression itself (all genes)</th>",
+    ),
+    # the null calibration, every null that applies to the Schaefer-100 parcels
+    "05_prediction": ("plot_null_calibration", "<th>variogram</th>", "<th>spin</th>"),
+}
 
 
 def assert_no_machine_paths(executed):
