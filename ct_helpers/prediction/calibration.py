@@ -77,13 +77,15 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     --------
     >>> [round(v, 3) for v in wilson_interval(5, 100)]
     [0.022, 0.112]
+    >>> wilson_interval(0, 10)[0]
+    0.0
     """
     if trials == 0:
         return float("nan"), float("nan")
     p = successes / trials
     centre = (p + z**2 / (2 * trials)) / (1 + z**2 / trials)
     half = z * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / (1 + z**2 / trials)
-    return float(centre - half), float(centre + half)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
 def _correlations(nulls: np.ndarray, y: np.ndarray) -> np.ndarray:
