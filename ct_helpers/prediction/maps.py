@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.spaces import check_coordinates
+
 logger = logging.getLogger(__name__)
 
 #: Domains used by the built-in targets (your own maps may use any name).
@@ -148,3 +150,34 @@ class TargetMaps:
 
 
 __all__ = ["DOMAINS", "MIN_SAMPLES", "TargetMaps"]
+
+
+def checked_map(
+    values, coords, kind: str, max_samples: int, needs: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check one map and its samples' coordinates before ``kind`` null maps are made of it.
+
+    Returns the values as float64 and the checked coordinates; raises
+    ``ValueError`` for mismatched shapes, undefined values, or more than
+    ``max_samples`` samples (``needs`` says why that is too many).
+
+    Examples
+    --------
+    >>> checked_map([1.0, np.nan], np.zeros((2, 3)), "Moran", 10, "n x n")
+    Traceback (most recent call last):
+    ...
+    ValueError: Moran surrogates need a finite map; drop the undefined samples first.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    coords = check_coordinates(coords)
+    n = values.size
+    if values.ndim != 1 or coords.shape[0] != n:
+        raise ValueError(
+            f"values {values.shape} and coords {coords.shape} must match (n,), (n, 3)."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(f"{kind} surrogates need a finite map; drop the undefined samples first.")
+    if n > max_samples:
+        raise ValueError(f"{n} samples: {kind} surrogates need {needs}; above {max_samples} "
+                         "samples, parcellate first.")  # fmt: skip
+    return values, coords

@@ -40,7 +40,7 @@ from scipy.spatial.distance import cdist
 
 from ..data.expression import ExpressionDataset
 from ..data.pypi_files import BRAINSPACE, fetch_file
-from ..data.spaces import check_coordinates
+from .maps import checked_map
 from .variogram import variogram_surrogates
 
 logger = logging.getLogger(__name__)
@@ -247,18 +247,8 @@ def moran_surrogates(
     >>> nulls.shape, bool(np.allclose(np.sort(nulls[:, 0]), np.sort(coords[:, 0])))
     ((40, 3), True)
     """
-    values = np.asarray(values, dtype=np.float64)
-    coords = check_coordinates(coords)
-    n = values.size
-    if values.ndim != 1 or coords.shape[0] != n:
-        raise ValueError(
-            f"values {values.shape} and coords {coords.shape} must match (n,), (n, 3)."
-        )
-    if not np.isfinite(values).all():
-        raise ValueError("Moran surrogates need a finite map; drop the undefined samples first.")
-    if n > MAX_MORAN_SAMPLES:
-        raise ValueError(f"{n} samples: Moran surrogates need an n x n eigendecomposition; "
-                         f"above {MAX_MORAN_SAMPLES} samples, parcellate first.")  # fmt: skip
+    values, coords = checked_map(values, coords, "Moran", MAX_MORAN_SAMPLES,
+                                 "an n x n eigendecomposition")  # fmt: skip
     if eigenvectors is None:
         eigenvectors = moran_eigenvectors(coords, n_neighbors)
     centred = values - values.mean()

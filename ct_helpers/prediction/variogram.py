@@ -24,7 +24,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from tqdm.auto import tqdm
 
-from ..data.spaces import check_coordinates
+from .maps import checked_map
 
 #: Up to this many samples the variogram is fitted on the full distance matrix.
 MAX_EXACT_SAMPLES = 1000
@@ -82,18 +82,9 @@ def variogram_surrogates(
     from brainsmash.mapgen.base import Base
     from brainsmash.mapgen.sampled import Sampled
 
-    values = np.asarray(values, dtype=np.float64)
-    coords = check_coordinates(coords)
+    values, coords = checked_map(values, coords, "Variogram", MAX_VARIOGRAM_SAMPLES,
+                                 "an n x n distance matrix")  # fmt: skip
     n = values.size
-    if values.ndim != 1 or coords.shape[0] != n:
-        raise ValueError(
-            f"values {values.shape} and coords {coords.shape} must match (n,), (n, 3)."
-        )
-    if not np.isfinite(values).all():
-        raise ValueError("Variogram surrogates need a finite map; drop undefined samples first.")
-    if n > MAX_VARIOGRAM_SAMPLES:
-        raise ValueError(f"{n} samples: variogram surrogates need an n x n distance matrix; "
-                         f"above {MAX_VARIOGRAM_SAMPLES} samples, parcellate first.")  # fmt: skip
     if distances is None:
         distances = cdist(coords, coords)
     if n <= MAX_EXACT_SAMPLES:
