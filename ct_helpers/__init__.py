@@ -22,6 +22,7 @@ from . import plotting
 from .compressors import (
     AutoEncoderCompressor,
     Compressor,
+    UntrustedModelFileError,
     list_compressors,
     load_compressor,
     make_compressor,
@@ -79,6 +80,7 @@ __all__ = [
     "SweepSettings",
     "TableReadError",
     "TargetMaps",
+    "UntrustedModelFileError",
     "VoxelGrid",
     "build_ahba_dataset",
     "by_profile",

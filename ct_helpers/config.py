@@ -67,6 +67,7 @@ DATA_FOLDERS = {
     "downloads": "distributions fetched from PyPI, checked by sha256",
     "abagen": "abagen's download of the AHBA microarray (about 4 GB; make ahba)",
     "models": "trained auto-encoders and their checkpoints (Chapter 3)",
+    "keys": "this installation's key that signs its t-SNE and UMAP model files",
     "sweeps": "sweep cells and tables, one folder per dataset (Chapter 4)",
     "generalisability": "donor generalisability tables of built datasets (Chapter 4)",
     "published": "the paper's published latent maps, fetched for comparison (Chapter 4)",

@@ -18,6 +18,7 @@ from .kernel_pca import KernelPCACompressor
 from .kernels import median_heuristic_gamma
 from .linear import NMFCompressor, PCACompressor
 from .manifold import TSNECompressor, UMAPCompressor
+from .model_files import UntrustedModelFileError
 from .registry import list_compressors, make_compressor, register_compressor
 
 register_compressor("pca", PCACompressor, "PCA by randomized SVD (scikit-learn)")
@@ -47,6 +48,7 @@ __all__ = [
     "list_compressors",
     "load_autoencoder",
     "load_compressor",
+    "UntrustedModelFileError",
     "make_compressor",
     "median_heuristic_gamma",
     "register_compressor",

@@ -39,8 +39,9 @@ from ..data.blocks import is_out_of_core
 from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
 from ..data.preprocessing import ExpressionScaler, refuse_constant_genes, warn_if_clamped
 from ..messages import few
-from ..storage import CacheError, verify_checked, write_checked
+from ..storage import CacheError, verify_checked
 from .decoder import KernelRidgeDecoder
+from .model_files import load_model, save_model
 from .out_of_core import fit_out_of_core, transform_out_of_core
 
 INVERSE_METHODS = ("auto", "native", "decoder")
@@ -93,6 +94,8 @@ class Compressor(TransformerMixin, BaseEstimator):
     has_native_inverse: ClassVar[bool] = False
     #: Whether ``fit`` writes checkpoints and resumes from them (a ``checkpoint`` parameter).
     trains_with_checkpoints: ClassVar[bool] = False
+    #: Fewest training samples the method itself needs (the learned decoder needs 3).
+    min_samples: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -128,9 +131,7 @@ class Compressor(TransformerMixin, BaseEstimator):
                 getattr(X, "genes", None) if genes is None else genes,
             )
         matrix, genes = _matrix_and_genes(X, genes)
-        if matrix.shape[0] < 2:
-            raise ValueError(f"{self.name}: n_samples = {matrix.shape[0]}; fitting needs at "
-                             "least 2 samples.")  # fmt: skip
+        self._check_n_samples(matrix.shape[0])
         self._check_n_components(matrix.shape)
         refuse_constant_genes(matrix, genes, what=self.name)
         self.scaler_ = ExpressionScaler(self.clip_percentiles).fit(matrix) if self.scale else None
@@ -227,23 +228,23 @@ class Compressor(TransformerMixin, BaseEstimator):
         methods = ["native"] if self.native_inverse_unavailable() is None else []
         return methods + (["decoder"] if self.decoder_ is not None else [])
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Path:
         """Write the fitted compressor (with scaler and genes) to ``path`` atomically.
 
-        A JSON side-car (``path`` + ``.json``) records the class, parameters,
-        sha256 and package versions; :func:`load_compressor` checks it.
+        As arrays and JSON where its state allows (PCA, kernel PCA, NMF), else as
+        a pickle signed with this installation's key (t-SNE, UMAP; the key lives
+        in the data folder ``data_dir``): see
+        :mod:`~ct_helpers.compressors.model_files`. A JSON side-car
+        (``path`` + ``.json``) records the class, parameters, sha256 and package
+        versions; :func:`load_compressor` checks it.
         """
         self._check_fitted()
-
-        def write(tmp: Path) -> None:
-            with open(tmp, "wb") as handle:
-                pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-        write_checked(path, write, {
+        params = {key: value if isinstance(value, int | float | str | bool | None | tuple)
+                  else repr(value) for key, value in self.get_params().items()}  # fmt: skip
+        return save_model(self, path, {
             "class": f"{type(self).__module__}.{type(self).__qualname__}",
-            "name": self.name, "params": self.get_params(),
-            "n_features_in": self.n_features_in_})  # fmt: skip
-        return Path(path)
+            "name": self.name, "params": params,
+            "n_features_in": self.n_features_in_}, data_dir=data_dir)  # fmt: skip
 
     # ------------------------------------------------------------------ for subclasses
 
@@ -295,6 +296,34 @@ class Compressor(TransformerMixin, BaseEstimator):
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(X) first."
             )
+
+    def min_training_samples(self) -> int:
+        """Return the fewest training samples a fit with these parameters needs.
+
+        The method's own minimum (:attr:`min_samples`), and 3 for the learned
+        decoder unless ``decoder=False``.
+
+        Examples
+        --------
+        >>> from ct_helpers.compressors import PCACompressor
+        >>> PCACompressor().min_training_samples()
+        3
+        >>> PCACompressor(decoder=False).min_training_samples()
+        2
+        """
+        with_decoder = self.decoder not in (False, None)
+        return max(self.min_samples, KernelRidgeDecoder.min_samples if with_decoder else 0)
+
+    def _check_n_samples(self, n_samples: int) -> None:
+        needed = self.min_training_samples()
+        if n_samples < needed:
+            decoder = (
+                " (with its learned decoder; decoder=False needs fewer)"
+                if (self.decoder not in (False, None) and needed > self.min_samples)
+                else ""
+            )
+            raise ValueError(f"{self.name}: {n_samples} training samples, but it needs at "
+                             f"least {needed}{decoder}.")  # fmt: skip
 
     def _check_n_components(self, shape: tuple[int, int]) -> None:
         k = self.n_components
@@ -372,11 +401,22 @@ def register_saved_format(kind: str, loader: Callable[[Path], Compressor]) -> No
     _SAVED_FORMAT_LOADERS[kind] = loader
 
 
-def load_compressor(path: str | os.PathLike) -> Compressor:
+def load_compressor(
+    path: str | os.PathLike, trusted: bool = False, data_dir: str | os.PathLike | None = None
+) -> Compressor:
     """Load a compressor written by :meth:`Compressor.save`, verifying its checksum first.
 
-    Only load files you made or trust: like scikit-learn models, the file is a
-    pickle. The side-car's sha256 must match, so truncated files are refused.
+    Nothing in the file runs: arrays-and-JSON files rebuild only estimators of
+    ``ct_helpers`` and scikit-learn, the auto-encoder's file holds weights only,
+    and a pickle (t-SNE, UMAP) is read only when this installation signed it or
+    ``trusted=True`` (:mod:`~ct_helpers.compressors.model_files`).
+
+    Raises
+    ------
+    UntrustedModelFileError
+        For a pickle made elsewhere (or edited), unless ``trusted=True``.
+    CacheError
+        When the file or its side-car is missing or damaged.
     """
     path = Path(path)
     meta = verify_checked(path)  # names the file when it or its side-car is missing or damaged
@@ -384,29 +424,13 @@ def load_compressor(path: str | os.PathLike) -> Compressor:
     if loader is not None:  # e.g. the auto-encoder's weights-only PyTorch file
         return loader(path)
     try:
-        with open(path, "rb") as handle:
-            model = _RenamedModulesUnpickler(handle).load()  # checksummed file from save
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
-            UnicodeDecodeError, TypeError, IndexError, KeyError) as error:  # fmt: skip
-        raise CacheError(f"{path} cannot be unpickled ({error!r}).") from None
+        model = load_model(path, trusted=trusted, data_dir=data_dir)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, UnicodeDecodeError,
+            TypeError, IndexError, KeyError) as error:  # fmt: skip
+        raise CacheError(f"{path} cannot be read as a model ({error!r}).") from None
     if not isinstance(model, Compressor):
         raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
     return model
-
-
-#: Modules that moved when ct_helpers was split into stages; models saved before still load.
-RENAMED_MODULES = {
-    "ct_helpers.preprocessing": "ct_helpers.data.preprocessing",
-    "ct_helpers.dataset": "ct_helpers.data.expression",
-    "ct_helpers.brain_space": "ct_helpers.data.spaces",
-}
-
-
-class _RenamedModulesUnpickler(pickle.Unpickler):
-    """Read pickles that name a module by its path before the move (:data:`RENAMED_MODULES`)."""
-
-    def find_class(self, module: str, name: str):
-        return super().find_class(RENAMED_MODULES.get(module, module), name)
 
 
 def _matrix_and_genes(X, genes) -> tuple[np.ndarray, Any]:

@@ -79,6 +79,9 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
     True
     """
 
+    #: Fewest training samples: leave-one-out needs at least two left in.
+    min_samples = 3
+
     def __init__(
         self,
         gamma_scales=DEFAULT_GAMMA_SCALES,
@@ -98,8 +101,9 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
             Y = check_expression(Y, what="decoder targets")
         if Z.shape[0] != Y.shape[0]:
             raise ValueError(f"{Z.shape[0]} code rows for {Y.shape[0]} target rows.")
-        if Z.shape[0] < 3:
-            raise ValueError("The learned decoder needs at least 3 training samples.")
+        if Z.shape[0] < self.min_samples:
+            raise ValueError(f"The learned decoder needs at least {self.min_samples} training "
+                             f"samples (leave-one-out over at least two), got {Z.shape[0]}.")
         self.target_mean_ = _column_mean(Y)
         chunk = block_rows() if is_out_of_core(Y) else 256
         target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)

@@ -139,6 +139,22 @@ class UMAPCompressor(Compressor):
 
     name = "umap"
     has_native_inverse = True
+    #: Two neighbours at least (umap-learn's n_neighbors > 1).
+    min_samples = 3
+
+    def min_training_samples(self) -> int:
+        """Return the fewest training samples: also k + 2, for UMAP's spectral start.
+
+        Its initial layout takes k + 1 eigenvectors of the neighbour graph,
+        which needs more than k + 1 samples (scipy's ``eigh`` otherwise fails
+        with a TypeError about ``k >= N``).
+
+        Examples
+        --------
+        >>> UMAPCompressor(n_components=2).min_training_samples()
+        4
+        """
+        return max(super().min_training_samples(), self.n_components + 2)
 
     def __init__(
         self,

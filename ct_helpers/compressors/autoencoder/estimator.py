@@ -94,6 +94,8 @@ class AutoEncoderCompressor(Compressor):
     """
 
     name = "autoencoder"
+    #: Two training rows (batch normalisation) and one validation row.
+    min_samples = 3
     has_native_inverse = True
     trains_with_checkpoints = True
 
