@@ -27,11 +27,12 @@ NAME ?=
 ATLAS_INFO ?=
 AHBA_ARGS ?=
 
-.PHONY: book book-strict book-check colab test test-fast test-python lint benchmark ahba ahba-env clean help
+.PHONY: book book-strict book-check colab corpus test test-fast test-python lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
 	@echo "make colab (regenerate colab/*.ipynb after editing a chapter) | make book-check"
+	@echo "make corpus (the reading contract on CORPUS_EXAMPLES=2000 generated readers' files)"
 	@echo "make test-python PY=python3.10 (the fast tests and chapters on another Python)"
 	@echo "make ahba RES=8 (or RES=4, RES=2, or ATLAS=atlas.nii.gz NAME=name [ATLAS_INFO=labels.csv])"
 
@@ -95,6 +96,12 @@ test-python:
 	$(PY_VENV)/bin/python -m pip install --quiet "$(TORCH_SPEC)" $(TORCH_INDEX)
 	$(PY_VENV)/bin/python -m pip install --quiet -e ".[test]"
 	$(PY_VENV)/bin/python -m pytest -m "not slow or notebook"
+
+# The reading contract's corpus at size: CORPUS_EXAMPLES generated files (CI runs 60).
+CORPUS_EXAMPLES ?= 2000
+corpus: $(VENV)/.installed-test
+	CT_CORPUS_EXAMPLES=$(CORPUS_EXAMPLES) $(BIN)/python -m pytest -q -p no:logging \
+		tests/test_reading_corpus.py -k "tables_are_read"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ct_helpers tests benchmarks

@@ -102,8 +102,10 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         if Z.shape[0] != Y.shape[0]:
             raise ValueError(f"{Z.shape[0]} code rows for {Y.shape[0]} target rows.")
         if Z.shape[0] < self.min_samples:
-            raise ValueError(f"The learned decoder needs at least {self.min_samples} training "
-                             f"samples (leave-one-out over at least two), got {Z.shape[0]}.")
+            raise ValueError(
+                f"The learned decoder needs at least {self.min_samples} training "
+                f"samples (leave-one-out over at least two), got {Z.shape[0]}."
+            )
         self.target_mean_ = _column_mean(Y)
         chunk = block_rows() if is_out_of_core(Y) else 256
         target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)

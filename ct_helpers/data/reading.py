@@ -271,7 +271,11 @@ def _decode(raw: bytes, name: str, encoding: str) -> tuple[str, str]:
 
 def _data_lines(text: str) -> list[str]:
     """Lines with content; leading ``#`` comments dropped, except numpy's header comment."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():  # blank lines at the end say nothing; inside a
+        lines.pop()  # one-column file (pandas writes a missing value so) they are missing values
+    while lines and not lines[0].strip():
+        lines.pop(0)
     comments = 0
     while comments < len(lines) and lines[comments].lstrip().startswith("#"):
         comments += 1
@@ -296,13 +300,21 @@ def _separator(lines: list[str], name: str) -> str | None:
     """Return the separator that splits every line into the same number (> 1) of fields."""
     if not lines:
         raise TableReadError(f"{name} is empty: no rows.")
-    sample = lines[:_SNIFF_LINES]
+    sample = [line for line in lines[:_SNIFF_LINES] if line.strip()]
     for separator in ("\t", ";", ",", " "):
         counts = [len(_fields(line, separator)) for line in sample]
         body = counts[1:] or counts
         if min(body) > 1 and len(set(body)) == 1 and counts[0] in (body[0], body[0] - 1):
+            if separator == "," and body[0] == 2 and len(sample) > 1 and all(
+                    _INTEGER.match(cell.strip()) for line in sample[1:]
+                    for cell in _fields(line, ",")):  # fmt: skip
+                raise AmbiguousTableError(
+                    f"{name}: every line is two integers split by a comma, which may also be one "
+                    "column of numbers with a decimal comma; pass sep=',' (two columns) or "
+                    "decimal=',' with sep=';' (one column)."
+                )
             return separator
-    if all(len(_fields(line, sep)) == 1 for line in sample for sep in (",", ";", "\t")):
+    if all(len(_fields(line, sep)) == 1 for line in sample for sep in (",", ";", "\t", " ")):
         return None  # one column
     counts = [len(_fields(line, ",")) for line in sample]
     uneven = [i + 1 for i, count in enumerate(counts) if count != counts[-1]]

@@ -44,8 +44,8 @@ from .maps import TargetMaps
 
 logger = logging.getLogger(__name__)
 
-#: Names of a numeric column that holds sample ids (atlas labels), not a map.
-ID_COLUMN_NAMES = ("label", "labels", "id", "parcel", "roi", "index", "sample_id")
+#: Words in the name of a numeric column that holds sample ids (atlas labels), not a map.
+ID_COLUMN_NAMES = ("label", "id", "parcel", "roi", "index", "region", "sample")
 
 
 def load_target_table(
@@ -55,6 +55,7 @@ def load_target_table(
     sample_column: str | None = None,
     default_domain: str | None = None,
     read_options: dict | None = None,
+    integer_ids: str = "auto",
 ) -> TargetMaps:
     """Targets from a table (any separator, decimal mark, header or none) at ``dataset``'s samples.
 
@@ -75,6 +76,9 @@ def load_target_table(
         ``header``, ``sep``, ``decimal`` or ``encoding`` for
         :func:`~ct_helpers.data.reading.read_table`, where the file leaves them
         ambiguous (the error says which).
+    integer_ids : {"auto", "labels", "positions"}
+        What integer ids are: atlas labels, or 0-based positions in label
+        order (``"auto"``: whichever fits; refused when both do).
 
     Examples
     --------
@@ -89,7 +93,7 @@ def load_target_table(
     ids, id_rule = _ids(table, sample_column, path.name, dataset)
     if ids is not None:
         maps = table.drop(columns=[ids.name]) if ids.name in table.columns else table
-        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule)
+        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule, integer_ids)
     else:
         values, matched = _values_by_position(table, dataset, path.name)
     values = _numeric(values, path.name, dataset.sample_ids)
@@ -145,13 +149,47 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset) -> tuple[pd.Series |
                 "sample_column=... (a map holds numbers)."
             )
         return table[best[0]].astype(str).rename(best[0]), f"text column {best[0]!r}"
-    named = [c for c in table.columns if str(c).strip().lower() in ID_COLUMN_NAMES]
-    if named:
-        labels = table[named[0]]
-        if labels.notna().all() and np.allclose(labels, np.round(labels)):
-            ids = labels.round().astype(np.int64).astype(str).rename(named[0])
-            return ids, f"integer column {named[0]!r}"
+    edges = [table.columns[0], table.columns[-1]] if table.shape[1] > 1 else []
+    named = [c for c in edges if any(word in str(c).lower() for word in ID_COLUMN_NAMES)
+             or str(c).startswith("column ")]  # fmt: skip
+    for column in named:  # a named id column, or a header-less table's edge column
+        labels = table[column]
+        whole = labels.notna().all() and np.allclose(labels, np.round(labels))
+        if not (whole and _integer_ids_fit(labels, dataset)):  # repeats: refused as ids later
+            continue
+        ids = labels.round().astype(np.int64).astype(str).rename(column)
+        by_position = _labels_by_position(len(table), dataset)
+        if str(column).startswith("column ") and by_position is not None and not (
+                np.array_equal(labels.round().to_numpy(), by_position)
+                or np.array_equal(labels.round().to_numpy(), np.arange(len(table)))):  # fmt: skip
+            raise AmbiguousTableError(
+                f"{name}: its {column} holds distinct integers that may be sample ids (atlas "
+                "labels or positions) or a map, and the rows fit a reading by position too; "
+                f"add a header row that names the id column (e.g. 'label')."
+            )
+        return ids, f"integer column {column!r}"
     return None, ""
+
+
+def _labels_by_position(n_rows: int, dataset) -> np.ndarray | None:
+    """Return the atlas labels a table of ``n_rows`` rows without ids is read as, if any."""
+    space = dataset.space
+    if not isinstance(space, Parcellation):
+        return None
+    parcels = np.unique(space.atlas[space.atlas != 0])
+    if n_rows == parcels.size:
+        return parcels
+    return np.asarray(space.labels) if n_rows == dataset.n_samples else None
+
+
+def _integer_ids_fit(values: pd.Series, dataset) -> bool:
+    """Whether distinct integers could be atlas labels or 0-based positions of the atlas."""
+    space = dataset.space
+    if not isinstance(space, Parcellation):
+        return False
+    parcels = np.unique(space.atlas[space.atlas != 0])
+    found = set(values.round().astype(np.int64).tolist())
+    return found <= set(parcels.tolist()) or found <= set(range(parcels.size))
 
 
 def _sample_keys(dataset) -> dict:
@@ -164,10 +202,13 @@ def _sample_keys(dataset) -> dict:
     return {"id": {i: row for row, i in enumerate(ids)}, "region": regions}
 
 
-def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule):
+def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, integer_ids):
     """Rows of ``values`` in the dataset's order, matched by id, region name or atlas label."""
     keys = _sample_keys(dataset)
-    rows, how = _match(ids.tolist(), keys, dataset)
+    try:
+        rows, how = _match(ids.tolist(), keys, dataset, integer_ids)
+    except AmbiguousTableError as error:
+        raise AmbiguousTableError(f"{name}: {error}") from None
     known = rows >= 0
     if not known.any():
         raise TableReadError(f"{name}: no sample id of the table ({[str(i) for i in ids[:3]]} "
@@ -191,25 +232,39 @@ def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule):
     return ordered, matched
 
 
-def _match(ids: list[str], keys: dict, dataset) -> tuple[np.ndarray, str]:
+def _match(ids: list[str], keys: dict, dataset, integer_ids: str) -> tuple[np.ndarray, str]:
     """Row of the dataset for each id (-1: none), and which kind of match was used."""
     exact = np.array([keys["id"].get(i.strip(), -1) for i in ids])
     by_region = np.array([keys["region"].get(region_key(i), -1) for i in ids])
     candidates = [(exact, "sample id"), (by_region, "region name")]
     space = dataset.space
     if isinstance(space, Parcellation) and all(i.strip().lstrip("-").isdigit() for i in ids):
-        numbers = np.array([int(i) for i in ids])
-        label_row = {int(label): row for row, label in enumerate(space.labels)}
-        parcels = np.unique(space.atlas[space.atlas != 0])
-        if 0 in numbers and numbers.max() == parcels.size - 1:  # 0-based positions
-            numbers = parcels[np.clip(numbers, 0, parcels.size - 1)]
-            candidates.append((np.array([label_row.get(int(n), -1) for n in numbers]),
-                               "0-based positions in atlas label order"))  # fmt: skip
-        else:
-            candidates.append((np.array([label_row.get(int(n), -1) for n in numbers]),
-                               "atlas label"))  # fmt: skip
+        candidates.append(_integer_ids([int(i) for i in ids], space, integer_ids))
     rows, how = max(candidates, key=lambda candidate: (candidate[0] >= 0).sum())
     return rows, how
+
+
+def _integer_ids(numbers: list[int], space: Parcellation, integer_ids: str):
+    """Rows for integer ids: atlas labels, or 0-based positions in label order; never a guess.
+
+    Both readings fit when every id is a label and also a position (ids 1..n-1
+    of an atlas labelled 1..n): that is refused unless ``integer_ids`` says which.
+    """
+    parcels = np.unique(space.atlas[space.atlas != 0])
+    label_row = {int(label): row for row, label in enumerate(space.labels)}
+    found = set(numbers)
+    as_labels = found <= set(parcels.tolist())
+    as_positions = found <= set(range(parcels.size))
+    if integer_ids == "auto" and as_labels and as_positions:
+        raise AmbiguousTableError(
+            f"the integer ids ({min(found)} to {max(found)}) are atlas labels and also 0-based "
+            "positions in label order, which name different parcels; pass "
+            "integer_ids='labels' or integer_ids='positions'."
+        )
+    if integer_ids == "positions" or integer_ids == "auto" and as_positions:
+        labels = [int(parcels[n]) if 0 <= n < parcels.size else -1 for n in numbers]
+        return np.array([label_row.get(n, -1) for n in labels]), "0-based positions in label order"
+    return np.array([label_row.get(n, -1) for n in numbers]), "atlas labels"
 
 
 def _values_by_position(table: pd.DataFrame, dataset, name):
