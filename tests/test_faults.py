@@ -331,8 +331,8 @@ def test_a_cropped_real_pet_volume_is_not_read_as_zero(pet_dir):
 
 def test_duplicate_or_empty_gene_headers_are_refused_with_their_columns(tmp_path):
     rows = "0,0,0,0.1,0.2,0.3\n10,0,0,0.4,0.5,0.6\n"
-    cases = (("x,y,z,A1BG,GAD1,A1BG", r"duplicate gene symbols A1BG \(columns 3, 5\)"),
-             ("x,y,z,A1BG,,GAD1", r"missing gene symbols in columns 4"))  # fmt: skip
+    cases = (("x,y,z,A1BG,GAD1,A1BG", r"duplicate column names A1BG \(columns 3, 5\)"),
+             ("x,y,z,A1BG,,GAD1", r"empty column names in columns 4"))  # fmt: skip
     for header, problem in cases:
         path = tmp_path / "mine.csv"
         path.write_text(header + "\n" + rows)

@@ -322,8 +322,8 @@ class Compressor(TransformerMixin, BaseEstimator):
                 if (self.decoder not in (False, None) and needed > self.min_samples)
                 else ""
             )
-            raise ValueError(f"{self.name}: {n_samples} training samples, but it needs at "
-                             f"least {needed}{decoder}.")  # fmt: skip
+            raise ValueError(f"{self.name}: n_samples = {n_samples}; it needs at least "
+                             f"{needed} training samples{decoder}.")  # fmt: skip
 
     def _check_n_components(self, shape: tuple[int, int]) -> None:
         k = self.n_components

@@ -33,7 +33,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
-from ..data.blocks import block_rows, column_mean, is_out_of_core, map_blocks, row_blocks
+from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
 from ..data.expression import check_expression
 from .kernels import median_heuristic_gamma
 
@@ -196,13 +196,12 @@ class _FeatureFit:
         keep = s > s[0] * 1e-6  # drop numerically empty directions
         self.u, self.s, self.vt = u[:, keep], s[keep], vt[keep]
         self.s_max2 = float(self.s[0] ** 2)
-        u32 = self.u.astype(np.float32)
-        # U^T Y = U^T (Y - mean): U is orthogonal to the ones vector
-        self.projected = _left_product(u32, Y)
-        mean_term = (self.projected @ params.target_mean_.astype(np.float32)).astype(np.float64)
-        cross = _right_product(Y, self.projected.T)
-        self.cross = cross.astype(np.float64) - mean_term  # (Y - mean) (U^T Y)^T
-        self.gram = (self.projected @ self.projected.T).astype(np.float64)
+        # U^T Y = U^T (Y - mean): U is orthogonal to the ones vector. Sums in float64, read
+        # in row blocks: the LOO residual is a small difference of large terms
+        self.projected = _left_product(self.u, Y)
+        mean_term = self.projected @ params.target_mean_
+        self.cross = _right_product(Y, self.projected.T) - mean_term  # (Y - mean) (U^T Y)^T
+        self.gram = self.projected @ self.projected.T
         self.n_samples, self.n_targets = Y.shape
 
     def loo_rmse(self, relative_alpha: float, target_sq: np.ndarray) -> float:
@@ -217,7 +216,7 @@ class _FeatureFit:
 
     def coefficients(self, relative_alpha: float) -> np.ndarray:
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
-        return (self.vt.T * factor).astype(np.float32) @ self.projected  # float32: genes wide
+        return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
 
 
 def _column_mean(Y) -> np.ndarray:
@@ -226,20 +225,28 @@ def _column_mean(Y) -> np.ndarray:
 
 
 def _left_product(U: np.ndarray, Y) -> np.ndarray:
-    """``U.T @ Y`` (r x genes); of an out-of-core Y, summed over row blocks."""
-    if not is_out_of_core(Y):
-        return U.T @ Y
-    out = np.zeros((U.shape[1], Y.shape[1]), dtype=np.float32)
-    for positions, block in row_blocks(Y):
-        out += U[positions].T @ block
+    """``U.T @ Y`` (r x genes) in float64, summed over row blocks (no float64 copy of Y)."""
+    out = np.zeros((U.shape[1], Y.shape[1]), dtype=np.float64)
+    for positions, block in _blocks(Y):
+        out += U[positions].T @ block.astype(np.float64)
     return out
 
 
 def _right_product(Y, P: np.ndarray) -> np.ndarray:
-    """``Y @ P`` (n x r); of an out-of-core Y, block by block."""
-    if not is_out_of_core(Y):
-        return Y @ P
-    return map_blocks(lambda block: block @ P, Y)
+    """``Y @ P`` (n x r) in float64, block by block."""
+    out = np.empty((Y.shape[0], P.shape[1]), dtype=np.float64)
+    for positions, block in _blocks(Y):
+        out[positions] = block.astype(np.float64) @ P
+    return out
+
+
+def _blocks(Y, rows: int = 256):
+    """Row blocks ``(positions, block)`` of an in-memory or out-of-core ``Y``."""
+    if is_out_of_core(Y):
+        yield from row_blocks(Y)
+        return
+    for start in range(0, Y.shape[0], rows):
+        yield slice(start, start + rows), Y[start : start + rows]
 
 
 def squared_row_norms(Y: np.ndarray, mean: np.ndarray | float = 0.0, chunk: int = 256):

@@ -452,19 +452,18 @@ def _row_numbers(index: pd.Index) -> bool:
 
 
 def _check_names(names: list[str], name: str, allow_first_empty: bool = False) -> None:
-    empty = [i + 1 for i, column in enumerate(names) if not str(column).strip()
+    """Refuse empty and repeated column names, with their columns (counted from 0)."""
+    empty = [i for i, column in enumerate(names) if not str(column).strip()
              and not (allow_first_empty and i == 0)]  # fmt: skip
     if empty:
-        raise TableReadError(f"{name}: columns {few(empty)} have no name in the header row; "
-                             "name them or remove them.")  # fmt: skip
-    seen, repeated = set(), []
-    for column in names:
-        if column in seen:
-            repeated.append(column)
-        seen.add(column)
-    if repeated:
-        raise TableReadError(f"{name}: column names {few(sorted(set(repeated)))} appear more "
-                             "than once in the header row.")  # fmt: skip
+        raise TableReadError(f"{name}: empty column names in columns {few(empty)} (counted "
+                             "from 0) of the header row; name them or remove them.")  # fmt: skip
+    repeated = pd.Index(names)[pd.Index(names).duplicated(keep=False)].unique()
+    if repeated.size:
+        where = [f"{column} (columns {few([i for i, c in enumerate(names) if c == column])})"
+                 for column in repeated[:10]]  # fmt: skip
+        raise TableReadError(f"{name}: duplicate column names {'; '.join(where)} in the header "
+                             "row; each column needs its own name.")  # fmt: skip
 
 
 __all__ = ["AmbiguousTableError", "HowRead", "TableReadError", "read_table"]

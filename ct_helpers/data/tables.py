@@ -321,9 +321,12 @@ def load_expression_nifti(
             "the same voxel grid; resample one onto the other first "
             "(nilearn.image.resample_to_img)."
         )
+    genes_source = "genes="
     if isinstance(genes, str | os.PathLike) and Path(genes).exists():
-        genes = [line.strip() for line in Path(genes).read_text().splitlines() if line.strip()]
-    genes = list(genes)
+        genes_source = Path(genes).name
+        text = Path(genes).read_bytes().decode("utf-8-sig", errors="replace")  # a BOM: no symbol
+        genes = [line.strip().strip('"') for line in text.splitlines() if line.strip()]
+    genes = check_no_dates(list(genes), genes_source)
     if len(genes) != img.shape[3]:
         raise ValueError(f"{len(genes)} gene symbols for {img.shape[3]} volumes in {image_name}.")
     expression = np.empty((grid.n_samples, len(genes)), dtype=np.float32)

@@ -134,7 +134,7 @@ class TargetMaps:
         return TargetMaps(
             np.hstack([self.values, other.values]),
             pd.concat([self.info.drop(columns="n_samples"), other.info.drop(columns="n_samples")]),
-            self.sample_ids, self.dataset, {**self.provenance, **other.provenance},
+            self.sample_ids, self.dataset, _merged(self.provenance, other.provenance),
         )  # fmt: skip
 
     def to_frame(self) -> pd.DataFrame:
@@ -181,3 +181,12 @@ def checked_map(
         raise ValueError(f"{n} samples: {kind} surrogates need {needs}; above {max_samples} "
                          "samples, parcellate first.")  # fmt: skip
     return values, coords
+
+
+def _merged(first: dict, second: dict) -> dict:
+    """Provenance of two sets of maps: how each file was read is kept, one line per file."""
+    merged = {**first, **second}
+    lines = [part["read"] for part in (first, second) if "read" in part]
+    if lines:
+        merged["read"] = " | ".join(lines)
+    return merged
