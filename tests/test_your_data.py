@@ -212,8 +212,8 @@ def test_chapter_5_runs_on_a_single_target_table_in_atlas_order_without_ids(
     y = regions.index.to_numpy(float)  # one value per Schaefer parcel (100), parcel order
     path = tmp_path / "my_maps.csv"
     # saved as many groups save regional maps: numpy's savetxt, no header row (issue 28)
-    np.savetxt(path, np.column_stack([y, (regions["hemisphere"] == "L") * 1.0 + y / 100]),
-               delimiter=",")  # fmt: skip
+    maps = np.column_stack([y / 7 + 0.5, (regions["hemisphere"] == "L") * 1.0 + y / 100])
+    np.savetxt(path, maps, delimiter=",")  # not integers: a column of labels would be ids
     executed = run_chapter(NOTEBOOKS / "05_prediction.md", tmp_path,
                            {"targets": str(path), "seed": 1})  # fmt: skip
     outputs = json.dumps([cell.get("outputs", []) for cell in
