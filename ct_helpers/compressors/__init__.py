@@ -12,13 +12,14 @@ from .autoencoder.estimator import (
     checkpoint_path,
     load_autoencoder,
 )
-from .base import Compressor, align_genes, load_compressor, register_saved_format
+from .base import Compressor, load_compressor
 from .decoder import KernelRidgeDecoder
+from .genes import align_genes
 from .kernel_pca import KernelPCACompressor
 from .kernels import median_heuristic_gamma
 from .linear import NMFCompressor, PCACompressor
 from .manifold import TSNECompressor, UMAPCompressor
-from .model_files import UntrustedModelFileError
+from .model_files import UntrustedModelFileError, register_saved_format
 from .registry import list_compressors, make_compressor, register_compressor
 
 register_compressor("pca", PCACompressor, "PCA by randomized SVD (scikit-learn)")

@@ -27,20 +27,19 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 
 from ..data.blocks import is_out_of_core
-from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
+from ..data.expression import ExpressionDataset, check_expression
 from ..data.preprocessing import ExpressionScaler, refuse_constant_genes, warn_if_clamped
-from ..messages import few
-from ..storage import CacheError, verify_checked
+from ..storage import CacheError
 from .decoder import KernelRidgeDecoder
+from .genes import align_genes, matrix_and_genes
 from .model_files import load_model, save_model
 from .out_of_core import fit_out_of_core, transform_out_of_core
 
@@ -130,7 +129,7 @@ class Compressor(TransformerMixin, BaseEstimator):
                 getattr(X, "expression", X),
                 getattr(X, "genes", None) if genes is None else genes,
             )
-        matrix, genes = _matrix_and_genes(X, genes)
+        matrix, genes = matrix_and_genes(X, genes)
         self._check_n_samples(matrix.shape[0])
         self._check_n_components(matrix.shape)
         refuse_constant_genes(matrix, genes, what=self.name)
@@ -350,7 +349,7 @@ class Compressor(TransformerMixin, BaseEstimator):
     def _scaled(self, X, genes) -> np.ndarray:
         """Align new data to the training genes, then clamp and scale them."""
         self._check_fitted()
-        matrix, genes = _matrix_and_genes(X, genes)
+        matrix, genes = matrix_and_genes(X, genes)
         if genes is not None and self.genes_ is not None:
             matrix = align_genes(matrix, genes, self.genes_, what=self.name)
         elif matrix.shape[1] != self.n_features_in_:
@@ -360,45 +359,6 @@ class Compressor(TransformerMixin, BaseEstimator):
                 "ExpressionDataset or genes= to align columns by gene symbol."
             )
         return self._apply_scaler(matrix)
-
-
-def align_genes(matrix: np.ndarray, genes, reference, what: str = "data") -> np.ndarray:
-    """Return ``matrix`` with its columns in the order of ``reference`` (no copy if already).
-
-    Raises
-    ------
-    ValueError
-        Naming the reference genes that are missing from ``genes``.
-
-    Examples
-    --------
-    >>> align_genes(np.array([[1.0, 2.0]]), ["B", "A"], ["A", "B"]).tolist()
-    [[2.0, 1.0]]
-    """
-    genes, reference = np.asarray(genes, dtype=str), np.asarray(reference, dtype=str)
-    if genes.shape == reference.shape and (genes == reference).all():
-        return matrix
-    position = {gene: i for i, gene in enumerate(genes)}
-    missing = [gene for gene in reference if gene not in position]
-    if missing:
-        raise ValueError(
-            f"{what}: {len(missing)} of the {reference.size} training genes are missing from the "
-            f"new data: {few(missing)}."
-        )
-    logger.info("%s: re-aligning %d new-data genes to the training gene order.", what, genes.size)
-    return matrix[:, [position[gene] for gene in reference]]
-
-
-_SAVED_FORMAT_LOADERS: dict[str, Callable[[Path], Compressor]] = {}
-
-
-def register_saved_format(kind: str, loader: Callable[[Path], Compressor]) -> None:
-    """Let :func:`load_compressor` read files whose side-car ``format`` is ``kind``.
-
-    For compressors that save something safer than a pickle (the auto-encoder
-    saves weights only); ``loader(path)`` returns the fitted compressor.
-    """
-    _SAVED_FORMAT_LOADERS[kind] = loader
 
 
 def load_compressor(
@@ -419,10 +379,6 @@ def load_compressor(
         When the file or its side-car is missing or damaged.
     """
     path = Path(path)
-    meta = verify_checked(path)  # names the file when it or its side-car is missing or damaged
-    loader = _SAVED_FORMAT_LOADERS.get(meta.get("format"))
-    if loader is not None:  # e.g. the auto-encoder's weights-only PyTorch file
-        return loader(path)
     try:
         model = load_model(path, trusted=trusted, data_dir=data_dir)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, UnicodeDecodeError,
@@ -431,12 +387,3 @@ def load_compressor(
     if not isinstance(model, Compressor):
         raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
     return model
-
-
-def _matrix_and_genes(X, genes) -> tuple[np.ndarray, Any]:
-    if isinstance(X, ExpressionDataset):
-        return X.expression, X.genes if genes is None else np.asarray(genes, dtype=str)
-    matrix = check_expression(X, what="compressor input")
-    if genes is not None:
-        genes = check_gene_symbols(genes, matrix.shape[1], what="genes=")
-    return matrix, genes

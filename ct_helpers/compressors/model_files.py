@@ -40,6 +40,7 @@ import json
 import os
 import pickle
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,10 @@ def load_model(path: str | os.PathLike, trusted: bool = False, data_dir=None):
         When the file or its side-car is missing or damaged.
     """
     path = Path(path)
-    meta = verify_checked(path)
+    meta = verify_checked(path)  # names the file when it or its side-car is missing or damaged
     kind = meta.get("format", "pickle")
+    if kind in SAVED_FORMAT_LOADERS:  # e.g. the auto-encoder's weights-only PyTorch file
+        return SAVED_FORMAT_LOADERS[kind](path)
     if kind == ARRAYS_FORMAT:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
@@ -117,6 +120,19 @@ def load_model(path: str | os.PathLike, trusted: bool = False, data_dir=None):
             "load_compressor(path, trusted=True)."
         )
     return _RenamedModulesUnpickler(io.BytesIO(payload)).load()
+
+
+#: Readers of formats saved by a compressor's own ``save`` (format name -> ``loader(path)``).
+SAVED_FORMAT_LOADERS: dict[str, Callable[[Path], Any]] = {}
+
+
+def register_saved_format(kind: str, loader: Callable[[Path], Any]) -> None:
+    """Let :func:`load_model` read files whose side-car ``format`` is ``kind``.
+
+    For compressors that save something safer than a pickle (the auto-encoder
+    saves weights only); ``loader(path)`` returns the fitted compressor.
+    """
+    SAVED_FORMAT_LOADERS[kind] = loader
 
 
 # ------------------------------------------------------------------ signing
@@ -241,4 +257,5 @@ class _RenamedModulesUnpickler(pickle.Unpickler):
         return super().find_class(RENAMED_MODULES.get(module, module), name)
 
 
-__all__ = ["RENAMED_MODULES", "UntrustedModelFileError", "load_model", "save_model"]
+__all__ = ["RENAMED_MODULES", "SAVED_FORMAT_LOADERS", "UntrustedModelFileError", "load_model",
+           "register_saved_format", "save_model"]  # fmt: skip

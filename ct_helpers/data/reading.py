@@ -43,13 +43,11 @@ from ..messages import few
 
 #: Cells read as a missing value (NaN), besides an empty cell.
 MISSING_TOKENS = frozenset({"na", "nan", "n/a", "#n/a", "null", "none", "-", "."})
-_INFINITY = {"inf": np.inf, "+inf": np.inf, "-inf": -np.inf, "infinity": np.inf,
-             "+infinity": np.inf, "-infinity": -np.inf}  # fmt: skip
 _SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", " ": "white space"}
-_POINT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _SNIFF_LINES = 100
+csv.field_size_limit(2**31 - 1)  # a row of 15,633 genes is one long line
 
 
 class TableReadError(ValueError):
@@ -285,9 +283,6 @@ def _data_lines(text: str) -> list[str]:
             lines[comments - 1] = last
             comments -= 1
     return lines[comments:]
-
-
-csv.field_size_limit(2**31 - 1)  # a row of 15,633 genes is one long line
 
 
 def _fields(line: str, separator: str) -> list[str]:

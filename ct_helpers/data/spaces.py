@@ -267,6 +267,11 @@ class Parcellation:
         return nib.Nifti1Image(self.atlas, self.affine)
 
     @functools.cached_property
+    def atlas_labels(self) -> np.ndarray:
+        """Every region label of the atlas image, ascending (samples may have fewer)."""
+        return np.unique(self.atlas[self.atlas != 0])
+
+    @functools.cached_property
     def coords(self) -> np.ndarray:
         """Centroid (mean voxel position, mm) of each region, shape ``(n_samples, 3)``."""
         ijk = ndimage.center_of_mass(

@@ -89,11 +89,13 @@ def load_target_table(
         raise FileNotFoundError(f"No target table {path}.")
     table = read_table(path, annotation_rows=("domain",), **(read_options or {}))
     how, annotations = table.attrs["how_read"], table.attrs["annotations"]
-    table, layout = _samples_as_rows(table, dataset)
-    ids, id_rule = _ids(table, sample_column, path.name, dataset)
+    keys = _sample_keys(dataset)
+    table, layout = _samples_as_rows(table, keys)
+    ids, id_rule = _ids(table, sample_column, path.name, dataset, keys)
     if ids is not None:
         maps = table.drop(columns=[ids.name]) if ids.name in table.columns else table
-        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule, integer_ids)
+        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule, integer_ids,
+                                        keys)  # fmt: skip
     else:
         values, matched = _values_by_position(table, dataset, path.name)
     values = _numeric(values, path.name, dataset.sample_ids)
@@ -110,9 +112,8 @@ def load_target_table(
                       provenance={"source": str(path), "read": reading})  # fmt: skip
 
 
-def _samples_as_rows(table: pd.DataFrame, dataset) -> tuple[pd.DataFrame, list[str]]:
+def _samples_as_rows(table: pd.DataFrame, keys: dict) -> tuple[pd.DataFrame, list[str]]:
     """Turn a table whose columns are the dataset's samples (maps as rows) around."""
-    keys = _sample_keys(dataset)
     columns = [str(c) for c in table.columns]
     hits = sum(c in keys["id"] or region_key(c) in keys["region"] for c in columns)
     if not columns or hits < REGION_SHARE * len(columns):
@@ -126,7 +127,7 @@ def _samples_as_rows(table: pd.DataFrame, dataset) -> tuple[pd.DataFrame, list[s
     return turned, ["samples as columns and maps as rows: read transposed"]
 
 
-def _ids(table: pd.DataFrame, sample_column, name, dataset) -> tuple[pd.Series | None, str]:
+def _ids(table: pd.DataFrame, sample_column, name, dataset, keys) -> tuple[pd.Series | None, str]:
     """Return the column of sample ids and the rule that chose it (``None``: rows by position)."""
     if sample_column is not None:
         if sample_column not in table.columns:
@@ -139,7 +140,6 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset) -> tuple[pd.Series |
     if len(text) == 1:
         return table[text[0]].astype(str).rename(text[0]), f"text column {text[0]!r}"
     if len(text) > 1:  # the one that names the dataset's samples; the others must be maps
-        keys = _sample_keys(dataset)
         hits = {c: sum(k in keys["id"] or region_key(k) in keys["region"]
                        for k in table[c].astype(str)) for c in text}  # fmt: skip
         best = sorted(hits, key=hits.get, reverse=True)
@@ -176,7 +176,7 @@ def _labels_by_position(n_rows: int, dataset) -> np.ndarray | None:
     space = dataset.space
     if not isinstance(space, Parcellation):
         return None
-    parcels = np.unique(space.atlas[space.atlas != 0])
+    parcels = space.atlas_labels
     if n_rows == parcels.size:
         return parcels
     return np.asarray(space.labels) if n_rows == dataset.n_samples else None
@@ -187,7 +187,7 @@ def _integer_ids_fit(values: pd.Series, dataset) -> bool:
     space = dataset.space
     if not isinstance(space, Parcellation):
         return False
-    parcels = np.unique(space.atlas[space.atlas != 0])
+    parcels = space.atlas_labels
     found = set(values.round().astype(np.int64).tolist())
     return found <= set(parcels.tolist()) or found <= set(range(parcels.size))
 
@@ -202,9 +202,8 @@ def _sample_keys(dataset) -> dict:
     return {"id": {i: row for row, i in enumerate(ids)}, "region": regions}
 
 
-def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, integer_ids):
+def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, integer_ids, keys):
     """Rows of ``values`` in the dataset's order, matched by id, region name or atlas label."""
-    keys = _sample_keys(dataset)
     try:
         rows, how = _match(ids.tolist(), keys, dataset, integer_ids)
     except AmbiguousTableError as error:
@@ -250,7 +249,7 @@ def _integer_ids(numbers: list[int], space: Parcellation, integer_ids: str):
     Both readings fit when every id is a label and also a position (ids 1..n-1
     of an atlas labelled 1..n): that is refused unless ``integer_ids`` says which.
     """
-    parcels = np.unique(space.atlas[space.atlas != 0])
+    parcels = space.atlas_labels
     label_row = {int(label): row for row, label in enumerate(space.labels)}
     found = set(numbers)
     as_labels = found <= set(parcels.tolist())
@@ -270,7 +269,7 @@ def _integer_ids(numbers: list[int], space: Parcellation, integer_ids: str):
 def _values_by_position(table: pd.DataFrame, dataset, name):
     """Rows of a table of numbers alone: in the dataset's order, or in its atlas's parcel order."""
     space = dataset.space
-    parcels = (np.unique(space.atlas[space.atlas != 0]) if isinstance(space, Parcellation)
+    parcels = (space.atlas_labels if isinstance(space, Parcellation)
                else None)  # fmt: skip
     fits_samples = len(table) == dataset.n_samples
     fits_parcels = parcels is not None and len(table) == parcels.size
