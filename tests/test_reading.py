@@ -118,3 +118,14 @@ def test_expression_tables_refuse_dates_for_genes_and_read_genes_as_rows(dk83, t
     np.testing.assert_array_equal(turned.expression, dk83.expression[:, :4])
     assert "read transposed" in turned.provenance["read"]
     assert "by region name in dk83: 83 of 83 regions" in turned.provenance["read"]
+
+
+def test_a_single_volume_is_a_target_and_says_how_it_was_read(schaefer, parcel_maps, tmp_path):
+    import nibabel as nib
+
+    mri, _ = parcel_maps
+    path = tmp_path / "myelin.nii.gz"
+    nib.save(schaefer.space.to_image(mri.values[:, 0] + 1.0), path)
+    maps = ct.load_targets([path], schaefer)
+    np.testing.assert_allclose(maps["myelin"], mri.values[:, 0] + 1.0, rtol=1e-5)
+    assert maps.provenance["read"].startswith("myelin.nii.gz: NIfTI volume, 99 of 99 samples")

@@ -80,11 +80,16 @@ def _nifti_pair(tmp_path):
 
 def test_nifti_with_mask(tmp_path):
     grid, values, image_path, mask_path = _nifti_pair(tmp_path)
-    (tmp_path / "genes.txt").write_text("GAD1\nSST\nPVALB\n")
+    (tmp_path / "genes.txt").write_bytes("\ufeffGAD1\nSST\nPVALB\n".encode())  # with a BOM
     data = load_expression_nifti(image_path, mask_path, tmp_path / "genes.txt")
     np.testing.assert_array_equal(data.expression, values)
     assert data.genes.tolist() == ["GAD1", "SST", "PVALB"]
     assert data.provenance["sha256"] and data.provenance["mask_sha256"]
+    assert data.provenance["read"].startswith("genes.nii.gz: 4-D NIfTI")
+    assert f"the {grid.n_samples} voxels of mask.nii.gz" in data.provenance["read"]
+    (tmp_path / "dates.txt").write_text("GAD1\nSep-02\nPVALB\n")
+    with pytest.raises(TableReadError, match="dates.txt: 1 gene columns are named like dates"):
+        load_expression_nifti(image_path, mask_path, tmp_path / "dates.txt")
 
 
 def test_nifti_grid_mismatch_names_both_files(tmp_path):

@@ -144,6 +144,7 @@ def test_a_readers_own_atlas_with_a_labels_table(dk83, tmp_path, real_data_dir):
     data = ct.load_expression_table(tmp_path / "mine.csv", atlas=atlas,
                                     atlas_labels=tmp_path / "labels.csv")  # fmt: skip
     np.testing.assert_array_equal(data.space.labels, dk83.space.labels)
+    assert "(atlas labels labels.csv: text, utf-8, comma-separated" in data.provenance["read"]
     match = match_regions(["L_bankssts", "nowhere"], labels.rename(columns={"label": "name"})
                           .set_index("id"))  # fmt: skip
     assert match.unmatched == [1]
@@ -254,3 +255,32 @@ def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
     np.testing.assert_allclose(data.expression, dk83.expression[np.ix_(rows, columns)],
                                rtol=1e-5, atol=1e-6)  # fmt: skip
     assert "brainstem" not in data.space.names and data.n_samples == 80
+
+
+@pytest.mark.slow
+def test_chapter_6_reads_a_european_table_with_row_names_through_papermill(
+    tmp_path, monkeypatch, real_data_dir
+):
+    from pathlib import Path
+
+    from ct_helpers.data.examples import example_region_table
+
+    monkeypatch.setenv("CT_PROFILE", "smoke")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    data_dir = tmp_path / "data"  # its own data folder: the chapter saves datasets and maps
+    data_dir.mkdir()
+    for shared in ("downloads", "imaging-transcriptomics-1.1.15", "brainspace-0.3.0"):
+        (data_dir / shared).symlink_to(Path(real_data_dir) / shared)  # verified downloads
+    monkeypatch.setenv("CT_DATA", str(data_dir))
+    example = example_region_table(real_data_dir)
+    path = tmp_path / "my_regions.csv"  # a European spreadsheet's export, R-style row names
+    pd.read_csv(example).set_index("label").to_csv(path, sep=";", decimal=",")
+    executed = run_chapter(NOTEBOOKS / "06_your_data.md", tmp_path,
+                           {"table": str(path), "data_dir": str(data_dir)})  # fmt: skip
+    outputs = json.dumps([cell.get("outputs", []) for cell in
+                          json.loads(executed.read_text())["cells"]])  # fmt: skip
+    assert "my_regions.csv: text, utf-8, semicolon-separated, decimal comma" in outputs
+    saved = ct.load_dataset("example-dk83-enigma", data_dir=data_dir)
+    original = ct.load_dataset(example, drop_missing=True, data_dir=real_data_dir)
+    assert list(saved.sample_ids) == list(original.sample_ids)
+    np.testing.assert_array_equal(saved.expression, original.expression)  # every value in place

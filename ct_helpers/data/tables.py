@@ -263,6 +263,8 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
     anatomy = regions.loc[match.labels].drop(columns="name").reset_index(drop=True)
     placed = (f"rows placed by region name in {atlas_name}: {len(names)} of {len(regions)} "
               f"regions, {len(regions) - len(names)} absent")  # fmt: skip
+    if "how_read" in regions.attrs:
+        placed += f" (atlas labels {regions.attrs['how_read'].describe()})"
     return space, space.coords, anatomy, placed
 
 
@@ -279,6 +281,8 @@ def _atlas_for_names(names, hemispheres, atlas, atlas_labels, source, data_dir):
             raise ValueError(f"atlas_labels needs columns 'id' and 'label' (or 'name'), has "
                              f"{list(labels.columns)}.")  # fmt: skip
         regions = labels.rename(columns={name_column: "name"}).set_index("id")
+        if "how_read" in labels.attrs:  # how the labels file was read, for the provenance
+            regions.attrs["how_read"] = labels.attrs["how_read"]
         return atlas, regions, "given"
     candidates = KNOWN_ATLASES if atlas in (None, "auto") else (atlas,)
     best = None
@@ -333,7 +337,11 @@ def load_expression_nifti(
     index = tuple(grid.ijk.T)
     for volume in tqdm(range(len(genes)), desc="reading gene volumes", disable=len(genes) < 500):
         expression[:, volume] = np.asarray(img.dataobj[..., volume], dtype=np.float32)[index]
-    provenance = {"source": image_name, "mask": mask_name}
+    provenance = {"source": image_name, "mask": mask_name, "read": (
+        f"{Path(image_name).name}: 4-D NIfTI {img.shape}, one volume per gene ({len(genes)} "
+        f"symbols from {genes_source}); rows: the {grid.n_samples} voxels of "
+        f"{Path(mask_name).name}")}  # fmt: skip
+    logger.info("Read %s", provenance["read"])
     for key, value in (("sha256", image_name), ("mask_sha256", mask_name)):
         if Path(value).exists():
             provenance[key] = sha256_file(value)

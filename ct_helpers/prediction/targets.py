@@ -73,7 +73,7 @@ def load_target_images(
     """
     if not isinstance(images, Mapping):
         images = {_stem(path): path for path in images}
-    columns, rows = [], []
+    columns, rows, read = [], [], []
     for name, path in images.items():
         if not Path(path).exists():
             raise FileNotFoundError(f"Target map {name!r}: no file {path}.")
@@ -92,8 +92,14 @@ def load_target_images(
         columns.append(values)
         rows.append({"target": name, "domain": domain, "source": f"{source}: {path}",
                      "rule": _rule(dataset, background)})  # fmt: skip
+        read.append(
+            f"{Path(path).name}: NIfTI volume, {values.size - missing.size} of "
+            f"{values.size} samples of {dataset.name} covered ({_rule(dataset, background)})"
+        )
+    logger.info("Read %s", " | ".join(read))
     return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name)  # fmt: skip
+                      dataset.sample_ids, dataset.name,
+                      provenance={"read": " | ".join(read)})  # fmt: skip
 
 
 def _rule(dataset, background) -> str:
