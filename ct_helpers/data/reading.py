@@ -412,8 +412,6 @@ def _has_header(first, numbers, is_text, name) -> bool:
     """
     if numbers.shape[0] == 1:
         return bool(is_text[0].any())
-    if first[0] == "" and len(first) > 1 and all(first[1:]):
-        return True  # an empty cell above row names: R's write.csv and pandas' to_csv
     body_numbers, body_text = numbers[1:], is_text[1:]
     numeric = np.flatnonzero(~body_text.any(axis=0) & ~np.isnan(body_numbers).all(axis=0))
     if numeric.size == 0:
