@@ -78,31 +78,122 @@ def region_key(name: str, hemisphere: str | None = None) -> tuple[str, str]:
     return side, region
 
 
+#: FreeSurfer's names of the Desikan-Killiany subcortical regions (``Left-<name>``).
+FREESURFER_SUBCORTEX = {
+    "accumbensarea": "Accumbens-area", "amygdala": "Amygdala", "caudate": "Caudate",
+    "hippocampus": "Hippocampus", "pallidum": "Pallidum", "putamen": "Putamen",
+    "thalamusproper": "Thalamus-Proper",
+}  # fmt: skip
+_ENIGMA_SHORT = {long: short for short, long in REGION_ALIASES.items()
+                 if short not in ("accumbens", "thalamus", "brainstem")}  # fmt: skip
+
+
+def _freesurfer(side: str, region: str, name: str) -> str:
+    if not side:
+        return "Brain-Stem" if region == "brainstem" else region
+    if region in FREESURFER_SUBCORTEX:
+        return f"{'Left' if side == 'L' else 'Right'}-{FREESURFER_SUBCORTEX[region]}"
+    return f"ctx-{side.lower()}h-{region}"
+
+
+def _enigma(side: str, region: str, name: str) -> str:
+    if region in _ENIGMA_SHORT and side:
+        return f"{side}{_ENIGMA_SHORT[region]}"
+    return f"{side}_{region}" if side else region
+
+
+#: How each tool writes a region, from its key ``(side, region)`` and the atlas's own name.
+NAMING_CONVENTIONS = {
+    "book": lambda side, region, name: name,
+    "FreeSurfer": _freesurfer,
+    "ENIGMA toolbox": _enigma,
+    "imaging-transcriptomics": lambda side, region, name: f"{side}_{region}" if side else region,
+    "abagen": lambda side, region, name: region,
+}
+
+
+def naming_convention(names: Sequence[str], atlas_names: Sequence[str]) -> str:
+    """Return the convention of :data:`NAMING_CONVENTIONS` that ``names`` follow.
+
+    ``atlas_names`` are the atlas's own names of the regions ``names`` matched
+    (same order); the convention that writes most of them exactly as the
+    reader did wins, the book's own when none does.
+
+    Examples
+    --------
+    >>> naming_convention(["ctx-lh-insula", "Left-Thalamus-Proper"],
+    ...                   ["L_insula", "L_thalamusproper"])
+    'FreeSurfer'
+    """
+    keys = [region_key(name) for name in atlas_names]
+    scores = {
+        convention: sum(render(*key, atlas) == str(name)
+                        for name, key, atlas in zip(names, keys, atlas_names, strict=True))
+        for convention, render in NAMING_CONVENTIONS.items()
+    }  # fmt: skip
+    best = max(scores, key=scores.get)
+    return best if scores[best] else "book"
+
+
+def suggest_regions(
+    name: str, regions: pd.DataFrame, convention: str = "book", n: int = 3
+) -> list[str]:
+    """Return the regions closest to a name that matched none, in the reader's own convention.
+
+    Candidates lie in the name's hemisphere when it has one; they are written
+    the way ``convention`` (:func:`naming_convention`) writes regions.
+
+    Examples
+    --------
+    >>> regions = pd.DataFrame({"name": ["L_bankssts", "R_bankssts", "L_insula"]})
+    >>> suggest_regions("ctx-lh-bankstss", regions, "FreeSurfer")
+    ['ctx-lh-bankssts']
+    """
+    side, region = region_key(name)
+    hemispheres = regions["hemisphere"] if "hemisphere" in regions else [None] * len(regions)
+    candidates: dict[str, str] = {}
+    for atlas_name, atlas_side in zip(regions["name"].astype(str), hemispheres, strict=True):
+        key = region_key(atlas_name, atlas_side)
+        if side and key[0] != side:  # the name's own hemisphere only
+            continue
+        written = NAMING_CONVENTIONS[convention](*key, atlas_name)
+        candidates.setdefault(key[1], written)
+    close = difflib.get_close_matches(region, list(candidates), n=n, cutoff=0.5)
+    return [candidates[c] for c in close]
+
+
 @dataclass
 class RegionMatch:
     """Where each named row of a table lies in an atlas.
 
     ``labels`` holds the atlas label of every row (0 where unmatched),
     ``unmatched`` the row positions that match no region, ``suggestions``
-    the closest known names for each unmatched name.
+    the closest known names for each unmatched name, written in the
+    convention of the table's other names (``convention``) and in the
+    name's own hemisphere.
     """
 
     labels: np.ndarray
     unmatched: list[int]
     suggestions: dict[str, list[str]]
     atlas: str
+    convention: str = "book"
 
     def check(self, names: Sequence[str], source: str = "table") -> None:
         """Raise a ValueError that lists every unmatched name with its closest known names."""
         if not self.unmatched:
             return
-        lines = [f"  {names[i]!r}: closest known {self.suggestions.get(str(names[i])) or 'none'}"
+        lines = [f"  {str(names[i])!r}: did you mean "
+                 f"{', '.join(self.suggestions.get(str(names[i])) or ['none close'])}?"
                  for i in self.unmatched[:10]]  # fmt: skip
         more = "" if len(self.unmatched) <= 10 else f"\n  ... and {len(self.unmatched) - 10} more"
         raise ValueError(
             f"{source}: {len(self.unmatched)} of {len(names)} region names match no region of "
-            f"the {self.atlas} atlas:\n" + "\n".join(lines) + more + "\nRename them, drop those "
-            "rows, or pass the atlas they come from (atlas=..., atlas_labels=...)."
+            f"the {self.atlas} atlas (names read as {self.convention} names):\n"
+            + "\n".join(lines)
+            + more
+            + "\nRename them, drop those rows, or pass the atlas "
+            "they come from (atlas=..., atlas_labels=...)."
         )
 
 
@@ -143,16 +234,23 @@ def match_regions(
         keys.setdefault(region_key(name, side), int(label))
     sides = [None] * len(names) if hemispheres is None else list(hemispheres)
     labels = np.zeros(len(names), dtype=np.int64)
-    unmatched, suggestions = [], {}
-    by_text = {str(n).lower(): str(n) for n in regions["name"]}
+    unmatched = []
     for row, (name, side) in enumerate(zip(names, sides, strict=True)):
         label = keys.get(region_key(name, side))
         if label is None:
             unmatched.append(row)
-            close = difflib.get_close_matches(str(name).lower(), list(by_text), n=3, cutoff=0.5)
-            suggestions[str(name)] = [by_text[c] for c in close]
         else:
             labels[row] = label
+    matched = np.flatnonzero(labels)
+    convention = naming_convention(
+        [str(names[i]) for i in matched], regions.loc[labels[matched], "name"].astype(str).tolist()
+    )
+    if not len(matched) and unmatched:  # nothing matched: guess from the names' shape
+        first = str(names[unmatched[0]])
+        freesurfer = first.lower().startswith(("ctx-", "left-", "right-"))
+        convention = "FreeSurfer" if freesurfer else "book"
+    suggestions = {str(names[row]): suggest_regions(str(names[row]), regions, convention)
+                   for row in unmatched}  # fmt: skip
     seen, repeated = set(), []
     for row, label in enumerate(labels):
         if label and label in seen:
@@ -160,7 +258,9 @@ def match_regions(
         seen.add(label)
     if repeated:
         raise ValueError(f"Several rows name the same {atlas} region: {few(repeated)}.")
-    return RegionMatch(labels, unmatched, suggestions, atlas)
+    return RegionMatch(labels, unmatched, suggestions, atlas, convention)
 
 
-__all__ = ["KNOWN_ATLASES", "REGION_ALIASES", "RegionMatch", "match_regions", "region_key"]
+__all__ = ["FREESURFER_SUBCORTEX", "KNOWN_ATLASES", "NAMING_CONVENTIONS", "REGION_ALIASES",
+           "RegionMatch", "match_regions", "naming_convention", "region_key",
+           "suggest_regions"]  # fmt: skip

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..data.expression import ExpressionDataset
 from ..data.reading import AmbiguousTableError, TableReadError, read_table
-from ..data.regions import region_key
+from ..data.regions import naming_convention, region_key, suggest_regions
 from ..data.spaces import Parcellation
 from ..data.table_layout import REGION_SHARE
 from ..messages import few
@@ -221,7 +221,9 @@ def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, int
                              "once (or name the same sample).")  # fmt: skip
     if not known.all():
         logger.warning("%s: %d rows name samples that %s lacks and are left out: %s.", name,
-                       int((~known).sum()), dataset.name, few(ids[~known].tolist()))  # fmt: skip
+                       int((~known).sum()), dataset.name,
+                       _with_suggestions(ids, rows, dataset) if how == "region name"
+                       else few(ids[~known].tolist()))  # fmt: skip
     ordered = pd.DataFrame(np.nan, index=range(dataset.n_samples), columns=values.columns,
                            dtype=object)  # fmt: skip
     ordered.iloc[rows[known]] = values.to_numpy(dtype=object)[known]
@@ -229,6 +231,19 @@ def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, int
                f"samples, {dataset.n_samples - int(known.sum())} absent, "
                f"{int((~known).sum())} rows not in {dataset.name}")  # fmt: skip
     return ordered, matched
+
+
+def _with_suggestions(ids: pd.Series, rows: np.ndarray, dataset) -> str:
+    """Name the unmatched region names, each with the closest samples in the table's naming."""
+    samples = pd.DataFrame({"name": [str(i) for i in dataset.sample_ids]})
+    matched = rows >= 0
+    convention = naming_convention(ids[matched].astype(str).tolist(),
+                                   samples["name"].iloc[rows[matched]].tolist())  # fmt: skip
+    parts = []
+    for text in ids[~matched].astype(str).tolist()[:10]:
+        close = suggest_regions(text, samples, convention)
+        parts.append(f"{text!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+    return ", ".join(parts) + ("" if (~matched).sum() <= 10 else ", ...")
 
 
 def _match(ids: list[str], keys: dict, dataset, integer_ids: str) -> tuple[np.ndarray, str]:
