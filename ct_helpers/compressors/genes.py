@@ -34,7 +34,10 @@ def align_genes(matrix: np.ndarray, genes, reference, what: str = "data") -> np.
     if missing:
         raise ValueError(
             f"{what}: {len(missing)} of the {reference.size} training genes are missing from the "
-            f"new data: {few(missing)}."
+            f"new data: {few(missing)}. A model is applied only to data with all its genes; "
+            "to compress a table with fewer, fit the model on the genes both share: "
+            "overlap = ct.shared_genes(training, data); model.fit(training.select_genes("
+            'overlap.genes)) (Chapter 6 does this with genes="shared").'
         )
     logger.info("%s: re-aligning %d new-data genes to the training gene order.", what, genes.size)
     return matrix[:, [position[gene] for gene in reference]]

@@ -93,26 +93,42 @@ def register_dataset(
 
 
 def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Return the datasets ``load_dataset`` knows, as a table (name, kind, description).
+    """Return the datasets ``load_dataset`` knows, as a table (name, kind, status, description).
 
     These are the registered ones plus any saved in the data folder's
     ``datasets/`` by name, such as ``ahba-<atlas>`` built by ``make ahba``, so a
-    new kernel or papermill run sees them too.
+    new kernel or papermill run sees them too. ``status`` says whether each
+    loads now (``ready``, ``built``, ``saved``), is fetched or computed when
+    loaded, or must be built first (``not built: run `make ahba RES=8` once``).
 
     Examples
     --------
     >>> "ahba-schaefer100" in list_datasets().index
     True
     """
-    rows = [(e.name, e.kind, e.description) for e in _REGISTRY.values()]
-    for record in sorted(data_folder("datasets", data_dir).glob("*/dataset.json")):
+    saved = data_folder("datasets", data_dir)
+    rows = [(e.name, e.kind, _status(e, saved), e.description) for e in _REGISTRY.values()]
+    for record in sorted(saved.glob("*/dataset.json")):
         if record.parent.name not in _REGISTRY:
             try:
-                description = read_record(record).get("description", "")
+                description, status = read_record(record).get("description", ""), "saved"
             except CacheError as error:
-                description = f"unreadable: {error}"
-            rows.append((record.parent.name, "saved", description))
-    return pd.DataFrame(rows, columns=["name", "kind", "description"]).set_index("name")
+                description, status = f"unreadable: {error}", "damaged: save it again"
+            rows.append((record.parent.name, "saved", status, description))
+    return pd.DataFrame(rows, columns=["name", "kind", "status", "description"]).set_index("name")
+
+
+def _status(entry: DatasetEntry, saved: Path) -> str:
+    """Say whether a registered dataset loads now, or what it needs first."""
+    built = (saved / entry.name / "dataset.json").exists()
+    if entry.name in VOXEL_DATASETS:
+        resolution = entry.name.removeprefix("ahba-voxel-").removesuffix("mm")
+        return "built" if built else f"not built: run `make ahba RES={resolution}` once"
+    if entry.kind in ("synthetic", "interpolated"):
+        return "computed when loaded"
+    if entry.kind == "real":
+        return "ready" if built else "downloaded when first loaded"
+    return "ready"
 
 
 def load_dataset(
@@ -191,7 +207,10 @@ def _mapped(name: str, loader, data_dir, kwargs) -> ExpressionDataset:
 
 
 def save_dataset(
-    dataset: ExpressionDataset, name: str | None = None, data_dir: str | os.PathLike | None = None
+    dataset: ExpressionDataset,
+    name: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> str:
     """Save ``dataset`` into the data folder by name, so every later kernel and chapter finds it.
 
@@ -208,11 +227,19 @@ def save_dataset(
         name cannot be used.
     data_dir : path, optional
         Data folder.
+    overwrite : bool
+        Replace a dataset saved earlier under ``name`` with other content.
+        Without it that is refused (saving the same content again is not).
 
     Returns
     -------
     str
         The name to load it by.
+
+    Raises
+    ------
+    FileExistsError
+        When ``name`` holds another dataset and ``overwrite`` is false.
 
     Examples
     --------
@@ -229,9 +256,43 @@ def save_dataset(
         raise ValueError(f"Dataset names are lower case without spaces or suffixes, got {name!r}.")
     if name in _REGISTRY:
         raise ValueError(f"{name!r} is a registered dataset of the book; choose another name.")
+    folder = data_folder("datasets", data_dir) / name
+    if (folder / "dataset.json").exists() and not overwrite and not _same_content(folder, dataset):
+        raise FileExistsError(
+            f"A different dataset is saved as {name!r} ({folder}); save yours under another "
+            "name, or pass overwrite=True to replace it."
+        )
     dataset.name = name
-    dataset.save(data_folder("datasets", data_dir) / name)
+    dataset.save(folder)
     return name
+
+
+def _same_content(folder: Path, dataset: ExpressionDataset) -> bool:
+    """Tell whether ``folder`` holds exactly ``dataset``'s rows, genes and values."""
+    try:
+        saved = ExpressionDataset.load(folder, mmap=True)
+    except CacheError:
+        return False
+    return (saved.shape == dataset.shape and np.array_equal(saved.genes, dataset.genes)
+            and np.array_equal(saved.sample_ids, dataset.sample_ids)
+            and np.array_equal(saved.expression, dataset.expression))  # fmt: skip
+
+
+def dataset_name_from_path(path: str | os.PathLike) -> str:
+    """Return a dataset name made from a file's name: lower case, no suffix, no spaces.
+
+    Examples
+    --------
+    >>> dataset_name_from_path("/data/My LH table (v2).csv.gz")
+    'my-lh-table-v2'
+    >>> dataset_name_from_path("genes.nii.gz"), dataset_name_from_path("my_regions.tsv")
+    ('genes', 'my_regions')
+    """
+    stem = Path(path).name
+    while Path(stem).suffix.lower() in (*FILE_SUFFIXES, ".bz2", ".zip", ".xz"):
+        stem = Path(stem).stem
+    name = re.sub(r"[^a-z0-9_]+", "-", stem.lower()).strip("-_")
+    return name or "my-data"
 
 
 def _is_path(name) -> bool:

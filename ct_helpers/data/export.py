@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import package_versions
-from ..storage import atomic_path, sha256_file, write_record
+from ..storage import CacheError, atomic_path, cache_key, read_record, sha256_file, write_record
 from .expression import ExpressionDataset
 
 
@@ -29,6 +29,7 @@ def save_latent_maps(
     name: str = "latent",
     component_names: Sequence[str] | None = None,
     provenance: dict | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write ``codes`` (n_samples x k) as ``<name>.csv`` and ``<name>.nii.gz`` in ``folder``.
 
@@ -46,6 +47,9 @@ def save_latent_maps(
         Column names (default ``latent_1`` ... ``latent_k``).
     provenance : dict, optional
         Anything to record beside the files (e.g. the model and its parameters).
+    overwrite : bool
+        Replace maps of this name written from other codes, samples or
+        provenance; without it that is refused (writing the same again is not).
 
     Returns
     -------
@@ -72,6 +76,9 @@ def save_latent_maps(
     if len(names) != codes.shape[1]:
         raise ValueError(f"{len(names)} component names for {codes.shape[1]} components.")
     folder = Path(folder)
+    origin = cache_key(codes, sample_ids=[str(i) for i in dataset.sample_ids], names=names,
+                       provenance=provenance or {})  # fmt: skip
+    _refuse_other_origin(folder / f"{name}.json", origin, overwrite)
     table = pd.DataFrame({"sample_id": dataset.sample_ids})
     table[["x_mm", "y_mm", "z_mm"]] = dataset.coords
     if dataset.sample_info is not None:
@@ -87,7 +94,8 @@ def save_latent_maps(
             tmp.write_bytes(gzip.compress(image.to_bytes(), mtime=0))
     paths["record"] = folder / f"{name}.json"
     write_record(paths["record"], {
-        "dataset": dataset.name, "components": names, "n_samples": dataset.n_samples,
+        "dataset": dataset.name, "origin": origin, "components": names,
+        "n_samples": dataset.n_samples,
         "files": {kind: {"name": path.name, "sha256": sha256_file(path)}
                   for kind, path in paths.items() if kind != "record"},
         "provenance": provenance or {}, "versions": package_versions()})  # fmt: skip
@@ -95,3 +103,18 @@ def save_latent_maps(
 
 
 __all__ = ["save_latent_maps"]
+
+
+def _refuse_other_origin(record: Path, origin: str, overwrite: bool) -> None:
+    """Refuse to replace maps that other codes (another run, another table) wrote."""
+    if overwrite or not record.exists():
+        return
+    try:
+        written = read_record(record).get("origin")
+    except CacheError:
+        written = None
+    if written != origin:
+        raise FileExistsError(
+            f"{record.with_suffix('')}.* hold latent maps of another run (other codes, samples "
+            "or model); write these under another name or folder, or pass overwrite=True."
+        )

@@ -10,6 +10,7 @@ rest of the package can trust it. Chapter 1 introduces it.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from ..messages import few
 from ..storage import (
     CacheError,
     atomic_folder,
+    cache_key,
     load_array,
     read_record,
     restore_interrupted_folder,
@@ -140,14 +142,8 @@ class ExpressionDataset:
     @property
     def title(self) -> str:
         """Name plus the labels a reader must see (synthetic, interpolated)."""
-        labels = [
-            text
-            for flag, text in (
-                (self.synthetic, "SYNTHETIC"),
-                (self.interpolated, "interpolated from parcels"),
-            )
-            if flag
-        ]
+        flags = ((self.synthetic, "SYNTHETIC"), (self.interpolated, "interpolated from parcels"))
+        labels = [text for flag, text in flags if flag]
         return self.name + (f" ({', '.join(labels)})" if labels else "")
 
     def gene(self, symbol: str) -> np.ndarray:
@@ -156,6 +152,23 @@ class ExpressionDataset:
         if hits.size == 0:
             raise KeyError(f"Gene {symbol!r} is not in {self.name} ({self.n_genes} genes).")
         return self.expression[:, hits[0]]
+
+    def select_genes(self, genes) -> ExpressionDataset:
+        """Return the dataset on ``genes`` only (in that order), the choice kept in provenance.
+
+        Unknown genes are named in a ValueError. With :func:`~.gene_overlap.shared_genes`,
+        this fits a model on the genes a reader's table shares with the training data.
+        """
+        genes = np.asarray(genes, dtype=str)
+        position = {gene: i for i, gene in enumerate(self.genes)}
+        missing = [gene for gene in genes if gene not in position]
+        if missing:
+            raise ValueError(f"{self.name} has no genes {few(missing)} ({len(missing)} of the "
+                             f"{genes.size} asked for).")  # fmt: skip
+        matrix = np.asarray(self.expression[:, [position[gene] for gene in genes]])
+        record = {"n_genes": int(genes.size), "of": self.n_genes, "key": cache_key(genes=genes)}
+        provenance = {**self.provenance, "genes_selected": record}
+        return dataclasses.replace(self, expression=matrix, genes=genes, provenance=provenance)
 
     def to_image(self, values: np.ndarray, background: float = 0.0) -> nib.Nifti1Image:
         """Project one value per sample (or ``(n_samples, m)``) back to a NIfTI image."""
