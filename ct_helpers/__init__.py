@@ -18,52 +18,104 @@ Examples
 (454, 2)
 """
 
-from . import plotting
-from .compressors import (
-    AutoEncoderCompressor,
-    Compressor,
-    UntrustedModelFileError,
-    list_compressors,
-    load_compressor,
-    make_compressor,
-    register_compressor,
-)
-from .config import (
-    by_profile,
-    display_path,
-    get_data_dir,
-    get_profile,
-    package_versions,
-    seed_everything,
-)
-from .data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
-from .data.catalog import (
-    DEFAULT_DATASET,
-    list_datasets,
-    load_dataset,
-    load_dk83_pseudovoxel,
-    register_dataset,
-    save_dataset,
-)
-from .data.donors import DonorExpressionNotBuiltError, load_donor_expression
-from .data.expression import ExpressionDataset
-from .data.parcels import load_ahba_dk83, load_ahba_schaefer100
-from .data.preprocessing import ExpressionScaler
-from .data.reading import AmbiguousTableError, TableReadError, read_table
-from .data.spaces import Parcellation, VoxelGrid, mni_brain_mask, mni_grid
-from .data.synthetic import make_synthetic_expression
-from .data.tables import load_expression_nifti, load_expression_table
-from .evaluation.generalisability import generalisability, generalisability_table
-from .evaluation.splits import Split, random_split, spatial_block_split, spatial_blocks
-from .evaluation.sweep import SweepSettings, run_sweep
-from .evaluation.sweep_results import load_sweep_table
-from .prediction.maps import TargetMaps
-from .prediction.protocol import cached_predict_targets, compute_codes, predict_targets
-from .prediction.sources import mri, neuromaps  # noqa: F401  (register "mri", "neuromaps")
-from .prediction.targets import load_targets, register_target_source
-from .storage import CacheError
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+#: Where each name of this namespace is defined; imported on first use, so that
+#: ``import ct_helpers`` (and ``ct-book``'s checks) start in a fraction of a second.
+_EXPORTS = {
+    "AutoEncoderCompressor": ".compressors",
+    "Compressor": ".compressors",
+    "UntrustedModelFileError": ".compressors",
+    "list_compressors": ".compressors",
+    "load_compressor": ".compressors",
+    "make_compressor": ".compressors",
+    "register_compressor": ".compressors",
+    "by_profile": ".config",
+    "display_path": ".config",
+    "get_data_dir": ".config",
+    "get_profile": ".config",
+    "package_versions": ".config",
+    "seed_everything": ".config",
+    "DatasetNotBuiltError": ".data.abagen.build",
+    "build_ahba_dataset": ".data.abagen.build",
+    "DEFAULT_DATASET": ".data.catalog",
+    "dataset_name_from_path": ".data.catalog",
+    "list_datasets": ".data.catalog",
+    "load_dataset": ".data.catalog",
+    "load_dk83_pseudovoxel": ".data.catalog",
+    "register_dataset": ".data.catalog",
+    "save_dataset": ".data.catalog",
+    "DonorExpressionNotBuiltError": ".data.donors",
+    "load_donor_expression": ".data.donors",
+    "ExpressionDataset": ".data.expression",
+    "GeneOverlap": ".data.gene_overlap",
+    "GeneOverlapWarning": ".data.gene_overlap",
+    "select_genes": ".data.gene_overlap",
+    "shared_genes": ".data.gene_overlap",
+    "load_ahba_dk83": ".data.parcels",
+    "load_ahba_schaefer100": ".data.parcels",
+    "ExpressionScaler": ".data.preprocessing",
+    "AmbiguousTableError": ".data.reading",
+    "TableReadError": ".data.reading",
+    "read_table": ".data.reading",
+    "Parcellation": ".data.spaces",
+    "VoxelGrid": ".data.spaces",
+    "mni_brain_mask": ".data.spaces",
+    "mni_grid": ".data.spaces",
+    "make_synthetic_expression": ".data.synthetic",
+    "load_expression_nifti": ".data.tables",
+    "load_expression_table": ".data.tables",
+    "generalisability": ".evaluation.generalisability",
+    "generalisability_table": ".evaluation.generalisability",
+    "Split": ".evaluation.splits",
+    "random_split": ".evaluation.splits",
+    "spatial_block_split": ".evaluation.splits",
+    "spatial_blocks": ".evaluation.splits",
+    "SweepSettings": ".evaluation.sweep",
+    "run_sweep": ".evaluation.sweep",
+    "load_sweep_table": ".evaluation.sweep_results",
+    "TargetMaps": ".prediction.maps",
+    "cached_predict_targets": ".prediction.protocol",
+    "compute_codes": ".prediction.protocol",
+    "predict_targets": ".prediction.protocol",
+    "load_targets": ".prediction.targets",
+    "register_target_source": ".prediction.targets",
+    "CacheError": ".storage",
+}
+#: Subpackages and modules reachable as attributes (``ct.plotting``, ``ct.data``).
+_SUBMODULES = (
+    "compressors",
+    "config",
+    "data",
+    "evaluation",
+    "messages",
+    "parallel",
+    "plotting",
+    "prediction",
+    "storage",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of the namespace (or a subpackage) when it is first used."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(_SUBMODULES) | {"__version__"})
+
 
 __all__ = [
     "AmbiguousTableError",
@@ -75,6 +127,8 @@ __all__ = [
     "DonorExpressionNotBuiltError",
     "ExpressionDataset",
     "ExpressionScaler",
+    "GeneOverlap",
+    "GeneOverlapWarning",
     "Parcellation",
     "Split",
     "SweepSettings",
@@ -86,6 +140,7 @@ __all__ = [
     "by_profile",
     "cached_predict_targets",
     "compute_codes",
+    "dataset_name_from_path",
     "display_path",
     "generalisability",
     "generalisability_table",
@@ -118,6 +173,8 @@ __all__ = [
     "run_sweep",
     "save_dataset",
     "seed_everything",
+    "select_genes",
+    "shared_genes",
     "spatial_block_split",
     "spatial_blocks",
 ]

@@ -14,12 +14,22 @@ Examples
 From a shell, in the repository::
 
     ct-book run 04 -p dataset my_regions.csv -p latent_sizes "[2, 8]" -o my_04.ipynb --html
+    ct-book run 05 -p targets my_maps.csv --check   # only check the parameters
     ct-book list
+    ct-book datasets
+
+Parameters are checked before a kernel starts (:mod:`ct_helpers.chapter_parameters`):
+unknown names, wrong types, unknown datasets, compressors and target sources
+("did you mean"), missing files; each is refused in one line. ``--html``
+writes one self-contained page with the chapter's glued numbers and
+citations resolved (:mod:`ct_helpers.report`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -28,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from .chapter_parameters import ChapterParameter, ParameterError, check_parameters
+from .chapter_parameters import read_parameters as _read_parameters
 from .cloud.links import chapter_files
 
 #: The chapters' folder of a source checkout (``ct-book`` also takes ``--notebooks``).
@@ -84,47 +96,61 @@ def run_chapter(
     html: bool = False,
     notebooks: Path = NOTEBOOKS,
     kernel: str = "python3",
-) -> Path:
+    check_only: bool = False,
+) -> Path | None:
     """Execute ``chapter`` with ``parameters`` into the notebook ``output`` (and its HTML).
 
-    Unknown parameter names are an error that lists the chapter's parameters,
-    as a mistyped name would otherwise be ignored silently.
+    The parameters are checked first (:func:`~ct_helpers.chapter_parameters.check_parameters`):
+    a mistyped name, a wrong type or an unknown dataset is refused in one
+    line before any kernel starts. ``check_only`` stops there (returns None).
     """
     import jupytext
-    import papermill
 
     source = find_chapter(str(chapter), notebooks)
     notebook = jupytext.read(source)
-    known = _parameter_names(notebook)
-    unknown = sorted(set(parameters) - set(known))
-    if unknown:
-        raise SystemExit(f"{source.name} has no parameter {unknown}; its parameters: {known}.")
+    try:
+        parameters = check_parameters(parameters, chapter_parameters(notebook), source.name)
+    except ParameterError as error:
+        raise SystemExit(f"ct-book: {error}") from None
+    if check_only:
+        return None
+    import papermill
+
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     converted = output.with_name(f".{output.stem}.source.ipynb")
     jupytext.write(notebook, converted)
     try:
-        papermill.execute_notebook(str(converted), str(output), parameters=parameters,
-                                   kernel_name=kernel, cwd=str(source.parent))  # fmt: skip
+        with _quiet_papermill():
+            papermill.execute_notebook(str(converted), str(output), parameters=parameters,
+                                       kernel_name=kernel, cwd=str(source.parent))  # fmt: skip
     finally:
         converted.unlink(missing_ok=True)
     if html:
-        from nbconvert import HTMLExporter
+        from .report import render_report
 
-        body, _ = HTMLExporter().from_filename(str(output))
-        output.with_suffix(".html").write_text(body, encoding="utf-8")
+        render_report(output, output.with_suffix(".html"))
     return output
 
 
-def _parameter_names(notebook) -> list[str]:
+@contextlib.contextmanager
+def _quiet_papermill():
+    """Hide papermill's "Unable to parse line" notes on computed defaults (names are checked)."""
+    translators = logging.getLogger("papermill.translators")
+    level = translators.level
+    translators.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        translators.setLevel(level)
+
+
+def chapter_parameters(notebook) -> list[ChapterParameter]:
+    """Return the parameters of a chapter (a jupytext notebook): names, defaults, meanings."""
     tagged = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         raise SystemExit("A chapter needs exactly one cell tagged 'parameters'.")
-    names = []
-    for line in tagged[0].source.splitlines():
-        if "=" in line and not line.startswith((" ", "#")):
-            names.append(line.split("=", 1)[0].strip())
-    return names
+    return _read_parameters(tagged[0].source)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,11 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="override a parameter (repeatable)")  # fmt: skip
     run.add_argument("-o", "--output", help="executed notebook (default CHAPTER.out.ipynb)")
     run.add_argument("--html", action="store_true", help="also write OUTPUT.html")
+    run.add_argument("--check", action="store_true",
+                     help="only check the parameters (no kernel is started)")  # fmt: skip
     run.add_argument("--profile", choices=["smoke", "default", "paper"],
                      help="execution profile (sets CT_PROFILE)")  # fmt: skip
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="chapters' folder")
     listing = commands.add_parser("list", help="list the chapters and their parameters")
     listing.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
+    datasets = commands.add_parser("datasets", help="list the datasets a chapter can load")
+    datasets.add_argument("--data-dir", help="data folder (default $CT_DATA)")
     fetch = commands.add_parser("fetch", help="download the chapters' default data (once)")
     fetch.add_argument("--data-dir", help="data folder (default $CT_DATA)")
     colab = commands.add_parser("colab", help="write colab/<chapter>.ipynb from the sources")
@@ -165,14 +195,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         import jupytext
 
         for source in chapter_files(args.notebooks):
-            print(f"{source.stem}: {', '.join(_parameter_names(jupytext.read(source)))}")
+            print(source.stem)
+            for parameter in chapter_parameters(jupytext.read(source)):
+                print(f"    {parameter.describe()}")
+        return 0
+    if args.command == "datasets":
+        from .data.catalog import list_datasets
+
+        table = list_datasets(args.data_dir)[["kind", "status", "description"]]
+        print(table.to_string(max_colwidth=70))
         return 0
     if args.profile:
         os.environ["CT_PROFILE"] = args.profile
     parameters = {name: parse_value(value) for name, value in args.parameter}
     source = find_chapter(args.chapter, args.notebooks)
     output = args.output or f"{source.stem}.out.ipynb"
-    done = run_chapter(source, parameters, output, html=args.html, notebooks=args.notebooks)
+    done = run_chapter(source, parameters, output, html=args.html, notebooks=args.notebooks,
+                       check_only=args.check)  # fmt: skip
+    if done is None:
+        print(f"{source.name}: the parameters are fine.")
+        return 0
     print(f"Executed {source.name} -> {done}" + (" (+ .html)" if args.html else ""))
     return 0
 

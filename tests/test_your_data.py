@@ -106,8 +106,43 @@ def test_unmatched_names_are_listed_with_the_closest_known_names(dk83, tmp_path)
     write_table(tmp_path / "typo.csv", dk83, names)
     with pytest.raises(ValueError, match=r"2 of 83 region names") as error:
         ct.load_dataset(tmp_path / "typo.csv", atlas="dk83")
-    assert "'L_banksts': closest known ['L_bankssts'" in str(error.value)
-    assert "'LLatVent'" in str(error.value)
+    assert "'L_banksts': did you mean L_bankssts?" in str(error.value)  # ENIGMA's own way
+    assert "'LLatVent'" in str(error.value) and "ENIGMA toolbox names" in str(error.value)
+
+
+def test_one_naming_rule_for_expression_target_and_atlas_label_tables(
+    dk83, tmp_path, real_data_dir, caplog
+):
+    """FreeSurfer names place rows alike in every kind of table; a misspelt name is answered
+    in FreeSurfer's own spelling and the name's own hemisphere (issue 33)."""
+    from ct_helpers.prediction.target_tables import load_target_table
+
+    names = [freesurfer_name(name) for name in dk83.sample_ids]
+    write_table(tmp_path / "expression.csv", dk83, names)
+    assert list(ct.load_dataset(tmp_path / "expression.csv").space.names) == list(
+        dk83.sample_ids)  # fmt: skip
+    maps = pd.DataFrame({"region": names, "map": np.arange(83.0)})
+    maps.to_csv(tmp_path / "targets.csv", index=False)
+    np.testing.assert_array_equal(load_target_table(tmp_path / "targets.csv", dk83).values[:, 0],
+                                  np.arange(83.0))  # fmt: skip
+    path, regions = atlas_regions("dk83", real_data_dir)
+    labels = pd.DataFrame({"id": regions.index, "label": [freesurfer_name(n) for n in
+                                                          dk83.sample_ids]})  # fmt: skip
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    own = ct.load_dataset(tmp_path / "expression.csv", atlas=path,
+                          atlas_labels=tmp_path / "labels.csv")  # fmt: skip
+    np.testing.assert_array_equal(own.space.labels, regions.index)
+    typo = names.index("ctx-lh-bankssts")
+    names[typo] = "ctx-lh-bankstss"
+    write_table(tmp_path / "typo.csv", dk83, names)
+    with pytest.raises(ValueError, match=r"'ctx-lh-bankstss': did you mean ctx-lh-bankssts\?\n"):
+        ct.load_dataset(tmp_path / "typo.csv")  # not L_bankssts, not the right hemisphere
+    maps["region"] = names
+    maps.to_csv(tmp_path / "typo_targets.csv", index=False)
+    with caplog.at_level("WARNING"):
+        load_target_table(tmp_path / "typo_targets.csv", dk83)
+    assert "'ctx-lh-bankstss' (did you mean ctx-lh-bankssts?)" in caplog.text
+    assert "np.str_" not in caplog.text
 
 
 def test_missing_rows_are_named_and_dropped_only_when_asked(dk83, tmp_path):
@@ -257,30 +292,57 @@ def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
     assert "brainstem" not in data.space.names and data.n_samples == 80
 
 
+def freesurfer_table(dk83, side, n_genes, seed):
+    """One hemisphere of the real DK-83 data, named the FreeSurfer way, on a random gene subset."""
+    rows = [i for i, name in enumerate(dk83.sample_ids) if name.startswith(f"{side}_")]
+    genes = np.sort(np.random.default_rng(seed).choice(dk83.n_genes, n_genes, replace=False))
+    table = pd.DataFrame(dk83.expression[np.ix_(rows, genes)], columns=dk83.genes[genes],
+                         index=[freesurfer_name(dk83.sample_ids[i]) for i in rows])  # fmt: skip
+    return table, rows, genes
+
+
 @pytest.mark.slow
-def test_chapter_6_reads_a_european_table_with_row_names_through_papermill(
-    tmp_path, monkeypatch, real_data_dir
+def test_chapter_6_compresses_two_readers_tables_on_their_genes_and_overwrites_nothing(
+    dk83, schaefer, tmp_path, real_data_dir
 ):
+    """Issue 33: two reader's tables through `ct-book run 06`, each keeps its own results."""
     from pathlib import Path
 
     from ct_helpers.data.examples import example_region_table
 
-    monkeypatch.setenv("CT_PROFILE", "smoke")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     data_dir = tmp_path / "data"  # its own data folder: the chapter saves datasets and maps
     data_dir.mkdir()
     for shared in ("downloads", "imaging-transcriptomics-1.1.15", "brainspace-0.3.0"):
         (data_dir / shared).symlink_to(Path(real_data_dir) / shared)  # verified downloads
-    monkeypatch.setenv("CT_DATA", str(data_dir))
-    example = example_region_table(real_data_dir)
-    path = tmp_path / "my_regions.csv"  # a European spreadsheet's export, R-style row names
-    pd.read_csv(example).set_index("label").to_csv(path, sep=";", decimal=",")
-    executed = run_chapter(NOTEBOOKS / "06_your_data.md", tmp_path,
-                           {"table": str(path), "data_dir": str(data_dir)})  # fmt: skip
-    outputs = json.dumps([cell.get("outputs", []) for cell in
-                          json.loads(executed.read_text())["cells"]])  # fmt: skip
-    assert "my_regions.csv: text, utf-8, semicolon-separated, decimal comma" in outputs
-    saved = ct.load_dataset("example-dk83-enigma", data_dir=data_dir)
-    original = ct.load_dataset(example, drop_missing=True, data_dir=real_data_dir)
-    assert list(saved.sample_ids) == list(original.sample_ids)
-    np.testing.assert_array_equal(saved.expression, original.expression)  # every value in place
+    example = ct.load_dataset(example_region_table(real_data_dir), drop_missing=True)
+    ct.save_dataset(example, "example-dk83-enigma", data_dir=data_dir)  # a reader's earlier run
+    left, left_rows, left_genes = freesurfer_table(dk83, "L", 2000, seed=1)
+    right, right_rows, right_genes = freesurfer_table(dk83, "R", 1500, seed=2)
+    left.rename_axis("region").to_csv(tmp_path / "my_lh.csv", float_format="%.8g")
+    right.to_csv(tmp_path / "my_rh.csv", sep=";", decimal=",")  # European, R row names
+    env = {"CT_DATA": str(data_dir), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    for name, html in (("my_lh", []), ("my_rh", ["--html"])):
+        subprocess.run([sys.executable, "-m", "ct_helpers.rerun", "run", "06", "--profile",
+                        "smoke", "-p", "table", f"{name}.csv", "-o", f"{name}.ipynb", *html],
+                       check=True, cwd=tmp_path, env=env, capture_output=True)  # fmt: skip
+    for name, rows, genes in (("my_lh", left_rows, left_genes),
+                              ("my_rh", right_rows, right_genes)):  # fmt: skip
+        saved = ct.load_dataset(name, data_dir=data_dir)
+        assert saved.shape == (len(rows), len(genes))
+        order = [list(dk83.sample_ids).index(region) for region in saved.space.names]
+        np.testing.assert_allclose(
+            saved.expression, dk83.expression[np.ix_(order, genes)], rtol=1e-6
+        )  # every value at its region and gene
+        shared = schaefer.select_genes(ct.shared_genes(schaefer, saved, warn=False).genes)
+        expected = ct.make_compressor("pca", n_components=2, random_state=0).fit(shared)
+        maps = pd.read_csv(data_dir / "your-data" / name / "latent-maps" / "pca-k2-seed0.csv")
+        assert maps["sample_id"].tolist() == list(saved.sample_ids)
+        np.testing.assert_allclose(maps[["latent_1", "latent_2"]], expected.transform(saved),
+                                   rtol=1e-4, atol=1e-5)  # fmt: skip
+    again = ct.load_dataset("example-dk83-enigma", data_dir=data_dir)
+    np.testing.assert_array_equal(again.expression, example.expression)  # intact
+    assert len(list((data_dir / "models").glob("fitted-*.model"))) == 2  # one per gene set
+    page = (tmp_path / "my_rh.html").read_text(encoding="utf-8")
+    assert "{glue" not in page and "{cite}" not in page
+    assert "(here\nahba-schaefer100, Chapter 1" in page  # the glued value, in its sentence
+    assert "Hawrylycz et al. 2012" in page and 'id="ref-hawrylycz2012"' in page

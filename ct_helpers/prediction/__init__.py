@@ -11,6 +11,7 @@ the regressors (exact leave-one-out ridge, kNN, boosting) and
 controls, p-values and caches.
 """
 
+from . import sources  # noqa: F401  (registers the named target sources "mri", "neuromaps")
 from .protocol import (
     cached_predict_targets,
     compute_codes,

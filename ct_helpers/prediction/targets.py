@@ -135,6 +135,17 @@ def register_target_source(name: str, loader: Callable[..., TargetMaps]) -> None
     _SOURCES[name] = loader
 
 
+def target_source_names() -> list[str]:
+    """Return the names of the registered target sources (``"mri"``, ``"neuromaps"`` ...).
+
+    Examples
+    --------
+    >>> "mri" in target_source_names()
+    True
+    """
+    return list(_SOURCES)
+
+
 def load_targets(
     sources: Sequence[str | os.PathLike],
     dataset: ExpressionDataset,
@@ -199,7 +210,8 @@ def load_targets(
             parts.append(load_target_table(source, dataset, domain, default_domain="user"))
         else:
             raise FileNotFoundError(
-                f"Target source {source!r} is neither a named source ({', '.join(_SOURCES)}), "
+                f"Target source {source!r} is neither a named source "
+                f"({', '.join(_SOURCES)}), "
                 "a folder nor a file."
             )
     maps = parts[0]
