@@ -286,7 +286,8 @@ def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
     data = ct.load_dataset(example_region_table(real_data_dir), drop_missing=True)
     assert data.provenance["dropped_rows"] == list(EMPTY_REGIONS)
     rows = [list(dk83.sample_ids).index(name) for name in data.space.names]
-    columns = [list(dk83.genes).index(gene) for gene in data.genes]
+    column_of = {gene: column for column, gene in enumerate(dk83.genes)}
+    columns = [column_of[gene] for gene in data.genes]
     np.testing.assert_allclose(data.expression, dk83.expression[np.ix_(rows, columns)],
                                rtol=1e-5, atol=1e-6)  # fmt: skip
     assert "brainstem" not in data.space.names and data.n_samples == 80

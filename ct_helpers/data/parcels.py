@@ -247,7 +247,10 @@ def atlas_regions(
     (68, 'L_bankssts')
     """
     if atlas == "schaefer100":
-        _, table = read_expression_csv(fetch_file(SCHAEFER_FILES["expression"], data_dir=data_dir))
+        path = fetch_file(SCHAEFER_FILES["expression"], data_dir=data_dir)
+        table = pd.read_csv(path, encoding="utf-8-sig", usecols=[0, 1])  # label, Region only
+        if list(table.columns) != ["label", "Region"]:
+            raise ValueError(f"{path}: unexpected layout (header {list(table.columns)} ...).")
         names = table.iloc[:, 1].astype(str)
         parts = names.str.extract(r"7Networks_(?P<hemi>LH|RH)_(?P<network>[A-Za-z]+)_")
         index = pd.Index(table.iloc[:, 0].astype(int), name="label")
