@@ -153,8 +153,10 @@ def test_every_ct_book_command_works(command, reader_folder):
 
         notebook = nbformat.read(str(output), as_version=4)
         values = glued_values(notebook)
-        uses = re.findall(r"\{glue:text\}`([^`:]+):?([^`]*)`",
-                          "".join(c.source for c in notebook.cells if c.cell_type == "markdown"))
+        uses = re.findall(
+            r"\{glue:text\}`([^`:]+):?([^`]*)`",
+            "".join(c.source for c in notebook.cells if c.cell_type == "markdown"),
+        )
         assert uses, "the chapter glues numbers into its text"
         for name, spec in uses:  # each glued number appears on the page as the book shows it
             assert format_plain_text(values[name], spec or "s") in page, name
