@@ -347,3 +347,16 @@ def test_chapter_6_compresses_two_readers_tables_on_their_genes_and_overwrites_n
     assert "{glue" not in page and "{cite}" not in page
     assert "(here\nahba-schaefer100, Chapter 1" in page  # the glued value, in its sentence
     assert "Hawrylycz et al. 2012" in page and 'id="ref-hawrylycz2012"' in page
+
+
+def test_a_measurement_column_is_not_taken_for_a_gene(dk83, tmp_path):
+    """Issue 33: `volume_mm3` used to become the table's 61st "gene" without a word."""
+    names = [enigma_name(name) for name in dk83.sample_ids]
+    volumes = np.linspace(1000.0, 9000.0, 83)
+    write_table(tmp_path / "volumes.csv", dk83, names, extra={"volume_mm3": volumes})
+    with pytest.raises(ct.TableReadError, match=r"not named like gene symbols \(volume_mm3\).*"
+                                                r"info_columns=\['volume_mm3'\]"):  # fmt: skip
+        ct.load_dataset(tmp_path / "volumes.csv")
+    data = ct.load_dataset(tmp_path / "volumes.csv", info_columns=["volume_mm3"])
+    assert data.n_genes == 60 and "volume_mm3" not in data.genes
+    np.testing.assert_allclose(data.sample_info["volume_mm3"], volumes)

@@ -74,6 +74,41 @@ def check_no_dates(genes: Sequence[str], source: str, drop: bool = False) -> lis
     return [gene for gene in genes if gene not in set(dates)]
 
 
+#: What no gene symbol holds: an underscore, white space, brackets, a slash, a leading digit.
+_NOT_A_SYMBOL = re.compile(r"[_\s()\[\]/]|^\d")
+
+
+def check_gene_like(genes: Sequence[str], source: str) -> None:
+    """Refuse a few numeric columns named unlike any gene symbol (``volume_mm3``, ``age (y)``).
+
+    Such a column is a measurement that would silently become a "gene". Where
+    most columns are named so, the table uses another naming (probe ids) and
+    is left alone.
+
+    Raises
+    ------
+    TableReadError
+        Naming the columns and the way out (``info_columns=[...]``).
+
+    Examples
+    --------
+    >>> check_gene_like(["GAD1", "PVALB", "SST"], "mine.csv")
+    >>> check_gene_like(["GAD1", "PVALB", "volume_mm3"], "mine.csv")
+    Traceback (most recent call last):
+    ...
+    ct_helpers.data.reading.TableReadError: mine.csv: 1 numeric columns are not named like \
+gene symbols (volume_mm3): a measurement of each sample? Keep it as sample information \
+with info_columns=['volume_mm3'], or leave it out of the file.
+    """
+    odd = [str(gene) for gene in genes if _NOT_A_SYMBOL.search(str(gene))]
+    if odd and len(odd) < len(genes) / 2:
+        raise TableReadError(
+            f"{source}: {len(odd)} numeric columns are not named like gene symbols "
+            f"({few(odd)}): a measurement of each sample? Keep it as sample information with "
+            f"info_columns={odd[:5]!r}, or leave it out of the file."
+        )
+
+
 def names_brain_regions(names: Sequence[str]) -> bool:
     """Whether most names carry a hemisphere, as region names do and gene symbols do not.
 

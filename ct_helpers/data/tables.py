@@ -24,7 +24,7 @@ from .parcels import atlas_regions
 from .reading import TableReadError, read_table
 from .regions import KNOWN_ATLASES, match_regions
 from .spaces import Parcellation, VoxelGrid
-from .table_layout import check_no_dates, names_brain_regions
+from .table_layout import check_gene_like, check_no_dates, names_brain_regions
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ def load_expression_table(
     used = roles + (list(coord_columns) if has_coords else [])
     gene_columns = [column for column in table.columns if column not in used]
     gene_columns = check_no_dates(gene_columns, source, drop=mangled_genes == "drop")
+    check_gene_like(gene_columns, source)
     check_gene_symbols(gene_columns, len(gene_columns), what=f"{source} header")
     numeric = _numeric_columns(table)
     non_numeric = [c for c in gene_columns if c not in numeric]
