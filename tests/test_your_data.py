@@ -291,6 +291,7 @@ def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
     np.testing.assert_allclose(data.expression, dk83.expression[np.ix_(rows, columns)],
                                rtol=1e-5, atol=1e-6)  # fmt: skip
     assert "brainstem" not in data.space.names and data.n_samples == 80
+    assert data.n_genes == 10_000  # a subset, as tables from other pipelines are
 
 
 def freesurfer_table(dk83, side, n_genes, seed):

@@ -2,10 +2,11 @@
 
 :func:`example_region_table` re-saves the book's real Desikan-Killiany-83
 expression the way the ENIGMA toolbox names regions (``L_bankssts``,
-``Laccumb``), without the brainstem (ENIGMA has none), with the genes in
-another order and two regions without values, as tables from other pipelines
-often are. It is an EXAMPLE built from the book's own data, and says so in its
-file name; a reader's table takes its place.
+``Laccumb``), without the brainstem (ENIGMA has none), with
+:data:`EXAMPLE_GENES` of its 15,633 genes in another order and two regions
+without values, as tables from other pipelines often are. It is an EXAMPLE
+built from the book's own data, and says so in its file name; a reader's
+table takes its place.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .parcels import load_ahba_dk83
 ENIGMA_SUBCORTEX = {"accumbensarea": "accumb", "amygdala": "amyg", "caudate": "caud",
                     "hippocampus": "hippo", "pallidum": "pal", "putamen": "put",
                     "thalamusproper": "thal"}  # fmt: skip
+#: Genes the example keeps (of 15,633, drawn at random): other pipelines keep other genes.
+EXAMPLE_GENES = 10_000
 #: The regions the example leaves without values (to show how missing rows are handled).
 EMPTY_REGIONS = ("L_cuneus", "R_lateraloccipital")
 
@@ -44,15 +47,16 @@ def example_region_table(data_dir: str | os.PathLike | None = None, random_state
     """Write (once) and return the EXAMPLE region table built from the book's DK-83 data.
 
     82 rows (no brainstem) named the ENIGMA way, a ``label`` column first,
-    then the 15,633 genes in a shuffled order; the rows of
-    :data:`EMPTY_REGIONS` are empty.
+    then :data:`EXAMPLE_GENES` of the 15,633 genes in a shuffled order; the
+    rows of :data:`EMPTY_REGIONS` are empty.
     """
-    path = data_folder("your-data", data_dir) / "example_dk83_enigma_names_from_book_data.csv"
+    name = f"example_dk83_enigma_{EXAMPLE_GENES}_genes_from_book_data.csv"
+    path = data_folder("your-data", data_dir) / name
     if path.exists():
         return path
     dk83 = load_ahba_dk83(data_dir)
     keep = np.flatnonzero(np.asarray(dk83.sample_ids) != "brainstem")
-    order = np.random.default_rng(random_state).permutation(dk83.n_genes)
+    order = np.random.default_rng(random_state).permutation(dk83.n_genes)[:EXAMPLE_GENES]
     table = pd.DataFrame(dk83.expression[np.ix_(keep, order)],
                          columns=np.asarray(dk83.genes)[order])  # fmt: skip
     names = [enigma_name(dk83.sample_ids[i]) for i in keep]
@@ -63,4 +67,4 @@ def example_region_table(data_dir: str | os.PathLike | None = None, random_state
     return path
 
 
-__all__ = ["EMPTY_REGIONS", "enigma_name", "example_region_table"]
+__all__ = ["EMPTY_REGIONS", "EXAMPLE_GENES", "enigma_name", "example_region_table"]
