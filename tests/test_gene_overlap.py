@@ -105,3 +105,23 @@ def test_latent_maps_of_another_run_are_never_replaced_without_overwrite(dk83, t
 def test_a_dataset_name_comes_from_the_file_name():
     assert ct.dataset_name_from_path("/x/My LH (v2).csv") == "my-lh-v2"
     assert ct.dataset_name_from_path("lh.tsv.gz") == "lh"
+
+
+def test_another_normalisation_and_uncovered_structures_are_said(schaefer, dk83):
+    from ct_helpers.data.compatibility import (
+        compatibility_notes,
+        outside_range_share,
+        uncovered_structures,
+    )
+
+    assert uncovered_structures(schaefer, dk83) == {"subcortex": 15}  # a cortical model
+    assert uncovered_structures(dk83, schaefer) == {}
+    assert outside_range_share(schaefer, schaefer) == 0.0
+    z_scores = dk83.select_genes(dk83.genes)
+    z_scores.expression[:] = (z_scores.expression - z_scores.expression.mean(axis=0)) / (
+        z_scores.expression.std(axis=0) + 1e-6)  # fmt: skip
+    assert outside_range_share(schaefer, z_scores) > 0.4  # z-scores are not 0..1
+    notes = compatibility_notes(schaefer, z_scores)
+    assert "outside the range ahba-schaefer100 has" in notes[0]
+    assert notes[1].startswith("15 subcortex regions of ahba-dk83 lie where ahba-schaefer100")
+    assert compatibility_notes(dk83, dk83) == []
