@@ -70,6 +70,20 @@ def test_every_chapter_has_a_summary_and_what_you_will_learn():
         assert "**What you will learn.**" in text and "## Summary" in text, chapter.name
 
 
+def test_exercises_have_a_folded_solution_each():
+    """Exercises end a chapter; each has its solution folded away (a dropdown or a hide-cell
+    code cell, executed with the chapter). Chapter 6 has them; the others follow (issue 30)."""
+    import re
+
+    with_exercises = [c for c in CHAPTERS if "\n## Exercises\n" in c.read_text()]
+    assert "06_your_data" in [c.stem for c in with_exercises]
+    for chapter in with_exercises:
+        section = chapter.read_text().split("\n## Exercises\n", 1)[1]
+        asked = re.findall(r"^\d+\. \*\*", section, re.M)
+        solved = re.findall(r"^```\{dropdown\} Solution|^:tags: \[hide-cell\]", section, re.M)
+        assert 3 <= len(asked) <= 5 and len(solved) == len(asked), chapter.name
+
+
 #: The longest visible code cell that teaches a step: the book aims at 15 lines.
 MAX_VISIBLE_LINES = 15
 #: The parameters cell lists every papermill parameter, one per line.
