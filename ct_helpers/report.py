@@ -25,7 +25,7 @@ BIBLIOGRAPHY = Path(__file__).resolve().parents[1] / "book" / "references.bib"
 _GLUE = re.compile(r"\{glue(?::(?:text|any|md|))?\}`([^`]+)`")
 _CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 _ROLE = re.compile(r"\{[a-z][a-z:-]*\}`([^`]*)`")
-_DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([a-z-]+)\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+_DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([a-z-]+)\}([^\n]*)\n(.*?)^\1[ \t]*$", re.M | re.S)
 _GLUE_MIME = "application/papermill.record/"
 
 
@@ -118,8 +118,9 @@ def resolve_roles(text: str, glued: dict[str, str], bibliography: dict, cited: l
         return f"({'; '.join(links)})"
 
     def directive(match: re.Match) -> str:
-        body = "\n".join(f"> {line}" for line in match.group(3).rstrip().splitlines())
-        return f"> **{match.group(2).capitalize()}.**\n>\n{body}\n"
+        body = "\n".join(f"> {line}" for line in match.group(4).rstrip().splitlines())
+        title = match.group(3).strip() or match.group(2).capitalize()  # {dropdown} Solution 1
+        return f"> **{title}.**\n>\n{body}\n"
 
     text = _GLUE.sub(glue, text)
     text = _CITE.sub(cite, text)

@@ -27,12 +27,13 @@ def executed_notebook(path, text):
 def test_glued_values_and_citations_are_resolved_as_the_book_resolves_them(tmp_path):
     text = ("On {glue:text}`name`, rho = {glue:text}`r:.2f` "
             "{cite}`hawrylycz2012,markello2021`; see {doc}`running`.\n\n"
-            "```{note}\nA note.\n```")  # fmt: skip
+            "```{note}\nA note.\n```\n\n```{dropdown} Solution 1\nIt is.\n```")  # fmt: skip
     page = render_report(executed_notebook(tmp_path / "ch.ipynb", text)).read_text()
     assert "On ahba-schaefer100, rho = 0.88" in page
     assert '<a href="#ref-hawrylycz2012">Hawrylycz et al. 2012</a>' in page
     assert 'id="ref-markello2021"' in page and "abagen toolbox" in page  # reference list
     assert "see running." in page and "<strong>Note.</strong>" in page
+    assert "<strong>Solution 1.</strong>" in page and "It is." in page
     assert "{glue" not in page and "{cite}" not in page and "{doc}" not in page
     assert "secret_glue_cell" not in page and "papermill.record" not in page
 
