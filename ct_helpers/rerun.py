@@ -154,11 +154,13 @@ def chapter_parameters(notebook) -> list[ChapterParameter]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``ct-book`` command: ``run``, ``list``, ``fetch`` or ``colab``.
+    """Run the ``ct-book`` command: ``run``, ``list``, ``datasets``, ``fetch`` or ``colab``.
 
-    ``run CHAPTER [-p NAME VALUE]... [-o OUT] [--html]`` executes a chapter,
-    ``list`` shows the chapters' parameters, ``fetch`` downloads the default
-    data and ``colab`` writes (or with ``--check`` checks) ``colab/*.ipynb``.
+    ``run CHAPTER [-p NAME VALUE]... [-o OUT] [--html] [--check]`` checks the
+    parameters and executes a chapter, ``list`` shows the chapters' parameters
+    with their defaults and meanings, ``datasets`` what ``dataset`` can name,
+    ``fetch`` downloads the default data and ``colab`` writes (or with
+    ``--check`` checks) ``colab/*.ipynb``.
     """
     parser = argparse.ArgumentParser(prog="ct-book", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
