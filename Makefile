@@ -81,10 +81,10 @@ ahba: $(VENV)/.installed-book $(AHBA_VENV)/.installed
 # They run in one process per core (pytest-xdist); PYTEST_WORKERS=0 runs them in this one.
 PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-test $(AHBA_VENV)/.installed
-	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	CT_AHBA_PYTHON=$(AHBA_VENV)/bin/python $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
 
 # The fast tests and every chapter (smoke) on another supported Python (3.10 to 3.12):
 #   make test-python PY=python3.12    (its own venv, .venv-python3.12)

@@ -66,7 +66,7 @@ DAMAGE = {"truncate": truncate, "flip": flip, "delete": delete, "empty": empty}
 
 @pytest.fixture(scope="module")
 def data():
-    return ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    return ct.make_synthetic_expression(n_genes=30, resolution=24, random_state=0)  # SYNTHETIC
 
 
 def assert_names(error: pytest.ExceptionInfo, damaged: Path) -> None:

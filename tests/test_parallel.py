@@ -66,7 +66,7 @@ def cell_records(data_dir: Path) -> set[str]:
 
 
 def synthetic():
-    return ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    return ct.make_synthetic_expression(n_genes=30, resolution=24, random_state=0)  # SYNTHETIC
 
 
 @pytest.fixture(scope="module")

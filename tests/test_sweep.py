@@ -18,7 +18,7 @@ AE = {"hidden_layers": (8,), "max_epochs": 3, "patience": 2, "progress": False}
 
 @pytest.fixture(scope="module")
 def data():
-    return ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    return ct.make_synthetic_expression(n_genes=30, resolution=24, random_state=0)  # SYNTHETIC
 
 
 def sweep(data, tmp_path, **kwargs):
@@ -44,7 +44,8 @@ def test_sweep_table_schema_and_unreachable_sizes_are_rows_that_say_why(data, tm
     pca = wide.loc[("pca", 2, "random", 0, "native")]
     assert 0 < pca["rmse"] < 1 and pca["gene_r2_q10"] <= pca["gene_r2_q50"] <= pca["gene_r2_q90"]
     mean = wide.loc[("training mean", 0, "random", 0, "baseline")]
-    assert mean["r2"] == pytest.approx(0.0, abs=1e-9) and mean["rmse"] > pca["rmse"]
+    # zero by definition, up to the float32 rounding of the rebuilt mean (1e-7 relative)
+    assert mean["r2"] == pytest.approx(0.0, abs=1e-7) and mean["rmse"] > pca["rmse"]
     codes = wide.loc[("pca", 2, "random", 0, "codes")]
     assert {"morans_i_mean", "ami_hemisphere", "accuracy_hemisphere", "chance_hemisphere",
             "trustworthiness", "continuity"} <= set(codes.dropna().index)  # fmt: skip

@@ -111,7 +111,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)
         base_gamma = median_heuristic_gamma(Z, random_state=self.random_state)
         results, best = [], None
-        for scale in self.gamma_scales:  # one fit in memory at a time (each is genes wide)
+        for scale in self.gamma_scales:  # at most two fits in memory (each is genes wide)
             fit = _FeatureFit(Z, Y, base_gamma * scale, self)
             for relative in self.relative_alphas:
                 rmse = fit.loo_rmse(relative, target_sq)
@@ -119,11 +119,11 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
                     {"gamma": fit.gamma, "alpha": relative * fit.s_max2, "loo_rmse": rmse}
                 )
                 if best is None or rmse < best[0]:
-                    best = (rmse, scale, relative)
+                    best = (rmse, fit, relative)  # the winner is kept, never computed again
             del fit
         self.cv_results_ = pd.DataFrame(results)
-        self.loo_rmse_, scale, relative = best
-        fit = _FeatureFit(Z, Y, base_gamma * scale, self)  # the winner, computed again
+        self.loo_rmse_, fit, relative = best
+        del best
         self.gamma_, self.alpha_ = fit.gamma, relative * fit.s_max2
         self.landmarks_ = fit.features.components_
         self.normalization_ = fit.features.normalization_
