@@ -95,15 +95,3 @@ def test_training_summary_reads_the_restored_epoch_from_the_history():
     assert summary["restored epoch"] == 2 and summary["training samples"] == 36
     assert summary["validation loss at restored epoch"] == 1.5
     assert shows_overfitting(summary)
-
-
-def test_reconstruction_claims_hold_when_the_auto_encoder_wins_everywhere():
-    from ct_helpers.evaluation.claims import reconstruction_claims
-
-    native = pd.Series({("pca", 2): 0.10, ("autoencoder", 2): 0.09, ("nmf", 2): 0.2,
-                        ("pca", 4): 0.08, ("autoencoder", 4): 0.07})  # fmt: skip
-    claims = reconstruction_claims(native, pd.Series({("tsne", 2): 0.3}), 0.2)
-    assert claims["holds"].tolist() == [True, True, True]  # t-SNE decoded worse than the mean
-    claims = reconstruction_claims(native.drop(("autoencoder", 4)), pd.Series(dtype=float), 0.2)
-    assert claims["here"].tolist() == ["best at 1 of 2 sizes", "at 1 of 1 sizes"]
-    assert claims["holds"].tolist() == [False, True]

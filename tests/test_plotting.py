@@ -47,6 +47,12 @@ def test_metric_by_k_draws_each_method_the_references_and_published_values():
     pca = ax.get_lines()[labels.index("pca")]
     assert list(pca.get_xdata()) == [2, 8]
     np.testing.assert_allclose(pca.get_ydata(), [0.1 / 2 + 0.005, 0.1 / 8 + 0.005])  # seed mean
+    # the band is the mean's 95 % interval over the seeds (two: t = 12.7), not their range
+    from ct_helpers.evaluation.paired import mean_interval
+
+    vertices = ax.collections[0].get_paths()[0].vertices
+    at_2 = vertices[vertices[:, 0] == 2, 1]
+    np.testing.assert_allclose([at_2.min(), at_2.max()], mean_interval([0.05, 0.06])[1:])
     assert ax.get_yscale() == "log"  # published values on another scale
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "8", "32", "128"]
     plt.close(fig)

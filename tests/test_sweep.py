@@ -224,3 +224,20 @@ def test_the_same_matrix_with_other_anatomy_is_another_sweep_not_a_stale_hit(dat
     plain = sweep(unlabelled, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"])
     assert "ami_hemisphere" in set(labelled["metric"])
     assert "ami_hemisphere" not in set(plain["metric"])
+
+
+def test_a_slow_method_can_repeat_fewer_times_and_still_pairs_with_the_rest(data, tmp_path):
+    from ct_helpers.evaluation.paired import compare_methods
+
+    table = sweep(data, tmp_path, methods=["pca", "autoencoder"], latent_sizes=[2],
+                  splits=["random"], seeds=[0, 1, 2],
+                  seeds_by_method={"autoencoder": [0, 1]})  # fmt: skip
+    seeds = table.groupby("method")["seed"].unique().map(sorted).to_dict()
+    assert seeds == {"pca": [0, 1, 2], "autoencoder": [0, 1], "coordinates": [0, 1, 2],
+                     "training mean": [0, 1, 2]}  # fmt: skip
+    assert compare_methods(table, "pca", methods=["autoencoder"])["repeats"].tolist() == [2]
+    assert table.attrs["path"] != sweep(data, tmp_path, methods=["pca", "autoencoder"],
+                                        latent_sizes=[2], splits=["random"],
+                                        seeds=[0, 1, 2]).attrs["path"]  # fmt: skip
+    with pytest.raises(ValueError, match=r"not swept: \['umap'\]"):
+        sweep(data, tmp_path, seeds_by_method={"umap": [0]})

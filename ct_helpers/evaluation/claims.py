@@ -2,65 +2,153 @@
 
 Same shape as Chapter 5's (:mod:`ct_helpers.prediction.claims`): context columns,
 then ``claim``, ``paper`` (what the paper reports), ``here`` (what these data
-give) and ``holds``; every verdict is computed, and tested on small tables where
-the answer is known.
+give) and ``holds``. Every comparison is paired over the sweep's seeds, each
+seed drawing its own split (:mod:`ct_helpers.evaluation.paired`), so a verdict
+rests on a difference and its 95 % interval, never on one split's point
+estimate: ``holds`` is ``"yes"``, ``"no"`` or ``"no difference"`` (an interval
+covers 0 where the claim needs a difference).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from .paired import best_by_k, compare_methods
 
 #: Columns of a reconstruction claims table.
 CLAIM_COLUMNS = ["split", "reconstruction", "claim", "paper", "here", "holds"]
+#: Values of the ``holds`` column.
+HOLDS = ("yes", "no", "no difference")
+
+
+def _sizes(ks) -> str:
+    ks = sorted(int(k) for k in ks)
+    return "k = " + ", ".join(map(str, ks)) if ks else "no k"
 
 
 def reconstruction_claims(
-    native_rmse: pd.Series,
-    decoder_rmse: pd.Series,
-    training_mean_rmse: float,
+    table: pd.DataFrame,
     split: str = "random",
+    confidence: float = 0.95,
+    test_fraction: float | None = 0.2,
 ) -> pd.DataFrame:
-    """Verdicts on the paper's reconstruction claims from held-out RMSE per (method, k).
+    """Verdicts on the paper's reconstruction claims from a sweep table with several seeds.
 
     Parameters
     ----------
-    native_rmse, decoder_rmse : pandas.Series
-        Held-out RMSE of each method's own inverse and of the learned decoder,
-        indexed by ``(method, k)`` (compressors only, one split).
-    training_mean_rmse : float
-        Held-out RMSE of predicting the training mean (no compression).
+    table : pandas.DataFrame
+        A sweep table (:func:`~ct_helpers.evaluation.sweep.run_sweep`) with at
+        least two seeds; comparisons pair each method's seeds with PCA's.
     split : str
-        The split the numbers come from, recorded in every row.
+        The split judged (the paper's was random).
+    confidence, test_fraction
+        Of the paired intervals (:func:`~ct_helpers.evaluation.paired.mean_interval`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CLAIM_COLUMNS`; ``holds`` is one of :data:`HOLDS`.
 
     Examples
     --------
-    >>> native = pd.Series({("pca", 2): 0.10, ("autoencoder", 2): 0.12,
-    ...                     ("pca", 4): 0.08, ("autoencoder", 4): 0.07})
-    >>> decoded = pd.Series({("tsne", 2): 0.11})
-    >>> reconstruction_claims(native, decoded, 0.2)["holds"].tolist()
-    [False, False, False]
+    >>> rows = [(m, 2, s, "native", v + s / 100) for s in range(4)
+    ...         for m, v in (("pca", 0.10), ("autoencoder", 0.09))]  # SYNTHETIC
+    >>> rows += [("training mean", 0, s, "baseline", 0.2 + s / 100) for s in range(4)]
+    >>> table = pd.DataFrame([(m, k, "random", s, p, "rmse", v, "ok") for m, k, s, p, v in rows],
+    ...                      columns=["method", "k", "split", "seed", "part", "metric",
+    ...                               "value", "status"])
+    >>> reconstruction_claims(table)["holds"].tolist()
+    ['yes', 'yes']
     """
-    native_rmse = native_rmse.dropna()
-    sizes = sorted(set(native_rmse.index.get_level_values(1)))
-    winners = {k: native_rmse.xs(k, level=1).idxmin() for k in sizes}
-    ae_best = [k for k, method in winners.items() if method == "autoencoder"]
-    both = [k for k in sizes if ("autoencoder", k) in native_rmse and ("pca", k) in native_rmse]
-    ae_wins = [k for k in both if native_rmse[("autoencoder", k)] < native_rmse[("pca", k)]]
+    settings = {"split": split, "confidence": confidence, "test_fraction": test_fraction}
+    level = f"{100 * confidence:g} %"
     rows = []
-    if both:
+    natives = table[(table["part"] == "native") & (table["split"] == split)]
+    if {"autoencoder", "pca"} <= set(natives["method"]):
+        best = best_by_k(table, part="native", **settings)
+        best = best[best["k"].isin(natives.loc[natives["method"] == "autoencoder", "k"])]
+        alone = best.loc[best["best"] == "autoencoder", "k"]
+        tied = best.loc[(best["lowest"] == "autoencoder") & best["best"].isna(), "k"].tolist()
+        tied += best.loc[best["tied"].map(lambda t: "autoencoder" in t), "k"].tolist()
+        behind = sorted(set(best["k"]) - set(alone) - set(tied))
+        holds = "yes" if len(alone) == len(best) else ("no" if behind else "no difference")
         rows.append([split, "native", "the auto-encoder reconstructs held-out data best at every k",
                      "lowest RMSE at every k (4 mm voxels)",
-                     f"best at {len(ae_best)} of {len(winners)} sizes",
-                     len(ae_best) == len(winners)])  # fmt: skip
-        rows.append([split, "native", "the auto-encoder beats PCA at every k",
-                     "lower RMSE than PCA at every k", f"at {len(ae_wins)} of {len(both)} sizes",
-                     len(ae_wins) == len(both)])  # fmt: skip
-    tsne = decoder_rmse.get(("tsne", 2))
-    if tsne is not None and np.isfinite(tsne):
-        rows.append([split, "decoder", "t-SNE cannot be reconstructed",
-                     "no inverse, so no reconstruction",
-                     f"learned decoder: held-out RMSE {tsne:.4f} at k = 2 "
-                     f"(training mean {training_mean_rmse:.4f})",
-                     not tsne < training_mean_rmse])  # fmt: skip
+                     f"best at {len(alone)} of {len(best)} sizes; tied for lowest at "
+                     f"{_sizes(tied)}; behind at {_sizes(behind)} ({level} paired intervals)",
+                     holds])  # fmt: skip
+        versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
+        counts = versus["verdict"].value_counts()
+        n_lower, n_higher = int(counts.get("lower", 0)), int(counts.get("higher", 0))
+        if len(versus):
+            holds = "yes" if n_lower == len(versus) else ("no" if n_higher else "no difference")
+            rows.append([split, "native", "the auto-encoder beats PCA at every k",
+                         "lower RMSE than PCA at every k",
+                         f"lower at {n_lower} of {len(versus)} sizes, higher at {n_higher}, no "
+                         f"difference at {len(versus) - n_lower - n_higher}", holds])  # fmt: skip
+    decoded = table[(table["part"] == "decoder") & (table["method"] == "tsne")]
+    if (decoded["k"] == 2).any() and (table["method"] == "training mean").any():
+        versus = compare_methods(table, "training mean", part="decoder", methods=["tsne"],
+                                 **settings)  # fmt: skip
+        versus = versus[versus["k"] == 2]
+        if len(versus):
+            result = versus.iloc[0]
+            verdict = {"lower": "no", "higher": "yes"}.get(result["verdict"], "no difference")
+            rows.append([split, "decoder", "t-SNE cannot be reconstructed",
+                         "no inverse, so no reconstruction",
+                         f"learned decoder at k = 2 minus the training mean: held-out RMSE "
+                         f"{result['difference']:+.4f} ({level} CI {result['low']:+.4f} to "
+                         f"{result['high']:+.4f}, {result['repeats']} repeats)",
+                         verdict])  # fmt: skip
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def reconstruction_summary(
+    table: pd.DataFrame,
+    split: str = "random",
+    confidence: float = 0.95,
+    test_fraction: float | None = 0.2,
+) -> dict[str, str | int]:
+    """Chapter 4's sentences about which method reconstructs best, from paired intervals.
+
+    Returns
+    -------
+    dict
+        ``winners_text`` (per k the lowest method, with the methods no
+        interval separates from it), ``ae_best`` (``"a of n"`` sizes at which
+        the auto-encoder alone is lowest), ``ae_vs_pca`` (at how many sizes
+        the auto-encoder's native RMSE is lower than PCA's, higher, or not
+        different), ``repeats`` and ``autoencoder_repeats`` (seeds per method).
+
+    Examples
+    --------
+    >>> rows = [(m, 2, s, v + s / 100) for s in range(4)
+    ...         for m, v in (("pca", 0.10), ("autoencoder", 0.09))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(m, k, "random", s, "native", "rmse", v, "ok")
+    ...                       for m, k, s, v in rows], columns=["method", "k", "split",
+    ...                       "seed", "part", "metric", "value", "status"])
+    >>> reconstruction_summary(table)["winners_text"]
+    'k = 2: autoencoder'
+    """
+    settings = {"split": split, "confidence": confidence, "test_fraction": test_fraction}
+    best = best_by_k(table, part="native", **settings)
+    winners = [f"k = {row.k}: {row.lowest}" + (f" (tied: {', '.join(row.tied)})" if row.tied
+                                              else "")
+               for row in best.itertuples()]  # fmt: skip
+    natives = table[(table["part"] == "native") & (table["split"] == split)]
+    seeds = natives.groupby("method")["seed"].nunique()
+    summary: dict[str, str | int] = {
+        "winners_text": "; ".join(winners),
+        "repeats": int(seeds.drop("autoencoder", errors="ignore").max()) if len(seeds) else 0,
+        "autoencoder_repeats": int(seeds.get("autoencoder", 0)),
+    }
+    if {"autoencoder", "pca"} <= set(natives["method"]):
+        ae_ks = set(natives.loc[natives["method"] == "autoencoder", "k"])
+        at_ae = best[best["k"].isin(ae_ks)]
+        summary["ae_best"] = f"{int((at_ae['best'] == 'autoencoder').sum())} of {len(at_ae)}"
+        versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
+        counts = versus["verdict"].value_counts()
+        summary["ae_vs_pca"] = (f"lower at {int(counts.get('lower', 0))} of {len(versus)} sizes, "
+                                f"higher at {int(counts.get('higher', 0))} and not different "
+                                f"at {int(counts.get('no difference', 0))}")  # fmt: skip
+    return summary

@@ -172,6 +172,7 @@ def run_sweep(
     on_cell_done: Callable[[dict], None] | None = None,
     client: Any = None,
     n_workers: int = 1,
+    seeds_by_method: Mapping[str, Sequence[int]] | None = None,
 ) -> pd.DataFrame:
     """Fit every (method, k, split, seed) once and return one tidy table of all metrics.
 
@@ -213,6 +214,11 @@ def run_sweep(
     n_workers : int
         With no client: 1 (default) computes the cells here, one after the
         other; more starts a local Dask cluster of that many worker processes.
+    seeds_by_method : mapping, optional
+        Seeds of particular methods instead of ``seeds``, e.g.
+        ``{"autoencoder": [0, 1, 2]}`` to repeat a slow method fewer times.
+        The references are computed for every seed any method uses, so each
+        method's repeats pair with theirs (:mod:`~ct_helpers.evaluation.paired`).
 
     Returns
     -------
@@ -242,6 +248,14 @@ def run_sweep(
     for kind in splits:
         if kind not in ("random", "spatial"):
             raise ValueError(f"Unknown split {kind!r}: use 'random' or 'spatial'.")
+    seeds_by_method = {name: [int(s) for s in own] for name, own in (seeds_by_method or {}).items()}
+    unknown = sorted(set(seeds_by_method) - set(methods))
+    if unknown:
+        raise ValueError(f"seeds_by_method names methods that are not swept: {unknown}.")
+    method_seeds = {m: seeds_by_method.get(m, [int(s) for s in seeds]) for m in methods}
+    every_seed = list(dict.fromkeys([*map(int, seeds), *(s for own in method_seeds.values()
+                                                         for s in own)]))  # fmt: skip
+    method_seeds["coordinates"] = method_seeds["training mean"] = every_seed
     folder = sweep_folder(dataset, data_dir)
     coherence = None
     if settings.coherence:
@@ -251,8 +265,8 @@ def run_sweep(
                                     settings.block_size_mm)  # fmt: skip
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
-    cells = [(m, int(k), s, int(seed)) for s in splits for seed in seeds
-             for m in [*methods, "coordinates", "training mean"]
+    cells = [(m, int(k), s, seed) for s in splits for seed in every_seed
+             for m in [*methods, "coordinates", "training mean"] if seed in method_seeds[m]
              for k in sizes.get(m, latent_sizes)]  # fmt: skip
     names = [cell_name(m, k, s, seed, cell_params(m, method_params), settings)
              for m, k, s, seed in cells]  # fmt: skip
@@ -288,6 +302,8 @@ def run_sweep(
                   "latent_sizes": [int(k) for k in latent_sizes], "splits": list(splits),
                   "seeds": [int(s) for s in seeds], "settings": asdict(settings),
                   "method_params": method_params}  # fmt: skip
+    if seeds_by_method:  # only then: the key of every earlier table stays as it was
+        parameters["seeds_by_method"] = seeds_by_method
     path = folder / f"sweep-{cache_key(**parameters, format=SWEEP_FORMAT)}.csv"
     save_sweep_table(table, path, parameters)
     table.attrs["path"] = str(path)

@@ -10,6 +10,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..data.anatomy import LABEL_COLUMNS
 from ..data.expression import ExpressionDataset
+from ..evaluation.paired import mean_interval
 from .theme import METHOD_COLOURS
 
 
@@ -176,10 +177,13 @@ def plot_metric_by_k(
     ylabel: str | None = None,
     log_y: bool | None = None,
     legend: bool = True,
+    test_fraction: float | None = 0.2,
 ):
     """Draw one metric of a sweep table against the latent size k, one line per method.
 
-    With several seeds the line is their mean and the band their range. The
+    With several seeds the line is their mean and the band its 95 % interval
+    (:func:`~ct_helpers.evaluation.paired.mean_interval`, corrected for the
+    overlap of repeated splits with ``test_fraction``). The
     coordinates baseline and the training mean, when the table has them for
     ``metric``, are drawn as horizontal reference lines; ``published`` values
     (columns ``method``, ``k`` and ``metric``) as thin dotted lines labelled as
@@ -203,6 +207,9 @@ def plot_metric_by_k(
         (they are often on another scale).
     legend : bool
         Draw the legend.
+    test_fraction : float or None
+        Share of samples each repeat held out (the sweep's ``test_size``), for
+        the interval's overlap correction.
 
     Returns
     -------
@@ -212,14 +219,16 @@ def plot_metric_by_k(
     rows = table[(table["metric"] == metric) & (table["split"] == split)]
     methods = rows.loc[rows["part"] == part, "method"].drop_duplicates()
     for method in methods:
-        values = rows[(rows["method"] == method) & (rows["part"] == part)]
-        by_k = values.groupby("k")["value"].agg(["mean", "min", "max"]).dropna()
+        values = rows[(rows["method"] == method) & (rows["part"] == part)].dropna(subset="value")
+        by_k = values.groupby("k")["value"].agg(list)
         if by_k.empty:
             continue
         colour = METHOD_COLOURS.get(method)
-        ax.plot(by_k.index, by_k["mean"], marker="o", ms=4, color=colour, label=method)
-        if values["seed"].nunique() > 1:
-            ax.fill_between(by_k.index, by_k["min"], by_k["max"], color=colour, alpha=0.2)
+        ax.plot(by_k.index, by_k.map(np.mean), marker="o", ms=4, color=colour, label=method)
+        repeated = by_k[by_k.map(len) > 1]
+        if len(repeated):
+            band = np.array([mean_interval(v, test_fraction=test_fraction)[1:] for v in repeated])
+            ax.fill_between(repeated.index, band[:, 0], band[:, 1], color=colour, alpha=0.2)
     styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
               "baseline": ("training mean", "training mean (no compression)", "--"),
               "expression": ("coordinates", "the expression itself (all genes)", ":")}  # fmt: skip
@@ -294,7 +303,11 @@ def coherence_label_columns(table: pd.DataFrame) -> list[str]:
 
 
 def plot_coherence_by_k(
-    table: pd.DataFrame, split: str, neighbourhood_size: int, title: str = ""
+    table: pd.DataFrame,
+    split: str,
+    neighbourhood_size: int,
+    title: str = "",
+    test_fraction: float | None = 0.2,
 ) -> plt.Figure:
     """Every coherence metric of a sweep against k, one panel each (Chapter 4).
 
@@ -315,6 +328,8 @@ def plot_coherence_by_k(
         The k of trustworthiness and continuity, for the labels.
     title : str
         Figure title.
+    test_fraction : float or None
+        As in :func:`plot_metric_by_k` (the bands over seeds).
 
     Returns
     -------
@@ -335,7 +350,7 @@ def plot_coherence_by_k(
     fig, axes = plt.subplots(2, n_columns, figsize=(4.2 * n_columns, 7.5), squeeze=False)
     for index, (ax, metric) in enumerate(zip(axes.ravel(), metrics, strict=False)):
         plot_metric_by_k(table, metric, "codes", split, ax, ylabel=names[metric],
-                         legend=index == 0)  # fmt: skip
+                         legend=index == 0, test_fraction=test_fraction)  # fmt: skip
         if metric.startswith("accuracy_"):
             chance = table.loc[table["metric"] == f"chance_{metric.split('_', 1)[1]}", "value"]
             ax.axhline(chance.dropna().mean(), color="black", linestyle=":", lw=1,

@@ -1,0 +1,130 @@
+"""Paired differences over repeats: intervals that cover, verdicts that can say "no difference"."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ct_helpers.evaluation.claims import reconstruction_claims
+from ct_helpers.evaluation.paired import (
+    best_by_k,
+    compare_methods,
+    mean_interval,
+    paired_difference,
+)
+
+COLUMNS = ["method", "k", "split", "seed", "part", "metric", "value", "status"]
+
+
+def sweep_like(values: dict, seeds=range(10), luck=0.01, noise=0.0005, random_state=0):
+    """A SYNTHETIC sweep table: (method, k) -> true RMSE; each seed's split shifts all alike."""
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for seed in seeds:
+        shift = rng.normal(0, luck)  # the split's luck, shared by every method of this seed
+        for (method, k), value in values.items():
+            part = {"training mean": "baseline", "coordinates": "knn"}.get(method, "native")
+            rows.append((method, k, "random", seed, part, "rmse",
+                         value + shift + rng.normal(0, noise), "ok"))  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_a_known_difference_is_found_though_the_splits_vary_ten_times_more():
+    table = sweep_like({("pca", 2): 0.100, ("autoencoder", 2): 0.098}, luck=0.02)  # 0.002 apart
+    result = compare_methods(table, "pca", methods=["autoencoder"]).iloc[0]
+    assert result["verdict"] == "lower" and result["repeats"] == 10
+    assert result["low"] < -0.002 < result["high"] < 0
+    # unpaired, the splits' luck (0.02) would swamp it: the means' intervals overlap
+    means = table.groupby("method")["value"].apply(lambda v: mean_interval(v)[1:])
+    assert means["autoencoder"][1] > means["pca"][0]
+
+
+def test_a_null_difference_is_called_no_difference():
+    table = sweep_like({("pca", 2): 0.1, ("nmf", 2): 0.1})
+    assert compare_methods(table, "pca")["verdict"].tolist() == ["no difference"]
+
+
+@pytest.mark.parametrize("test_fraction", [None, 0.2])
+def test_intervals_cover_a_true_difference_of_zero_at_their_nominal_rate(test_fraction):
+    rng = np.random.default_rng(1)
+    hits = [paired_difference(rng.normal(0, 1, 10), rng.normal(0, 1, 10),
+                              test_fraction=test_fraction).verdict == "no difference"
+            for _ in range(4000)]  # fmt: skip
+    coverage = float(np.mean(hits))
+    if test_fraction is None:  # independent repeats: the t interval is exact
+        assert 0.94 < coverage < 0.96, coverage
+    else:  # the overlap correction only widens it
+        assert coverage > 0.96, coverage
+
+
+def test_the_overlap_correction_widens_the_interval_by_the_stated_factor():
+    values = np.array([0.1, 0.3, 0.2, 0.4, 0.0])
+    mean, low, high = mean_interval(values, test_fraction=None)
+    _, low_c, high_c = mean_interval(values, test_fraction=0.2)
+    factor = np.sqrt((1 / 5 + 0.25) / (1 / 5))  # Nadeau and Bengio: 1/J + n_test/n_train
+    assert (high_c - mean) == pytest.approx(factor * (high - mean))
+    assert mean == pytest.approx(0.2)
+
+
+def test_repeats_are_paired_by_seed_not_by_row_order():
+    table = sweep_like({("pca", 2): 0.1, ("autoencoder", 2): 0.099}, noise=0)
+    shuffled = table.sample(frac=1, random_state=0)
+    a = compare_methods(table, "pca").iloc[0]
+    b = compare_methods(shuffled, "pca").iloc[0]
+    assert a["verdict"] == b["verdict"] == "lower" and a["high"] == pytest.approx(b["high"])
+
+
+def test_only_seeds_both_sides_have_are_paired():
+    table = sweep_like({("pca", 2): 0.1, ("autoencoder", 2): 0.09})
+    few = table[(table["method"] == "pca") | (table["seed"] < 3)]  # the auto-encoder: 3 seeds
+    assert compare_methods(few, "pca")["repeats"].tolist() == [3]
+    one = table[(table["method"] == "pca") | (table["seed"] < 1)]
+    assert compare_methods(one, "pca").empty  # one pair gives no interval
+
+
+def test_references_of_the_sweep_are_compared_at_every_k():
+    table = sweep_like({("pca", 2): 0.10, ("pca", 4): 0.08, ("training mean", 0): 0.2})
+    result = compare_methods(table, "training mean")
+    assert result["k"].tolist() == [2, 4] and (result["verdict"] == "lower").all()
+    with pytest.raises(ValueError, match="'coordinates'"):
+        compare_methods(table, "coordinates")
+    with pytest.raises(ValueError, match=r"\['umap'\]"):
+        compare_methods(table, "pca", methods=["umap"])
+
+
+def test_bad_repeats_are_refused_by_name():
+    with pytest.raises(ValueError, match="at least two repeats"):
+        mean_interval([0.1])
+    with pytest.raises(ValueError, match=r"Repeats \[1\] are not finite"):
+        mean_interval([0.1, np.nan, 0.2])
+    with pytest.raises(ValueError, match="differ in number"):
+        paired_difference([0.1, 0.2], [0.1, 0.2, 0.3])
+
+
+def test_the_best_method_is_named_only_when_no_interval_ties_it():
+    table = sweep_like({("pca", 2): 0.100, ("kpca", 2): 0.1001, ("nmf", 2): 0.12,
+                        ("pca", 4): 0.080, ("kpca", 4): 0.0900})  # fmt: skip
+    best = best_by_k(table).set_index("k")
+    assert best.loc[2, "lowest"] in {"pca", "kpca"} and pd.isna(best.loc[2, "best"])
+    assert set(best.loc[2, "tied"]) == {"pca", "kpca"} - {best.loc[2, "lowest"]}
+    assert best.loc[4, "best"] == "pca" and best.loc[4, "tied"] == ()
+
+
+def test_claims_say_yes_no_or_no_difference_from_the_intervals():
+    wins = sweep_like({("pca", 2): 0.10, ("autoencoder", 2): 0.09, ("pca", 4): 0.08,
+                       ("autoencoder", 4): 0.07, ("training mean", 0): 0.2})  # fmt: skip
+    assert reconstruction_claims(wins)["holds"].tolist() == ["yes", "yes"]
+    tie = sweep_like({("pca", 2): 0.10, ("autoencoder", 2): 0.09, ("pca", 4): 0.08,
+                      ("autoencoder", 4): 0.08, ("training mean", 0): 0.2})  # fmt: skip
+    claims = reconstruction_claims(tie)
+    assert claims["holds"].tolist() == ["no difference", "no difference"]
+    assert claims["here"].tolist()[1] == "lower at 1 of 2 sizes, higher at 0, no difference at 1"
+    loses = sweep_like({("pca", 2): 0.10, ("autoencoder", 2): 0.12, ("training mean", 0): 0.2})
+    assert reconstruction_claims(loses)["holds"].tolist() == ["no", "no"]
+
+
+def test_the_t_sne_claim_compares_its_decoder_with_the_training_mean():
+    table = sweep_like({("training mean", 0): 0.2, ("tsne", 2): 0.15})
+    table.loc[table["method"] == "tsne", "part"] = "decoder"
+    claims = reconstruction_claims(table)
+    assert claims["claim"].tolist() == ["t-SNE cannot be reconstructed"]
+    assert claims["holds"].tolist() == ["no"] and "10 repeats" in claims["here"].iloc[0]
