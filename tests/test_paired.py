@@ -128,3 +128,15 @@ def test_the_t_sne_claim_compares_its_decoder_with_the_training_mean():
     claims = reconstruction_claims(table)
     assert claims["claim"].tolist() == ["t-SNE cannot be reconstructed"]
     assert claims["holds"].tolist() == ["no"] and "10 repeats" in claims["here"].iloc[0]
+
+
+def test_the_summary_names_reconstructions_worse_than_the_training_mean():
+    from ct_helpers.evaluation.claims import reconstruction_summary
+
+    table = sweep_like({("pca", 2): 0.10, ("umap", 8): 0.25, ("autoencoder", 2): 0.11,
+                        ("training mean", 0): 0.2})  # fmt: skip
+    summary = reconstruction_summary(table)
+    assert summary["worse_than_mean"] == "umap k = 8 (native)"
+    assert summary["repeats"] == 10 and summary["autoencoder_repeats"] == 10
+    assert summary["ae_vs_pca"] == "lower at 0 of 1 sizes, higher at 1 and not different at 0"
+    assert summary["winners_text"] == "k = 2: pca; k = 8: umap"

@@ -118,7 +118,9 @@ def reconstruction_summary(
         interval separates from it), ``ae_best`` (``"a of n"`` sizes at which
         the auto-encoder alone is lowest), ``ae_vs_pca`` (at how many sizes
         the auto-encoder's native RMSE is lower than PCA's, higher, or not
-        different), ``repeats`` and ``autoencoder_repeats`` (seeds per method).
+        different), ``worse_than_mean`` (every method, k and reconstruction
+        whose RMSE is above the training mean's with an interval above 0, or
+        ``"none"``), ``repeats`` and ``autoencoder_repeats`` (seeds per method).
 
     Examples
     --------
@@ -142,6 +144,13 @@ def reconstruction_summary(
         "repeats": int(seeds.drop("autoencoder", errors="ignore").max()) if len(seeds) else 0,
         "autoencoder_repeats": int(seeds.get("autoencoder", 0)),
     }
+    worse = []
+    if (table["method"] == "training mean").any():
+        for part in ("native", "decoder"):
+            versus = compare_methods(table, "training mean", part=part, **settings)
+            worse += [f"{row.method} k = {row.k} ({part})"
+                      for row in versus[versus["verdict"] == "higher"].itertuples()]  # fmt: skip
+    summary["worse_than_mean"] = "; ".join(worse) if worse else "none"
     if {"autoencoder", "pca"} <= set(natives["method"]):
         ae_ks = set(natives.loc[natives["method"] == "autoencoder", "k"])
         at_ae = best[best["k"].isin(ae_ks)]
