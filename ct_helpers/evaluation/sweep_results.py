@@ -92,49 +92,67 @@ def _cell_file(table_row, dataset, data_dir, settings, method_params, suffix) ->
     return sweep_folder(dataset, data_dir) / f"{name}-{suffix}"
 
 
-def best_reconstruction(table: pd.DataFrame) -> pd.DataFrame:
-    """Best held-out RMSE of each compressor per split and k, against the two references.
+def reconstruction_references(
+    table: pd.DataFrame, confidence: float = 0.95, test_fraction: float | None = 0.2
+) -> pd.DataFrame:
+    """Every reconstruction of every compressor against the two references, paired over seeds.
 
-    A method's best is the lower of its own inverse (``native``) and the learned
-    decoder, averaged over seeds; it *beats* the coordinates baseline or the
-    training mean when its RMSE is lower than theirs on the same split.
+    Each method's own inverse (``native``) and the learned decoder are both
+    reported: choosing the better of the two on the held-out samples would
+    select on the data that judge it. Each is compared with the coordinates
+    baseline and the training mean by the paired difference over the seeds
+    (:func:`~ct_helpers.evaluation.paired.compare_methods`).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        A sweep table (:func:`~ct_helpers.evaluation.sweep.run_sweep`).
+        A sweep table (:func:`~ct_helpers.evaluation.sweep.run_sweep`) with at
+        least two seeds.
+    confidence, test_fraction
+        Of the intervals (:func:`~ct_helpers.evaluation.paired.mean_interval`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns split, method, k, best RMSE, beats coordinates, beats training mean.
+        Columns split, method, k, reconstruction, RMSE (mean over seeds),
+        vs coordinates, vs training mean (``"lower"``, ``"higher"`` or
+        ``"no difference"``: the method's RMSE against the reference's).
 
     Examples
     --------
-    >>> rows = [("pca", 2, "native", 0.10), ("pca", 2, "decoder", 0.12),
-    ...         ("coordinates", 3, "knn", 0.11), ("training mean", 0, "baseline", 0.2)]
-    >>> table = pd.DataFrame([(m, k, "random", 0, p, "rmse", v) for m, k, p, v in rows],
+    >>> rows = [(m, k, p, s, v + s / 100) for s in range(4) for m, k, p, v in (
+    ...     ("pca", 2, "native", 0.10), ("coordinates", 3, "knn", 0.11),
+    ...     ("training mean", 0, "baseline", 0.2))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(m, k, "random", s, p, "rmse", v) for m, k, p, s, v in rows],
     ...                      columns=["method", "k", "split", "seed", "part", "metric", "value"])
-    >>> best_reconstruction(table).to_dict("records")[0]["best RMSE"]
-    0.1
+    >>> reconstruction_references(table).iloc[0][["vs coordinates", "vs training mean"]].tolist()
+    ['lower', 'lower']
     """
-    rmse = table[table["metric"] == "rmse"].groupby(["split", "method", "k", "part"])["value"]
-    rmse = rmse.mean()  # over seeds
+    from .paired import compare_methods
+
+    rmse = table[table["metric"] == "rmse"]
     rows = []
-    for split in dict.fromkeys(table["split"]):
-        at = rmse.xs(split, level="split")
-        coordinates = float(at.xs("knn", level="part").iloc[0])
-        mean = float(at.xs("baseline", level="part").iloc[0])
-        parts = at.index.get_level_values("part")
-        best = at[parts.isin(["native", "decoder"])].dropna().groupby(level=["method", "k"]).min()
-        rows += [[split, method, int(k), float(value), bool(value < coordinates),
-                  bool(value < mean)]
-                 for (method, k), value in best.items()]  # fmt: skip
-    columns = ["split", "method", "k", "best RMSE", "beats coordinates", "beats training mean"]
+    for split in dict.fromkeys(rmse["split"]):
+        at = rmse[rmse["split"] == split]
+        for part in ("native", "decoder"):
+            means = at[at["part"] == part].groupby(["method", "k"])["value"].mean().dropna()
+            if means.empty:
+                continue
+            versus = {reference: compare_methods(at, reference, part=part, split=split,
+                                                 confidence=confidence,
+                                                 test_fraction=test_fraction)
+                      .set_index(["method", "k"])["verdict"]
+                      for reference in ("coordinates", "training mean")}  # fmt: skip
+            rows += [[split, method, int(k), part, float(value),
+                      versus["coordinates"].get((method, k), "too few seeds"),
+                      versus["training mean"].get((method, k), "too few seeds")]
+                     for (method, k), value in means.items()]  # fmt: skip
+    columns = ["split", "method", "k", "reconstruction", "RMSE", "vs coordinates",
+               "vs training mean"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
-__all__ = ["best_reconstruction", "load_codes", "load_gene_r2", "load_sweep_table"]
+__all__ = ["load_codes", "load_gene_r2", "load_sweep_table", "reconstruction_references"]
 
 
 def position_share_table(table: pd.DataFrame, split: str, k: int = 2) -> pd.DataFrame:
