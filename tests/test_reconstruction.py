@@ -92,3 +92,27 @@ def test_one_scorer_gives_quantiles_of_the_per_gene_r2_it_returns():
     assert np.isnan(gene_r2[0]) and values["genes_r2_undefined"] == 1
     assert values["gene_r2_q50"] == pytest.approx(np.median(gene_r2[1:]), rel=1e-6)
     assert gene_r2.dtype == np.float32 and gene_r2.shape == (50,)
+
+
+def test_error_definitions_relate_as_their_formulas_say():
+    from ct_helpers.compressors import make_compressor
+    from ct_helpers.evaluation.error_definitions import DEFINITIONS, error_definitions
+
+    rng = np.random.default_rng(3)
+    X = (0.2 + 0.5 * rng.random((60, 25))).astype(np.float32)  # SYNTHETIC, range 0.2-0.7
+    train, test = X[:45], X[45:]
+    before = test.copy()
+    pca = make_compressor("pca", n_components=3, clip_percentiles=None, decoder=False).fit(train)
+    table = error_definitions(pca, train, test)["value"]
+    assert list(table.index) == list(DEFINITIONS)
+    np.testing.assert_array_equal(test, before)  # the held-out samples are not modified
+    pooled = table["RMSE, pooled over entries (the book's)"]
+    assert table["MSE, pooled over entries"] == pytest.approx(pooled**2)
+    # a mean of square roots is at most the square root of the mean (Jensen)
+    assert table["RMSE per gene, averaged"] <= pooled
+    assert table["RMSE per sample, averaged"] <= pooled
+    assert table["mean absolute error"] <= pooled
+    # unscaled: the scaler stretched the training range (about 0.5) to 1
+    span = float(pca.scaler_.upper_ - pca.scaler_.lower_)
+    assert table["RMSE in the data's own units"] == pytest.approx(pooled * span, rel=1e-5)
+    assert table["RMSE on the training samples"] < pooled  # fitted on them
