@@ -140,3 +140,18 @@ def test_the_summary_names_reconstructions_worse_than_the_training_mean():
     assert summary["repeats"] == 10 and summary["autoencoder_repeats"] == 10
     assert summary["ae_vs_pca"] == "lower at 0 of 1 sizes, higher at 1 and not different at 0"
     assert summary["winners_text"] == "k = 2: pca; k = 8: umap"
+
+
+def test_a_ranking_orders_by_the_mean_and_gives_each_its_interval():
+    from ct_helpers.evaluation.paired import ranking_text
+
+    table = sweep_like({("pca", 2): 0.3, ("umap", 2): 0.5, ("tsne", 2): 0.4})
+    table["part"], table["metric"] = "codes", "ami"
+    text = ranking_text(table, "ami", 2)
+    assert [part.split()[0] for part in text.split(", ")] == ["umap", "tsne", "pca"]
+    mean, low, high = mean_interval(table.loc[table["method"] == "umap", "value"])
+    assert text.startswith(f"umap {mean:.2f} ({low:.2f} to {high:.2f})")
+    one = table[table["seed"] == 0]
+    assert ranking_text(one, "ami", 2) == ", ".join(
+        f"{m} {v:.2f}" for m, v in one.set_index("method")["value"].sort_values(
+            ascending=False).items())  # fmt: skip

@@ -305,6 +305,44 @@ def format_comparisons(comparisons: pd.DataFrame, digits: int = 4) -> pd.DataFra
     return table
 
 
+def ranking_text(
+    table: pd.DataFrame,
+    metric: str,
+    k: int,
+    split: str = "random",
+    part: str = "codes",
+    digits: int = 2,
+    confidence: float = 0.95,
+    test_fraction: float | None = 0.2,
+) -> str:
+    """Return the methods ordered by the mean of ``metric`` at ``k``, each with its interval.
+
+    Methods with a single seed are listed with their value alone.
+
+    Examples
+    --------
+    >>> rows = [(m, s, v + s / 100) for s in range(3)
+    ...         for m, v in (("pca", 0.5), ("umap", 0.7))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(m, 2, "random", s, "codes", "ami", v, "ok")
+    ...                       for m, s, v in rows], columns=["method", "k", "split",
+    ...                       "seed", "part", "metric", "value", "status"])
+    >>> ranking_text(table, "ami", 2, test_fraction=None)
+    'umap 0.71 (0.69 to 0.73), pca 0.51 (0.49 to 0.53)'
+    """
+    rows = table[(table["metric"] == metric) & (table["k"] == k) & (table["split"] == split)
+                 & (table["part"] == part) & table["value"].notna()]  # fmt: skip
+    values = rows.groupby("method")["value"].agg(list)
+    values = values[values.map(np.mean).sort_values(ascending=False).index]
+    parts = []
+    for method, repeats in values.items():
+        if len(repeats) < 2:
+            parts.append(f"{method} {repeats[0]:.{digits}f}")
+            continue
+        mean, low, high = mean_interval(repeats, confidence, test_fraction)
+        parts.append(f"{method} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})")
+    return ", ".join(parts)
+
+
 __all__ = [
     "COMPARISON_COLUMNS",
     "PairedDifference",
@@ -313,4 +351,5 @@ __all__ = [
     "format_comparisons",
     "mean_interval",
     "paired_difference",
+    "ranking_text",
 ]
