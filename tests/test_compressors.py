@@ -333,3 +333,17 @@ def test_a_model_pickled_before_the_package_was_split_loads_when_trusted(small_s
         load_compressor(path, trusted=True, data_dir=tmp_path).transform(small_synthetic),
         model.transform(small_synthetic),
     )
+
+
+def test_umap_numba_functions_are_cached_on_disk_before_they_compile():
+    from numba.core.caching import NullCache
+
+    from ct_helpers.compressors.jit_cache import umap_class
+
+    umap_class()
+    import umap.layouts
+    import umap.umap_
+
+    for function in (umap.umap_.smooth_knn_dist, umap.umap_.compute_membership_strengths,
+                     umap.layouts._nb_optimize_layout_euclidean_single_epoch):  # fmt: skip
+        assert not isinstance(function._cache, NullCache), function.__name__

@@ -37,6 +37,7 @@ import numpy as np
 
 from .base import Compressor
 from .decoder import KernelRidgeDecoder
+from .jit_cache import umap_class
 
 
 class TSNECompressor(Compressor):
@@ -175,7 +176,7 @@ class UMAPCompressor(Compressor):
         self.native_inverse_max_samples = native_inverse_max_samples
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
-        from umap import UMAP  # numba compilation on first import
+        UMAP = umap_class()  # numba functions compiled once per installation, then cached
 
         self.n_neighbors_ = int(min(self.n_neighbors, X.shape[0] - 1))
         self.model_ = UMAP(
