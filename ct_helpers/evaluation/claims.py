@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .paired import best_by_k, compare_methods
+from .paired import VERDICTS, best_by_k, compare_methods
 
 #: Columns of a reconstruction claims table.
 CLAIM_COLUMNS = ["split", "reconstruction", "claim", "paper", "here", "holds"]
@@ -24,6 +24,21 @@ HOLDS = ("yes", "no", "no difference")
 def _sizes(ks) -> str:
     ks = sorted(int(k) for k in ks)
     return "k = " + ", ".join(map(str, ks)) if ks else "no k"
+
+
+def _autoencoder_standing(table: pd.DataFrame, settings: dict) -> dict:
+    """Where the auto-encoder stands at each of its k: alone in the lead, tied, behind; vs PCA."""
+    natives = table[(table["part"] == "native") & (table["split"] == settings["split"])]
+    best = best_by_k(table, part="native", **settings)
+    best = best[best["k"].isin(natives.loc[natives["method"] == "autoencoder", "k"])]
+    alone = best.loc[best["best"] == "autoencoder", "k"].tolist()
+    tied = best.loc[(best["lowest"] == "autoencoder") & best["best"].isna(), "k"].tolist()
+    tied += best.loc[best["tied"].map(lambda t: "autoencoder" in t), "k"].tolist()
+    versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
+    counts = versus["verdict"].value_counts()
+    return {"sizes": len(best), "alone": alone, "tied": tied,
+            "behind": sorted(set(best["k"]) - set(alone) - set(tied)),
+            "compared": len(versus), **{v: int(counts.get(v, 0)) for v in VERDICTS}}  # fmt: skip
 
 
 def reconstruction_claims(
@@ -65,27 +80,22 @@ def reconstruction_claims(
     rows = []
     natives = table[(table["part"] == "native") & (table["split"] == split)]
     if {"autoencoder", "pca"} <= set(natives["method"]):
-        best = best_by_k(table, part="native", **settings)
-        best = best[best["k"].isin(natives.loc[natives["method"] == "autoencoder", "k"])]
-        alone = best.loc[best["best"] == "autoencoder", "k"]
-        tied = best.loc[(best["lowest"] == "autoencoder") & best["best"].isna(), "k"].tolist()
-        tied += best.loc[best["tied"].map(lambda t: "autoencoder" in t), "k"].tolist()
-        behind = sorted(set(best["k"]) - set(alone) - set(tied))
-        holds = "yes" if len(alone) == len(best) else ("no" if behind else "no difference")
+        ae = _autoencoder_standing(table, settings)
+        alone, behind = ae["alone"], ae["behind"]
+        holds = "yes" if len(alone) == ae["sizes"] else ("no" if behind else "no difference")
         rows.append([split, "native", "the auto-encoder reconstructs held-out data best at every k",
                      "lowest RMSE at every k (4 mm voxels)",
-                     f"best at {len(alone)} of {len(best)} sizes; tied for lowest at "
-                     f"{_sizes(tied)}; behind at {_sizes(behind)} ({level} paired intervals)",
-                     holds])  # fmt: skip
-        versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
-        counts = versus["verdict"].value_counts()
-        n_lower, n_higher = int(counts.get("lower", 0)), int(counts.get("higher", 0))
-        if len(versus):
-            holds = "yes" if n_lower == len(versus) else ("no" if n_higher else "no difference")
+                     f"best at {len(alone)} of {ae['sizes']} sizes; tied for lowest at "
+                     f"{_sizes(ae['tied'])}; behind at {_sizes(behind)} ({level} paired "
+                     "intervals)", holds])  # fmt: skip
+        n_lower, n_higher = ae["lower"], ae["higher"]
+        if ae["compared"]:
+            holds = ("yes" if n_lower == ae["compared"]
+                     else ("no" if n_higher else "no difference"))  # fmt: skip
             rows.append([split, "native", "the auto-encoder beats PCA at every k",
                          "lower RMSE than PCA at every k",
-                         f"lower at {n_lower} of {len(versus)} sizes, higher at {n_higher}, no "
-                         f"difference at {len(versus) - n_lower - n_higher}", holds])  # fmt: skip
+                         f"lower at {n_lower} of {ae['compared']} sizes, higher at {n_higher}, "
+                         f"no difference at {ae['no difference']}", holds])  # fmt: skip
     decoded = table[(table["part"] == "decoder") & (table["method"] == "tsne")]
     if (decoded["k"] == 2).any() and (table["method"] == "training mean").any():
         versus = compare_methods(table, "training mean", part="decoder", methods=["tsne"],
@@ -152,12 +162,9 @@ def reconstruction_summary(
                       for row in versus[versus["verdict"] == "higher"].itertuples()]  # fmt: skip
     summary["worse_than_mean"] = "; ".join(worse) if worse else "none"
     if {"autoencoder", "pca"} <= set(natives["method"]):
-        ae_ks = set(natives.loc[natives["method"] == "autoencoder", "k"])
-        at_ae = best[best["k"].isin(ae_ks)]
-        summary["ae_best"] = f"{int((at_ae['best'] == 'autoencoder').sum())} of {len(at_ae)}"
-        versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
-        counts = versus["verdict"].value_counts()
-        summary["ae_vs_pca"] = (f"lower at {int(counts.get('lower', 0))} of {len(versus)} sizes, "
-                                f"higher at {int(counts.get('higher', 0))} and not different "
-                                f"at {int(counts.get('no difference', 0))}")  # fmt: skip
+        ae = _autoencoder_standing(table, settings)
+        summary["ae_best"] = f"{len(ae['alone'])} of {ae['sizes']}"
+        summary["ae_vs_pca"] = (f"lower at {ae['lower']} of {ae['compared']} sizes, higher "
+                                f"at {ae['higher']} and not different at "
+                                f"{ae['no difference']}")  # fmt: skip
     return summary
