@@ -63,6 +63,11 @@ def test_the_overlap_correction_widens_the_interval_by_the_stated_factor():
     factor = np.sqrt((1 / 5 + 0.25) / (1 / 5))  # Nadeau and Bengio: 1/J + n_test/n_train
     assert (high_c - mean) == pytest.approx(factor * (high - mean))
     assert mean == pytest.approx(0.2)
+    # repeated 5-fold CV scored once per repeat: the overlap term counts each repeat's 5 folds
+    _, _, high_k = mean_interval(values, test_fraction=0.2, folds_per_repeat=5)
+    assert (high_k - mean) == pytest.approx(np.sqrt((1 / 5 + 5 * 0.25) / (1 / 5)) * (high - mean))
+    with pytest.raises(ValueError, match="folds_per_repeat"):
+        mean_interval(values, folds_per_repeat=0)
 
 
 def test_repeats_are_paired_by_seed_not_by_row_order():

@@ -185,3 +185,75 @@ def test_cached_codes_are_keyed_by_the_precision_auto_resolves_to(small_syntheti
     assert len(list((tmp_path / "codes" / small_synthetic.name).glob("*.npy"))) == 2
     P.compute_codes(small_synthetic, "autoencoder", 2, params=params, data_dir=tmp_path)  # "auto"
     assert len(list((tmp_path / "codes" / small_synthetic.name).glob("*.npy"))) == 2  # reused
+
+
+def test_nested_selection_never_looks_at_the_fold_it_scores():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(100, 2))  # SYNTHETIC: linear in one half, a step in the other
+    y = X[:, 0] + rng.normal(0, 0.1, 100)
+    folds = np.arange(100) % 5
+    predictions, chosen = R.nested_out_of_fold_predictions(X, y, folds, ("ridge", "knn"))
+    assert chosen == ["ridge"] * 5  # a linear map is read best by ridge
+    # garbage in fold 0 changes neither the choice nor the predictions for fold 0 ...
+    spoiled = y.copy()
+    spoiled[folds == 0] = rng.normal(0, 100, (folds == 0).sum())
+    again, chosen_again = R.nested_out_of_fold_predictions(X, spoiled, folds, ("ridge", "knn"))
+    assert chosen_again[0] == "ridge"
+    np.testing.assert_allclose(again[folds == 0], predictions[folds == 0])
+    # ... though it is training data for every other fold, whose predictions move
+    assert not np.allclose(again[folds == 1], predictions[folds == 1])
+    # the step is read by the neighbours instead
+    step = np.where(X[:, 1] > 0, 1.0, -1.0)
+    assert R.nested_out_of_fold_predictions(X, step, folds, ("ridge", "knn"))[1] == ["knn"] * 5
+
+
+def test_nested_selection_equals_the_inner_winner_refitted():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=60)  # SYNTHETIC: noise, a close call
+    folds = np.arange(60) % 4
+    predictions, chosen = R.nested_out_of_fold_predictions(X, y, folds, ("ridge", "knn"))
+    for fold, pick in enumerate(chosen):
+        inside = folds != fold
+        scores = {}
+        for name in ("ridge", "knn"):  # the inner CV written out plainly
+            inner = R.out_of_fold_predictions(X[inside], y[inside], folds[inside], name)
+            scores[name] = P.prediction_scores(y[inside], inner)[0]
+        assert pick == max(scores, key=scores.get)
+        alone = R.make_regressor(pick, n_samples=int(inside.sum())).fit(X[inside], y[inside])
+        np.testing.assert_allclose(predictions[~inside], alone.predict(X[~inside]))
+
+
+def test_nested_selection_refuses_what_it_cannot_do():
+    X, y = np.zeros((10, 2)), np.arange(10.0)
+    with pytest.raises(ValueError, match="at least 3 folds"):
+        R.nested_out_of_fold_predictions(X, y, np.arange(10) % 2, ("ridge", "knn"))
+    with pytest.raises(ValueError, match="lasso"):
+        R.nested_out_of_fold_predictions(X, y, np.arange(10) % 5, ("ridge", "lasso"))
+
+
+def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
+    data = small_synthetic
+    maps = TargetMaps(
+        data.coords[:, :1] + np.random.default_rng(0).normal(size=(data.n_samples, 1)),
+        pd.DataFrame({"domain": ["x"]}, index=["t"]),
+        data.sample_ids,
+        data.name,
+    )
+    codes = data.expression[:, :2]
+    settings = {"regressors": ["ridge", "knn", "nested"], "n_nulls": 9, "progress": False}
+    table = P.predict_targets({"a": codes, "b": codes.copy()}, maps, data, n_repeats=3, **settings)
+    assert list(table.columns) == P.PREDICTION_COLUMNS
+    assert len(table) == 2 * 3 * 2 * 3  # feature sets x readers x schemes x repeats
+    first = P.predict_targets({"a": codes, "b": codes.copy()}, maps, data, **settings)
+    key = ["features", "regressor", "cv"]
+    pd.testing.assert_frame_equal(table[table.repeat == 0].reset_index(drop=True), first)
+    wide = table.pivot_table(index=key[1:] + ["repeat"], columns="features", values="r2")
+    np.testing.assert_array_equal(wide["a"], wide["b"])  # same folds for both: pairable
+    ridge = table[(table.regressor == "ridge") & (table.features == "a")]
+    assert ridge.groupby("cv")["r2"].nunique().min() == 3  # every repeat its own folds
+    assert ridge.loc[ridge.repeat > 0, "p_spatial"].isna().all()
+    assert ridge.loc[ridge.repeat == 0, "p_spatial"].notna().all()
+    nested = table[table.regressor == "nested"]
+    assert nested["chosen"].str.fullmatch(r"((ridge|knn) \d/5(, )?)+").all()
+    with pytest.raises(ValueError, match="n_repeats"):
+        P.predict_targets({"a": codes}, maps, data, n_repeats=0, **settings)

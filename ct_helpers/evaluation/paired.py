@@ -13,7 +13,12 @@ too narrow. The intervals here use the corrected variance of Nadeau and Bengio
 (2003), ``(1 / J + n_test / n_train) s²``, which accounts for that overlap
 (Bouckaert and Frank 2004 show it keeps the error rate near its nominal level).
 Pass ``test_fraction=None`` for repeats that share no data (then the variance is
-``s² / J``).
+``s² / J``). Repeated K-fold cross-validation scored once per repeat (Chapter 5:
+R² of the pooled out-of-fold predictions) passes ``test_fraction=1 / K`` and
+``folds_per_repeat=K``: each repeat's value then stands for K fold values, and
+the variance ``(1 / J + K n_test / n_train) s²`` is about Bouckaert and Frank's
+corrected repeated K-fold variance, ``(1 / (K J) + n_test / n_train)`` times the
+variance of the K J fold values.
 """
 
 from __future__ import annotations
@@ -78,7 +83,10 @@ class PairedDifference:
 
 
 def mean_interval(
-    values: Sequence[float], confidence: float = 0.95, test_fraction: float | None = 0.2
+    values: Sequence[float],
+    confidence: float = 0.95,
+    test_fraction: float | None = 0.2,
+    folds_per_repeat: int = 1,
 ) -> tuple[float, float, float]:
     """Mean of ``values`` over repeats and its t interval ``(mean, low, high)``.
 
@@ -92,6 +100,9 @@ def mean_interval(
         Share of the samples held out in each repeat; the variance is inflated
         by ``n_test / n_train`` for the overlap of repeated splits (Nadeau and
         Bengio 2003). ``None``: repeats share no data.
+    folds_per_repeat : int
+        Folds whose scores each value summarises (K for a repeat of K-fold
+        cross-validation); the overlap term is multiplied by it.
 
     Examples
     --------
@@ -112,7 +123,9 @@ def mean_interval(
     if test_fraction is not None:
         if not 0 < test_fraction < 1:
             raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}.")
-        ratio = test_fraction / (1 - test_fraction)
+        ratio = folds_per_repeat * test_fraction / (1 - test_fraction)
+    if int(folds_per_repeat) < 1:
+        raise ValueError(f"folds_per_repeat must be at least 1, got {folds_per_repeat}.")
     n = values.size
     mean = float(values.mean())
     spread = float(np.sqrt((1 / n + ratio) * values.var(ddof=1)))
@@ -125,6 +138,7 @@ def paired_difference(
     second: Sequence[float],
     confidence: float = 0.95,
     test_fraction: float | None = 0.2,
+    folds_per_repeat: int = 1,
 ) -> PairedDifference:
     """Return the mean of ``first - second`` over paired repeats, with its interval.
 
@@ -133,7 +147,7 @@ def paired_difference(
     first, second : sequence of float
         Values per repeat, paired by position (repeat ``j`` of both sides used
         the same split and seed).
-    confidence, test_fraction
+    confidence, test_fraction, folds_per_repeat
         As in :func:`mean_interval`.
 
     Returns
@@ -155,7 +169,7 @@ def paired_difference(
     second = np.asarray(second, dtype=np.float64)
     if first.shape != second.shape:
         raise ValueError(f"Paired repeats differ in number: {first.shape} and {second.shape}.")
-    mean, low, high = mean_interval(first - second, confidence, test_fraction)
+    mean, low, high = mean_interval(first - second, confidence, test_fraction, folds_per_repeat)
     return PairedDifference(mean, low, high, first.size, confidence)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..prediction.significance import spatial_significance
 from .theme import METHOD_COLOURS, group_colours
 
 
@@ -22,8 +23,12 @@ def plot_domain_summary(
 
     For each feature set (x axis) the targets of each domain are drawn side by
     side in the domain's colour over a bar of the domain's mean R², and a black
-    diamond marks the mean over all targets. Dots are solid when the target's
-    spatial-null p-value is below ``alpha`` and faint otherwise (seaborn).
+    diamond marks the mean over all targets. A dot is the target's R² averaged
+    over the repeats; it is solid when the target beats its spatial nulls at a
+    false discovery rate of ``alpha`` (Benjamini-Hochberg over every feature
+    set and target of the scheme, as in
+    :func:`~ct_helpers.prediction.significance.spatial_significance`, which
+    the chapter's table reads too) and faint otherwise (seaborn).
 
     Parameters
     ----------
@@ -34,7 +39,7 @@ def plot_domain_summary(
     ax : matplotlib Axes, optional
         Where to draw.
     alpha : float
-        Significance level of the solid dots.
+        False discovery rate of the solid dots.
     legend : bool
         Draw the legend.
 
@@ -48,10 +53,15 @@ def plot_domain_summary(
         raise ValueError(f"No rows for regressor {regressor!r} and cv {cv!r}.")
     features = list(dict.fromkeys(rows["features"]))
     domains = list(dict.fromkeys(rows["domain"]))
+    rows = rows.groupby(["features", "target", "domain"], sort=False, as_index=False)["r2"].mean()
+    significant = pd.Series(False, index=rows.index)
+    if table.loc[table["cv"] == cv, "p_spatial"].notna().any():
+        tests = spatial_significance(table, cv, alpha).set_index(["features", "target"])
+        keys = pd.MultiIndex.from_frame(rows[["features", "target"]])
+        significant[:] = tests["significant"].reindex(keys).fillna(False).to_numpy(dtype=bool)
     common = {"x": "features", "y": "r2", "hue": "domain", "order": features,
               "hue_order": domains, "palette": group_colours(domains), "ax": ax}  # fmt: skip
     sns.barplot(rows, **common, errorbar=None, alpha=0.35, legend=legend)
-    significant = rows["p_spatial"] < alpha
     for chosen, strength in ((rows[~significant], 0.35), (rows[significant], 1.0)):
         if not chosen.empty:
             sns.stripplot(chosen, **common, dodge=True, jitter=0.15, size=4, alpha=strength,
@@ -64,7 +74,7 @@ def plot_domain_summary(
     ax.set_xlabel("")
     ax.set_ylabel("out-of-fold R² (1 = perfect, 0 = the target's mean)")
     scheme = {"random": "random K-fold", "spatial": "spatially blocked K-fold"}.get(cv, cv)
-    ax.set_title(f"{regressor}, {scheme}; solid dots: spatial-null p < {alpha:g}", fontsize=9)
+    ax.set_title(f"{regressor}, {scheme}; solid: beats spatial nulls (FDR {alpha:g})", fontsize=9)
     if legend:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     elif ax.get_legend() is not None:

@@ -1,9 +1,15 @@
 """The paper's claims about prediction, judged on the numbers computed here (Chapter 5).
 
 Ruffle et al. (2024) report mean R² of predicting brain maps from 2-number codes
-and order the methods by it. :func:`prediction_claims` turns one table of mean R²
-per feature set into verdict rows (what the paper found, what these data give,
-whether the claim holds), so the chapter states verdicts that are computed, never
+and order the methods by it. Here every ordering is a paired comparison over
+the repeats of the prediction protocol (:func:`~ct_helpers.prediction.protocol.predict_targets`
+with ``n_repeats``): in each repeat every feature set is scored on the same
+folds, the mean R² over the target maps is taken, and the difference between
+two feature sets gets a 95 % interval over the repeats
+(:mod:`~ct_helpers.evaluation.paired`, corrected for repeated K-fold
+cross-validation). :func:`prediction_claims` turns them into verdict rows
+(what the paper found, what these data give, ``holds``: ``"yes"``, ``"no"`` or
+``"no difference"``), so the chapter states verdicts that are computed, never
 typed, and a test can check them on small tables where the answer is known.
 """
 
@@ -11,128 +17,357 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
+from ..evaluation.paired import mean_interval, paired_difference
 from .protocol import ALL_GENES, COORDINATES
+from .regressors import NESTED
 
 #: Columns of a claims table.
 CLAIM_COLUMNS = ["cv", "read out by", "claim", "paper", "here", "holds"]
+#: Columns of :func:`compare_feature_sets`.
+FEATURE_COMPARISON_COLUMNS = [
+    "features", "reference", "repeats", "difference", "low", "high", "verdict",
+]  # fmt: skip
+
+
+def repeat_means(table: pd.DataFrame, reader: str = "ridge", scheme: str = "spatial"):
+    """Mean R² over the target maps, per repeat (rows) and feature set (columns).
+
+    ``"all genes"`` is read by ridge whatever ``reader`` is (it has no other
+    reader). A table without a ``repeat`` column is one repeat.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"features": ["pca"] * 4, "target": ["a", "b"] * 2,
+    ...     "regressor": "ridge", "cv": "spatial", "repeat": [0, 0, 1, 1],
+    ...     "r2": [0.2, 0.4, 0.3, 0.5]})
+    >>> repeat_means(table).round(2).to_dict()
+    {'pca': {0: 0.3, 1: 0.4}}
+    """
+    if "repeat" not in table:
+        table = table.assign(repeat=0)
+    in_scheme = table[table["cv"] == scheme]
+    rows = in_scheme[(in_scheme["regressor"] == reader) & (in_scheme["features"] != ALL_GENES)]
+    genes = in_scheme[(in_scheme["regressor"] == "ridge") & (in_scheme["features"] == ALL_GENES)]
+    rows = pd.concat([rows, genes])
+    if rows.empty:
+        raise ValueError(f"The table has no rows read by {reader!r} under {scheme!r} folds.")
+    counts = rows.groupby(["repeat", "features"])["target"].nunique().unstack()
+    if counts.isna().any().any() or len(set(counts.to_numpy().ravel())) > 1:
+        raise ValueError(f"Feature sets were not scored on the same targets in every repeat "
+                         f"({reader}, {scheme}): {counts.to_dict()}")  # fmt: skip
+    order = list(dict.fromkeys(rows["features"]))
+    means = rows.pivot_table(index="repeat", columns="features", values="r2", aggfunc="mean")
+    means.columns.name = None
+    return means[order]
+
+
+def compare_feature_sets(
+    table: pd.DataFrame,
+    reference: str,
+    reader: str = "ridge",
+    scheme: str = "spatial",
+    n_splits: int = 5,
+    features: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Mean R² of each feature set minus ``reference``'s, paired over the repeats.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A prediction table with at least two repeats.
+    reference : str
+        The feature set compared against (e.g. ``"pca"``, ``"coordinates"``).
+    reader, scheme : str
+        Which regressor and CV scheme (see :func:`repeat_means`).
+    n_splits : int
+        K of the K-fold protocol: the interval is corrected for repeated
+        K-fold cross-validation (``test_fraction=1 / K``,
+        ``folds_per_repeat=K`` in :func:`~ct_helpers.evaluation.paired.mean_interval`).
+    features : sequence of str, optional
+        Feature sets compared (default: all but the reference).
+    confidence : float
+        Coverage of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`FEATURE_COMPARISON_COLUMNS`; ``verdict`` ``"higher"``
+        means the feature set predicts better than the reference.
+
+    Examples
+    --------
+    >>> rows = [(f, t, r, v + r / 10 + (t == "b") / 5) for r in range(4) for t in "ab"
+    ...         for f, v in (("pca", 0.30), ("umap", 0.35))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(*row[:3], "ridge", "spatial", row[3]) for row in rows],
+    ...                      columns=["features", "target", "repeat", "regressor", "cv", "r2"])
+    >>> compare_feature_sets(table, "pca")[["features", "verdict"]].values.tolist()
+    [['umap', 'higher']]
+    """
+    means = repeat_means(table, reader, scheme)
+    if reference not in means:
+        raise ValueError(f"The table has no {reference!r} read by {reader!r} under {scheme!r}.")
+    chosen = [name for name in means if name != reference] if features is None else features
+    unknown = sorted(set(chosen) - set(means))
+    if unknown:
+        raise ValueError(f"The table has no {unknown} read by {reader!r} under {scheme!r}.")
+    out = []
+    for name in chosen:
+        result = paired_difference(means[name], means[reference], confidence,
+                                   1 / n_splits, folds_per_repeat=n_splits)  # fmt: skip
+        out.append([name, reference, result.repeats, result.difference, result.low,
+                    result.high, result.verdict])  # fmt: skip
+    return pd.DataFrame(out, columns=FEATURE_COMPARISON_COLUMNS)
+
+
+def _holds(verdicts: Sequence[str]) -> str:
+    """``"yes"`` when every comparison is higher, ``"no"`` when any is lower, else no difference."""
+    if all(verdict == "higher" for verdict in verdicts):
+        return "yes"
+    return "no" if "lower" in verdicts else "no difference"
+
+
+def _standing(comparisons: pd.DataFrame) -> str:
+    """E.g. ``"above kpca, nmf; tied with pca; below umap"`` from comparisons' verdicts."""
+    parts = []
+    for verdict, word in (("higher", "above"), ("no difference", "tied with"), ("lower", "below")):
+        names = comparisons.loc[comparisons["verdict"] == verdict, "features"].tolist()
+        if names:
+            parts.append(f"{word} {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def _difference(row) -> str:
+    return f"{row.difference:+.3f} ({row.low:+.3f} to {row.high:+.3f})"
 
 
 def prediction_claims(
-    mean_r2: pd.Series,
+    table: pd.DataFrame,
     methods: Sequence[str],
     published_r2: pd.Series,
     reader: str = "ridge",
     scheme: str = "spatial",
+    n_splits: int = 5,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Verdicts on the paper's orderings for one table of mean R² per feature set.
+    """Verdicts on the paper's orderings, each from paired differences over the repeats.
 
     Parameters
     ----------
-    mean_r2 : pandas.Series
-        Mean R² over the target maps, indexed by feature set: the methods, and
-        the controls ``"coordinates"`` and (optionally) ``"all genes"``.
+    table : pandas.DataFrame
+        A prediction table (:func:`~ct_helpers.prediction.protocol.predict_targets`)
+        with at least two repeats, holding the methods and the
+        ``"coordinates"`` control (``"all genes"`` optional).
     methods : sequence of str
         The compressors compared; claims about methods not among them are skipped.
     published_r2 : pandas.Series
         The paper's mean R² per method
         (:func:`~ct_helpers.evaluation.published.published_prediction_r2`).
     reader, scheme : str
-        How the codes were read out (``"ridge"``, ``"best regressor"``) and the
+        How the codes are read out (``"ridge"``, ``"nested"``, ...) and the
         cross-validation scheme, recorded in every row.
+    n_splits, confidence
+        As in :func:`compare_feature_sets`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per claim, columns :data:`CLAIM_COLUMNS`.
+        One row per claim, columns :data:`CLAIM_COLUMNS`; ``holds`` is
+        ``"yes"`` (every difference the claim needs is there), ``"no"`` (one
+        goes the other way) or ``"no difference"`` (an interval covers 0).
 
     Examples
     --------
-    >>> ours = pd.Series({"pca": 0.3, "autoencoder": 0.2, "coordinates": 0.25})
+    >>> rows = [(f, r, v + r / 10) for r in range(4) for f, v in (
+    ...     ("pca", 0.3), ("autoencoder", 0.2), ("coordinates", 0.25))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(f, "t", r, "ridge", "spatial", v) for f, r, v in rows],
+    ...                      columns=["features", "target", "repeat", "regressor", "cv", "r2"])
     >>> paper = pd.Series({"pca": 0.1, "autoencoder": 0.2})
-    >>> prediction_claims(ours, ["pca", "autoencoder"], paper)["holds"].tolist()
-    [False, False, False]
+    >>> prediction_claims(table, ["pca", "autoencoder"], paper)["holds"].tolist()
+    ['no', 'no', 'no']
     """
-    ours = mean_r2.reindex(list(methods))
-    if ours.isna().any():
-        missing = ours.index[ours.isna()].tolist()
-        raise ValueError(f"mean_r2 has no value for the methods {missing}.")
-    if COORDINATES not in mean_r2:
-        raise ValueError(f"mean_r2 needs the {COORDINATES!r} control.")
-    best = str(ours.idxmax())
+    means = repeat_means(table, reader, scheme)
+    missing = [name for name in [*methods, COORDINATES] if name not in means]
+    if missing:
+        raise ValueError(f"The table has no {missing} read by {reader!r} under {scheme!r}.")
+    settings = {"reader": reader, "scheme": scheme, "n_splits": n_splits,
+                "confidence": confidence}  # fmt: skip
+    ours = means.mean()
     rows = []
 
-    def claim(text: str, paper: str, here: str, holds) -> None:
-        rows.append([scheme, reader, text, paper, here, bool(holds)])
+    def claim(text: str, paper: str, here: str, holds: str) -> None:
+        rows.append([scheme, reader, text, paper, here, holds])
 
     present = set(methods)
-    if "autoencoder" in present:
+    if "autoencoder" in present and len(methods) > 1:
+        others = [m for m in methods if m != "autoencoder"]
+        versus = compare_feature_sets(table, "autoencoder", features=others, **settings)
+        versus = versus.assign(
+            verdict=versus["verdict"].map(
+                {"higher": "lower", "lower": "higher", "no difference": "no difference"}
+            )
+        )  # AE's side
         claim("the auto-encoder has the highest mean R²",
               f"{published_r2['autoencoder']:.3f}, highest ({published_r2.idxmax()})",
-              f"{best} highest ({ours.max():.3f})", best == "autoencoder")  # fmt: skip
+              f"auto-encoder {ours['autoencoder']:.3f}: {_standing(versus)}",
+              _holds(versus["verdict"].tolist()))  # fmt: skip
     if {"autoencoder", "pca"} <= present:
+        row = compare_feature_sets(table, "pca", features=["autoencoder"], **settings).iloc[0]
         claim("the auto-encoder beats PCA",
               f"{published_r2['autoencoder']:.3f} vs {published_r2['pca']:.3f}",
-              f"{ours['autoencoder']:.3f} vs {ours['pca']:.3f}",
-              ours["autoencoder"] > ours["pca"])  # fmt: skip
+              f"{ours['autoencoder']:.3f} vs {ours['pca']:.3f}, difference {_difference(row)}",
+              _holds([row.verdict]))  # fmt: skip
     if {"tsne", "umap", "pca", "kpca", "nmf"} <= present:
-        manifold = min(ours["tsne"], ours["umap"])
-        linear = max(ours["pca"], ours["kpca"], ours["nmf"])
+        verdicts = []
+        for manifold in ("tsne", "umap"):
+            versus = compare_feature_sets(table, manifold, features=["pca", "kpca", "nmf"],
+                                          **settings)  # fmt: skip
+            verdicts += [{"higher": "lower", "lower": "higher"}.get(v, v)
+                         for v in versus["verdict"]]  # fmt: skip
         claim("t-SNE and UMAP beat PCA, kernel PCA and NMF",
               f"{published_r2['tsne']:.3f}, {published_r2['umap']:.3f} vs <= "
               f"{published_r2[['pca', 'kpca', 'nmf']].max():.3f}",
-              f"worst of t-SNE/UMAP {manifold:.3f}, best linear {linear:.3f}",
-              manifold > linear)  # fmt: skip
-    beating = [m for m in methods if ours[m] > mean_r2[COORDINATES]]
+              f"{verdicts.count('higher')} of 6 pairs higher, {verdicts.count('lower')} lower",
+              _holds(verdicts))  # fmt: skip
+    versus = compare_feature_sets(table, COORDINATES, features=list(methods), **settings)
     claim("(not in the paper) every method beats 3 coordinates", "not tested",
-          f"{len(beating)} of {len(methods)} (coordinates {mean_r2[COORDINATES]:.3f})",
-          len(beating) == len(methods))  # fmt: skip
-    if ALL_GENES in mean_r2:
+          f"coordinates {ours[COORDINATES]:.3f}; methods {_standing(versus)}".replace(
+              "above", "above them:").replace("tied with", "tied:").replace("below", "below:"),
+          _holds(versus["verdict"].tolist()))  # fmt: skip
+    if ALL_GENES in means:
+        best = str(ours.reindex(list(methods)).idxmax())
+        row = compare_feature_sets(table, ALL_GENES, features=[best], **settings).iloc[0]
         claim("(not in the paper) k codes keep what all genes predict", "not tested",
-              f"best method {ours.max():.3f} vs all genes (ridge) {mean_r2[ALL_GENES]:.3f}",
-              ours.max() >= mean_r2[ALL_GENES])  # fmt: skip
+              f"best method ({best}) minus all genes (ridge) {_difference(row)}",
+              _holds([row.verdict]))  # fmt: skip
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
 def claims_by_scheme(
-    table: pd.DataFrame, methods: Sequence[str], published_r2: pd.Series, schemes: Sequence[str]
+    table: pd.DataFrame,
+    methods: Sequence[str],
+    published_r2: pd.Series,
+    schemes: Sequence[str],
+    n_splits: int = 5,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Claims for every CV scheme, read out by ridge and by each feature set's best regressor.
+    """Claims for every CV scheme, read out by ridge and (when scored) by the nested reader.
 
-    ``table`` is the prediction table (columns ``cv``, ``regressor``,
-    ``features``, ``r2``; one row per target and fold summary).
+    The nested reader picks its regressor inside the training folds, so no
+    reader is chosen on the samples it is scored on (there is no "best of the
+    regressors" here).
 
     Examples
     --------
-    >>> rows = [("spatial", reg, feat, r2) for reg, feat, r2 in [
-    ...     ("ridge", "pca", 0.3), ("knn", "pca", 0.5), ("ridge", "coordinates", 0.4),
-    ...     ("knn", "coordinates", 0.2)]]
-    >>> table = pd.DataFrame(rows, columns=["cv", "regressor", "features", "r2"])
+    >>> rows = [(cv, reg, f, r, v + r / 10) for cv in ("random", "spatial")
+    ...         for reg in ("ridge", "nested") for r in range(3)
+    ...         for f, v in (("pca", 0.3), ("coordinates", 0.2))]  # SYNTHETIC
+    >>> table = pd.DataFrame([(*row[:3], "t", *row[3:]) for row in rows],
+    ...                      columns=["cv", "regressor", "features", "target", "repeat", "r2"])
     >>> claims_by_scheme(table, ["pca"], pd.Series({"pca": 0.1}), ["spatial"])["holds"].tolist()
-    [False, True]
+    ['yes', 'yes']
     """
-    mean = table.groupby(["cv", "regressor", "features"])["r2"].mean()
-    parts = []
-    for scheme in schemes:
-        by_reader = mean.loc[scheme].unstack("regressor")
-        parts.append(prediction_claims(by_reader["ridge"], methods, published_r2, "ridge", scheme))
-        parts.append(prediction_claims(by_reader.max(axis=1), methods, published_r2,
-                                       "best regressor", scheme))  # fmt: skip
+    readers = ["ridge"] + ([NESTED] if (table["regressor"] == NESTED).any() else [])
+    parts = [prediction_claims(table, methods, published_r2, reader, scheme, n_splits, confidence)
+             for scheme in schemes for reader in readers]  # fmt: skip
     return pd.concat(parts, ignore_index=True)
 
 
-def coordinates_verdict(best_per_method: pd.Series, coordinates_best: float) -> str:
-    """Where the coordinates control stands against each method's best mean R², in words.
+def coordinates_verdict(comparisons: pd.DataFrame) -> str:
+    """Where the coordinates control stands against the methods, in words.
+
+    ``comparisons`` is :func:`compare_feature_sets` against ``"coordinates"``.
 
     Examples
     --------
-    >>> coordinates_verdict(pd.Series({"pca": 0.3, "umap": 0.6}), 0.5)
-    'above the best of 1 of the 2 methods'
+    >>> rows = [["pca", "coordinates", 5, -0.1, -0.2, -0.05, "lower"],
+    ...         ["umap", "coordinates", 5, 0.0, -0.1, 0.1, "no difference"]]
+    >>> coordinates_verdict(pd.DataFrame(rows, columns=FEATURE_COMPARISON_COLUMNS))
+    'above 1, tied with 1 and below 0 of the 2 methods'
     """
-    below = int((best_per_method < coordinates_best).sum())
-    if below == len(best_per_method):
-        return "above every method's best"
-    if below:
-        return f"above the best of {below} of the {len(best_per_method)} methods"
-    return "below every method's best"
+    counts = comparisons["verdict"].value_counts()
+    n = len(comparisons)
+    if counts.get("lower", 0) == n:
+        return "above every method"
+    if counts.get("higher", 0) == n:
+        return "below every method"
+    return (f"above {counts.get('lower', 0)}, tied with {counts.get('no difference', 0)} and "
+            f"below {counts.get('higher', 0)} of the {n} methods")  # fmt: skip
+
+
+def ranking_with_intervals(
+    table: pd.DataFrame,
+    features: Sequence[str],
+    reader: str = "ridge",
+    scheme: str = "spatial",
+    n_splits: int = 5,
+    confidence: float = 0.95,
+    digits: int = 2,
+) -> str:
+    """Feature sets ordered by mean R² over the repeats, each with its interval, as text.
+
+    Examples
+    --------
+    >>> rows = [(f, r, v + r / 100) for r in range(3) for f, v in (("pca", 0.3), ("umap", 0.5))]
+    >>> table = pd.DataFrame([(f, "t", r, "ridge", "spatial", v) for f, r, v in rows],
+    ...                      columns=["features", "target", "repeat", "regressor", "cv", "r2"])
+    >>> ranking_with_intervals(table, ["pca", "umap"])
+    'umap 0.51 (0.46 to 0.56), pca 0.31 (0.26 to 0.36)'
+    """
+    means = repeat_means(table, reader, scheme)[list(features)]
+    order = means.mean().sort_values(ascending=False).index
+    parts = []
+    for name in order:
+        mean, low, high = mean_interval(means[name], confidence, 1 / n_splits,
+                                        folds_per_repeat=n_splits)  # fmt: skip
+        parts.append(f"{name} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})")
+    return ", ".join(parts)
+
+
+def prediction_summary(
+    table: pd.DataFrame,
+    methods: Sequence[str],
+    scheme: str = "spatial",
+    n_splits: int = 5,
+    confidence: float = 0.95,
+) -> dict:
+    """Return the numbers Chapter 5's text states, each from the repeats, with intervals.
+
+    Returns
+    -------
+    dict
+        ``repeats``; ``ranking_text`` (ridge) and, when the table has the
+        nested reader, ``nested_ranking_text``: methods by mean R² with
+        intervals; ``coordinates_r2`` and ``coordinates_verdict`` per reader
+        (``"..._nested"`` for the nested reader, "not scored" and NaN without
+        it); ``all_genes_r2`` (NaN when not scored). Every key is always there,
+        so a page can name them whatever was run.
+
+    Examples
+    --------
+    >>> summary = prediction_summary(table, ["pca", "umap"])  # doctest: +SKIP
+    """
+    means = repeat_means(table, "ridge", scheme)
+    summary = {"repeats": len(means), "primary_cv": scheme}
+    readers = {"": "ridge"}
+    if (table["regressor"] == NESTED).any():
+        readers["_nested"] = NESTED
+    for suffix, reader in readers.items():
+        settings = {"reader": reader, "scheme": scheme, "n_splits": n_splits,
+                    "confidence": confidence}  # fmt: skip
+        name = "ranking_text" if not suffix else "nested_ranking_text"
+        summary[name] = ranking_with_intervals(table, methods, **settings)
+        summary[f"coordinates_r2{suffix}"] = float(
+            repeat_means(table, reader, scheme)[COORDINATES].mean()
+        )
+        versus = compare_feature_sets(table, COORDINATES, features=list(methods), **settings)
+        summary[f"coordinates_verdict{suffix}"] = coordinates_verdict(versus)
+    if "_nested" not in readers:  # the text can still name them
+        summary.update(nested_ranking_text="not scored (no \"nested\" among the regressors)",
+                       coordinates_r2_nested=float("nan"),
+                       coordinates_verdict_nested="not scored")  # fmt: skip
+    summary["all_genes_r2"] = float(means[ALL_GENES].mean()) if ALL_GENES in means else np.nan
+    return summary

@@ -9,16 +9,26 @@ target map:
    the training folds), k-nearest neighbours (5, distance-weighted,
    standardised features) and gradient boosting (200 trees of depth 3,
    learning rate 0.05, 80 % subsamples). All genes are used with ridge only.
+   ``"nested"`` is a reader that picks one of ``nested_from`` for each
+   held-out fold by an inner cross-validation on the other folds
+   (:func:`~ct_helpers.prediction.regressors.nested_out_of_fold_predictions`),
+   so no choice is made on the samples it is scored on.
 2. **Cross-validation** (:func:`~ct_helpers.evaluation.splits.cv_folds`): ``"random"``
    K-fold, as is usual, and ``"spatial"`` K-fold whose folds are whole spatial blocks, so
-   neighbouring samples rarely sit on both sides of a split.
+   neighbouring samples rarely sit on both sides of a split. With
+   ``n_repeats > 1`` the folds are drawn again (repeat ``r`` uses seed
+   ``random_state + r``: a new shuffle, a new block grid offset) and every
+   feature set is scored on the same folds of each repeat, so methods can be
+   compared by paired differences over repeats
+   (:mod:`~ct_helpers.evaluation.paired`).
 3. **Scores**: R² and RMSE of the pooled out-of-fold predictions
    (:func:`prediction_scores`); R² is 1 for a perfect prediction and 0 for
    predicting the target's mean everywhere.
 4. **Spatial null** (:func:`~ct_helpers.prediction.nulls.spatial_nulls`): the same
    cross-validated ridge score for ``n_nulls`` null maps that keep the
    target's values and smoothness; the p-value is
-   ``(1 + #{null R² >= observed R²}) / (n_nulls + 1)``.
+   ``(1 + #{null R² >= observed R²}) / (n_nulls + 1)``, computed on the
+   folds of repeat 0 (the other repeats' rows have no p-value).
 
 The codes are computed from expression alone, on all samples (as the paper
 did): no target value is seen by a compressor, but held-out samples of a fold
@@ -45,14 +55,14 @@ from ..parallel import run_tasks
 from ..storage import CacheError, cache_key, load_array, load_table, save_array, save_table
 from .maps import TargetMaps
 from .nulls import spatial_nulls
-from .regressors import REGRESSORS, out_of_fold_predictions
+from .regressors import NESTED, REGRESSORS, nested_out_of_fold_predictions, out_of_fold_predictions
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the table returned by :func:`predict_targets`.
 PREDICTION_COLUMNS = [
-    "features", "target", "domain", "regressor", "cv", "n_samples", "r2", "rmse",
-    "p_spatial", "null_method", "n_nulls",
+    "features", "target", "domain", "regressor", "cv", "repeat", "n_samples", "r2", "rmse",
+    "p_spatial", "null_method", "n_nulls", "chosen",
 ]  # fmt: skip
 #: Names of the two control feature sets.
 COORDINATES, ALL_GENES = "coordinates", "all genes"
@@ -90,6 +100,8 @@ def predict_targets(
     n_nulls: int = 1000,
     null_method: str = "auto",
     random_state: int = 0,
+    n_repeats: int = 1,
+    nested_from: Sequence[str] = ("ridge", "knn"),
     data_dir: str | os.PathLike | None = None,
     progress: bool = True,
     client: Any = None,
@@ -107,7 +119,8 @@ def predict_targets(
     dataset : ExpressionDataset
         Gives coordinates (spatial folds, Moran nulls) and sphere positions.
     regressors, cv : sequence of str
-        Subsets of :data:`REGRESSORS` and :data:`~ct_helpers.evaluation.splits.CV_SCHEMES`.
+        Subsets of :data:`REGRESSORS` (plus ``"nested"``) and
+        :data:`~ct_helpers.evaluation.splits.CV_SCHEMES`.
     n_splits, block_size_mm : int, float
         K of K-fold and the edge of the spatial blocks.
     n_nulls : int
@@ -116,6 +129,13 @@ def predict_targets(
         See :func:`~ct_helpers.prediction.nulls.spatial_nulls`.
     random_state : int
         Seeds folds, nulls and boosting.
+    n_repeats : int
+        How many fold assignments (repeat ``r``: seed ``random_state + r``).
+    nested_from : sequence of str
+        The regressors the ``"nested"`` reader chooses from (column
+        ``chosen`` says which regressor read how many folds, e.g.
+        ``"ridge 3/5, knn 2/5"``). Boosting is left out by
+        default: inside every outer fold it would cost K (K - 1) / 2 more fits.
     data_dir : str or path-like, optional
         Data folder (sphere positions for the spin test).
     progress : bool
@@ -143,12 +163,15 @@ def predict_targets(
                              f"({dataset.n_samples}, n_features).")  # fmt: skip
         if not np.isfinite(features).all():
             raise ValueError(f"Feature set {name!r} has NaN or infinite values.")
-    unknown = sorted(set(regressors) - set(REGRESSORS)) + sorted(set(cv) - set(CV_SCHEMES))
+    unknown = (sorted(set(regressors) - {*REGRESSORS, NESTED}) + sorted(set(cv) - set(CV_SCHEMES))
+               + sorted(set(nested_from) - set(REGRESSORS)))  # fmt: skip
     if unknown:
         raise ValueError(f"Unknown regressors or CV schemes {unknown}.")
+    if int(n_repeats) < 1:
+        raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
     shared = _PredictionInputs(dict(feature_sets), targets, dataset, tuple(regressors), tuple(cv),
                                n_splits, block_size_mm, n_nulls, null_method, random_state,
-                               data_dir)  # fmt: skip
+                               data_dir, int(n_repeats), tuple(nested_from))  # fmt: skip
     per_target = run_tasks(_target_rows, [(column,) for column in range(targets.n_targets)],
                            shared=shared, client=client, n_workers=n_workers, progress=progress,
                            desc="predict targets")  # fmt: skip
@@ -170,6 +193,8 @@ class _PredictionInputs:
     null_method: str
     random_state: int
     data_dir: str | os.PathLike | None
+    n_repeats: int = 1
+    nested_from: tuple = ("ridge", "knn")
 
 
 def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
@@ -182,9 +207,9 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
     y = y[defined]
     coords = dataset.coords[defined]
     sub_grid = grid if defined.all() else None
-    folds = {scheme: cv_folds(coords, scheme, inputs.n_splits, random_state,
-                              inputs.block_size_mm, sub_grid)
-             for scheme in inputs.cv}  # fmt: skip
+    folds = {(scheme, repeat): cv_folds(coords, scheme, inputs.n_splits, random_state + repeat,
+                                        inputs.block_size_mm, sub_grid)
+             for scheme in inputs.cv for repeat in range(inputs.n_repeats)}  # fmt: skip
     nulls, how = (None, "none")
     if inputs.n_nulls > 0 and "ridge" in inputs.regressors:
         nulls, how = spatial_nulls(targets.values[:, column], dataset, inputs.n_nulls,
@@ -199,26 +224,37 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
             if wide and regressor != "ridge":
                 continue
             for scheme in inputs.cv:
-                predicted = out_of_fold_predictions(features, y, folds[scheme], regressor,
-                                                    random_state)  # fmt: skip
-                r2, rmse = prediction_scores(y, predicted)
-                p_value = np.nan
-                if nulls is not None and regressor == "ridge":
-                    null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
-                        features, nulls, folds[scheme], "ridge", random_state))  # fmt: skip
-                    p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
-                rows.append({
-                    "features": name, "target": target, "domain": domain,
-                    "regressor": regressor, "cv": scheme, "n_samples": int(defined.sum()),
-                    "r2": float(r2), "rmse": float(rmse), "p_spatial": float(p_value),
-                    "null_method": how if regressor == "ridge" else "none",
-                    "n_nulls": int(inputs.n_nulls) if regressor == "ridge" else 0,
-                })  # fmt: skip
+                for repeat in range(inputs.n_repeats):
+                    fold_of, seed = folds[scheme, repeat], random_state + repeat
+                    n_folds = int(np.unique(fold_of).size)
+                    chosen = f"{regressor} {n_folds}/{n_folds}"  # which regressor read the folds
+                    if regressor == NESTED:
+                        predicted, picks = nested_out_of_fold_predictions(
+                            features, y, fold_of, inputs.nested_from, seed
+                        )
+                        chosen = ", ".join(f"{pick} {picks.count(pick)}/{len(picks)}"
+                                           for pick in dict.fromkeys(picks))  # fmt: skip
+                    else:
+                        predicted = out_of_fold_predictions(features, y, fold_of, regressor, seed)
+                    r2, rmse = prediction_scores(y, predicted)
+                    p_value = np.nan
+                    with_nulls = regressor == "ridge" and nulls is not None and repeat == 0
+                    if with_nulls:
+                        null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
+                            features, nulls, fold_of, "ridge", seed))  # fmt: skip
+                        p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
+                    rows.append({
+                        "features": name, "target": target, "domain": domain,
+                        "regressor": regressor, "cv": scheme, "repeat": repeat,
+                        "n_samples": int(defined.sum()), "r2": float(r2), "rmse": float(rmse),
+                        "p_spatial": float(p_value), "null_method": how if with_nulls else "none",
+                        "n_nulls": int(inputs.n_nulls) if with_nulls else 0, "chosen": chosen,
+                    })  # fmt: skip
     return rows
 
 
 #: Format of saved prediction tables; bump when the protocol changes.
-PREDICTION_FORMAT = "ct-prediction-2"
+PREDICTION_FORMAT = "ct-prediction-3"
 #: Bump when cached codes are stored differently.
 CODES_FORMAT = "ct-codes-2"
 

@@ -138,3 +138,102 @@ def out_of_fold_predictions(
         model.fit(features[~test], y[~test])
         predictions[test] = model.predict(features[test])
     return predictions
+
+
+#: Name of the reader that picks its regressor inside the training folds.
+NESTED = "nested"
+
+
+def nested_out_of_fold_predictions(
+    features: np.ndarray,
+    y: np.ndarray,
+    folds: np.ndarray,
+    candidates: tuple[str, ...] = REGRESSORS,
+    random_state: int = 0,
+) -> tuple[np.ndarray, list[str]]:
+    """Predict each fold with the regressor that scored best *without* it (nested selection).
+
+    For held-out fold ``f`` the candidates are compared by an inner
+    cross-validation on the other folds only: each other fold ``g`` is
+    predicted by a model fitted on the folds that are neither ``f`` nor ``g``,
+    and the candidate with the highest inner R² is refitted on every fold but
+    ``f`` and predicts it. Fold ``f``'s samples never influence which
+    regressor reads them, so the score of the pooled predictions is not
+    inflated by picking the best of several on the evaluation data. A model
+    fitted without folds ``f`` and ``g`` serves both inner predictions (``g``
+    when ``f`` is held out, ``f`` when ``g`` is), so K folds cost K (K - 1) / 2
+    inner fits per candidate. The folds keep their scheme: spatial folds give
+    spatial inner folds.
+
+    Parameters
+    ----------
+    features : array (n_samples, n_features)
+        What the regressors read (e.g. one method's codes).
+    y : array (n_samples,)
+        One target map.
+    folds : array of int (n_samples,)
+        Fold of every sample (at least three folds, so an inner split exists).
+    candidates : tuple of str
+        Regressors of :data:`REGRESSORS` to choose from.
+    random_state : int
+        Seeds boosting.
+
+    Returns
+    -------
+    predictions : array (n_samples,)
+    chosen : list of str
+        The regressor chosen for each fold, in fold order.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-2, 2, size=(120, 1))  # SYNTHETIC: a step ridge cannot read
+    >>> y = np.where(X[:, 0] > 0, 1.0, -1.0) + rng.normal(0, 0.05, 120)
+    >>> folds = np.arange(120) % 5
+    >>> _, chosen = nested_out_of_fold_predictions(X, y, folds, ("ridge", "knn"))
+    >>> chosen
+    ['knn', 'knn', 'knn', 'knn', 'knn']
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError("Nested selection reads one map at a time.")
+    unknown = sorted(set(candidates) - set(REGRESSORS))
+    if unknown or not candidates:
+        raise ValueError(f"Nested selection chooses among {REGRESSORS}, not {unknown or '()'}.")
+    features = np.asarray(features, dtype=np.float64 if features.shape[1] < 1000 else np.float32)
+    labels = np.unique(folds)
+    if labels.size < 3:
+        raise ValueError(f"Nested selection needs at least 3 folds, got {labels.size}.")
+    pair_predictions: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def without(name: str, first: int, second: int) -> np.ndarray:
+        """Predictions of folds ``first`` and ``second`` by a model fitted on the others."""
+        key = (name, min(first, second), max(first, second))
+        if key not in pair_predictions:
+            left_out = (folds == first) | (folds == second)
+            model = make_regressor(name, random_state, n_samples=int((~left_out).sum()))
+            model.fit(features[~left_out], y[~left_out])
+            pair_predictions[key] = model.predict(features[left_out])
+        return pair_predictions[key]
+
+    predictions = np.empty_like(y)
+    chosen = []
+    for held_out in labels:
+        training = folds != held_out
+        inner_scores = {}
+        for name in candidates:
+            inner = np.empty(int(training.sum()))
+            inner_folds = folds[training]
+            for other in labels[labels != held_out]:
+                both = without(name, held_out, other)
+                in_pair = folds[(folds == held_out) | (folds == other)]
+                inner[inner_folds == other] = both[in_pair == other]
+            truth = y[training]
+            error = np.sum((truth - inner) ** 2)
+            inner_scores[name] = 1.0 - error / np.sum((truth - truth.mean()) ** 2)
+        best = max(candidates, key=lambda name: inner_scores[name])
+        model = make_regressor(best, random_state, n_samples=int(training.sum()))
+        model.fit(features[training], y[training])
+        predictions[~training] = model.predict(features[~training])
+        chosen.append(best)
+    return predictions, chosen
