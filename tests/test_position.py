@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.decomposition import PCA
 
 import ct_helpers as ct
+from ct_helpers.data.preprocessing import ExpressionScaler
 from ct_helpers.evaluation.coherence import CoherenceScorer
 from ct_helpers.evaluation.position import position_share
 from ct_helpers.evaluation.reconstruction import table_to_wide
+from ct_helpers.evaluation.sweep_results import position_share_table, top_pc_position_share
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +85,31 @@ def test_sweep_table_has_the_position_panel(tmp_path):
     )
     expression = wide.loc[("coordinates", 3, "spatial", 0, "expression")]
     assert np.isfinite(expression["position_share"])
+    assert np.isfinite(expression["position_share_pcs2"])  # the fair reference, at every k
+    position = position_share_table(table, "spatial", k=2)
+    assert position.index[-2:].tolist() == ["expression's first 2 principal components",
+                                            "expression itself (all genes)"]  # fmt: skip
     skipped = ct.run_sweep(data, ["pca"], [2], ["spatial"], data_dir=tmp_path, progress=False,
                            settings=ct.SweepSettings(position_folds=0))  # fmt: skip
     assert "position_share" not in set(skipped["metric"])
+
+
+def test_the_top_pc_reference_is_what_a_code_equal_to_those_components_scores():
+    """A code that is exactly the expression's first k PCs sits on the reference, not above it."""
+    data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    scorer = CoherenceScorer(data, {})
+    reference = {row["metric"]: row["value"] for row in scorer.expression_rows(top_k=(1, 2, 500))}
+    assert "position_share_pcs500" not in reference  # more components than the data have
+    scaled = ExpressionScaler().fit_transform(np.array(data.expression))
+    components = PCA(n_components=2, random_state=0).fit_transform(scaled)
+    for k in (1, 2):
+        code = {row["metric"]: row["value"] for row in scorer.score(components[:, :k])}
+        assert code["position_share"] == pytest.approx(reference[f"position_share_pcs{k}"])
+    # the pooled reference counts every gene's noise: below the leading components' share
+    assert reference["position_share"] < reference["position_share_pcs1"]
+    rows = [("coordinates", 3, "random", seed, "expression", metric, value + seed)
+            for seed in (0, 1) for metric, value in reference.items()]  # fmt: skip
+    columns = ["method", "k", "split", "seed", "part", "metric", "value"]
+    by_k = top_pc_position_share(pd.DataFrame(rows, columns=columns), "random")
+    assert by_k.index.tolist() == [1, 2]
+    assert by_k[2] == pytest.approx(reference["position_share_pcs2"] + 0.5)

@@ -3,6 +3,7 @@ import pytest
 from scipy import ndimage
 
 from ct_helpers import VoxelGrid, random_split, spatial_block_split, spatial_blocks
+from ct_helpers.evaluation.splits import cv_folds, leakage_table, resolve_buffer, sample_spacing
 
 
 def _assert_partition(split, n):
@@ -24,7 +25,9 @@ def grid():
 
 
 def test_spatial_split_is_disjoint_seeded_and_near_target(grid):
-    split = spatial_block_split(grid.coords, 0.2, block_size_mm=24, random_state=1, grid=grid)
+    split = spatial_block_split(
+        grid.coords, 0.2, block_size_mm=24, random_state=1, grid=grid, buffer_mm=0
+    )  # unbuffered: training and held out cover all
     _assert_partition(split, grid.n_samples)
     assert abs(split.test_fraction - 0.2) < 0.05
     again = spatial_block_split(grid.coords, 0.2, block_size_mm=24, random_state=1, grid=grid)
@@ -71,7 +74,8 @@ def test_blocked_split_lowers_the_training_share_of_neighbours_and_a_buffer_remo
     """Stated bound: with a buffer of r mm no held-out voxel has a training voxel within r."""
     adjacent = 8 * np.sqrt(3) + 0.01  # the 26 neighbours of a voxel on the 8 mm grid
     random = random_split(grid.n_samples, 0.2, random_state=0)
-    blocked = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid)
+    blocked = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid,
+                                  buffer_mm=0)  # fmt: skip
     buffered = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid,
                                    buffer_mm=adjacent)  # fmt: skip
     share_random = random.training_neighbour_share(grid.coords, adjacent)
@@ -85,3 +89,54 @@ def test_blocked_split_lowers_the_training_share_of_neighbours_and_a_buffer_remo
     assert set(np.unique(buffered.membership())) == {0, 1, 2}
     with pytest.raises(ValueError, match="fewer than 2 training samples"):
         spatial_block_split(grid.coords, 0.2, block_size_mm=40, grid=grid, buffer_mm=500)
+
+
+def test_the_default_buffer_keeps_every_training_sample_beyond_one_sample_spacing(grid):
+    """Stated rule: by default no held-out sample has a training sample within one spacing."""
+    rng = np.random.default_rng(0)
+    scattered = rng.uniform(-70, 70, size=(300, 3))  # SYNTHETIC positions, irregular spacing
+    for coords, kwargs in ((grid.coords, {"grid": grid}), (scattered, {})):
+        spacing = sample_spacing(coords)
+        for seed in range(3):
+            split = spatial_block_split(coords, 0.2, block_size_mm=40, random_state=seed, **kwargs)
+            assert split.params["buffer"] == "auto"
+            assert split.params["buffer_mm"] == pytest.approx(spacing)
+            assert split.nearest_training_distance(coords).min() > spacing
+            unbuffered = spatial_block_split(coords, 0.2, 40, seed, buffer_mm=0, **kwargs)
+            assert unbuffered.nearest_training_distance(coords).min() <= spacing  # it mattered
+            np.testing.assert_array_equal(split.test, unbuffered.test)
+    assert sample_spacing(grid.coords) == pytest.approx(8.0)
+
+
+def test_every_seed_cuts_the_blocks_at_another_offset(grid):
+    partitions = {tuple(spatial_blocks(grid.coords, 40, seed, grid)) for seed in range(5)}
+    assert len(partitions) == 5
+    held_out = [frozenset(spatial_block_split(grid.coords, 0.2, 40, seed, grid).test)
+                for seed in range(5)]  # fmt: skip
+    assert len(set(held_out)) == 5
+    folds = [tuple(cv_folds(grid.coords, "spatial", 5, seed, 40.0, grid)) for seed in range(5)]
+    assert len(set(folds)) == 5
+
+
+def test_a_buffer_is_a_distance_or_auto():
+    coords = np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0]])
+    assert resolve_buffer("20", coords) == 20.0  # papermill may pass a number as text
+    with pytest.raises(ValueError, match="'auto'"):
+        resolve_buffer("wide", coords)
+    with pytest.raises(ValueError, match=">= 0"):
+        resolve_buffer(-1, coords)
+
+
+def test_the_leakage_table_says_what_each_split_lets_through(grid):
+    adjacent = 1.5 * sample_spacing(grid.coords)
+    splits = {"random": random_split(grid.n_samples, 0.2, random_state=0),
+              "unbuffered": spatial_block_split(grid.coords, 0.2, 40, 0, grid, buffer_mm=0),
+              "spatial": spatial_block_split(grid.coords, 0.2, 40, 0, grid)}  # fmt: skip
+    table = leakage_table(splits, grid.coords, adjacent)
+    assert table.loc["random", "nearest training (mm)"] == 8.0  # a face neighbour trains
+    assert table.loc["spatial", "nearest training (mm)"] > 8.0  # the default buffer: none
+    assert table.loc["spatial", "buffer"] > 0 and table.loc["unbuffered", "buffer"] == 0
+    assert table.loc["spatial", "buffer (mm)"] == 8.0
+    shares = table["mean share"]
+    assert shares["spatial"] < shares["unbuffered"] < shares["random"]
+    assert (table[["training", "held out", "buffer"]].sum(axis=1) == grid.n_samples).all()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 from ..data.expression import ExpressionDataset
 from ..data.preprocessing import ExpressionScaler
@@ -107,19 +108,36 @@ class CoherenceScorer:
                      for d, value in zip(dimensions, share.per_column, strict=False)]  # fmt: skip
         return rows
 
-    def expression_rows(self, random_state: int = 0) -> list[dict]:
-        """Rows of the position share of the expression itself (part ``expression``): the reference.
+    def expression_rows(self, random_state: int = 0, top_k=()) -> list[dict]:
+        """Rows of the position share of the expression itself (part ``expression``): references.
 
         The genes are clamped and scaled to [0, 1] as the compressors scale them,
-        and pooled by their variance; one scaled copy of the matrix is made.
+        and pooled by their variance (``position_share``; one scaled copy of the
+        matrix is made). That pools noise with signal and weights the maps
+        unequally, so codes, whose maps are standardised and weighted equally,
+        are read against a fairer reference too: for each k of ``top_k`` the
+        share of the expression's first k principal components, standardised
+        and weighted equally like a code's maps (``position_share_pcs<k>``).
+        A code above it keeps more position than the expression's own leading
+        directions of variance.
         """
         if not self.position_folds:
             return []
         scaled = ExpressionScaler().fit_transform(np.array(self.dataset.expression))
         share = self._position_share(scaled, random_state, standardise=False)
         median = float(np.nanmedian(share.per_column))
-        return [result_row("expression", "position_share", share.pooled),
+        rows = [result_row("expression", "position_share", share.pooled),
                 result_row("expression", "position_share_median_gene", median)]  # fmt: skip
+        sizes = sorted({int(k) for k in top_k if 0 < int(k) < min(scaled.shape)})
+        if sizes:
+            components = PCA(n_components=sizes[-1], random_state=random_state).fit_transform(
+                scaled
+            )
+            del scaled
+            for k in sizes:
+                top = self._position_share(components[:, :k], random_state, standardise=True)
+                rows.append(result_row("expression", f"position_share_pcs{k}", top.pooled))
+        return rows
 
     def _position_share(self, values, random_state, standardise):
         grid = self.dataset.space if isinstance(self.dataset.space, VoxelGrid) else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
@@ -177,23 +178,70 @@ def _split_disconnected(cube: np.ndarray, grid: VoxelGrid) -> np.ndarray:
     return blocks.ravel()
 
 
+def sample_spacing(coords: np.ndarray) -> float:
+    """Median distance (mm) from each sample to its nearest other sample.
+
+    The typical gap between neighbouring samples: 8 mm on an 8 mm grid, about
+    19 mm between the Schaefer-100 parcels' centroids.
+
+    Examples
+    --------
+    >>> sample_spacing(np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0], [40, 0, 0]]))
+    8.0
+    """
+    coords = check_coordinates(coords)
+    if len(coords) < 2:
+        raise ValueError("A spacing needs at least two samples.")
+    return float(np.median(cKDTree(coords).query(coords, k=2)[0][:, 1]))
+
+
+def resolve_buffer(buffer_mm: float | str, coords: np.ndarray) -> float:
+    """Return the buffer in mm: a number as given, ``"auto"`` one sample spacing.
+
+    ``"auto"`` is :func:`sample_spacing` of ``coords``; a number written as
+    text (``"20"``, as papermill may pass it) is read as that number.
+
+    Examples
+    --------
+    >>> coords = np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0]])
+    >>> resolve_buffer("auto", coords), resolve_buffer(0, coords)
+    (8.0, 0.0)
+    """
+    if isinstance(buffer_mm, str):
+        if buffer_mm == "auto":
+            return sample_spacing(coords)
+        try:
+            buffer_mm = float(buffer_mm)
+        except ValueError:
+            raise ValueError(
+                f"buffer_mm must be a distance in mm or 'auto', got {buffer_mm!r}."
+            ) from None
+    if not np.isfinite(buffer_mm) or buffer_mm < 0:
+        raise ValueError(f"buffer_mm must be >= 0, got {buffer_mm}.")
+    return float(buffer_mm)
+
+
 def spatial_block_split(
     coords: np.ndarray,
     test_size: float = 0.2,
     block_size_mm: float = 40.0,
     random_state: int = 0,
     grid: VoxelGrid | None = None,
-    buffer_mm: float = 0.0,
+    buffer_mm: float | str = "auto",
 ) -> Split:
     """Hold out whole spatial blocks until about ``test_size`` of samples are held out.
 
     Blocks (see :func:`spatial_blocks`) are taken in a seeded random order;
     the last block is kept only if that brings the held-out share closer to
     ``test_size``, so the achieved share is reported in ``Split.test_fraction``.
-    With ``buffer_mm > 0`` every training sample closer than that to a
+    With ``buffer_mm > 0`` every training sample within that distance of a
     held-out sample is dropped from training (``Split.excluded``), so no
     held-out sample has a training sample within ``buffer_mm`` (the buffered
-    blocks of Roberts et al. 2017).
+    blocks of Roberts et al. 2017). The default, ``"auto"``, is one sample
+    spacing (:func:`sample_spacing`): no held-out sample keeps a training
+    sample as its direct neighbour. ``buffer_mm=0`` gives unbuffered blocks.
+    The blocks' grid offset is drawn from ``random_state``, so every seed
+    cuts the brain differently.
 
     Examples
     --------
@@ -220,10 +268,10 @@ def spatial_block_split(
     n_blocks = min(n_blocks, sizes.size - 1)
     held_out = np.isin(blocks, order[:n_blocks])
     excluded = np.zeros_like(held_out)
-    if buffer_mm < 0:
-        raise ValueError(f"buffer_mm must be >= 0, got {buffer_mm}.")
+    requested, buffer_mm = buffer_mm, resolve_buffer(buffer_mm, coords)
     if buffer_mm > 0:
-        distance = cKDTree(coords[held_out]).query(coords, distance_upper_bound=buffer_mm)[0]
+        reach = np.nextafter(buffer_mm, np.inf)  # scipy excludes the bound; "within" includes it
+        distance = cKDTree(coords[held_out]).query(coords, distance_upper_bound=reach)[0]
         excluded = ~held_out & (distance <= buffer_mm)
         if (~held_out & ~excluded).sum() < 2:
             raise ValueError(
@@ -241,9 +289,52 @@ def spatial_block_split(
             "random_state": random_state,
             "connected_pieces": grid is not None,
             "buffer_mm": buffer_mm,
+            "buffer": str(requested),
         },
         excluded=np.flatnonzero(excluded),
     )
+
+
+def leakage_table(splits: dict[str, Split], coords: np.ndarray, radius_mm: float) -> pd.DataFrame:
+    """How close each split lets training samples come to the held-out ones.
+
+    Parameters
+    ----------
+    splits : dict of name to Split
+        E.g. ``{"random": ..., "spatial": ...}`` for one seed.
+    coords : array (n_samples, 3)
+        The samples' positions (mm).
+    radius_mm : float
+        What counts as a neighbour of a held-out sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per split: ``training``, ``held out`` and ``buffer`` (samples
+        in each), ``buffer (mm)``, ``mean share`` and ``largest share`` of a
+        held-out sample's neighbours within ``radius_mm`` that train,
+        ``held-out samples with none``, and the ``nearest training (mm)``:
+        the smallest distance from any held-out sample to a training one.
+
+    Examples
+    --------
+    >>> coords = np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0], [24, 0, 0]])
+    >>> split = Split(train=np.array([0]), test=np.array([2, 3]), kind="spatial",
+    ...               excluded=np.array([1]), params={"buffer_mm": 8.0})
+    >>> leakage_table({"spatial": split}, coords, 8.0)["nearest training (mm)"].tolist()
+    [16.0]
+    """
+    rows = {}
+    for name, split in splits.items():
+        shares = split.training_neighbour_share(coords, radius_mm)
+        nearest = float(split.nearest_training_distance(coords).min())
+        rows[name] = {"training": split.train.size, "held out": split.test.size,
+                      "buffer": split.excluded.size,
+                      "buffer (mm)": float(split.params.get("buffer_mm", 0.0)),
+                      "mean share": shares.mean(), "largest share": shares.max(),
+                      "held-out samples with none": float(np.mean(shares == 0)),
+                      "nearest training (mm)": nearest}  # fmt: skip
+    return pd.DataFrame(rows).T
 
 
 def _check_test_size(test_size: float) -> None:

@@ -71,9 +71,13 @@ class SweepSettings:
     ----------
     test_size : float
         Share of samples held out.
-    block_size_mm, buffer_mm : float
-        Cube edge and buffer of the spatially blocked split
+    block_size_mm : float
+        Cube edge of the spatially blocked split
         (:func:`~ct_helpers.spatial_block_split`).
+    buffer_mm : float or "auto"
+        Training samples within this distance of a held-out one are left out
+        of the blocked split's training set; ``"auto"`` (default) is one sample
+        spacing, ``0`` no buffer.
     coherence : bool
         Measure anatomical coherence (Moran's I, AMI, label accuracy,
         trustworthiness, continuity) besides reconstruction.
@@ -102,7 +106,7 @@ class SweepSettings:
 
     test_size: float = 0.2
     block_size_mm: float = 40.0
-    buffer_mm: float = 0.0
+    buffer_mm: float | str = "auto"
     coherence: bool = True
     moran_neighbors: int = 6
     neighbourhood_size: int = 10
@@ -263,6 +267,10 @@ def run_sweep(
                                     settings.moran_neighbors, settings.neighbourhood_size,
                                     settings.max_neighbourhood_samples, settings.position_folds,
                                     settings.block_size_mm)  # fmt: skip
+    if coherence is not None and settings.position_folds:  # the top-k PCs' position share
+        method_params["coordinates"] = {
+            "position_reference_k": sorted({int(k) for k in latent_sizes})
+        }
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, seed) for s in splits for seed in every_seed
@@ -345,9 +353,14 @@ def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: d
 
 
 def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
-    """Return a method's parameters in the sweep: the learned decoder on for every compressor."""
+    """Return a method's parameters in the sweep: the learned decoder on for every compressor.
+
+    The references take none, except the sizes k at which the coordinates
+    cell measures the position share of the expression's top-k principal
+    components (``method_params["coordinates"]``, set by :func:`run_sweep`).
+    """
     if method in ("coordinates", "training mean"):
-        return {}
+        return dict(method_params.get(method, {}))
     return {"decoder": True, **method_params.get(method, {})}
 
 
@@ -397,7 +410,9 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
     elif method == "coordinates":
         scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors)
         if context.coherence is not None:  # how much of the genes is position: the reference
-            scores.rows += context.coherence.expression_rows(random_state=seed)
+            scores.rows += context.coherence.expression_rows(
+                random_state=seed, top_k=params.get("position_reference_k", ())
+            )
     else:
         scores = fit_and_score(
             method,

@@ -159,29 +159,57 @@ def position_share_table(table: pd.DataFrame, split: str, k: int = 2) -> pd.Data
     """Share of each method's latent maps explained by position at size ``k`` (Chapter 4).
 
     One row per method (mean over seeds): the pooled share and that of the
-    first two maps, and a last row with the expression's own share (all genes
-    pooled, and the median gene), the reference a code is read against.
+    first two maps; then the two references a code is read against: the
+    expression's first ``k`` principal components, standardised and weighted
+    equally like a code's maps (the fair reference: a code above it keeps more
+    position than the expression's own leading directions), and the
+    expression itself (all genes pooled by variance, noise included).
 
     Examples
     --------
     >>> rows = [("pca", 2, "random", 0, "codes", "position_share", 0.8),
     ...         ("pca", 2, "random", 0, "codes", "position_share_dim1", 0.9),
+    ...         ("coordinates", 3, "random", 0, "expression", "position_share_pcs2", 0.7),
     ...         ("coordinates", 3, "random", 0, "expression", "position_share", 0.3)]
     >>> columns = ["method", "k", "split", "seed", "part", "metric", "value"]
     >>> position_share_table(pd.DataFrame(rows, columns=columns), "random").round(2)
-                                   all maps  map 1  map 2
-    pca                                 0.8    0.9    NaN
-    expression itself (all genes)       0.3    NaN    NaN
+                                               all maps  map 1  map 2
+    pca                                             0.8    0.9    NaN
+    expression's first 2 principal components       0.7    NaN    NaN
+    expression itself (all genes)                   0.3    NaN    NaN
     """
     names = {"position_share": "all maps", "position_share_dim1": "map 1",
              "position_share_dim2": "map 2"}  # fmt: skip
-    rows = table[(table["split"] == split) & table["metric"].isin(names)]
-    codes = rows[(rows["part"] == "codes") & (rows["k"] == k)]
+    rows = table[(table["split"] == split)]
+    codes = rows[(rows["part"] == "codes") & (rows["k"] == k) & rows["metric"].isin(names)]
     wide = codes.pivot_table(index="method", columns="metric", values="value", aggfunc="mean",
                              sort=False)  # fmt: skip
     wide = wide.reindex(columns=list(names)).rename(columns=names)
-    reference = rows.loc[rows["part"] == "expression", "value"]
-    wide.loc["expression itself (all genes)"] = [reference.mean(), np.nan, np.nan]
+    expression = rows[rows["part"] == "expression"]
+    top = expression.loc[expression["metric"] == f"position_share_pcs{k}", "value"]
+    wide.loc[f"expression's first {k} principal components"] = [top.mean(), np.nan, np.nan]
+    pooled = expression.loc[expression["metric"] == "position_share", "value"]
+    wide.loc["expression itself (all genes)"] = [pooled.mean(), np.nan, np.nan]
     wide.index.name = None
     wide.columns.name = None
     return wide
+
+
+def top_pc_position_share(table: pd.DataFrame, split: str) -> pd.Series:
+    """Position share of the expression's first k principal components, by k (mean over seeds).
+
+    The fair reference for a k-number code's position share
+    (:meth:`~ct_helpers.evaluation.coherence.CoherenceScorer.expression_rows`).
+
+    Examples
+    --------
+    >>> rows = [("coordinates", 3, "random", s, "expression", f"position_share_pcs{k}", v + s)
+    ...         for s in (0, 1) for k, v in ((2, 0.5), (4, 0.3))]
+    >>> columns = ["method", "k", "split", "seed", "part", "metric", "value"]
+    >>> top_pc_position_share(pd.DataFrame(rows, columns=columns), "random").to_dict()
+    {2: 1.0, 4: 0.8}
+    """
+    rows = table[(table["split"] == split) & (table["part"] == "expression")]
+    rows = rows[rows["metric"].str.fullmatch(r"position_share_pcs\d+")]
+    sizes = rows["metric"].str.removeprefix("position_share_pcs").astype(int)
+    return rows.groupby(sizes)["value"].mean().rename_axis("k").sort_index()

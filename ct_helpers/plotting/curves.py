@@ -316,7 +316,8 @@ def plot_coherence_by_k(
     trustworthiness and continuity of ``neighbourhood_size`` neighbours, and
     the share of the latent maps explained by position (out-of-fold R² of a
     smooth function of MNI x, y, z, :mod:`~ct_helpers.evaluation.position`),
-    with the expression's own share as the dotted reference.
+    with the expression's own share as the dotted reference and that of its
+    first k principal components (the fair reference) as the dashed line.
 
     Parameters
     ----------
@@ -356,6 +357,14 @@ def plot_coherence_by_k(
             ax.axhline(chance.dropna().mean(), color="black", linestyle=":", lw=1,
                        label="chance (majority label)")  # fmt: skip
             ax.legend(handles=ax.get_lines()[-1:], fontsize=7)
+        if metric == "position_share":
+            from ..evaluation.sweep_results import top_pc_position_share  # sweep code: lazily
+
+            top = top_pc_position_share(table, split)
+            if len(top):
+                ax.plot(top.index, top.to_numpy(), color="black", linestyle="--", marker="s",
+                        ms=3, lw=1, label="expression's first k principal components")  # fmt: skip
+                ax.legend(handles=ax.get_lines()[-2:], fontsize=7)
     for ax in axes.ravel()[len(metrics) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
