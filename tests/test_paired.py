@@ -160,3 +160,17 @@ def test_a_ranking_orders_by_the_mean_and_gives_each_its_interval():
     assert ranking_text(one, "ami", 2) == ", ".join(
         f"{m} {v:.2f}" for m, v in one.set_index("method")["value"].sort_values(
             ascending=False).items())  # fmt: skip
+
+
+def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
+    from ct_helpers.evaluation.paired import ranking_text
+
+    table = sweep_like({("pca", 2): 0.3, ("umap", 2): 0.5})
+    table["part"], table["metric"] = "codes", "ami"
+    null = sweep_like({("coordinates", 3): 0.45})
+    null["part"], null["metric"] = "coordinates as codes", "ami"
+    text = ranking_text(pd.concat([table, null]), "ami", 2)
+    mean, low, high = mean_interval(null["value"])
+    assert text.endswith(f", pca {text.split('pca ')[1].split(' (x')[0]} "
+                         f"(x, y, z as the code {mean:.2f} ({low:.2f} to {high:.2f}))")  # fmt: skip
+    assert text.startswith("umap")

@@ -86,6 +86,8 @@ def test_sweep_table_has_the_position_panel(tmp_path):
     expression = wide.loc[("coordinates", 3, "spatial", 0, "expression")]
     assert np.isfinite(expression["position_share"])
     assert np.isfinite(expression["position_share_pcs2"])  # the fair reference, at every k
+    null = wide.loc[("coordinates", 3, "spatial", 0, "coordinates as codes")]  # coherence's null
+    assert null["position_share"] > 0.95 and np.isfinite(null["morans_i_mean"])
     position = position_share_table(table, "spatial", k=2)
     assert position.index[-2:].tolist() == ["expression's first 2 principal components",
                                             "expression itself (all genes)"]  # fmt: skip
@@ -113,3 +115,15 @@ def test_the_top_pc_reference_is_what_a_code_equal_to_those_components_scores():
     by_k = top_pc_position_share(pd.DataFrame(rows, columns=columns), "random")
     assert by_k.index.tolist() == [1, 2]
     assert by_k[2] == pytest.approx(reference["position_share_pcs2"] + 0.5)
+
+
+def test_the_coordinates_as_a_code_are_the_null_of_coherence():
+    data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    scorer = CoherenceScorer(data, {})
+    null = scorer.coordinate_rows(random_state=0)
+    same = scorer.score(np.asarray(data.coords, dtype=np.float64), random_state=0)
+    assert [row["part"] for row in null] == ["coordinates as codes"] * len(same)
+    assert [row["value"] for row in null] == [row["value"] for row in same]
+    moran = {row["metric"]: row["value"] for row in null}["morans_i_mean"]
+    noise = np.random.default_rng(0).normal(size=(data.n_samples, 3))  # SYNTHETIC
+    assert moran > 0.8 > {r["metric"]: r["value"] for r in scorer.score(noise)}["morans_i_mean"]

@@ -331,7 +331,10 @@ def ranking_text(
 ) -> str:
     """Return the methods ordered by the mean of ``metric`` at ``k``, each with its interval.
 
-    Methods with a single seed are listed with their value alone.
+    Methods with a single seed are listed with their value alone. When the
+    table holds the coordinates' own score of ``metric`` (part
+    ``"coordinates as codes"``: x, y, z used as the code, the null of a
+    coherence metric), it is added last, in brackets.
 
     Examples
     --------
@@ -347,14 +350,23 @@ def ranking_text(
                  & (table["part"] == part) & table["value"].notna()]  # fmt: skip
     values = rows.groupby("method")["value"].agg(list)
     values = values[values.map(np.mean).sort_values(ascending=False).index]
-    parts = []
-    for method, repeats in values.items():
-        if len(repeats) < 2:
-            parts.append(f"{method} {repeats[0]:.{digits}f}")
-            continue
-        mean, low, high = mean_interval(repeats, confidence, test_fraction)
-        parts.append(f"{method} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})")
-    return ", ".join(parts)
+    parts = [_with_interval(method, repeats, digits, confidence, test_fraction)
+             for method, repeats in values.items()]  # fmt: skip
+    null = table[(table["metric"] == metric) & (table["split"] == split)
+                 & (table["part"] == "coordinates as codes") & table["value"].notna()]  # fmt: skip
+    text = ", ".join(parts)
+    if len(null):
+        coordinates = _with_interval("x, y, z as the code", null["value"].tolist(), digits,
+                                     confidence, test_fraction)  # fmt: skip
+        text += f" ({coordinates})"
+    return text
+
+
+def _with_interval(name, repeats, digits, confidence, test_fraction) -> str:
+    if len(repeats) < 2:
+        return f"{name} {repeats[0]:.{digits}f}"
+    mean, low, high = mean_interval(repeats, confidence, test_fraction)
+    return f"{name} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
 
 
 __all__ = [

@@ -267,10 +267,10 @@ def run_sweep(
                                     settings.moran_neighbors, settings.neighbourhood_size,
                                     settings.max_neighbourhood_samples, settings.position_folds,
                                     settings.block_size_mm)  # fmt: skip
-    if coherence is not None and settings.position_folds:  # the top-k PCs' position share
-        method_params["coordinates"] = {
-            "position_reference_k": sorted({int(k) for k in latent_sizes})
-        }
+    if coherence is not None:  # coherence's references: x, y, z as a code; the top-k PCs
+        method_params["coordinates"] = {"coherence_of_coordinates": True}
+        if settings.position_folds:
+            method_params["coordinates"]["position_reference_k"] = sorted(map(int, latent_sizes))
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, seed) for s in splits for seed in every_seed
@@ -413,6 +413,8 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
             scores.rows += context.coherence.expression_rows(
                 random_state=seed, top_k=params.get("position_reference_k", ())
             )
+            if params.get("coherence_of_coordinates"):
+                scores.rows += context.coherence.coordinate_rows(random_state=seed)
     else:
         scores = fit_and_score(
             method,

@@ -185,7 +185,9 @@ def plot_metric_by_k(
     (:func:`~ct_helpers.evaluation.paired.mean_interval`, corrected for the
     overlap of repeated splits with ``test_fraction``). The
     coordinates baseline and the training mean, when the table has them for
-    ``metric``, are drawn as horizontal reference lines; ``published`` values
+    ``metric``, are drawn as horizontal reference lines, and so is the
+    coordinates' own score of a coherence metric (x, y, z used as the code:
+    what position alone earns); ``published`` values
     (columns ``method``, ``k`` and ``metric``) as thin dotted lines labelled as
     published.
 
@@ -231,7 +233,9 @@ def plot_metric_by_k(
             ax.fill_between(repeated.index, band[:, 0], band[:, 1], color=colour, alpha=0.2)
     styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
               "baseline": ("training mean", "training mean (no compression)", "--"),
-              "expression": ("coordinates", "the expression itself (all genes)", ":")}  # fmt: skip
+              "expression": ("coordinates", "the expression itself (all genes)", ":"),
+              "coordinates as codes": ("coordinates", "x, y, z as the code (no genes)",
+                                       (0, (1, 3)))}  # fmt: skip
     for reference_part, (method, label, style) in styles.items():
         values = rows[(rows["method"] == method) & (rows["part"] == reference_part)]["value"]
         if values.notna().any():
