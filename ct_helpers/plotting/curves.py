@@ -368,7 +368,8 @@ def plot_coherence_by_k(
             if len(top):
                 ax.plot(top.index, top.to_numpy(), color="black", linestyle="--", marker="s",
                         ms=3, lw=1, label="expression's first k principal components")  # fmt: skip
-                ax.legend(handles=ax.get_lines()[-2:], fontsize=7)
+                references = [line for line in ax.get_lines() if line.get_color() == "black"]
+                ax.legend(handles=references, fontsize=7)
     for ax in axes.ravel()[len(metrics) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
