@@ -144,11 +144,14 @@ def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
     return ax
 
 
-def plot_null_calibration(table: pd.DataFrame, alpha: float = 0.05, title: str = "", ax=None):
+def plot_null_calibration(
+    table: pd.DataFrame, alpha: float = 0.05, title: str = "", ax=None, statistic: str | None = None
+):
     """False-positive rate of each null against the smoothness of the maps (Chapter 5).
 
     ``table`` is :func:`~ct_helpers.prediction.calibration.null_calibration`'s;
-    the band is the 95 % Wilson interval, the dashed line ``alpha``.
+    the band is the 95 % Wilson interval, the dashed line ``alpha``. With
+    ``statistic`` (``"pearson r"``, ``"cv R²"``) only that test's rows are drawn.
 
     Examples
     --------
@@ -160,6 +163,10 @@ def plot_null_calibration(table: pd.DataFrame, alpha: float = 0.05, title: str =
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
+    if statistic is not None:
+        table = table[table["statistic"] == statistic]
+        if table.empty:
+            raise ValueError(f"The calibration has no rows for the statistic {statistic!r}.")
     for null, rows in table.groupby("null", sort=False):
         rows = rows.sort_values("smoothness_mm")
         line = ax.plot(rows["smoothness_mm"], rows["false_positive_rate"], marker="o",
