@@ -1,5 +1,7 @@
 """The prediction protocol: folds, scores, the fast ridge, p-values and the domain summary."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -257,3 +259,35 @@ def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
     assert nested["chosen"].str.fullmatch(r"((ridge|knn) \d/5(, )?)+").all()
     with pytest.raises(ValueError, match="n_repeats"):
         P.predict_targets({"a": codes}, maps, data, n_repeats=0, **settings)
+
+
+@pytest.mark.slow
+def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(schaefer, tmp_path):
+    from ct_helpers.prediction.sensitivity import hemisphere_sensitivity
+
+    maps = M.load_mri_targets(schaefer).select(["T1w/T2w myelin", "cortical thickness"])
+    seen = []
+
+    def codes_of(subset, method):
+        seen.append((subset.name, subset.n_samples, method))
+        return P.compute_codes(subset, method, 2, data_dir=tmp_path)
+
+    settings = {"regressors": ["ridge"], "cv": ["spatial"], "n_repeats": 3, "n_nulls": 0,
+                "progress": False}  # fmt: skip
+    features = {m: P.compute_codes(schaefer, m, 2, data_dir=tmp_path) for m in ("pca", "nmf")}
+    whole = P.predict_targets({**features, "coordinates": schaefer.coords}, maps, schaefer,
+                              **settings)  # fmt: skip
+    table = hemisphere_sensitivity(whole, schaefer, maps, codes_of, ["pca", "nmf"],
+                                   n_repeats=3, data_dir=tmp_path)  # fmt: skip
+    left = int((schaefer.sample_info["hemisphere"] == "L").sum())
+    assert seen == [("ahba-schaefer100-lh", left, "pca"), ("ahba-schaefer100-lh", left, "nmf")]
+    assert table.index.tolist() == ["nmf", "coordinates"] and table.attrs["samples"] == left
+    assert set(table[("hemisphere L only", "verdict")]) <= {"higher", "lower", "no difference"}
+    assert table[("same verdict", "")].dtype == bool
+    assert not (table[("same verdict", "")] & table[("turned round", "")]).any()
+    lh = schaefer.select_samples(schaefer.sample_info["hemisphere"].to_numpy() == "L")
+    left_rows = (schaefer.sample_info["hemisphere"] == "L").to_numpy()
+    np.testing.assert_array_equal(maps.on_samples(lh).values, maps.values[left_rows])
+    no_labels = dataclasses.replace(schaefer, sample_info=None)
+    skipped = hemisphere_sensitivity(whole, no_labels, maps, codes_of, ["pca"])
+    assert skipped.empty and "no hemisphere labels" in skipped.attrs["skipped"]

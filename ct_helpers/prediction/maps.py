@@ -124,6 +124,22 @@ class TargetMaps:
         return TargetMaps(self.values[:, columns], self.info.iloc[columns], self.sample_ids,
                           self.dataset, dict(self.provenance))  # fmt: skip
 
+    def on_samples(self, dataset) -> TargetMaps:
+        """Return the maps at the samples of ``dataset``, a subset of these maps' samples.
+
+        Rows are matched by sample id (e.g. the left hemisphere of a dataset,
+        :meth:`~ct_helpers.data.expression.ExpressionDataset.select_samples`);
+        a sample these maps do not have is named in a ValueError.
+        """
+        position = {sample: row for row, sample in enumerate(self.sample_ids)}
+        missing = [s for s in dataset.sample_ids if s not in position]
+        if missing:
+            raise ValueError(f"The targets of {self.dataset!r} have no samples {missing[:5]} of "
+                             f"{dataset.name!r}.")  # fmt: skip
+        rows = [position[s] for s in dataset.sample_ids]
+        return TargetMaps(self.values[rows], self.info.drop(columns="n_samples"),
+                          dataset.sample_ids, dataset.name, dict(self.provenance))  # fmt: skip
+
     def concat(self, other: TargetMaps) -> TargetMaps:
         """Targets of ``self`` and ``other`` (same dataset and samples) side by side."""
         if other.dataset != self.dataset or not np.array_equal(other.sample_ids, self.sample_ids):
