@@ -285,7 +285,7 @@ def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(s
     assert set(table[("hemisphere L only", "verdict")]) <= {"higher", "lower", "no difference"}
     assert table[("same verdict", "")].dtype == bool
     assert not (table[("same verdict", "")] & table[("turned round", "")]).any()
-    lh = schaefer.select_samples(schaefer.sample_info["hemisphere"].to_numpy() == "L")
+    lh = ct.select_samples(schaefer, schaefer.sample_info["hemisphere"].to_numpy() == "L")
     left_rows = (schaefer.sample_info["hemisphere"] == "L").to_numpy()
     np.testing.assert_array_equal(maps.on_samples(lh).values, maps.values[left_rows])
     no_labels = dataclasses.replace(schaefer, sample_info=None)

@@ -170,12 +170,6 @@ class ExpressionDataset:
         provenance = {**self.provenance, "genes_selected": record}
         return dataclasses.replace(self, expression=matrix, genes=genes, provenance=provenance)
 
-    def select_samples(self, rows, name: str | None = None) -> ExpressionDataset:
-        """Return the dataset on some samples (:func:`~.subsets.select_samples`)."""
-        from .subsets import select_samples
-
-        return select_samples(self, rows, name)
-
     def to_image(self, values: np.ndarray, background: float = 0.0) -> nib.Nifti1Image:
         """Project one value per sample (or ``(n_samples, m)``) back to a NIfTI image."""
         if self.space is None:

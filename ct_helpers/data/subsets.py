@@ -40,6 +40,7 @@ def select_samples(dataset: ExpressionDataset, rows, name: str | None = None) ->
 
     Examples
     --------
+    >>> from ct_helpers import ExpressionDataset
     >>> data = ExpressionDataset(np.eye(3, dtype=np.float32), ["A", "B", "C"],
     ...                          ["x", "y", "z"], np.eye(3), name="tiny")
     >>> select_samples(data, [False, True, True], name="tiny-yz").sample_ids.tolist()

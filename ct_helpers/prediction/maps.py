@@ -128,7 +128,7 @@ class TargetMaps:
         """Return the maps at the samples of ``dataset``, a subset of these maps' samples.
 
         Rows are matched by sample id (e.g. the left hemisphere of a dataset,
-        :meth:`~ct_helpers.data.expression.ExpressionDataset.select_samples`);
+        :func:`~ct_helpers.data.subsets.select_samples`);
         a sample these maps do not have is named in a ValueError.
         """
         position = {sample: row for row, sample in enumerate(self.sample_ids)}

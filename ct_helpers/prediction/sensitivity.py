@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.expression import ExpressionDataset
+from ..data.subsets import select_samples
 from .claims import compare_feature_sets
 from .maps import TargetMaps
 from .protocol import COORDINATES, cached_predict_targets
@@ -38,7 +39,7 @@ def hemisphere_samples(dataset: ExpressionDataset, hemisphere: str = "L") -> Exp
     if keep.sum() < 10:
         raise ValueError(f"{dataset.name} has {int(keep.sum())} samples in hemisphere "
                          f"{hemisphere!r}; at least 10 are needed.")  # fmt: skip
-    return dataset.select_samples(keep, name=f"{dataset.name}-{hemisphere.lower()}h")
+    return select_samples(dataset, keep, name=f"{dataset.name}-{hemisphere.lower()}h")
 
 
 def hemisphere_sensitivity(
