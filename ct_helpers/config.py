@@ -124,8 +124,9 @@ def get_profile(profile: str | None = None) -> str:
     """Return the execution profile: ``"smoke"``, ``"default"`` or ``"paper"``.
 
     ``smoke`` runs every chapter in seconds (CI), ``default`` runs the whole
-    book on a 2-core laptop CPU in about 1.5 hours from a cold cache (Chapter
-    4's repeated splits are most of it; cached cells are read back), and
+    book on a 2-core laptop CPU in about 2 hours from a cold cache (Chapter
+    4's repeated splits are most of it, Chapter 5's repeats and null
+    calibration about half an hour; cached results are read back), and
     ``paper`` uses the study's
     full settings (meant for a GPU). The value comes from ``profile`` if
     given, else from the environment variable ``CT_PROFILE``, else
