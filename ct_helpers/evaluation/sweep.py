@@ -61,6 +61,11 @@ DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
 #: Bumped whenever what a cached cell holds changes.
 SWEEP_FORMAT = "ct-sweep-5"
+#: Sizes k at which the coordinates cell measures the position share of the
+#: expression's first k principal components (the reference of a k-number code):
+#: fixed, so another ``latent_sizes`` reuses the cell, and small, since each size
+#: is a kernel ridge fit per fold (on voxels seconds each).
+POSITION_REFERENCE_SIZES = (1, 2, 3, 4, 8)
 
 
 @dataclass(frozen=True)
@@ -269,8 +274,8 @@ def run_sweep(
                                     settings.block_size_mm)  # fmt: skip
     if coherence is not None:  # coherence's references: x, y, z as a code; the top-k PCs
         method_params["coordinates"] = {"coherence_of_coordinates": True}
-        if settings.position_folds:
-            method_params["coordinates"]["position_reference_k"] = sorted(map(int, latent_sizes))
+        if settings.position_folds:  # fixed sizes: another latent_sizes is not another cell
+            method_params["coordinates"]["position_reference_k"] = list(POSITION_REFERENCE_SIZES)
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
     cells = [(m, int(k), s, seed) for s in splits for seed in every_seed
