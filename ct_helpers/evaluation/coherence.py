@@ -83,8 +83,12 @@ class CoherenceScorer:
         self._rows: np.ndarray | None = None
         self._gene_space_ranks: np.ndarray | None = None
 
-    def score(self, codes: np.ndarray, random_state: int = 0) -> list[dict]:
-        """Rows (part ``codes``) of every coherence metric of ``codes`` (n_samples x k)."""
+    def score(self, codes: np.ndarray, random_state: int = 0, position: bool = True) -> list[dict]:
+        """Rows (part ``codes``) of every coherence metric of ``codes`` (n_samples x k).
+
+        ``position=False`` leaves out the position share (for the coordinates
+        themselves it is 1 by construction).
+        """
         if self._weights is None:
             self._weights = metrics.knn_weights(self.dataset.coords, self.moran_neighbors)
         rows = []
@@ -100,7 +104,7 @@ class CoherenceScorer:
         trust, cont = self._neighbourhood_preservation(codes)
         rows += [result_row("codes", "trustworthiness", trust),
                  result_row("codes", "continuity", cont)]  # fmt: skip
-        if self.position_folds and varying.any():
+        if position and self.position_folds and varying.any():
             share = self._position_share(codes[:, varying], random_state, standardise=True)
             rows.append(result_row("codes", "position_share", share.pooled))
             dimensions = np.flatnonzero(varying)[:2] + 1  # the paper's two maps
@@ -116,7 +120,8 @@ class CoherenceScorer:
         a code that scores no better (Moran's I, AMI, label accuracy) shows
         coherence that position alone gives.
         """
-        rows = self.score(np.asarray(self.dataset.coords, dtype=np.float64), random_state)
+        coords = np.asarray(self.dataset.coords, dtype=np.float64)
+        rows = self.score(coords, random_state, position=False)  # position explains position
         return [{**row, "part": "coordinates as codes"} for row in rows]
 
     def expression_rows(self, random_state: int = 0, top_k=()) -> list[dict]:
