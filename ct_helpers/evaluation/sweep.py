@@ -65,7 +65,7 @@ SWEEP_FORMAT = "ct-sweep-5"
 #: expression's first k principal components (the reference of a k-number code):
 #: fixed, so another ``latent_sizes`` reuses the cell, and small, since each size
 #: is a kernel ridge fit per fold (on voxels seconds each).
-POSITION_REFERENCE_SIZES = (1, 2, 3, 4, 8)
+POSITION_REFERENCE_SIZES = (2, 4, 8)
 
 
 @dataclass(frozen=True)
