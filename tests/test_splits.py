@@ -3,7 +3,8 @@ import pytest
 from scipy import ndimage
 
 from ct_helpers import VoxelGrid, random_split, spatial_block_split, spatial_blocks
-from ct_helpers.evaluation.splits import cv_folds, leakage_table, resolve_buffer, sample_spacing
+from ct_helpers.evaluation.leakage import leakage_table
+from ct_helpers.evaluation.splits import cv_folds, resolve_buffer, sample_spacing
 
 
 def _assert_partition(split, n):
