@@ -91,8 +91,8 @@ def test_exercises_have_a_folded_solution_each():
 #: The longest visible code cell that teaches a step: the book aims at 15 lines.
 MAX_VISIBLE_LINES = 15
 #: The parameters cell lists every papermill parameter, one per line (a few wrap):
-#: Chapter 5 has 22 lines, 20 parameters of which two wrap.
-MAX_PARAMETER_LINES = 22
+#: Chapter 5 has 23 lines, 21 parameters of which two wrap.
+MAX_PARAMETER_LINES = 23
 HIDDEN_TAGS = ("remove-input", "remove-cell", "hide-input")
 
 

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import ct_helpers as ct
+from ct_helpers.evaluation.buffers import fold_buffers, sample_spacing
 from ct_helpers.evaluation.splits import cv_folds, spatial_blocks
 from ct_helpers.prediction import protocol as P
 from ct_helpers.prediction import regressors as R
@@ -291,3 +292,62 @@ def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(s
     no_labels = dataclasses.replace(schaefer, sample_info=None)
     skipped = hemisphere_sensitivity(whole, no_labels, maps, codes_of, ["pca"])
     assert skipped.empty and "no hemisphere labels" in skipped.attrs["skipped"]
+
+
+def test_buffered_folds_never_train_on_a_sample_near_the_held_out_fold(schaefer):
+    """Stated rule: with the default buffer no training sample lies within one spacing."""
+    coords = schaefer.coords
+    spacing = sample_spacing(coords)
+    folds = cv_folds(coords, "spatial", 5, random_state=0)
+    near = fold_buffers(coords, folds)  # "auto": one sample spacing
+    assert near.shape == (5, schaefer.n_samples) and near.any(axis=1).all()
+    for label, left_out in enumerate(near):
+        training = (folds != label) & ~left_out
+        gaps = cKDTree(coords[training]).query(coords[folds == label])[0]
+        assert gaps.min() > spacing  # none within the buffer ...
+        assert not (left_out & (folds == label)).any()  # ... and held-out samples are scored
+    unbuffered = fold_buffers(coords, folds, 0)
+    assert not unbuffered.any()
+    with pytest.raises(ValueError, match="fewer than 2 training samples"):
+        fold_buffers(coords, folds, 500)
+
+
+def test_a_buffered_sample_is_never_read_when_its_neighbours_are_held_out(schaefer):
+    """Spoiling the targets of buffered samples cannot change the held-out fold's predictions."""
+    rng = np.random.default_rng(0)
+    coords, y = schaefer.coords, schaefer.coords[:, 1] + rng.normal(0, 5, schaefer.n_samples)
+    X = coords + rng.normal(0, 2, coords.shape)  # SYNTHETIC features read from position
+    folds = cv_folds(coords, "spatial", 5, random_state=0)
+    near = fold_buffers(coords, folds)
+    spoiled = y.copy()
+    spoiled[near[0]] = 1e3  # samples of folds 1-4 within the buffer of fold 0
+    for reader in ("ridge", "knn"):
+        kept = R.out_of_fold_predictions(X, y, folds, reader, buffers=near)
+        again = R.out_of_fold_predictions(X, spoiled, folds, reader, buffers=near)
+        np.testing.assert_allclose(again[folds == 0], kept[folds == 0])
+        unbuffered = R.out_of_fold_predictions(X, spoiled, folds, reader)
+        assert not np.allclose(unbuffered[folds == 0], kept[folds == 0])  # the buffer mattered
+    nested, _ = R.nested_out_of_fold_predictions(X, y, folds, ("ridge", "knn"), buffers=near)
+    nested_again, _ = R.nested_out_of_fold_predictions(
+        X, spoiled, folds, ("ridge", "knn"), buffers=near
+    )
+    np.testing.assert_allclose(nested_again[folds == 0], nested[folds == 0])
+    with pytest.raises(ValueError, match="one row per fold"):
+        R.out_of_fold_predictions(X, y, folds, "ridge", buffers=near[:2])
+
+
+def test_the_protocol_buffers_spatial_folds_only(schaefer):
+    rng = np.random.default_rng(1)
+    maps = TargetMaps(
+        (schaefer.coords[:, 1] + rng.normal(0, 5, schaefer.n_samples))[:, None],
+        pd.DataFrame({"domain": ["x"]}, index=["t"]),
+        schaefer.sample_ids,
+        schaefer.name,
+    )  # SYNTHETIC target: a smooth gradient plus noise
+    features = {"xyz": schaefer.coords + rng.normal(0, 2, schaefer.coords.shape)}
+    settings = {"regressors": ["ridge"], "n_nulls": 0, "progress": False}
+    default = P.predict_targets(features, maps, schaefer, **settings).set_index("cv")["r2"]
+    none = P.predict_targets(features, maps, schaefer, buffer_mm=0, **settings)
+    none = none.set_index("cv")["r2"]
+    assert default["random"] == none["random"]  # random folds stay the usual reference
+    assert default["spatial"] != none["spatial"]

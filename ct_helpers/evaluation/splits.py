@@ -18,6 +18,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from ..data.spaces import VoxelGrid, check_coordinates
+from .buffers import near_held_out, resolve_buffer, sample_spacing  # noqa: F401 (public here too)
 
 
 @dataclass(frozen=True)
@@ -177,49 +178,6 @@ def _split_disconnected(cube: np.ndarray, grid: VoxelGrid) -> np.ndarray:
     return blocks.ravel()
 
 
-def sample_spacing(coords: np.ndarray) -> float:
-    """Median distance (mm) from each sample to its nearest other sample.
-
-    The typical gap between neighbouring samples: 8 mm on an 8 mm grid, about
-    19 mm between the Schaefer-100 parcels' centroids.
-
-    Examples
-    --------
-    >>> sample_spacing(np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0], [40, 0, 0]]))
-    8.0
-    """
-    coords = check_coordinates(coords)
-    if len(coords) < 2:
-        raise ValueError("A spacing needs at least two samples.")
-    return float(np.median(cKDTree(coords).query(coords, k=2)[0][:, 1]))
-
-
-def resolve_buffer(buffer_mm: float | str, coords: np.ndarray) -> float:
-    """Return the buffer in mm: a number as given, ``"auto"`` one sample spacing.
-
-    ``"auto"`` is :func:`sample_spacing` of ``coords``; a number written as
-    text (``"20"``, as papermill may pass it) is read as that number.
-
-    Examples
-    --------
-    >>> coords = np.array([[0.0, 0, 0], [8, 0, 0], [16, 0, 0]])
-    >>> resolve_buffer("auto", coords), resolve_buffer(0, coords)
-    (8.0, 0.0)
-    """
-    if isinstance(buffer_mm, str):
-        if buffer_mm == "auto":
-            return sample_spacing(coords)
-        try:
-            buffer_mm = float(buffer_mm)
-        except ValueError:
-            raise ValueError(
-                f"buffer_mm must be a distance in mm or 'auto', got {buffer_mm!r}."
-            ) from None
-    if not np.isfinite(buffer_mm) or buffer_mm < 0:
-        raise ValueError(f"buffer_mm must be >= 0, got {buffer_mm}.")
-    return float(buffer_mm)
-
-
 def spatial_block_split(
     coords: np.ndarray,
     test_size: float = 0.2,
@@ -269,9 +227,7 @@ def spatial_block_split(
     excluded = np.zeros_like(held_out)
     requested, buffer_mm = buffer_mm, resolve_buffer(buffer_mm, coords)
     if buffer_mm > 0:
-        reach = np.nextafter(buffer_mm, np.inf)  # scipy excludes the bound; "within" includes it
-        distance = cKDTree(coords[held_out]).query(coords, distance_upper_bound=reach)[0]
-        excluded = ~held_out & (distance <= buffer_mm)
+        excluded = near_held_out(coords, held_out, buffer_mm)
         if (~held_out & ~excluded).sum() < 2:
             raise ValueError(
                 f"A buffer of {buffer_mm} mm leaves fewer than 2 training samples; use a smaller "

@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from ..config import data_folder, package_versions
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
+from ..evaluation.buffers import fold_buffers
 from ..evaluation.splits import cv_folds
 from ..storage import CacheError, cache_key, load_table, save_table
 from .nulls import moran_eigenvectors, moran_surrogates, parcel_sphere_positions, spin_permutations
@@ -54,7 +55,7 @@ CALIBRATION_STATISTICS = ("pearson r", "cv R²")
 #: Columns of the calibration table.
 CALIBRATION_COLUMNS = ["null", "statistic", "smoothness_mm", "pairs", "nulls", "samples",
                        "false_positive_rate", "ci_low", "ci_high"]  # fmt: skip
-CALIBRATION_FORMAT = "ct-null-calibration-2"
+CALIBRATION_FORMAT = "ct-null-calibration-3"
 
 
 def smooth_random_maps(
@@ -156,6 +157,7 @@ def null_calibration(
     statistics: Sequence[str] = CALIBRATION_STATISTICS,
     n_splits: int = 5,
     block_size_mm: float = 40.0,
+    buffer_mm: float | str = "auto",
 ) -> pd.DataFrame:
     """False-positive rate of each null at ``alpha`` on pairs of independent smooth maps.
 
@@ -185,6 +187,8 @@ def null_calibration(
         results use (``n_splits`` spatially blocked folds of ``block_size_mm``).
     n_splits, block_size_mm : int, float
         The folds of the ``"cv R²"`` statistic.
+    buffer_mm : float or "auto"
+        Their buffer, as in :func:`~ct_helpers.prediction.protocol.predict_targets`.
 
     Returns
     -------
@@ -199,8 +203,9 @@ def null_calibration(
     maker = _NullMaker(dataset, n_nulls, data_dir)
     skipped = {null: why for null in nulls if (why := maker.available(null))}
     used = [null for null in nulls if null not in skipped]
-    folds = cv_folds(dataset.coords, "spatial", n_splits, random_state, block_size_mm,
-                     dataset.space if isinstance(dataset.space, VoxelGrid) else None)  # fmt: skip
+    fold_of = cv_folds(dataset.coords, "spatial", n_splits, random_state, block_size_mm,
+                       dataset.space if isinstance(dataset.space, VoxelGrid) else None)  # fmt: skip
+    folds = (fold_of, fold_buffers(dataset.coords, fold_of, buffer_mm))
     rows = []
     bar = tqdm(total=len(smoothness_mm) * n_pairs, desc="null calibration", disable=not progress)
     for level, fwhm in enumerate(smoothness_mm):
@@ -240,14 +245,16 @@ def _cv_r2_p(x, y, null, maker, seed, folds) -> float:
 
     As in Chapter 5's protocol; ``naive`` nulls are shuffles of ``y``.
     """
-    features = x[:, None]
-    r2 = prediction_scores(y, out_of_fold_predictions(features, y, folds, "ridge"))[0]
+    features, (fold_of, near) = x[:, None], folds
+    r2 = prediction_scores(y, out_of_fold_predictions(features, y, fold_of, "ridge", 0, near))[0]
     if null == "naive":
         rng = np.random.default_rng(seed)
         nulls = np.column_stack([rng.permutation(y) for _ in range(maker.n_nulls)])
     else:
         nulls = maker(null, y, seed)
-    null_r2 = prediction_scores(nulls, out_of_fold_predictions(features, nulls, folds, "ridge"))[0]
+    null_r2 = prediction_scores(
+        nulls, out_of_fold_predictions(features, nulls, fold_of, "ridge", 0, near)
+    )[0]
     return float((1 + np.sum(null_r2 >= r2)) / (1 + nulls.shape[1]))
 
 

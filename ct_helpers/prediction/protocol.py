@@ -15,7 +15,10 @@ target map:
    so no choice is made on the samples it is scored on.
 2. **Cross-validation** (:func:`~ct_helpers.evaluation.splits.cv_folds`): ``"random"``
    K-fold, as is usual, and ``"spatial"`` K-fold whose folds are whole spatial blocks, so
-   neighbouring samples rarely sit on both sides of a split. With
+   neighbouring samples rarely sit on both sides of a split; spatial folds are
+   *buffered* (:func:`~ct_helpers.evaluation.buffers.fold_buffers`): the
+   training set of each fold leaves out every sample within ``buffer_mm``
+   (default one sample spacing) of a held-out one. With
    ``n_repeats > 1`` the folds are drawn again (repeat ``r`` uses seed
    ``random_state + r``: a new shuffle, a new block grid offset) and every
    feature set is scored on the same folds of each repeat, so methods can be
@@ -50,6 +53,7 @@ from ..compressors import make_compressor
 from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
+from ..evaluation.buffers import fold_buffers, resolve_buffer
 from ..evaluation.splits import CV_SCHEMES, cv_folds
 from ..parallel import run_tasks
 from ..storage import CacheError, cache_key, load_array, load_table, save_array, save_table
@@ -102,6 +106,7 @@ def predict_targets(
     random_state: int = 0,
     n_repeats: int = 1,
     nested_from: Sequence[str] = ("ridge", "knn"),
+    buffer_mm: float | str = "auto",
     data_dir: str | os.PathLike | None = None,
     progress: bool = True,
     client: Any = None,
@@ -136,6 +141,12 @@ def predict_targets(
         ``chosen`` says which regressor read how many folds, e.g.
         ``"ridge 3/5, knn 2/5"``). Boosting is left out by
         default: inside every outer fold it would cost K (K - 1) / 2 more fits.
+    buffer_mm : float or "auto"
+        Spatial folds only: training leaves out the samples within this
+        distance (mm) of the held-out fold (``"auto"``: one sample spacing of
+        ``dataset``, :func:`~ct_helpers.evaluation.buffers.sample_spacing`;
+        0: no buffer). Random folds interleave samples, so a buffer would
+        empty them; they stay the unbuffered, usual reference.
     data_dir : str or path-like, optional
         Data folder (sphere positions for the spin test).
     progress : bool
@@ -171,7 +182,8 @@ def predict_targets(
         raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
     shared = _PredictionInputs(dict(feature_sets), targets, dataset, tuple(regressors), tuple(cv),
                                n_splits, block_size_mm, n_nulls, null_method, random_state,
-                               data_dir, int(n_repeats), tuple(nested_from))  # fmt: skip
+                               data_dir, int(n_repeats), tuple(nested_from),
+                               resolve_buffer(buffer_mm, dataset.coords))  # fmt: skip
     per_target = run_tasks(_target_rows, [(column,) for column in range(targets.n_targets)],
                            shared=shared, client=client, n_workers=n_workers, progress=progress,
                            desc="predict targets")  # fmt: skip
@@ -195,6 +207,7 @@ class _PredictionInputs:
     data_dir: str | os.PathLike | None
     n_repeats: int = 1
     nested_from: tuple = ("ridge", "knn")
+    buffer_mm: float = 0.0
 
 
 def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
@@ -210,6 +223,8 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
     folds = {(scheme, repeat): cv_folds(coords, scheme, inputs.n_splits, random_state + repeat,
                                         inputs.block_size_mm, sub_grid)
              for scheme in inputs.cv for repeat in range(inputs.n_repeats)}  # fmt: skip
+    buffers = {key: fold_buffers(coords, fold_of, inputs.buffer_mm) if key[0] == "spatial"
+               else None for key, fold_of in folds.items()}  # fmt: skip
     nulls, how = (None, "none")
     if inputs.n_nulls > 0 and "ridge" in inputs.regressors:
         nulls, how = spatial_nulls(targets.values[:, column], dataset, inputs.n_nulls,
@@ -226,22 +241,25 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
             for scheme in inputs.cv:
                 for repeat in range(inputs.n_repeats):
                     fold_of, seed = folds[scheme, repeat], random_state + repeat
+                    near = buffers[scheme, repeat]
                     n_folds = int(np.unique(fold_of).size)
                     chosen = f"{regressor} {n_folds}/{n_folds}"  # which regressor read the folds
                     if regressor == NESTED:
                         predicted, picks = nested_out_of_fold_predictions(
-                            features, y, fold_of, inputs.nested_from, seed
+                            features, y, fold_of, inputs.nested_from, seed, near
                         )
                         chosen = ", ".join(f"{pick} {picks.count(pick)}/{len(picks)}"
                                            for pick in dict.fromkeys(picks))  # fmt: skip
                     else:
-                        predicted = out_of_fold_predictions(features, y, fold_of, regressor, seed)
+                        predicted = out_of_fold_predictions(
+                            features, y, fold_of, regressor, seed, near
+                        )
                     r2, rmse = prediction_scores(y, predicted)
                     p_value = np.nan
                     with_nulls = regressor == "ridge" and nulls is not None and repeat == 0
                     if with_nulls:
                         null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
-                            features, nulls, fold_of, "ridge", seed))  # fmt: skip
+                            features, nulls, fold_of, "ridge", seed, near))  # fmt: skip
                         p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
                     rows.append({
                         "features": name, "target": target, "domain": domain,
@@ -254,7 +272,7 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
 
 
 #: Format of saved prediction tables; bump when the protocol changes.
-PREDICTION_FORMAT = "ct-prediction-3"
+PREDICTION_FORMAT = "ct-prediction-4"
 #: Bump when cached codes are stored differently.
 CODES_FORMAT = "ct-codes-2"
 

@@ -124,20 +124,50 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
 
 
 def out_of_fold_predictions(
-    features: np.ndarray, y: np.ndarray, folds: np.ndarray, regressor: str, random_state: int = 0
+    features: np.ndarray,
+    y: np.ndarray,
+    folds: np.ndarray,
+    regressor: str,
+    random_state: int = 0,
+    buffers: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Predict each fold from the others; ``y`` may hold several maps as columns (ridge, knn)."""
+    """Predict each fold from the others; ``y`` may hold several maps as columns (ridge, knn).
+
+    ``buffers`` (:func:`~ct_helpers.evaluation.buffers.fold_buffers`, one row
+    per fold in ``np.unique(folds)`` order) leaves the samples near each
+    held-out fold out of its training set.
+
+    Examples
+    --------
+    >>> X = np.arange(10.0)[:, None]  # SYNTHETIC: y = 2 x
+    >>> out_of_fold_predictions(X, 2 * X[:, 0], np.arange(10) % 2, "ridge").round(1)[:3]
+    array([0. , 2. , 4. ])
+    """
     features = np.asarray(features, dtype=np.float64 if features.shape[1] < 1000 else np.float32)
     y = np.asarray(y, dtype=np.float64)
     if regressor == "boosting" and y.ndim > 1:
         raise ValueError("Boosting predicts one map at a time.")
+    labels = np.unique(folds)
+    buffers = _check_buffers(buffers, labels, len(y))
     predictions = np.empty_like(y)
-    for fold in np.unique(folds):
-        test = folds == fold
-        model = make_regressor(regressor, random_state, n_samples=int((~test).sum()))
-        model.fit(features[~test], y[~test])
+    for label, near in zip(labels, buffers, strict=True):
+        test = folds == label
+        training = ~test & ~near
+        model = make_regressor(regressor, random_state, n_samples=int(training.sum()))
+        model.fit(features[training], y[training])
         predictions[test] = model.predict(features[test])
     return predictions
+
+
+def _check_buffers(buffers: np.ndarray | None, labels: np.ndarray, n_samples: int) -> np.ndarray:
+    """``buffers`` as a (n_folds, n_samples) boolean array (all False when None)."""
+    if buffers is None:
+        return np.zeros((labels.size, n_samples), dtype=bool)
+    buffers = np.asarray(buffers, dtype=bool)
+    if buffers.shape != (labels.size, n_samples):
+        raise ValueError(f"buffers has shape {buffers.shape}; expected one row per fold "
+                         f"({labels.size}, {n_samples}).")  # fmt: skip
+    return buffers
 
 
 #: Name of the reader that picks its regressor inside the training folds.
@@ -150,6 +180,7 @@ def nested_out_of_fold_predictions(
     folds: np.ndarray,
     candidates: tuple[str, ...] = REGRESSORS,
     random_state: int = 0,
+    buffers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Predict each fold with the regressor that scored best *without* it (nested selection).
 
@@ -163,7 +194,9 @@ def nested_out_of_fold_predictions(
     fitted without folds ``f`` and ``g`` serves both inner predictions (``g``
     when ``f`` is held out, ``f`` when ``g`` is), so K folds cost K (K - 1) / 2
     inner fits per candidate. The folds keep their scheme: spatial folds give
-    spatial inner folds.
+    spatial inner folds, and with ``buffers`` every fit leaves out the
+    samples near each fold it is blind to (both ``f`` and ``g`` for an inner
+    fit).
 
     Parameters
     ----------
@@ -177,6 +210,8 @@ def nested_out_of_fold_predictions(
         Regressors of :data:`REGRESSORS` to choose from.
     random_state : int
         Seeds boosting.
+    buffers : array of bool (n_folds, n_samples), optional
+        :func:`~ct_helpers.evaluation.buffers.fold_buffers` of ``folds``.
 
     Returns
     -------
@@ -204,6 +239,7 @@ def nested_out_of_fold_predictions(
     labels = np.unique(folds)
     if labels.size < 3:
         raise ValueError(f"Nested selection needs at least 3 folds, got {labels.size}.")
+    near = dict(zip(labels.tolist(), _check_buffers(buffers, labels, len(y)), strict=True))
     pair_predictions: dict[tuple[str, int, int], np.ndarray] = {}
 
     def without(name: str, first: int, second: int) -> np.ndarray:
@@ -211,14 +247,15 @@ def nested_out_of_fold_predictions(
         key = (name, min(first, second), max(first, second))
         if key not in pair_predictions:
             left_out = (folds == first) | (folds == second)
-            model = make_regressor(name, random_state, n_samples=int((~left_out).sum()))
-            model.fit(features[~left_out], y[~left_out])
+            training = ~left_out & ~near[first] & ~near[second]
+            model = make_regressor(name, random_state, n_samples=int(training.sum()))
+            model.fit(features[training], y[training])
             pair_predictions[key] = model.predict(features[left_out])
         return pair_predictions[key]
 
     predictions = np.empty_like(y)
     chosen = []
-    for held_out in labels:
+    for held_out in labels.tolist():
         training = folds != held_out
         inner_scores = {}
         for name in candidates:
@@ -232,8 +269,9 @@ def nested_out_of_fold_predictions(
             error = np.sum((truth - inner) ** 2)
             inner_scores[name] = 1.0 - error / np.sum((truth - truth.mean()) ** 2)
         best = max(candidates, key=lambda name: inner_scores[name])
-        model = make_regressor(best, random_state, n_samples=int(training.sum()))
-        model.fit(features[training], y[training])
+        fitted_on = training & ~near[held_out]
+        model = make_regressor(best, random_state, n_samples=int(fitted_on.sum()))
+        model.fit(features[fitted_on], y[fitted_on])
         predictions[~training] = model.predict(features[~training])
         chosen.append(best)
     return predictions, chosen

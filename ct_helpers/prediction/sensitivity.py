@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..data.expression import ExpressionDataset
 from ..data.subsets import select_samples
+from ..evaluation.buffers import resolve_buffer
 from .claims import compare_feature_sets
 from .maps import TargetMaps
 from .protocol import COORDINATES, cached_predict_targets
@@ -56,6 +57,7 @@ def hemisphere_sensitivity(
     block_size_mm: float = 40.0,
     random_state: int = 0,
     data_dir: str | os.PathLike | None = None,
+    buffer_mm: float | str = "auto",
 ) -> pd.DataFrame:
     """Each method against ``reference`` (ridge), on the whole dataset and on one hemisphere.
 
@@ -73,8 +75,9 @@ def hemisphere_sensitivity(
         The methods compared; the coordinates control is compared too.
     scheme, reference, hemisphere : str
         CV scheme, the feature set subtracted, the hemisphere kept.
-    n_splits, n_repeats, block_size_mm, random_state, data_dir
-        The protocol, as for the whole dataset.
+    n_splits, n_repeats, block_size_mm, random_state, data_dir, buffer_mm
+        The protocol, as for the whole dataset (``"auto"`` resolves the
+        buffer on the whole dataset, so both sides use the same distance).
 
     Returns
     -------
@@ -97,6 +100,7 @@ def hemisphere_sensitivity(
     part = cached_predict_targets(features, targets.on_samples(subset), subset, data_dir,
                                   regressors=["ridge"], cv=[scheme], n_splits=n_splits,
                                   n_repeats=n_repeats, block_size_mm=block_size_mm, n_nulls=0,
+                                  buffer_mm=resolve_buffer(buffer_mm, dataset.coords),
                                   random_state=random_state, progress=False)  # fmt: skip
     compared = [m for m in [*methods, COORDINATES] if m != reference]
     sides = {"whole": table, hemisphere: part}
