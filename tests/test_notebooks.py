@@ -34,6 +34,7 @@ EXPECTED_OUTPUTS = {
         "position_share_table",
         "<th>expression itself (all genes)</th>",
         "k (minus pca)",  # paired differences from PCA over the seeds, with intervals
+        "k (minus coordinates)",  # codes + coordinates against coordinates alone
     ),
     # the null calibration, every null that applies to the Schaefer-100 parcels
     "05_prediction": ("plot_null_calibration", "<th>variogram</th>", "<th>spin</th>"),

@@ -7,8 +7,10 @@ import pytest
 from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 import ct_helpers as ct
+from ct_helpers.compressors import PCACompressor
 from ct_helpers.evaluation import metrics
-from ct_helpers.evaluation.baselines import CoordinatesBaseline
+from ct_helpers.evaluation.baselines import CoordinatesBaseline, PositionDecoder
+from ct_helpers.evaluation.paired import beyond_position
 from ct_helpers.evaluation.reconstruction import table_to_wide
 from ct_helpers.evaluation.sweep import SWEEP_COLUMNS, SweepSettings, run_sweep, sweep_folder
 from ct_helpers.evaluation.sweep_results import load_codes, load_gene_r2, load_sweep_table
@@ -161,6 +163,52 @@ def test_coordinates_baseline_beats_the_mean_on_smooth_data_and_checks_its_input
         CoordinatesBaseline().fit(data.coords[:3], data.expression[:2])
     with pytest.raises(ValueError, match="exceeds the 2 training samples"):
         CoordinatesBaseline().fit(data.coords[:2], data.expression[:2])
+
+
+def test_codes_beside_coordinates_add_what_position_does_not_carry(schaefer):
+    """The fair reference: the decoder given codes + coordinates against coordinates alone."""
+    split = ct.random_split(schaefer.n_samples, 0.2, random_state=0)
+    model = PCACompressor(n_components=2, decoder=False, random_state=0)
+    model.fit(schaefer.expression[split.train])
+    train = model.scaler_.transform(schaefer.expression[split.train])
+    test = model.scaler_.transform(schaefer.expression[split.test])
+    xyz_train, xyz_test = schaefer.coords[split.train], schaefer.coords[split.test]
+    codes_test = model.transform(schaefer.expression[split.test])
+
+    def rmse(decoder, codes=None):
+        return float(np.sqrt(np.mean((decoder.predict(xyz_test, codes) - test) ** 2)))
+
+    alone = rmse(PositionDecoder().fit(xyz_train, train))
+    both = rmse(PositionDecoder().fit(xyz_train, train, model.training_codes_), codes_test)
+    assert both < 0.95 * alone  # a held-out parcel's own codes say more than where it is (0.90)
+    noise = np.random.default_rng(0).normal(size=(schaefer.n_samples, 2))  # SYNTHETIC codes
+    fitted = PositionDecoder().fit(xyz_train, train, noise[split.train])
+    assert rmse(fitted, noise[split.test]) > 0.98 * alone  # codes that carry nothing add nothing
+    # each block is standardised: the codes' units do not matter
+    scaled = PositionDecoder().fit(xyz_train, train, 1000 * model.training_codes_)
+    np.testing.assert_allclose(rmse(scaled, 1000 * codes_test), both, rtol=1e-4)
+    with pytest.raises(ValueError, match="same inputs"):
+        scaled.predict(xyz_test)
+
+
+def test_the_sweep_scores_codes_beside_coordinates_and_pairs_them_with_coordinates_alone(
+    data, tmp_path
+):
+    table = sweep(data, tmp_path, methods=["pca"], seeds=[0, 1], splits=["random"])
+    rmse = table[table.metric == "rmse"]
+    assert set(rmse.loc[rmse.method == "pca", "part"]) == {
+        "native", "decoder", "codes + coordinates"}  # fmt: skip
+    assert set(rmse.loc[rmse.method == "coordinates", "part"]) == {"knn", "position decoder"}
+    gain = beyond_position(table, test_fraction=None)
+    assert gain[["method", "k"]].values.tolist() == [["pca", 2], ["pca", 4]]
+    pca = rmse[(rmse.part == "codes + coordinates") & (rmse.k == 2)].set_index("seed")["value"]
+    alone = rmse[rmse.part == "position decoder"]
+    expected = (pca - alone.set_index("seed")["value"]).mean()
+    assert gain.iloc[0]["difference"] == pytest.approx(expected)
+    off = sweep(data, tmp_path / "off", methods=["pca"], splits=["random"],
+                settings=SweepSettings(position_decoder=False))  # fmt: skip
+    assert not off["part"].isin(["codes + coordinates"]).any()
+    assert not off["part"].isin(["position decoder"]).any()
 
 
 def test_neighbourhood_preservation_matches_scikit_learn():

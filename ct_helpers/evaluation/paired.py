@@ -182,6 +182,7 @@ def compare_methods(
     methods: Sequence[str] | None = None,
     confidence: float = 0.95,
     test_fraction: float | None = 0.2,
+    reference_part: str | None = None,
 ) -> pd.DataFrame:
     """Each method against ``reference`` at every k, paired over the seeds of a sweep table.
 
@@ -200,6 +201,9 @@ def compare_methods(
         Methods compared (default: every method of the table with ``part``).
     confidence, test_fraction
         As in :func:`mean_interval`.
+    reference_part : str, optional
+        The part of a fixed reference compared (default
+        :data:`REFERENCE_PARTS`; e.g. the coordinates' ``"position decoder"``).
 
     Returns
     -------
@@ -226,7 +230,8 @@ def compare_methods(
     )
     fixed = reference in REFERENCE_PARTS
     if fixed:
-        own = rows[(rows["method"] == reference) & (rows["part"] == REFERENCE_PARTS[reference])]
+        own_part = reference_part or REFERENCE_PARTS[reference]
+        own = rows[(rows["method"] == reference) & (rows["part"] == own_part)]
         reference_values = own.groupby("seed")["value"].first()
         if reference_values.empty:
             raise ValueError(f"The table has no {metric} of {reference!r} on the {split} split.")
@@ -252,6 +257,39 @@ def compare_methods(
         out.append([method, int(k), reference, result.repeats, result.difference, result.low,
                     result.high, result.verdict])  # fmt: skip
     return pd.DataFrame(out, columns=COMPARISON_COLUMNS)
+
+
+#: The part scored by the learned decoder given codes and coordinates (see
+#: :class:`~ct_helpers.evaluation.baselines.PositionDecoder`).
+CODES_AND_COORDINATES = "codes + coordinates"
+#: The coordinates' part scored by the same decoder given the coordinates alone.
+POSITION_DECODER = "position decoder"
+
+
+def beyond_position(
+    table: pd.DataFrame, split: str = "random", metric: str = "rmse", **options
+) -> pd.DataFrame:
+    """Compare codes + coordinates with coordinates alone: what codes add to position.
+
+    Both are the learned decoder, one given the method's codes and the MNI
+    coordinates (part ``"codes + coordinates"``), the other the coordinates
+    alone (the coordinates' part ``"position decoder"``), paired over the seeds.
+    ``"lower"`` (RMSE) says the codes carry expression that position does
+    not; ``"no difference"`` that the decoder reads nothing from them beyond
+    where the sample is.
+
+    Examples
+    --------
+    >>> rows = [(m, p, k, s, v + s / 100) for s in range(4) for m, p, k, v in (
+    ...     ("pca", "codes + coordinates", 2, 0.08), ("coordinates", "position decoder", 3, 0.10))]
+    >>> table = pd.DataFrame([(m, k, "random", s, p, "rmse", v, "ok")  # SYNTHETIC
+    ...                       for m, p, k, s, v in rows], columns=["method", "k", "split",
+    ...                       "seed", "part", "metric", "value", "status"])
+    >>> beyond_position(table)[["method", "difference", "verdict"]].round(3).values.tolist()
+    [['pca', -0.02, 'lower']]
+    """
+    return compare_methods(table, "coordinates", metric, CODES_AND_COORDINATES, split,
+                           reference_part=POSITION_DECODER, **options)  # fmt: skip
 
 
 def best_by_k(
@@ -371,8 +409,11 @@ def _with_interval(name, repeats, digits, confidence, test_fraction) -> str:
 
 __all__ = [
     "COMPARISON_COLUMNS",
+    "CODES_AND_COORDINATES",
+    "POSITION_DECODER",
     "PairedDifference",
     "best_by_k",
+    "beyond_position",
     "compare_methods",
     "format_comparisons",
     "mean_interval",

@@ -32,7 +32,7 @@ from ..compressors.base import Compressor
 from ..data.expression import ExpressionDataset
 from ..data.preprocessing import ExpressionScaler
 from . import metrics
-from .baselines import CoordinatesBaseline
+from .baselines import CoordinatesBaseline, PositionDecoder
 from .splits import Split
 
 #: Columns of every reconstruction table (the sweep adds dataset, split and seed in front).
@@ -119,13 +119,17 @@ def fit_and_score(
     random_state: int = 0,
     params: Mapping[str, Any] | None = None,
     checkpoint: str | PathLike | None = None,
+    coords: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FitScores:
     """Fit one compressor on ``train`` and score every reconstruction it offers on ``test``.
 
     ``train`` and ``test`` are *consumed*: scaled in place (pass copies, as
     ``dataset.expression[rows]`` makes), so no further copy of the matrix is made.
     A size the method or the data cannot reach gives a row whose ``status``
-    says why, not an exception.
+    says why, not an exception. With ``coords`` (the training and held-out
+    samples' MNI coordinates) part ``"codes + coordinates"`` scores the
+    learned decoder given the codes and the coordinates
+    (:class:`~ct_helpers.evaluation.baselines.PositionDecoder`).
 
     Examples
     --------
@@ -148,12 +152,23 @@ def fit_and_score(
         return FitScores([result_row("native", "rmse", None, f"not fitted: {error}")])
     result = FitScores([result_row("fit", "fit_seconds", time.perf_counter() - start)], model)
     reference_mean = train.mean(axis=0, dtype=np.float64)  # train is scaled now
+    joint = None
+    if coords is not None:
+        joint = PositionDecoder(random_state=random_state).fit(
+            coords[0], train, codes=model.training_codes_
+        )
     del train  # the caller's copy: freed before the held-out rows are reconstructed
     codes = model.transform(test)
     held_out = test if model.scaler_ is None else model.scaler_.transform(test, copy=False)
     for how, (rows, gene_r2) in _score_inverses(model, codes, held_out, reference_mean).items():
         result.rows += rows
         result.gene_r2[how] = gene_r2
+    if joint is not None:
+        how = "codes + coordinates"
+        rows, result.gene_r2[how] = score_reconstruction(
+            how, held_out, joint.predict(coords[1], codes), reference_mean
+        )
+        result.rows += rows
     if "native" not in model.inverse_methods():
         reason = model.native_inverse_unavailable()
         result.rows.append(result_row("native", "rmse", None, f"none: {reason}"))
@@ -174,18 +189,35 @@ def training_mean_scores(train: np.ndarray, test: np.ndarray) -> FitScores:
 
 
 def coordinates_scores(
-    dataset: ExpressionDataset, split: Split, test: np.ndarray, n_neighbors: int = 5
+    dataset: ExpressionDataset,
+    split: Split,
+    test: np.ndarray,
+    n_neighbors: int = 5,
+    decoder: bool = False,
+    random_state: int = 0,
 ) -> FitScores:
-    """Scores of predicting held-out expression from the samples' 3 MNI coordinates."""
+    """Scores of predicting held-out expression from the samples' 3 MNI coordinates.
+
+    Part ``"knn"``: the :class:`~ct_helpers.evaluation.baselines.CoordinatesBaseline`;
+    with ``decoder=True`` also part ``"position decoder"``: the learned decoder given
+    the coordinates alone (:class:`~ct_helpers.evaluation.baselines.PositionDecoder`),
+    the reference of the compressors' ``"codes + coordinates"`` part.
+    """
     baseline = CoordinatesBaseline(n_neighbors=n_neighbors)
     train = dataset.expression[split.train]
-    baseline.fit(dataset.coords[split.train], train, copy=False)
+    baseline.fit(dataset.coords[split.train], train, copy=False)  # train is scaled now
     mean = train.mean(axis=0, dtype=np.float64)
+    rebuilt = {"knn": lambda: baseline.predict(dataset.coords[split.test])}
+    if decoder:
+        alone = PositionDecoder(random_state=random_state).fit(dataset.coords[split.train], train)
+        rebuilt["position decoder"] = lambda: alone.predict(dataset.coords[split.test])
     del train
     held_out = baseline.scaler_.transform(test, copy=False)
-    rebuilt = baseline.predict(dataset.coords[split.test])
-    rows, gene_r2 = score_reconstruction("knn", held_out, rebuilt, mean)
-    return FitScores(rows, gene_r2={"knn": gene_r2})
+    result = FitScores([])
+    for part, predict in rebuilt.items():
+        rows, result.gene_r2[part] = score_reconstruction(part, held_out, predict(), mean)
+        result.rows += rows
+    return result
 
 
 def reconstruction_scores(model: Compressor, X, reference_mean: np.ndarray) -> dict[str, dict]:

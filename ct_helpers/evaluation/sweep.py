@@ -60,7 +60,7 @@ DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: Columns of the sweep table: one row per cell and metric.
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-5"
+SWEEP_FORMAT = "ct-sweep-6"
 #: Sizes k at which the coordinates cell measures the position share of the
 #: expression's first k principal components (the reference of a k-number code):
 #: fixed, so another ``latent_sizes`` reuses the cell, and small, since each size
@@ -102,6 +102,11 @@ class SweepSettings:
     label_columns : tuple of str or None
         Anatomy columns to use as labels; ``None`` picks them from
         :data:`~ct_helpers.data.anatomy.LABEL_COLUMNS`.
+    position_decoder : bool
+        Also score the learned decoder given the codes and the coordinates
+        (part ``"codes + coordinates"``) and given the coordinates alone (the
+        coordinates' part ``"position decoder"``): what the codes add beyond position
+        (:class:`~ct_helpers.evaluation.baselines.PositionDecoder`).
 
     Examples
     --------
@@ -119,6 +124,7 @@ class SweepSettings:
     coordinate_neighbors: int = 5
     position_folds: int = 5
     label_columns: tuple[str, ...] | None = None
+    position_decoder: bool = True
 
 
 def make_split(dataset: ExpressionDataset, kind: str, seed: int, settings: SweepSettings) -> Split:
@@ -234,12 +240,13 @@ def run_sweep(
     pandas.DataFrame
         Columns :data:`SWEEP_COLUMNS`. ``part`` is ``native`` / ``decoder``
         (reconstructions), ``codes`` (coherence of the latent space), ``fit``
-        (seconds), ``knn`` (the coordinates baseline, k = 3 coordinates) or
-        ``baseline`` (the training mean). The table is also written to CSV
-        with a side-car of parameters and package versions; its path is in
-        ``table.attrs["path"]``. Warnings of the libraries during the fits are
-        logged once per kind, not once per fit, and kept in
-        ``table.attrs["warnings"]``.
+        (seconds), ``knn`` (the coordinates baseline, k = 3 coordinates),
+        ``codes + coordinates`` and the coordinates' ``position decoder`` (see
+        ``settings.position_decoder``) or ``baseline`` (the training mean).
+        The table is also written to CSV with a side-car of parameters and
+        package versions; its path is in ``table.attrs["path"]``. Warnings of
+        the libraries during the fits are logged once per kind, not once per
+        fit, and kept in ``table.attrs["warnings"]``.
 
     Examples
     --------
@@ -248,7 +255,9 @@ def run_sweep(
     >>> table = run_sweep(data, ["pca"], [2], ["random"], data_dir="/tmp/ct-example",
     ...                   progress=False)
     >>> table.query("metric == 'rmse'")[["method", "part"]].values.tolist()
-    [['pca', 'native'], ['pca', 'decoder'], ['coordinates', 'knn'], ['training mean', 'baseline']]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['pca', 'native'], ['pca', 'decoder'], ['pca', 'codes + coordinates'],
+     ['coordinates', 'knn'], ['coordinates', 'position decoder'], ['training mean', 'baseline']]
     """
     method_params = {name: dict(params) for name, params in (method_params or {}).items()}
     unknown = sorted(set(method_params) - set(methods))
@@ -413,7 +422,8 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
     if method == "training mean":
         scores = training_mean_scores(dataset.expression[split.train], test)
     elif method == "coordinates":
-        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors)
+        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors,
+                                    context.settings.position_decoder, seed)  # fmt: skip
         if context.coherence is not None:  # how much of the genes is position: the reference
             scores.rows += context.coherence.expression_rows(
                 random_state=seed, top_k=params.get("position_reference_k", ())
@@ -430,6 +440,9 @@ def _run_cell(context, folder, name, method, k, split, seed, params, keep_models
             seed,
             params,
             checkpoint=folder / f"{name}-checkpoint.pt",
+            coords=(dataset.coords[split.train], dataset.coords[split.test])
+            if context.settings.position_decoder
+            else None,
         )
         if scores.model is not None:
             codes = scores.model.transform(dataset)
