@@ -5,6 +5,7 @@ The book explains these in *How to run this book* (``book/running.md``).
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import random
@@ -195,10 +196,16 @@ def package_versions(packages: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str,
     >>> "python" in package_versions(("numpy",))
     True
     """
+    return dict(_installed_versions(tuple(packages)))
+
+
+@functools.lru_cache(maxsize=8)
+def _installed_versions(packages: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Versions read once per process (a metadata lookup costs milliseconds; records are many)."""
     versions = {"python": platform.python_version(), "platform": platform.platform()}
     for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return versions
+    return tuple(versions.items())

@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.kernel_approximation import Nystroem
-from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.utils import check_random_state
 
 from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
 from ..data.expression import check_expression
@@ -125,8 +124,8 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         self.loo_rmse_, fit, relative = best
         del best
         self.gamma_, self.alpha_ = fit.gamma, relative * fit.s_max2
-        self.landmarks_ = fit.features.components_
-        self.normalization_ = fit.features.normalization_
+        self.landmarks_ = fit.components
+        self.normalization_ = fit.normalization
         self.feature_mean_ = fit.feature_mean
         self.coef_ = fit.coefficients(relative)
         self.n_features_in_ = Z.shape[1]
@@ -139,7 +138,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         Z = check_expression(Z, what="decoder codes").astype(np.float64)
         if Z.shape[1] != self.n_features_in_:
             raise ValueError(f"Codes have {Z.shape[1]} columns, the decoder {self.n_features_in_}.")
-        features = rbf_kernel(Z, self.landmarks_, gamma=self.gamma_) @ self.normalization_.T
+        features = rbf(Z, self.landmarks_, self.gamma_) @ self.normalization_.T
         features = (features - self.feature_mean_).astype(np.float32)
         decoded = features @ self.coef_
         decoded += self.target_mean_.astype(np.float32)
@@ -185,11 +184,10 @@ class _FeatureFit:
 
     def __init__(self, Z: np.ndarray, Y: np.ndarray, gamma: float, params: KernelRidgeDecoder):
         self.gamma = gamma
-        n_landmarks = min(params.n_landmarks, Z.shape[0])
-        self.features = Nystroem(
-            kernel="rbf", gamma=gamma, n_components=n_landmarks, random_state=params.random_state
-        ).fit(Z)
-        phi = self.features.transform(Z)
+        self.components, self.normalization = nystroem_basis(
+            Z, gamma, params.n_landmarks, params.random_state
+        )
+        phi = rbf(Z, self.components, gamma) @ self.normalization.T
         self.feature_mean = phi.mean(axis=0)
         phi -= self.feature_mean
         u, s, vt = np.linalg.svd(phi, full_matrices=False)
@@ -217,6 +215,53 @@ class _FeatureFit:
     def coefficients(self, relative_alpha: float) -> np.ndarray:
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
         return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
+
+
+def rbf(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
+    """RBF kernel ``exp(-gamma ||a - b||^2)`` of the rows of A and B (float64).
+
+    scikit-learn's ``rbf_kernel`` without its input checks, which cost more
+    than the kernel itself on the book's small matrices (the decoder builds
+    hundreds per sweep).
+
+    Examples
+    --------
+    >>> from sklearn.metrics.pairwise import rbf_kernel
+    >>> A = np.random.default_rng(0).normal(size=(5, 3))  # SYNTHETIC
+    >>> bool(np.allclose(rbf(A, A[:2], 0.5), rbf_kernel(A, A[:2], gamma=0.5)))
+    True
+    """
+    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
+    squared = (np.einsum("ij,ij->i", A, A)[:, None] + np.einsum("ij,ij->i", B, B)[None, :]
+               - 2.0 * (A @ B.T))  # fmt: skip
+    np.maximum(squared, 0.0, out=squared)
+    return np.exp(-gamma * squared, out=squared)
+
+
+def nystroem_basis(
+    Z: np.ndarray, gamma: float, n_landmarks: int, random_state
+) -> tuple[np.ndarray, np.ndarray]:
+    """Landmarks and normalisation of the Nystroem RBF features, as scikit-learn draws them.
+
+    The same landmarks (a seeded permutation of the rows, its first
+    ``n_landmarks``) and the same ``K_mm^(-1/2)`` as
+    :class:`sklearn.kernel_approximation.Nystroem`, so features are
+    ``rbf(Z, landmarks, gamma) @ normalization.T``; exact when ``n_landmarks``
+    is at least the number of rows.
+
+    Examples
+    --------
+    >>> from sklearn.kernel_approximation import Nystroem
+    >>> Z = np.random.default_rng(0).normal(size=(40, 2))  # SYNTHETIC
+    >>> landmarks, norm = nystroem_basis(Z, 0.3, 10, 0)
+    >>> theirs = Nystroem(gamma=0.3, n_components=10, random_state=0).fit(Z)
+    >>> bool(np.allclose(rbf(Z, landmarks, 0.3) @ norm.T, theirs.transform(Z)))
+    True
+    """
+    order = check_random_state(random_state).permutation(Z.shape[0])
+    landmarks = np.asarray(Z, dtype=np.float64)[order[: min(n_landmarks, Z.shape[0])]]
+    u, s, vt = np.linalg.svd(rbf(landmarks, landmarks, gamma))
+    return landmarks, (u / np.sqrt(np.clip(s, 1e-12, None))) @ vt
 
 
 def _column_mean(Y) -> np.ndarray:
