@@ -34,3 +34,18 @@ def test_chapter_page_links_to_its_colab_notebook_and_binder(source):
     others = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html)) - {colab}
     assert not others, f"{page.name}: other Colab links {sorted(others)}"
     assert f'href="{links.binder(source).replace("&", "&amp;")}"' in html
+
+
+@pytest.mark.parametrize("source", chapter_sources(ROOT), ids=lambda p: p.stem)
+def test_every_figure_of_a_chapter_has_a_caption(source):
+    """A figure a cell draws sits in a numbered, captioned figure (cell metadata mystnb.figure)."""
+    html = (Path(BUILT) / "notebooks" / f"{source.stem}.html").read_text(encoding="utf-8")
+    outputs = re.findall(r'<img[^>]*src="[^"]*_images/[^"]*\.png"', html)
+    captioned = re.findall(
+        r'<figure[^>]*>\s*(?:<div[^>]*>\s*)*<img[^>]*src="[^"]*_images/[^"]*\.png".*?</figure>',
+        html,
+        flags=re.S,
+    )
+    assert outputs, f"{source.name}: no figure drawn"
+    uncaptioned = len(outputs) - sum("<figcaption" in figure for figure in captioned)
+    assert uncaptioned == 0, f"{source.name}: {uncaptioned} of {len(outputs)} figures uncaptioned"

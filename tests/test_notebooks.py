@@ -106,12 +106,16 @@ def visible_code_cells(text: str, parameters: bool = False) -> list[tuple[int, i
         if lines[i].startswith("```{code-cell}"):
             start, count, hidden, tagged = i + 1, 0, False, False
             i += 1
+            in_options = i < len(lines) and lines[i] == "---"  # a YAML block of cell options
+            i += in_options
             while i < len(lines) and not lines[i].startswith("```"):
                 line = lines[i]
-                if line.startswith((":tags:", "tags:")):
+                if in_options and line == "---":
+                    in_options = False
+                elif line.startswith((":tags:", "tags:")):
                     hidden = any(tag in line for tag in HIDDEN_TAGS)
                     tagged = "parameters" in line
-                elif line.strip() and not line.startswith((":", "---")):
+                elif line.strip() and not in_options and not line.startswith(":"):
                     count += 1
                 i += 1
             if not hidden and tagged == parameters:
@@ -126,6 +130,8 @@ def test_the_cell_counter_skips_hidden_cells_and_options():
     )
     assert visible_code_cells(text) == []
     assert visible_code_cells(text, parameters=True) == [(5, 2)]
+    figure = "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: a\n---\nplot()\n```\n"
+    assert visible_code_cells(figure) == [(1, 1)]  # the caption is not code
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])

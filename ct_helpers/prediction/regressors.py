@@ -140,8 +140,8 @@ def out_of_fold_predictions(
     Examples
     --------
     >>> X = np.arange(10.0)[:, None]  # SYNTHETIC: y = 2 x
-    >>> out_of_fold_predictions(X, 2 * X[:, 0], np.arange(10) % 2, "ridge").round(1)[:3]
-    array([0. , 2. , 4. ])
+    >>> out_of_fold_predictions(X, 2 * X[:, 0], np.arange(10) % 2, "ridge").round(1)[:3].tolist()
+    [0.0, 2.0, 4.0]
     """
     features = np.asarray(features, dtype=np.float64 if features.shape[1] < 1000 else np.float32)
     y = np.asarray(y, dtype=np.float64)
