@@ -27,7 +27,7 @@ NAME ?=
 ATLAS_INFO ?=
 AHBA_ARGS ?=
 
-.PHONY: book book-strict book-check colab corpus test test-fast test-python lint benchmark ahba ahba-env clean help
+.PHONY: book book-strict book-from-tests book-check colab corpus test test-fast test-python lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
@@ -55,6 +55,18 @@ book: $(VENV)/.installed-book
 # CI: warnings are errors, and a chapter that raises fails the build (raise_on_error).
 book-strict: JB_FLAGS = -W --keep-going
 book-strict: book
+
+# CI's strict smoke book from the chapters its tests just ran: the tests write each chapter
+# with its outputs (CT_BOOK_OUTPUTS), they go into the book's execution cache, and the build
+# reads them instead of executing every chapter a second time (a chapter not there, or whose
+# code differs, is executed as usual). make book always executes every chapter (force).
+BOOK_OUTPUTS ?= _build/chapter-outputs
+book-from-tests: $(VENV)/.installed-book
+	$(BIN)/python .ci/prime_book_cache.py $(BOOK_OUTPUTS) _build/.jupyter_cache
+	sed 's/^  execute_notebooks: force$$/  execute_notebooks: cache/' _config.yml > _build/_config.cache.yml
+	grep -q "execute_notebooks: cache" _build/_config.cache.yml
+	CT_PROFILE=smoke $(BIN)/jupyter-book build . --all --builder html -W --keep-going \
+		--config _build/_config.cache.yml
 
 # The built book's chapter pages link to their Colab notebooks and Binder (after make book).
 book-check: $(VENV)/.installed-test
@@ -104,8 +116,8 @@ corpus: $(VENV)/.installed-test
 		tests/test_reading_corpus.py -k "tables_are_read"
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check ct_helpers tests benchmarks
-	$(BIN)/ruff format --check ct_helpers tests benchmarks
+	$(BIN)/ruff check ct_helpers tests benchmarks .ci
+	$(BIN)/ruff format --check ct_helpers tests benchmarks .ci
 
 benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_data_loading.py

@@ -1,10 +1,11 @@
 """Execute every chapter with papermill in the smoke profile, as a reader would."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from notebook_runner import NOTEBOOKS, run_colab_notebook
+from notebook_runner import NOTEBOOKS, run_colab_notebook, save_book_outputs
 
 CHAPTERS = sorted(NOTEBOOKS.glob("*.md"))
 
@@ -15,7 +16,7 @@ CHAPTERS = sorted(NOTEBOOKS.glob("*.md"))
 def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data_dir):
     monkeypatch.setenv("CT_PROFILE", "smoke")
     monkeypatch.setenv("CT_DATA", str(real_data_dir))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # figures drawn as the book draws them
     # Its Colab notebook (the source cell for cell), from a folder outside the repository.
     # papermill injects a parameter every chapter has, at its default value, so the run fills
     # the data folder's caches (sweeps, models, predictions) exactly as the book build reads
@@ -25,6 +26,8 @@ def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data
     assert_no_machine_paths(executed)
     for text in EXPECTED_OUTPUTS.get(chapter.stem, ()):
         assert text in executed.read_text(), f"{chapter.name} shows no {text!r}"
+    if os.environ.get("CT_BOOK_OUTPUTS"):  # CI builds the smoke book from these outputs
+        save_book_outputs(chapter, executed, Path(os.environ["CT_BOOK_OUTPUTS"]))
 
 
 #: Outputs a chapter must show even in the smoke profile.
