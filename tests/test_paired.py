@@ -174,3 +174,14 @@ def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
     assert text.endswith(f", pca {text.split('pca ')[1].split(' (x')[0]} "
                          f"(x, y, z as the code {mean:.2f} ({low:.2f} to {high:.2f}))")  # fmt: skip
     assert text.startswith("umap")
+
+
+def test_a_claim_holds_only_when_every_comparison_goes_its_way():
+    from ct_helpers.evaluation.paired import claim_holds
+
+    assert claim_holds(["lower", "lower"], "lower") == "yes"
+    assert claim_holds(["lower", "no difference"], "lower") == "no difference"
+    assert claim_holds(["lower", "higher", "no difference"], "lower") == "no"  # one against
+    assert claim_holds([], "higher") == "no difference"  # nothing compared proves nothing
+    with pytest.raises(ValueError, match="'lower' or 'higher'"):
+        claim_holds(["lower"], "no difference")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .paired import VERDICTS, best_by_k, compare_methods
+from .paired import VERDICTS, best_by_k, claim_holds, compare_methods
 
 #: Columns of a reconstruction claims table.
 CLAIM_COLUMNS = ["split", "reconstruction", "claim", "paper", "here", "holds"]
@@ -38,7 +38,8 @@ def _autoencoder_standing(table: pd.DataFrame, settings: dict) -> dict:
     counts = versus["verdict"].value_counts()
     return {"sizes": len(best), "alone": alone, "tied": tied,
             "behind": sorted(set(best["k"]) - set(alone) - set(tied)),
-            "compared": len(versus), **{v: int(counts.get(v, 0)) for v in VERDICTS}}  # fmt: skip
+            "compared": len(versus), "verdicts": versus["verdict"].tolist(),
+            **{v: int(counts.get(v, 0)) for v in VERDICTS}}  # fmt: skip
 
 
 def reconstruction_claims(
@@ -90,8 +91,7 @@ def reconstruction_claims(
                      "intervals)", holds])  # fmt: skip
         n_lower, n_higher = ae["lower"], ae["higher"]
         if ae["compared"]:
-            holds = ("yes" if n_lower == ae["compared"]
-                     else ("no" if n_higher else "no difference"))  # fmt: skip
+            holds = claim_holds(ae["verdicts"], "lower")
             rows.append([split, "native", "the auto-encoder beats PCA at every k",
                          "lower RMSE than PCA at every k",
                          f"lower at {n_lower} of {ae['compared']} sizes, higher at {n_higher}, "
@@ -103,7 +103,7 @@ def reconstruction_claims(
         versus = versus[versus["k"] == 2]
         if len(versus):
             result = versus.iloc[0]
-            verdict = {"lower": "no", "higher": "yes"}.get(result["verdict"], "no difference")
+            verdict = claim_holds([result["verdict"]], "higher")
             rows.append([split, "decoder", "t-SNE cannot be reconstructed",
                          "no inverse, so no reconstruction",
                          f"learned decoder at k = 2 minus the training mean: held-out RMSE "

@@ -173,6 +173,28 @@ def paired_difference(
     return PairedDifference(mean, low, high, first.size, confidence)
 
 
+def claim_holds(verdicts: Sequence[str], claimed: str) -> str:
+    """Whether a claim that needs every comparison to go one way holds: yes, no, no difference.
+
+    ``verdicts`` are paired verdicts (:data:`VERDICTS`); ``claimed`` the one
+    the claim needs (``"lower"`` or ``"higher"``). ``"yes"`` when every
+    verdict is ``claimed``, ``"no"`` when any goes the other way, else
+    ``"no difference"`` (an interval covers 0 and none contradicts).
+
+    Examples
+    --------
+    >>> [claim_holds(v, "higher") for v in (["higher"], ["higher", "lower"],
+    ...                                     ["higher", "no difference"])]
+    ['yes', 'no', 'no difference']
+    """
+    if claimed not in ("lower", "higher"):
+        raise ValueError(f"A claim needs 'lower' or 'higher', not {claimed!r}.")
+    if verdicts and all(verdict == claimed for verdict in verdicts):
+        return "yes"
+    against = "higher" if claimed == "lower" else "lower"
+    return "no" if against in verdicts else "no difference"
+
+
 def compare_methods(
     table: pd.DataFrame,
     reference: str,
@@ -388,22 +410,41 @@ def ranking_text(
                  & (table["part"] == part) & table["value"].notna()]  # fmt: skip
     values = rows.groupby("method")["value"].agg(list)
     values = values[values.map(np.mean).sort_values(ascending=False).index]
-    parts = [_with_interval(method, repeats, digits, confidence, test_fraction)
+    parts = [format_interval(method, repeats, digits, confidence, test_fraction)
              for method, repeats in values.items()]  # fmt: skip
     null = table[(table["metric"] == metric) & (table["split"] == split)
                  & (table["part"] == "coordinates as codes") & table["value"].notna()]  # fmt: skip
     text = ", ".join(parts)
     if len(null):
-        coordinates = _with_interval("x, y, z as the code", null["value"].tolist(), digits,
+        coordinates = format_interval("x, y, z as the code", null["value"].tolist(), digits,
                                      confidence, test_fraction)  # fmt: skip
         text += f" ({coordinates})"
     return text
 
 
-def _with_interval(name, repeats, digits, confidence, test_fraction) -> str:
+def format_interval(
+    name: str,
+    repeats: Sequence[float],
+    digits: int = 2,
+    confidence: float = 0.95,
+    test_fraction: float | None = 0.2,
+    folds_per_repeat: int = 1,
+) -> str:
+    """``"name mean (low to high)"``: the mean over repeats and its interval, as text.
+
+    A single repeat is written with its value alone. ``test_fraction`` and
+    ``folds_per_repeat`` are those of :func:`mean_interval`.
+
+    Examples
+    --------
+    >>> format_interval("pca", [0.30, 0.31, 0.32], test_fraction=None)
+    'pca 0.31 (0.29 to 0.33)'
+    >>> format_interval("umap", [0.5])
+    'umap 0.50'
+    """
     if len(repeats) < 2:
         return f"{name} {repeats[0]:.{digits}f}"
-    mean, low, high = mean_interval(repeats, confidence, test_fraction)
+    mean, low, high = mean_interval(repeats, confidence, test_fraction, folds_per_repeat)
     return f"{name} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
 
 
@@ -413,9 +454,11 @@ __all__ = [
     "POSITION_DECODER",
     "PairedDifference",
     "best_by_k",
+    "claim_holds",
     "beyond_position",
     "compare_methods",
     "format_comparisons",
+    "format_interval",
     "mean_interval",
     "paired_difference",
     "ranking_text",

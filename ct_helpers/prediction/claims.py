@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..evaluation.paired import mean_interval, paired_difference
+from ..evaluation.paired import claim_holds, format_interval, paired_difference
 from .protocol import ALL_GENES, COORDINATES
 from .regressors import NESTED
 
@@ -124,10 +124,8 @@ def compare_feature_sets(
 
 
 def _holds(verdicts: Sequence[str]) -> str:
-    """``"yes"`` when every comparison is higher, ``"no"`` when any is lower, else no difference."""
-    if all(verdict == "higher" for verdict in verdicts):
-        return "yes"
-    return "no" if "lower" in verdicts else "no difference"
+    """Judge a prediction claim, which needs every method it names *higher* in R²."""
+    return claim_holds(verdicts, "higher")
 
 
 def _standing(comparisons: pd.DataFrame) -> str:
@@ -319,12 +317,8 @@ def ranking_with_intervals(
     """
     means = repeat_means(table, reader, scheme)[list(features)]
     order = means.mean().sort_values(ascending=False).index
-    parts = []
-    for name in order:
-        mean, low, high = mean_interval(means[name], confidence, 1 / n_splits,
-                                        folds_per_repeat=n_splits)  # fmt: skip
-        parts.append(f"{name} {mean:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})")
-    return ", ".join(parts)
+    return ", ".join(format_interval(name, means[name].tolist(), digits, confidence,
+                                     1 / n_splits, n_splits) for name in order)  # fmt: skip
 
 
 def prediction_summary(
