@@ -148,7 +148,7 @@ def test_the_summary_names_reconstructions_worse_than_the_training_mean():
 
 
 def test_a_ranking_orders_by_the_mean_and_gives_each_its_interval():
-    from ct_helpers.evaluation.paired import ranking_text
+    from ct_helpers.evaluation.paired_text import ranking_text
 
     table = sweep_like({("pca", 2): 0.3, ("umap", 2): 0.5, ("tsne", 2): 0.4})
     table["part"], table["metric"] = "codes", "ami"
@@ -163,7 +163,7 @@ def test_a_ranking_orders_by_the_mean_and_gives_each_its_interval():
 
 
 def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
-    from ct_helpers.evaluation.paired import ranking_text
+    from ct_helpers.evaluation.paired_text import ranking_text
 
     table = sweep_like({("pca", 2): 0.3, ("umap", 2): 0.5})
     table["part"], table["metric"] = "codes", "ami"
@@ -177,7 +177,7 @@ def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
 
 
 def test_a_claim_holds_only_when_every_comparison_goes_its_way():
-    from ct_helpers.evaluation.paired import claim_holds
+    from ct_helpers.evaluation.claims import claim_holds
 
     assert claim_holds(["lower", "lower"], "lower") == "yes"
     assert claim_holds(["lower", "no difference"], "lower") == "no difference"

@@ -9,8 +9,7 @@ from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 import ct_helpers as ct
 from ct_helpers.compressors import PCACompressor
 from ct_helpers.evaluation import metrics
-from ct_helpers.evaluation.baselines import CoordinatesBaseline, PositionDecoder
-from ct_helpers.evaluation.paired import beyond_position
+from ct_helpers.evaluation.baselines import CoordinatesBaseline, PositionDecoder, beyond_position
 from ct_helpers.evaluation.reconstruction import table_to_wide
 from ct_helpers.evaluation.sweep import SWEEP_COLUMNS, SweepSettings, run_sweep, sweep_folder
 from ct_helpers.evaluation.sweep_results import load_codes, load_gene_r2, load_sweep_table

@@ -17,11 +17,13 @@ them is what the codes add beyond smoothness.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.neighbors import KNeighborsRegressor
 
 from ..compressors.decoder import KernelRidgeDecoder
 from ..data.preprocessing import ExpressionScaler
 from ..data.spaces import check_coordinates
+from .paired import compare_methods
 
 
 class CoordinatesBaseline:
@@ -158,3 +160,36 @@ class PositionDecoder:
     def _features(self, blocks: list[np.ndarray]) -> np.ndarray:
         return np.hstack([(block - centre) / width for block, centre, width in zip(
             blocks, self.centres_, self.widths_, strict=True)])  # fmt: skip
+
+
+#: The part scored by the learned decoder given codes and coordinates (see
+#: :class:`~ct_helpers.evaluation.baselines.PositionDecoder`).
+CODES_AND_COORDINATES = "codes + coordinates"
+#: The coordinates' part scored by the same decoder given the coordinates alone.
+POSITION_DECODER = "position decoder"
+
+
+def beyond_position(
+    table: pd.DataFrame, split: str = "random", metric: str = "rmse", **options
+) -> pd.DataFrame:
+    """Compare codes + coordinates with coordinates alone: what codes add to position.
+
+    Both are the learned decoder, one given the method's codes and the MNI
+    coordinates (part ``"codes + coordinates"``), the other the coordinates
+    alone (the coordinates' part ``"position decoder"``), paired over the seeds.
+    ``"lower"`` (RMSE) says the codes carry expression that position does
+    not; ``"no difference"`` that the decoder reads nothing from them beyond
+    where the sample is.
+
+    Examples
+    --------
+    >>> rows = [(m, p, k, s, v + s / 100) for s in range(4) for m, p, k, v in (
+    ...     ("pca", "codes + coordinates", 2, 0.08), ("coordinates", "position decoder", 3, 0.10))]
+    >>> table = pd.DataFrame([(m, k, "random", s, p, "rmse", v, "ok")  # SYNTHETIC
+    ...                       for m, p, k, s, v in rows], columns=["method", "k", "split",
+    ...                       "seed", "part", "metric", "value", "status"])
+    >>> beyond_position(table)[["method", "difference", "verdict"]].round(3).values.tolist()
+    [['pca', -0.02, 'lower']]
+    """
+    return compare_methods(table, "coordinates", metric, CODES_AND_COORDINATES, split,
+                           reference_part=POSITION_DECODER, **options)  # fmt: skip

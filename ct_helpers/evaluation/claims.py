@@ -11,14 +11,38 @@ covers 0 where the claim needs a difference).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from .paired import VERDICTS, best_by_k, claim_holds, compare_methods
+from .paired import VERDICTS, best_by_k, compare_methods
 
 #: Columns of a reconstruction claims table.
 CLAIM_COLUMNS = ["split", "reconstruction", "claim", "paper", "here", "holds"]
 #: Values of the ``holds`` column.
 HOLDS = ("yes", "no", "no difference")
+
+
+def claim_holds(verdicts: Sequence[str], claimed: str) -> str:
+    """Whether a claim that needs every comparison to go one way holds: yes, no, no difference.
+
+    ``verdicts`` are paired verdicts (:data:`VERDICTS`); ``claimed`` the one
+    the claim needs (``"lower"`` or ``"higher"``). ``"yes"`` when every
+    verdict is ``claimed``, ``"no"`` when any goes the other way, else
+    ``"no difference"`` (an interval covers 0 and none contradicts).
+
+    Examples
+    --------
+    >>> [claim_holds(v, "higher") for v in (["higher"], ["higher", "lower"],
+    ...                                     ["higher", "no difference"])]
+    ['yes', 'no', 'no difference']
+    """
+    if claimed not in ("lower", "higher"):
+        raise ValueError(f"A claim needs 'lower' or 'higher', not {claimed!r}.")
+    if verdicts and all(verdict == claimed for verdict in verdicts):
+        return "yes"
+    against = "higher" if claimed == "lower" else "lower"
+    return "no" if against in verdicts else "no difference"
 
 
 def _sizes(ks) -> str:

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..evaluation.paired import claim_holds, format_interval, paired_difference
+from ..evaluation.claims import claim_holds
+from ..evaluation.paired import paired_difference
+from ..evaluation.paired_text import format_interval
 from .protocol import ALL_GENES, COORDINATES
 from .regressors import NESTED
 
