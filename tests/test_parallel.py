@@ -75,6 +75,14 @@ def client():
         yield dask
 
 
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    """The test sweep run here with one thread, as a Dask worker runs it: (table, data folder)."""
+    data_dir = tmp_path_factory.mktemp("serial")
+    with one_thread():
+        return ct.run_sweep(synthetic(), data_dir=data_dir, **SWEEP), data_dir
+
+
 def test_run_tasks_keeps_the_order_of_the_tasks_and_reports_each_one():
     done = []
     results = run_tasks(pow, [(2,), (3,), (0,)], shared=2, progress=False,
@@ -98,10 +106,9 @@ def test_run_tasks_on_dask_matches_serial_and_raises_a_tasks_error(client):
 
 
 @pytest.mark.slow
-def test_a_sweep_on_a_two_worker_cluster_gives_the_serial_table(client, tmp_path):
+def test_a_sweep_on_a_two_worker_cluster_gives_the_serial_table(client, serial, tmp_path):
     data = synthetic()
-    with one_thread():
-        serial = ct.run_sweep(data, data_dir=tmp_path / "serial", **SWEEP)
+    serial, serial_dir = serial
     on_dask = ct.run_sweep(data, data_dir=tmp_path / "dask", client=client, **SWEEP)
     assert len(serial) > 100 and (serial["status"] == "ok").mean() > 0.9
     same_table(on_dask, serial)
@@ -114,7 +121,7 @@ def test_a_sweep_on_a_two_worker_cluster_gives_the_serial_table(client, tmp_path
         on_dask[on_dask["method"] != "autoencoder"].reset_index(drop=True), default, rtol=1e-4
     )
     # every cell was computed on the cluster and written to the data folder, as serially
-    assert cell_records(tmp_path / "dask") == cell_records(tmp_path / "serial")
+    assert cell_records(tmp_path / "dask") == cell_records(serial_dir)
     assert len(cell_records(tmp_path / "dask")) == (3 * 2 + 2) * 2
 
 
@@ -132,7 +139,7 @@ def test_predictions_on_a_two_worker_cluster_give_the_serial_table(client, schae
 
 
 @pytest.mark.slow
-def test_a_sweep_killed_mid_way_on_dask_resumes_from_its_finished_cells(tmp_path):
+def test_a_sweep_killed_mid_way_on_dask_resumes_from_its_finished_cells(client, serial, tmp_path):
     # A child process runs the sweep on a 2-worker LocalCluster; once some cells are written the
     # whole process group (client, scheduler, workers) is killed with SIGKILL. The sweep run
     # again computes only the missing cells and gives the table of an uninterrupted run.
@@ -153,12 +160,11 @@ def test_a_sweep_killed_mid_way_on_dask_resumes_from_its_finished_cells(tmp_path
     total = (3 * 2 + 2) * 2
     assert 3 <= len(finished) < total, "the sweep was not interrupted mid-way"
     seen = []
-    resumed = ct.run_sweep(synthetic(), data_dir=data_dir, n_workers=2,
+    # resumed on a running cluster (the child started its own with n_workers=2)
+    resumed = ct.run_sweep(synthetic(), data_dir=data_dir, client=client,
                            on_cell_done=seen.append, **SWEEP)  # fmt: skip
     assert sum(cell["cached"] for cell in seen) == len(finished) and len(seen) == total
-    with one_thread():
-        uninterrupted = ct.run_sweep(synthetic(), data_dir=tmp_path / "whole", **SWEEP)
-    same_table(resumed, uninterrupted)
+    same_table(resumed, serial[0])  # the table of an uninterrupted run
 
 
 def test_a_scheduler_address_in_the_environment_is_used(monkeypatch):
