@@ -112,15 +112,15 @@ def test_variogram_surrogates_are_reproducible_permutations_that_stay_smooth(mon
     shuffled = metrics.morans_i(rng.permuted(np.tile(smooth[:, None], (1, 50)), axis=0), weights)
     for exact in (True, False):  # brainsmash Base on all distances, or Sampled above the limit
         monkeypatch.setattr(V, "MAX_EXACT_SAMPLES", 1000 if exact else 100)
-        nulls = V.variogram_surrogates(smooth, coords, 50, random_state=3)
-        assert nulls.shape == (300, 50)
+        nulls = V.variogram_surrogates(smooth, coords, 25, random_state=3)
+        assert nulls.shape == (300, 25)
         np.testing.assert_allclose(np.sort(nulls, axis=0), np.sort(smooth)[:, None] + 0 * nulls)
         null_i = metrics.morans_i(nulls, weights)
         assert np.median(null_i) > np.quantile(shuffled, 0.99), exact
         assert np.median(np.abs([np.corrcoef(smooth, n)[0, 1] for n in nulls.T])) < 0.6
-        again = V.variogram_surrogates(smooth, coords, 50, random_state=3)
+        again = V.variogram_surrogates(smooth, coords, 25, random_state=3)
         np.testing.assert_array_equal(again, nulls)
-    other = V.variogram_surrogates(smooth, coords, 50, random_state=4)
+    other = V.variogram_surrogates(smooth, coords, 25, random_state=4)
     assert not np.array_equal(other, again)
     with pytest.raises(ValueError, match="finite"):
         V.variogram_surrogates(np.r_[smooth[:-1], np.nan], coords, 3)
