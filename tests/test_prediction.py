@@ -262,6 +262,36 @@ def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
         P.predict_targets({"a": codes}, maps, data, n_repeats=0, **settings)
 
 
+def test_runs_of_a_feature_set_are_read_one_per_repeat(small_synthetic, tmp_path):
+    """Issue 34: codes of several seeds; repeat r reads run r % n on repeat r's folds."""
+    data = small_synthetic
+    maps = TargetMaps(
+        data.coords[:, :1] + np.random.default_rng(0).normal(size=(data.n_samples, 1)),
+        pd.DataFrame({"domain": ["x"]}, index=["t"]),
+        data.sample_ids,
+        data.name,
+    )
+    runs = [data.expression[:, :2], data.expression[:, 2:4]]  # as if two seeds' codes
+    settings = {"regressors": ["ridge", "knn"], "n_nulls": 9, "progress": False}
+    table = P.predict_targets({"a": runs}, maps, data, n_repeats=3, **settings)
+    for repeat, run in ((0, 0), (1, 1), (2, 0)):  # run r % 2, on repeat r's own folds
+        alone = P.predict_targets({"a": runs[run]}, maps, data, n_repeats=3, **settings)
+        got, expected = (t[t.repeat == repeat].reset_index(drop=True) for t in (table, alone))
+        pd.testing.assert_frame_equal(got, expected)
+    varied = table[table.regressor == "ridge"].groupby("cv")["r2"].nunique()
+    assert (varied == 3).all()
+    with pytest.raises(ValueError, match="differ in shape"):
+        P.predict_targets({"a": [runs[0], data.expression[:, :3]]}, maps, data, **settings)
+    with pytest.raises(ValueError, match="empty list"):
+        P.predict_targets({"a": []}, maps, data, **settings)
+    # the cache knows the runs: one run is not read back for two
+    cached = [P.cached_predict_targets({"a": r}, maps, data, tmp_path, n_repeats=2, **settings)
+              for r in (runs, runs[:1], runs)]  # fmt: skip
+    paths = [table.attrs["path"] for table in cached]
+    assert paths[0] != paths[1] and paths[0] == paths[2]
+    assert cached[2].attrs["parameters"]["runs"] == {"a": 2}  # recorded beside the table
+
+
 @pytest.mark.slow
 def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(schaefer, tmp_path):
     from ct_helpers.prediction.sensitivity import hemisphere_sensitivity

@@ -23,7 +23,9 @@ target map:
    ``random_state + r``: a new shuffle, a new block grid offset) and every
    feature set is scored on the same folds of each repeat, so methods can be
    compared by paired differences over repeats
-   (:mod:`~ct_helpers.evaluation.paired`).
+   (:mod:`~ct_helpers.evaluation.paired`). A feature set given as several
+   runs (codes of several seeds, :mod:`~ct_helpers.prediction.features`)
+   reads run ``r % n`` in repeat ``r``.
 3. **Scores**: R² and RMSE of the pooled out-of-fold predictions
    (:func:`prediction_scores`); R² is 1 for a perfect prediction and 0 for
    predicting the target's mean everywhere.
@@ -49,14 +51,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..compressors import make_compressor
 from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..evaluation.buffers import fold_buffers, resolve_buffer
 from ..evaluation.splits import CV_SCHEMES, cv_folds
 from ..parallel import run_tasks
-from ..storage import CacheError, cache_key, load_array, load_table, save_array, save_table
+from ..storage import CacheError, cache_key, load_table, save_table
+from .features import (
+    ALL_GENES,
+    CODES_FORMAT,
+    COORDINATES,
+    compute_codes,
+    compute_codes_over_seeds,
+    control_features,
+    describe_feature_sets,
+    feature_runs,
+)
 from .maps import TargetMaps
 from .nulls import spatial_nulls
 from .regressors import NESTED, REGRESSORS, nested_out_of_fold_predictions, out_of_fold_predictions
@@ -68,8 +79,6 @@ PREDICTION_COLUMNS = [
     "features", "target", "domain", "regressor", "cv", "repeat", "n_samples", "r2", "rmse",
     "p_spatial", "null_method", "n_nulls", "chosen",
 ]  # fmt: skip
-#: Names of the two control feature sets.
-COORDINATES, ALL_GENES = "coordinates", "all genes"
 
 
 def prediction_scores(y: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,9 +125,12 @@ def predict_targets(
 
     Parameters
     ----------
-    feature_sets : mapping of name to array (n_samples, n_features)
-        E.g. each method's codes, plus :func:`control_features`. A feature
-        set with more than 1,000 columns (all genes) is used with ridge only.
+    feature_sets : mapping of name to array (n_samples, n_features) or list of arrays
+        E.g. each method's codes, plus :func:`control_features`. A list holds
+        runs of one feature set, e.g. the codes of a compressor fitted with
+        several seeds (:func:`compute_codes_over_seeds`): repeat ``r`` reads run
+        ``r % len(runs)``, so repeats vary the seed as well as the folds. A
+        feature set with more than 1,000 columns (all genes) is used with ridge only.
     targets : TargetMaps
         Maps sampled at ``dataset``'s rows; NaN samples of a map are left out.
     dataset : ExpressionDataset
@@ -168,19 +180,15 @@ def predict_targets(
     """
     if targets.dataset != dataset.name or len(targets.sample_ids) != dataset.n_samples:
         raise ValueError(f"Targets belong to {targets.dataset!r}, not to {dataset.name!r}.")
-    for name, features in feature_sets.items():
-        if np.shape(features)[0] != dataset.n_samples or np.ndim(features) != 2:
-            raise ValueError(f"Feature set {name!r} has shape {np.shape(features)}; expected "
-                             f"({dataset.n_samples}, n_features).")  # fmt: skip
-        if not np.isfinite(features).all():
-            raise ValueError(f"Feature set {name!r} has NaN or infinite values.")
+    runs = {name: feature_runs(name, features, dataset.n_samples)
+            for name, features in feature_sets.items()}  # fmt: skip
     unknown = (sorted(set(regressors) - {*REGRESSORS, NESTED}) + sorted(set(cv) - set(CV_SCHEMES))
                + sorted(set(nested_from) - set(REGRESSORS)))  # fmt: skip
     if unknown:
         raise ValueError(f"Unknown regressors or CV schemes {unknown}.")
     if int(n_repeats) < 1:
         raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
-    shared = _PredictionInputs(dict(feature_sets), targets, dataset, tuple(regressors), tuple(cv),
+    shared = _PredictionInputs(runs, targets, dataset, tuple(regressors), tuple(cv),
                                n_splits, block_size_mm, n_nulls, null_method, random_state,
                                data_dir, int(n_repeats), tuple(nested_from),
                                resolve_buffer(buffer_mm, dataset.coords))  # fmt: skip
@@ -194,7 +202,7 @@ def predict_targets(
 class _PredictionInputs:
     """What every target's task reads (sent to Dask workers once)."""
 
-    feature_sets: dict
+    feature_sets: dict  # name -> list of runs (arrays); repeat r reads run r % len(runs)
     targets: TargetMaps
     dataset: ExpressionDataset
     regressors: tuple
@@ -230,16 +238,16 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
         nulls, how = spatial_nulls(targets.values[:, column], dataset, inputs.n_nulls,
                                    inputs.null_method, random_state, inputs.data_dir)  # fmt: skip
     rows = []
-    for name, features in inputs.feature_sets.items():
-        features = np.asarray(features)
-        if not defined.all():  # a copy only where a map leaves samples out
-            features = features[defined]
-        wide = features.shape[1] > 1000
+    for name, runs in inputs.feature_sets.items():
+        wide = np.shape(runs[0])[1] > 1000
         for regressor in inputs.regressors:
             if wide and regressor != "ridge":
                 continue
             for scheme in inputs.cv:
                 for repeat in range(inputs.n_repeats):
+                    features = np.asarray(runs[repeat % len(runs)])
+                    if not defined.all():  # a copy only where a map leaves samples out
+                        features = features[defined]
                     fold_of, seed = folds[scheme, repeat], random_state + repeat
                     near = buffers[scheme, repeat]
                     n_folds = int(np.unique(fold_of).size)
@@ -272,9 +280,7 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
 
 
 #: Format of saved prediction tables; bump when the protocol changes.
-PREDICTION_FORMAT = "ct-prediction-4"
-#: Bump when cached codes are stored differently.
-CODES_FORMAT = "ct-codes-2"
+PREDICTION_FORMAT = "ct-prediction-5"
 
 
 def cached_predict_targets(
@@ -293,8 +299,11 @@ def cached_predict_targets(
     """
     where = ("progress", "client", "n_workers")  # how it runs, not what it computes
     recorded = {name: value for name, value in settings.items() if name not in where}
-    key = cache_key(*feature_sets.values(), targets.values, names=targets.names,
-                    domains=targets.domains, features=list(feature_sets),
+    runs = {name: feature_runs(name, features, dataset.n_samples)
+            for name, features in feature_sets.items()}  # fmt: skip
+    key = cache_key(*(run for name in runs for run in runs[name]), targets.values,
+                    names=targets.names, domains=targets.domains, features=list(runs),
+                    runs={name: len(arrays) for name, arrays in runs.items()},
                     settings=recorded, format=PREDICTION_FORMAT)  # fmt: skip
     path = data_folder("predictions", data_dir) / f"{dataset.name}-{key}.csv"
     if path.exists():
@@ -304,73 +313,13 @@ def cached_predict_targets(
             return table
         except CacheError as error:
             logger.warning("Saved predictions unusable (%s); computing them again.", error)
-    table = predict_targets(feature_sets, targets, dataset, data_dir=data_dir, **settings)
+    table = predict_targets(runs, targets, dataset, data_dir=data_dir, **settings)
     parameters = {"dataset": dataset.name, "features": list(feature_sets),
+                  "runs": {name: len(arrays) for name, arrays in runs.items()},
                   "targets": targets.names, **recorded}  # fmt: skip
     save_table(table, path, parameters, kind=PREDICTION_FORMAT)
     table.attrs["path"] = path
     return table
-
-
-def control_features(dataset: ExpressionDataset, all_genes: bool = True) -> dict[str, np.ndarray]:
-    """Return the control feature sets: MNI coordinates, and (optionally) every gene.
-
-    The gene matrix is returned as is (a view, no copy); ridge standardises it
-    inside each training fold.
-    """
-    controls = {COORDINATES: np.asarray(dataset.coords, dtype=np.float64)}
-    if all_genes:
-        controls[ALL_GENES] = dataset.expression
-    return controls
-
-
-def compute_codes(
-    dataset: ExpressionDataset,
-    method: str,
-    k: int = 2,
-    random_state: int = 0,
-    params: Mapping | None = None,
-    data_dir: str | os.PathLike | None = None,
-) -> np.ndarray:
-    """Codes of every sample by one compressor fitted on all samples, cached in the data folder.
-
-    The cache file is named after the data, method, k, seed and parameters
-    (with this machine's choice for "auto" ones, such as the auto-encoder's
-    precision) and checked (shape, sha256) when read; package versions and parameters are
-    recorded beside it.
-
-    Examples
-    --------
-    >>> codes = compute_codes(data, "pca", k=2)  # doctest: +SKIP
-    """
-    params = dict(params or {})
-    model = make_compressor(method, n_components=k, random_state=random_state, **params)
-    keyed = {**params, **model.machine_dependent_params()}  # e.g. the precision "auto" gives
-    key = cache_key(
-        dataset.expression,
-        dataset.coords,
-        method=method,
-        k=k,
-        seed=random_state,
-        params={p: str(v) for p, v in keyed.items()},
-        genes=list(map(str, dataset.genes)),
-        format=CODES_FORMAT,
-    )
-    path = (
-        data_folder("codes", data_dir)
-        / dataset.name
-        / f"{method}-k{k}-seed{random_state}-{key}.npy"
-    )
-    if path.exists():
-        try:
-            return load_array(path, expected_shape=(dataset.n_samples, k))
-        except CacheError as error:
-            logger.warning("Cached codes unusable (%s); computing them again.", error)
-    codes = model.fit_transform(dataset)
-    save_array(path, np.asarray(codes, dtype=np.float32), provenance={
-        "dataset": dataset.name, "method": method, "k": k, "seed": random_state,
-        "params": {p: str(v) for p, v in keyed.items()}, "fitted_on": "all samples"})  # fmt: skip
-    return codes
 
 
 def domain_summary(
@@ -416,7 +365,8 @@ def cv_difference(table: pd.DataFrame, regressor: str = "ridge") -> pd.DataFrame
 
 
 __all__ = [
-    "ALL_GENES", "COORDINATES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
-    "REGRESSORS", "cached_predict_targets", "compute_codes", "control_features", "cv_difference",
+    "ALL_GENES", "CODES_FORMAT", "COORDINATES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
+    "REGRESSORS", "cached_predict_targets", "compute_codes", "compute_codes_over_seeds",
+    "control_features", "cv_difference", "describe_feature_sets", "feature_runs",
     "domain_summary", "predict_targets", "prediction_scores",
 ]  # fmt: skip

@@ -47,7 +47,7 @@ def hemisphere_sensitivity(
     table: pd.DataFrame,
     dataset: ExpressionDataset,
     targets: TargetMaps,
-    codes_of: Callable[[ExpressionDataset, str], np.ndarray],
+    codes_of: Callable[[ExpressionDataset, str], np.ndarray | list[np.ndarray]],
     methods: Sequence[str],
     scheme: str = "spatial",
     reference: str = "pca",
@@ -69,8 +69,9 @@ def hemisphere_sensitivity(
         The whole dataset and its targets.
     codes_of : callable
         ``codes_of(subset, method)`` returns the method's codes of the subset's
-        samples, compressed from the subset (e.g. a wrapper of
-        :func:`~ct_helpers.prediction.protocol.compute_codes`).
+        samples, compressed from the subset: one array, or a list of runs
+        (one per seed, as the whole dataset's; e.g. a wrapper of
+        :func:`~ct_helpers.prediction.features.compute_codes_over_seeds`).
     methods : sequence of str
         The methods compared; the coordinates control is compared too.
     scheme, reference, hemisphere : str
