@@ -250,8 +250,10 @@ def test_chapter_5_runs_on_a_single_target_table_in_atlas_order_without_ids(
     # saved as many groups save regional maps: numpy's savetxt, no header row (issue 28)
     maps = np.column_stack([y / 7 + 0.5, (regions["hemisphere"] == "L") * 1.0 + y / 100])
     np.savetxt(path, maps, delimiter=",")  # not integers: a column of labels would be ids
-    executed = run_chapter(NOTEBOOKS / "05_prediction.md", tmp_path,
-                           {"targets": str(path), "seed": 1})  # fmt: skip
+    # two methods: what is new here is the reader's target table (every method runs on the
+    # book's targets in the chapter's own smoke test)
+    parameters = {"targets": str(path), "seed": 1, "methods": ["pca", "nmf"]}
+    executed = run_chapter(NOTEBOOKS / "05_prediction.md", tmp_path, parameters)
     outputs = json.dumps([cell.get("outputs", []) for cell in
                           json.loads(executed.read_text())["cells"]])  # fmt: skip
     assert "column 1" in outputs and "2 target maps" in outputs
