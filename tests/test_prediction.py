@@ -234,14 +234,19 @@ def test_nested_selection_refuses_what_it_cannot_do():
         R.nested_out_of_fold_predictions(X, y, np.arange(10) % 5, ("ridge", "lasso"))
 
 
-def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
-    data = small_synthetic
-    maps = TargetMaps(
+def noisy_position_target(data) -> TargetMaps:
+    """One SYNTHETIC target: the x coordinate plus noise, at every sample of ``data``."""
+    return TargetMaps(
         data.coords[:, :1] + np.random.default_rng(0).normal(size=(data.n_samples, 1)),
         pd.DataFrame({"domain": ["x"]}, index=["t"]),
         data.sample_ids,
         data.name,
     )
+
+
+def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
+    data = small_synthetic
+    maps = noisy_position_target(data)
     codes = data.expression[:, :2]
     settings = {"regressors": ["ridge", "knn", "nested"], "n_nulls": 9, "progress": False}
     table = P.predict_targets({"a": codes, "b": codes.copy()}, maps, data, n_repeats=3, **settings)
@@ -265,12 +270,7 @@ def test_repeats_draw_new_folds_shared_by_every_feature_set(small_synthetic):
 def test_runs_of_a_feature_set_are_read_one_per_repeat(small_synthetic, tmp_path):
     """Issue 34: codes of several seeds; repeat r reads run r % n on repeat r's folds."""
     data = small_synthetic
-    maps = TargetMaps(
-        data.coords[:, :1] + np.random.default_rng(0).normal(size=(data.n_samples, 1)),
-        pd.DataFrame({"domain": ["x"]}, index=["t"]),
-        data.sample_ids,
-        data.name,
-    )
+    maps = noisy_position_target(data)
     runs = [data.expression[:, :2], data.expression[:, 2:4]]  # as if two seeds' codes
     settings = {"regressors": ["ridge", "knn"], "n_nulls": 9, "progress": False}
     table = P.predict_targets({"a": runs}, maps, data, n_repeats=3, **settings)
