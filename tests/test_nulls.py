@@ -1,6 +1,7 @@
 """Spatial nulls keep the values and (approximately) the smoothness of real maps."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ct_helpers.evaluation import metrics
@@ -127,3 +128,25 @@ def test_variogram_surrogates_are_reproducible_permutations_that_stay_smooth(mon
     monkeypatch.setattr(V, "MAX_VARIOGRAM_SAMPLES", 200)
     with pytest.raises(ValueError, match="300 samples.*parcellate"):
         V.variogram_surrogates(smooth, coords, 3)
+
+
+def test_the_null_smoothness_summary_reads_what_the_chapter_says():
+    """Chapter 5's hidden cell used to compute these; now they are here, with a test."""
+    from ct_helpers.prediction.null_smoothness import summarise_null_smoothness
+
+    table = pd.DataFrame({"null maps": ["moran"] * 4,
+                          "Moran's I, target": [0.6, 0.4, 0.05, 0.15],
+                          "median, null maps": [0.3, 0.4, 0.01, 0.1],
+                          "median, shuffles": [-0.01, 0.0, 0.0, 0.01]},
+                         index=["myelin", "thickness", "curvature", "between"])  # fmt: skip
+    summary = summarise_null_smoothness(table)
+    assert (summary.first_target, summary.first_target_i, summary.first_null_i) == (
+        "myelin", 0.6, 0.3)  # fmt: skip
+    assert summary.rough_targets == ["curvature"]  # below 0.1; "between" is neither
+    assert summary.kept_share == pytest.approx(75.0)  # median of 0.5 and 1.0, smooth ones only
+    assert not summary.keeps_smoothness and "optimistic" in summary.verdict
+    assert summarise_null_smoothness(table, kept_enough=0.7).verdict.startswith("keep most")
+    flat = summarise_null_smoothness(table.assign(**{"Moran's I, target": 0.05}))
+    assert np.isnan(flat.kept_share) and "cannot be judged" in flat.verdict
+    with pytest.raises(ValueError, match="median, shuffles"):
+        summarise_null_smoothness(table.drop(columns="median, shuffles"))
