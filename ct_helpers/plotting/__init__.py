@@ -25,6 +25,7 @@ from .summaries import (
     plot_domain_summary,
     plot_gene_r2,
     plot_null_calibration,
+    plot_null_calibration_grid,
 )
 from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours, use_book_theme
 
@@ -43,6 +44,7 @@ __all__ = [
     "plot_learning_curves",
     "plot_metric_by_k",
     "plot_null_calibration",
+    "plot_null_calibration_grid",
     "plot_reconstruction_bars",
     "plot_reconstruction_density",
     "plot_split",

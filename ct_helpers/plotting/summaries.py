@@ -145,13 +145,20 @@ def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
 
 
 def plot_null_calibration(
-    table: pd.DataFrame, alpha: float = 0.05, title: str = "", ax=None, statistic: str | None = None
+    table: pd.DataFrame,
+    alpha: float = 0.05,
+    title: str = "",
+    ax=None,
+    statistic: str | None = None,
+    geometry: str | None = None,
 ):
     """False-positive rate of each null against the smoothness of the maps (Chapter 5).
 
     ``table`` is :func:`~ct_helpers.prediction.calibration.null_calibration`'s;
     the band is the 95 % Wilson interval, the dashed line ``alpha``. With
-    ``statistic`` (``"pearson r"``, ``"cv R²"``) only that test's rows are drawn.
+    ``statistic`` (``"pearson r"``, ``"cv R²"``) only that test's rows are
+    drawn, with ``geometry`` (``"volume"``, ``"sphere"``) only the maps
+    smoothed there.
 
     Examples
     --------
@@ -163,10 +170,11 @@ def plot_null_calibration(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
-    if statistic is not None:
-        table = table[table["statistic"] == statistic]
-        if table.empty:
-            raise ValueError(f"The calibration has no rows for the statistic {statistic!r}.")
+    for column, wanted in (("statistic", statistic), ("geometry", geometry)):
+        if wanted is not None:
+            table = table[table[column] == wanted]
+            if table.empty:
+                raise ValueError(f"The calibration has no rows for the {column} {wanted!r}.")
     for null, rows in table.groupby("null", sort=False):
         rows = rows.sort_values("smoothness_mm")
         line = ax.plot(rows["smoothness_mm"], rows["false_positive_rate"], marker="o",
@@ -180,3 +188,35 @@ def plot_null_calibration(
     ax.set_title(title or "How often each null is fooled by independent smooth maps", fontsize=10)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_null_calibration_grid(table: pd.DataFrame, alpha: float = 0.05, title: str = ""):
+    """One :func:`plot_null_calibration` panel per statistic (rows) and geometry (columns).
+
+    Rows follow the table's statistics (correlation, cross-validated R²),
+    columns the geometries its maps were smoothed in (volume, sphere); the
+    y axes are shared so rates compare across panels.
+
+    Examples
+    --------
+    >>> rows = [("naive", s, g, 0.05, 0.0, 0.2) for s in ("pearson r", "cv R²")
+    ...         for g in ("volume", "sphere")]
+    >>> table = pd.DataFrame(rows, columns=["null", "statistic", "geometry",
+    ...                                     "false_positive_rate", "ci_low", "ci_high"])
+    >>> plot_null_calibration_grid(table.assign(smoothness_mm=40.0)).axes[3].get_title()
+    'cv R², maps smooth on the sphere'
+    """
+    statistics = table["statistic"].drop_duplicates().tolist()
+    geometries = table["geometry"].drop_duplicates().tolist()
+    fig, axes = plt.subplots(len(statistics), len(geometries), sharey=True, squeeze=False,
+                             figsize=(6.5 * len(geometries), 3.8 * len(statistics)))  # fmt: skip
+    where = {"volume": "in the volume", "sphere": "on the sphere"}
+    for row, statistic in enumerate(statistics):
+        for column, geometry in enumerate(geometries):
+            plot_null_calibration(table, alpha, ax=axes[row, column], statistic=statistic,
+                                  geometry=geometry,
+                                  title=f"{statistic}, maps smooth {where[geometry]}")  # fmt: skip
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig

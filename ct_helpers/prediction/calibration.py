@@ -12,7 +12,11 @@ Burt 2020 variogram surrogates) applicable.
 :func:`null_calibration` repeats that design on a dataset's own samples
 (the book's parcels, the 8 mm grid): SYNTHETIC maps, white noise smoothed by
 a Gaussian kernel of a given FWHM over the samples' MNI coordinates
-(:func:`smooth_random_maps`); for each pair the first map's nulls
+(:func:`~ct_helpers.prediction.random_maps.smooth_random_maps`), or, with
+``geometries=("volume", "sphere")``, also over the great-circle distance
+between cortical parcels on their hemisphere's sphere (smoothness that arose
+on the surface, the model the spin test assumes and the one Markello & Misic
+generated); for each pair the first map's nulls
 (:func:`~ct_helpers.prediction.nulls.spatial_nulls` methods, plus ``naive``:
 the parametric Pearson test, which ignores autocorrelation) give a two-sided
 p-value of the correlation. Chapter 5's results do not test correlations but
@@ -45,6 +49,7 @@ from ..evaluation.splits import cv_folds
 from ..storage import CacheError, cache_key, load_table, save_table
 from .nulls import moran_eigenvectors, moran_surrogates, parcel_sphere_positions, spin_permutations
 from .protocol import prediction_scores
+from .random_maps import smooth_random_maps, sphere_arc_distances, sphere_map_distances
 from .regressors import out_of_fold_predictions
 from .variogram import variogram_surrogates
 
@@ -52,35 +57,18 @@ from .variogram import variogram_surrogates
 CALIBRATION_NULLS = ("naive", "spin", "moran", "variogram")
 #: Statistics the calibration tests: correlation, and the results' cross-validated R².
 CALIBRATION_STATISTICS = ("pearson r", "cv R²")
+#: Where the SYNTHETIC maps' smoothness arises: in the volume (Euclidean
+#: distance between MNI coordinates) or on the cortical sphere (great-circle
+#: distance within a hemisphere).
+CALIBRATION_GEOMETRIES = ("volume", "sphere")
 #: Columns of the calibration table.
-CALIBRATION_COLUMNS = ["null", "statistic", "smoothness_mm", "pairs", "nulls", "samples",
-                       "false_positive_rate", "ci_low", "ci_high"]  # fmt: skip
-CALIBRATION_FORMAT = "ct-null-calibration-3"
-
-
-def smooth_random_maps(
-    coords: np.ndarray, fwhm_mm: float, n_maps: int, random_state: int = 0
-) -> np.ndarray:
-    """SYNTHETIC independent smooth maps: white noise smoothed by a Gaussian of ``fwhm_mm``.
-
-    Each map is standardised (mean 0, standard deviation 1); ``fwhm_mm = 0``
-    gives white noise.
-
-    Examples
-    --------
-    >>> coords = np.c_[np.arange(0.0, 200, 4), np.zeros(50), np.zeros(50)]
-    >>> maps = smooth_random_maps(coords, 40, 2)
-    >>> maps.shape, bool(abs(np.corrcoef(maps[:-1, 0], maps[1:, 0])[0, 1]) > 0.8)
-    ((50, 2), True)
-    """
-    rng = np.random.default_rng(random_state)
-    noise = rng.standard_normal((coords.shape[0], n_maps))
-    if fwhm_mm > 0:
-        sigma = fwhm_mm / np.sqrt(8 * np.log(2))
-        kernel = np.exp(-cdist(coords, coords, "sqeuclidean") / (2 * sigma**2))
-        noise = kernel @ noise
-    noise -= noise.mean(axis=0)
-    return noise / noise.std(axis=0)
+CALIBRATION_COLUMNS = ["null", "statistic", "geometry", "smoothness_mm", "pairs", "nulls",
+                       "samples", "false_positive_rate", "ci_low", "ci_high"]  # fmt: skip
+CALIBRATION_FORMAT = "ct-null-calibration-4"
+__all__ = ["CALIBRATION_NULLS", "CALIBRATION_STATISTICS", "CALIBRATION_GEOMETRIES",
+           "null_calibration", "cached_null_calibration", "choose_null",
+           "calibration_rates_text", "wilson_interval", "smooth_random_maps",
+           "sphere_arc_distances", "sphere_map_distances"]  # fmt: skip
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -123,10 +111,16 @@ class _NullMaker:
         self._eigenvectors = self._distances = None
 
     def available(self, null: str) -> str | None:
-        """Why ``null`` cannot run here, or None."""
-        if null == "spin" and self.sphere is None:
+        """Why ``null`` (or maps smoothed on the ``"sphere"``) cannot be made here, or None."""
+        if null in ("spin", "sphere") and self.sphere is None:
             return "not every sample is a cortical parcel with a sphere position"
         return None
+
+    def map_distances(self, geometry: str) -> np.ndarray | None:
+        """Distances the SYNTHETIC maps are smoothed over (None: Euclidean, in the volume)."""
+        if geometry == "volume":
+            return None
+        return sphere_map_distances(self.sphere, self.hemisphere, self.coords)
 
     def __call__(self, null: str, x: np.ndarray, seed: int) -> np.ndarray:
         if null == "spin":
@@ -158,6 +152,7 @@ def null_calibration(
     n_splits: int = 5,
     block_size_mm: float = 40.0,
     buffer_mm: float | str = "auto",
+    geometries: Sequence[str] = ("volume",),
 ) -> pd.DataFrame:
     """False-positive rate of each null at ``alpha`` on pairs of independent smooth maps.
 
@@ -189,42 +184,66 @@ def null_calibration(
         The folds of the ``"cv R²"`` statistic.
     buffer_mm : float or "auto"
         Their buffer, as in :func:`~ct_helpers.prediction.protocol.predict_targets`.
+    geometries : sequence of str
+        Among :data:`CALIBRATION_GEOMETRIES`: where the maps' smoothness
+        arises, in the volume (Gaussian over MNI distance) or on each
+        hemisphere's cortical sphere (Gaussian over great-circle distance,
+        :func:`sphere_map_distances`; cortical parcels only, else skipped and
+        named in ``attrs["skipped"]`` as ``"sphere"``). FWHM are mm of the
+        volume in both: the sphere's arcs are rescaled to the samples' spacing.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`CALIBRATION_COLUMNS`: one row per null, statistic and smoothness.
+        :data:`CALIBRATION_COLUMNS`: one row per null, statistic, geometry and smoothness.
+
+    Examples
+    --------
+    >>> from ct_helpers.data.synthetic import make_synthetic_expression
+    >>> data = make_synthetic_expression(n_genes=3, resolution=20)  # SYNTHETIC
+    >>> table = null_calibration(data, smoothness_mm=(30,), n_pairs=4, n_nulls=9,
+    ...                          nulls=("naive", "moran"), progress=False)
+    >>> table[["null", "statistic", "geometry", "pairs"]].values.tolist()[:2]
+    [['naive', 'pearson r', 'volume', 4], ['naive', 'cv R²', 'volume', 4]]
     """
     unknown = sorted(set(nulls) - set(CALIBRATION_NULLS))
     unknown += sorted(set(statistics) - set(CALIBRATION_STATISTICS))
+    unknown += sorted(set(geometries) - set(CALIBRATION_GEOMETRIES))
     if unknown:
-        raise ValueError(f"Unknown nulls or statistics {unknown}; nulls: {CALIBRATION_NULLS}, "
-                         f"statistics: {CALIBRATION_STATISTICS}.")  # fmt: skip
+        raise ValueError(f"Unknown nulls, statistics or geometries {unknown}; nulls: "
+                         f"{CALIBRATION_NULLS}, statistics: {CALIBRATION_STATISTICS}, "
+                         f"geometries: {CALIBRATION_GEOMETRIES}.")  # fmt: skip
     maker = _NullMaker(dataset, n_nulls, data_dir)
-    skipped = {null: why for null in nulls if (why := maker.available(null))}
+    skipped = {null: why for null in (*nulls, *geometries) if (why := maker.available(null))}
     used = [null for null in nulls if null not in skipped]
+    shapes = [geometry for geometry in geometries if geometry not in skipped]
     fold_of = cv_folds(dataset.coords, "spatial", n_splits, random_state, block_size_mm,
                        dataset.space if isinstance(dataset.space, VoxelGrid) else None)  # fmt: skip
     folds = (fold_of, fold_buffers(dataset.coords, fold_of, buffer_mm))
     rows = []
-    bar = tqdm(total=len(smoothness_mm) * n_pairs, desc="null calibration", disable=not progress)
-    for level, fwhm in enumerate(smoothness_mm):
-        maps = smooth_random_maps(dataset.coords, fwhm, 2 * n_pairs, random_state + level)
-        significant = {(null, statistic): 0 for null in used for statistic in statistics}
-        for pair in range(n_pairs):
-            x, y = maps[:, 2 * pair], maps[:, 2 * pair + 1]
-            seed = random_state + 1000 * level + pair
-            for null in used:
-                for statistic in statistics:
-                    test = _pearson_p if statistic == "pearson r" else _cv_r2_p
-                    significant[null, statistic] += test(x, y, null, maker, seed, folds) < alpha
-            bar.update()
-        for (null, statistic), count in significant.items():
-            low, high = wilson_interval(int(count), n_pairs)
-            rows.append({"null": null, "statistic": statistic, "smoothness_mm": float(fwhm),
-                         "pairs": n_pairs, "nulls": 0 if null == "naive" else n_nulls,
-                         "samples": dataset.n_samples, "false_positive_rate": count / n_pairs,
-                         "ci_low": low, "ci_high": high})  # fmt: skip
+    bar = tqdm(total=len(shapes) * len(smoothness_mm) * n_pairs, desc="null calibration",
+               disable=not progress)  # fmt: skip
+    for shape, geometry in enumerate(shapes):
+        distances = maker.map_distances(geometry)
+        for level, fwhm in enumerate(smoothness_mm):
+            maps = smooth_random_maps(dataset.coords, fwhm, 2 * n_pairs,
+                                      random_state + level + 100 * shape, distances)  # fmt: skip
+            significant = {(null, statistic): 0 for null in used for statistic in statistics}
+            for pair in range(n_pairs):
+                x, y = maps[:, 2 * pair], maps[:, 2 * pair + 1]
+                seed = random_state + 100_000 * shape + 1000 * level + pair
+                for null in used:
+                    for statistic in statistics:
+                        test = _pearson_p if statistic == "pearson r" else _cv_r2_p
+                        significant[null, statistic] += test(x, y, null, maker, seed, folds) < alpha
+                bar.update()
+            for (null, statistic), count in significant.items():
+                low, high = wilson_interval(int(count), n_pairs)
+                rows.append({"null": null, "statistic": statistic, "geometry": geometry,
+                             "smoothness_mm": float(fwhm), "pairs": n_pairs,
+                             "nulls": 0 if null == "naive" else n_nulls,
+                             "samples": dataset.n_samples, "false_positive_rate": count / n_pairs,
+                             "ci_low": low, "ci_high": high})  # fmt: skip
     bar.close()
     table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
     table.attrs["skipped"] = skipped
@@ -265,7 +284,10 @@ def choose_null(
 
     Spatial nulls are liberal on smooth maps (Markello and Misic 2021), so
     the one with the lowest false-positive rate is the safest choice; its
-    rate is what a p-value below 0.05 is worth.
+    rate is what a p-value below 0.05 is worth. When the table calibrates
+    maps of several geometries (smooth in the volume, on the sphere), a null
+    is judged by its worst rate over them: a real map's smoothness may have
+    arisen either way, and the null must hold for both.
 
     Parameters
     ----------
@@ -279,12 +301,14 @@ def choose_null(
 
     Examples
     --------
-    >>> rows = [("naive", "cv R²", 40.0, 0.5), ("spin", "cv R²", 40.0, 0.18),
-    ...         ("moran", "cv R²", 40.0, 0.06)]
-    >>> table = pd.DataFrame(rows, columns=["null", "statistic", "smoothness_mm",
-    ...                                     "false_positive_rate"])
-    >>> choose_null(table)
-    'moran'
+    >>> rows = [("spin", "volume", 0.18), ("moran", "volume", 0.06),
+    ...         ("spin", "sphere", 0.09), ("moran", "sphere", 0.11)]
+    >>> table = pd.DataFrame(rows, columns=["null", "geometry", "false_positive_rate"])
+    >>> table = table.assign(statistic="cv R²", smoothness_mm=40.0)
+    >>> choose_null(table[table["geometry"] == "volume"]), choose_null(table)
+    ('moran', 'moran')
+    >>> choose_null(table[table["geometry"] == "sphere"])
+    'spin'
     """
     rows = table[(table["statistic"] == statistic) & (table["null"] != "naive")]
     if rows.empty:
@@ -293,7 +317,37 @@ def choose_null(
     at_level = rows[np.isclose(rows["smoothness_mm"], level)]
     if at_level.empty:
         raise ValueError(f"The calibration has no maps smoothed at {level} mm.")
-    return str(at_level.loc[at_level["false_positive_rate"].idxmin(), "null"])
+    worst = at_level.groupby("null", sort=False)["false_positive_rate"].max()
+    return str(worst.idxmin())
+
+
+def calibration_rates_text(
+    table: pd.DataFrame, statistic: str, geometry: str = "volume", smoothness_mm=None
+) -> str:
+    """Each null's false-positive rate on the smoothest maps of one geometry, as text.
+
+    ``smoothness_mm`` picks another level. A geometry the table did not
+    calibrate (spin and sphere-smoothed maps need cortical parcels) says so
+    instead of giving an empty string.
+
+    Examples
+    --------
+    >>> rows = [("naive", 0.63), ("moran", 0.05)]
+    >>> table = pd.DataFrame(rows, columns=["null", "false_positive_rate"])
+    >>> table = table.assign(statistic="cv R²", geometry="volume", smoothness_mm=80.0)
+    >>> calibration_rates_text(table, "cv R²")
+    'naive 63 %, moran 5 %'
+    >>> calibration_rates_text(table, "cv R²", "sphere")
+    'not calibrated on these samples (maps smoothed on the sphere need cortical parcels)'
+    """
+    rows = table[(table["statistic"] == statistic) & (table["geometry"] == geometry)]
+    if rows.empty:
+        return (f"not calibrated on these samples (maps smoothed on the {geometry} "
+                "need cortical parcels)")  # fmt: skip
+    level = rows["smoothness_mm"].max() if smoothness_mm is None else smoothness_mm
+    rows = rows[np.isclose(rows["smoothness_mm"], level)]
+    rates = rows.set_index("null")["false_positive_rate"]
+    return ", ".join(f"{null} {rate:.0%}".replace("%", " %") for null, rate in rates.items())
 
 
 def cached_null_calibration(dataset: ExpressionDataset, data_dir=None, **options) -> pd.DataFrame:
