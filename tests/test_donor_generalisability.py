@@ -146,3 +146,27 @@ def test_the_command_line_keeps_donors(six_donors, abagen_python, tmp_path):  # 
         assert cli.main(argv) == 0
     donors = load_donor_expression(f"ahba-voxel-{RESOLUTION}mm", data_dir=tmp_path)
     assert donors.donors == sorted(SIX)
+
+
+@pytest.mark.slow
+def test_hemisphere_accuracy_within_donors_reads_abagens_per_donor_matrices(built_with_donors):
+    """On abagen's per-donor output; the fixture's donors, like four of the AHBA's six,
+    were sampled on the left only, so each is left out with its own rows counted."""
+    from ct_helpers.compressors import make_compressor
+    from ct_helpers.evaluation.hemispheres import (
+        WITHIN_DONOR_COLUMNS,
+        hemisphere_accuracy_within_donors,
+        hemisphere_labels,
+    )
+
+    dataset, data_dir = built_with_donors
+    donors = load_donor_expression(dataset.name, data_dir=data_dir)
+    pca = make_compressor("pca", n_components=2, random_state=0).fit(dataset.expression)
+    table = hemisphere_accuracy_within_donors(donors, pca.transform, min_rows=3)
+    assert table.empty and table.columns.tolist() == WITHIN_DONOR_COLUMNS
+    assert sorted(table.attrs["left_out"]) == sorted(SIX)
+    sides = hemisphere_labels(dataset)
+    for donor, why in table.attrs["left_out"].items():
+        own = donors.counts[donor] > 0
+        assert why == f"{np.sum(own & (sides == 'L'))} left and 0 right rows of its own"
+        assert np.sum(own & (sides == "L")) > 100  # its own tissue samples, not interpolation
