@@ -158,3 +158,9 @@ def test_the_prediction_summary_states_means_with_intervals_for_both_readers():
     assert summary["all_genes_r2"] == pytest.approx(ridge[ridge.features == "all genes"].r2.mean())
     alone = prediction_summary(ridge, ["pca", "umap"])
     assert alone["nested_ranking_text"].startswith("not scored") and alone.keys() == summary.keys()
+    assert summary["published_text"].startswith("0.356 for autoencoder")
+    claims = pd.DataFrame({"holds": ["yes", "no", "no difference", "no difference"]})
+    counted = prediction_summary(ridge, ["pca", "umap"], claims=claims)
+    assert (counted["n_claims_hold"], counted["n_claims_tied"], counted["n_claims"]) == (1, 2, 4)
+    with pytest.raises(ValueError, match="'holds' column"):
+        prediction_summary(ridge, ["pca", "umap"], claims=claims.rename(columns=str.upper))

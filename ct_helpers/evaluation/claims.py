@@ -192,3 +192,22 @@ def reconstruction_summary(
                                 f"at {ae['higher']} and not different at "
                                 f"{ae['no difference']}")  # fmt: skip
     return summary
+
+
+def claim_counts(claims: pd.DataFrame) -> dict[str, int]:
+    """Count a claims table's statements: those that hold, those the intervals cannot tell.
+
+    ``claims`` has a ``holds`` column of ``"yes"``, ``"no"`` and
+    ``"no difference"`` (:func:`claim_holds`), as Chapter 4's and Chapter 5's.
+
+    Examples
+    --------
+    >>> claim_counts(pd.DataFrame({"holds": ["yes", "no difference", "no", "no difference"]}))
+    {'n_claims_hold': 1, 'n_claims_tied': 2, 'n_claims': 4}
+    """
+    if "holds" not in claims.columns:
+        raise ValueError(f"A claims table has a 'holds' column; got {list(claims.columns)}.")
+    holds = claims["holds"]
+    return {"n_claims_hold": int((holds == "yes").sum()),
+            "n_claims_tied": int((holds == "no difference").sum()),
+            "n_claims": int(len(claims))}  # fmt: skip

@@ -53,3 +53,15 @@ def published_prediction_r2() -> pd.Series:
     0.356
     """
     return pd.Series(_PREDICTION_R2, name="published mean R²")
+
+
+def published_prediction_text() -> str:
+    """Return the paper's mean R² per method as one phrase, as Chapter 5 quotes it.
+
+    Examples
+    --------
+    >>> published_prediction_text().split(", ")[0]
+    '0.356 for autoencoder'
+    """
+    return ", ".join(f"{value:.3f} for {method}"
+                     for method, value in published_prediction_r2().items())  # fmt: skip

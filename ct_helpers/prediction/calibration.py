@@ -47,9 +47,15 @@ from ..data.spaces import VoxelGrid
 from ..evaluation.buffers import fold_buffers
 from ..evaluation.splits import cv_folds
 from ..storage import CacheError, cache_key, load_table, save_table
+from .null_choice import calibration_rates_text, calibration_summary, choose_null
 from .nulls import moran_eigenvectors, moran_surrogates, parcel_sphere_positions, spin_permutations
 from .protocol import prediction_scores
-from .random_maps import smooth_random_maps, sphere_arc_distances, sphere_map_distances
+from .random_maps import (
+    CALIBRATION_GEOMETRIES,
+    smooth_random_maps,
+    sphere_arc_distances,
+    sphere_map_distances,
+)
 from .regressors import out_of_fold_predictions
 from .variogram import variogram_surrogates
 
@@ -57,17 +63,13 @@ from .variogram import variogram_surrogates
 CALIBRATION_NULLS = ("naive", "spin", "moran", "variogram")
 #: Statistics the calibration tests: correlation, and the results' cross-validated R².
 CALIBRATION_STATISTICS = ("pearson r", "cv R²")
-#: Where the SYNTHETIC maps' smoothness arises: in the volume (Euclidean
-#: distance between MNI coordinates) or on the cortical sphere (great-circle
-#: distance within a hemisphere).
-CALIBRATION_GEOMETRIES = ("volume", "sphere")
 #: Columns of the calibration table.
 CALIBRATION_COLUMNS = ["null", "statistic", "geometry", "smoothness_mm", "pairs", "nulls",
                        "samples", "false_positive_rate", "ci_low", "ci_high"]  # fmt: skip
 CALIBRATION_FORMAT = "ct-null-calibration-4"
 __all__ = ["CALIBRATION_NULLS", "CALIBRATION_STATISTICS", "CALIBRATION_GEOMETRIES",
            "null_calibration", "cached_null_calibration", "choose_null",
-           "calibration_rates_text", "wilson_interval", "smooth_random_maps",
+           "calibration_rates_text", "calibration_summary", "wilson_interval", "smooth_random_maps",
            "sphere_arc_distances", "sphere_map_distances"]  # fmt: skip
 
 
@@ -275,79 +277,6 @@ def _cv_r2_p(x, y, null, maker, seed, folds) -> float:
         nulls, out_of_fold_predictions(features, nulls, fold_of, "ridge", 0, near)
     )[0]
     return float((1 + np.sum(null_r2 >= r2)) / (1 + nulls.shape[1]))
-
-
-def choose_null(
-    table: pd.DataFrame, statistic: str = "cv R²", smoothness_mm: float | None = None
-) -> str:
-    """Return the least liberal spatial null for ``statistic`` on the smoothest maps.
-
-    Spatial nulls are liberal on smooth maps (Markello and Misic 2021), so
-    the one with the lowest false-positive rate is the safest choice; its
-    rate is what a p-value below 0.05 is worth. When the table calibrates
-    maps of several geometries (smooth in the volume, on the sphere), a null
-    is judged by its worst rate over them: a real map's smoothness may have
-    arisen either way, and the null must hold for both.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A calibration table (:func:`null_calibration`).
-    statistic : str
-        The statistic the results test.
-    smoothness_mm : float, optional
-        Judge at this smoothness (default: the smoothest maps of the table,
-        where nulls differ most). Ties go to the first null in the table's order.
-
-    Examples
-    --------
-    >>> rows = [("spin", "volume", 0.18), ("moran", "volume", 0.06),
-    ...         ("spin", "sphere", 0.09), ("moran", "sphere", 0.11)]
-    >>> table = pd.DataFrame(rows, columns=["null", "geometry", "false_positive_rate"])
-    >>> table = table.assign(statistic="cv R²", smoothness_mm=40.0)
-    >>> choose_null(table[table["geometry"] == "volume"]), choose_null(table)
-    ('moran', 'moran')
-    >>> choose_null(table[table["geometry"] == "sphere"])
-    'spin'
-    """
-    rows = table[(table["statistic"] == statistic) & (table["null"] != "naive")]
-    if rows.empty:
-        raise ValueError(f"The calibration has no spatial null scored for {statistic!r}.")
-    level = rows["smoothness_mm"].max() if smoothness_mm is None else smoothness_mm
-    at_level = rows[np.isclose(rows["smoothness_mm"], level)]
-    if at_level.empty:
-        raise ValueError(f"The calibration has no maps smoothed at {level} mm.")
-    worst = at_level.groupby("null", sort=False)["false_positive_rate"].max()
-    return str(worst.idxmin())
-
-
-def calibration_rates_text(
-    table: pd.DataFrame, statistic: str, geometry: str = "volume", smoothness_mm=None
-) -> str:
-    """Each null's false-positive rate on the smoothest maps of one geometry, as text.
-
-    ``smoothness_mm`` picks another level. A geometry the table did not
-    calibrate (spin and sphere-smoothed maps need cortical parcels) says so
-    instead of giving an empty string.
-
-    Examples
-    --------
-    >>> rows = [("naive", 0.63), ("moran", 0.05)]
-    >>> table = pd.DataFrame(rows, columns=["null", "false_positive_rate"])
-    >>> table = table.assign(statistic="cv R²", geometry="volume", smoothness_mm=80.0)
-    >>> calibration_rates_text(table, "cv R²")
-    'naive 63 %, moran 5 %'
-    >>> calibration_rates_text(table, "cv R²", "sphere")
-    'not calibrated on these samples (maps smoothed on the sphere need cortical parcels)'
-    """
-    rows = table[(table["statistic"] == statistic) & (table["geometry"] == geometry)]
-    if rows.empty:
-        return (f"not calibrated on these samples (maps smoothed on the {geometry} "
-                "need cortical parcels)")  # fmt: skip
-    level = rows["smoothness_mm"].max() if smoothness_mm is None else smoothness_mm
-    rows = rows[np.isclose(rows["smoothness_mm"], level)]
-    rates = rows.set_index("null")["false_positive_rate"]
-    return ", ".join(f"{null} {rate:.0%}".replace("%", " %") for null, rate in rates.items())
 
 
 def cached_null_calibration(dataset: ExpressionDataset, data_dir=None, **options) -> pd.DataFrame:

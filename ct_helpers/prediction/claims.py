@@ -20,9 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..evaluation.claims import claim_holds
+from ..evaluation.claims import claim_counts, claim_holds
 from ..evaluation.paired import paired_difference
 from ..evaluation.paired_text import format_interval
+from ..evaluation.published import published_prediction_text
 from .protocol import ALL_GENES, COORDINATES
 from .regressors import NESTED
 
@@ -329,6 +330,7 @@ def prediction_summary(
     scheme: str = "spatial",
     n_splits: int = 5,
     confidence: float = 0.95,
+    claims: pd.DataFrame | None = None,
 ) -> dict:
     """Return the numbers Chapter 5's text states, each from the repeats, with intervals.
 
@@ -339,8 +341,10 @@ def prediction_summary(
         nested reader, ``nested_ranking_text``: methods by mean R² with
         intervals; ``coordinates_r2`` and ``coordinates_verdict`` per reader
         (``"..._nested"`` for the nested reader, "not scored" and NaN without
-        it); ``all_genes_r2`` (NaN when not scored). Every key is always there,
-        so a page can name them whatever was run.
+        it); ``all_genes_r2`` (NaN when not scored); ``published_text``, the
+        paper's mean R² per method; with ``claims`` (:func:`claims_by_scheme`)
+        also :func:`~ct_helpers.evaluation.claims.claim_counts`. Every key is
+        always there, so a page can name them whatever was run.
 
     Examples
     --------
@@ -366,4 +370,7 @@ def prediction_summary(
                        coordinates_r2_nested=float("nan"),
                        coordinates_verdict_nested="not scored")  # fmt: skip
     summary["all_genes_r2"] = float(means[ALL_GENES].mean()) if ALL_GENES in means else np.nan
+    summary["published_text"] = published_prediction_text()
+    if claims is not None:
+        summary.update(claim_counts(claims))
     return summary

@@ -15,6 +15,11 @@ from scipy.spatial.distance import cdist
 
 from ..evaluation.buffers import sample_spacing
 
+#: Where the SYNTHETIC maps' smoothness arises: in the volume (Euclidean
+#: distance between MNI coordinates) or on the cortical sphere (great-circle
+#: distance within a hemisphere).
+CALIBRATION_GEOMETRIES = ("volume", "sphere")
+
 
 def sphere_arc_distances(sphere: np.ndarray, hemisphere: np.ndarray) -> np.ndarray:
     """Great-circle distance (mm along the sphere) between samples of one hemisphere.
