@@ -185,3 +185,48 @@ def test_a_claim_holds_only_when_every_comparison_goes_its_way():
     assert claim_holds([], "higher") == "no difference"  # nothing compared proves nothing
     with pytest.raises(ValueError, match="'lower' or 'higher'"):
         claim_holds(["lower"], "no difference")
+
+
+def test_the_sweep_glue_states_references_and_both_splits_from_the_seed_means():
+    from ct_helpers.evaluation.sweep_summary import sweep_glue
+
+    values = {("pca", 2): 0.10, ("coordinates", 3): 0.12, ("training mean", 0): 0.14}
+    rmse = pd.concat(
+        [
+            sweep_like(values, seeds=range(4)),
+            sweep_like(values, seeds=range(4), random_state=1).assign(split="spatial"),
+        ]
+    )
+    r2 = rmse.assign(metric="r2", value=1 - rmse["value"] * 5)  # SYNTHETIC: a 0.10 RMSE is 0.5
+    spatial_pca = (r2["split"] == "spatial") & (r2["method"] == "pca")
+    r2.loc[spatial_pca, "value"] -= 0.2  # the blocked split is harder for the codes
+    table = pd.concat([rmse, r2], ignore_index=True)
+    references = pd.DataFrame(
+        {
+            "split": ["random", "random", "spatial"],
+            "vs coordinates": ["lower", "no difference", "lower"],
+        }
+    )
+    glued = sweep_glue(table, references, test_fraction=0.2)
+    assert glued["beats_coordinates"] == "1 of 2"  # the random split's rows only
+    mean_of = lambda frame: float(frame["value"].mean())  # noqa: E731
+    random_rmse = rmse[rmse["split"] == "random"]
+    assert glued["coordinates_rmse"] == pytest.approx(
+        mean_of(random_rmse[random_rmse["method"] == "coordinates"])
+    )
+    assert glued["mean_rmse"] == pytest.approx(
+        mean_of(random_rmse[random_rmse["method"] == "training mean"])
+    )
+    pca_r2 = r2[r2["method"] == "pca"]
+    assert glued["random_r2_median"] == pytest.approx(mean_of(pca_r2[pca_r2["split"] == "random"]))
+    assert glued["spatial_r2_median"] == pytest.approx(
+        mean_of(pca_r2[pca_r2["split"] == "spatial"])
+    )
+    assert glued["spatial_lower_share"] == "1 of 1"
+    coords_r2 = r2[r2["method"] == "coordinates"]
+    assert glued["coordinates_r2_spatial"] == pytest.approx(
+        mean_of(coords_r2[coords_r2["split"] == "spatial"])
+    )
+    assert glued["repeats"] == 4  # reconstruction_summary's keys come along
+    one_split = sweep_glue(table[table["split"] == "random"], references)
+    assert "spatial_lower_share" not in one_split and one_split["beats_coordinates"] == "1 of 2"

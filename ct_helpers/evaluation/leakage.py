@@ -54,3 +54,24 @@ def leakage_table(splits: dict[str, Split], coords: np.ndarray, radius_mm: float
                       "held-out samples with none": float(np.mean(shares == 0)),
                       "nearest training (mm)": nearest}  # fmt: skip
     return pd.DataFrame(rows).T
+
+
+def leakage_glue(share_table: pd.DataFrame, radius_mm: float, spacing_mm: float) -> dict:
+    """Return what Chapter 4 says of a :func:`leakage_table`, under the names it glues.
+
+    ``adjacent_mm`` and ``spacing_mm`` as given; per split, ``share_<split>``
+    (mean share of a held-out sample's neighbours that train) and
+    ``nearest_<split>`` (mm from the nearest held-out sample to a training one).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"mean share": [0.75, 0.5], "nearest training (mm)": [8.0, 16.0]},
+    ...                      index=["random", "spatial"])
+    >>> leakage_glue(table, 12.0, 8.0)["share_spatial"]
+    0.5
+    """
+    glued = {"adjacent_mm": float(radius_mm), "spacing_mm": float(spacing_mm)}
+    for kind, row in share_table.iterrows():
+        glued[f"share_{kind}"] = float(row["mean share"])
+        glued[f"nearest_{kind}"] = float(row["nearest training (mm)"])
+    return glued

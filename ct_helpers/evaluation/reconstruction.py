@@ -339,3 +339,42 @@ def table_to_wide(table: pd.DataFrame) -> pd.DataFrame:
     """
     index = [column for column in ID_COLUMNS if column in table.columns]
     return table.pivot_table(index=index, columns="metric", values="value", aggfunc="first")
+
+
+def held_out_summary(table: pd.DataFrame, k: int = 2) -> dict[str, str | float]:
+    """Return what Chapter 2 says of :func:`held_out_reconstruction`'s table at ``k``.
+
+    ``best_k2`` and ``best_k2_rmse``: the method with the lowest held-out RMSE
+    through the learned decoder, and that RMSE; ``mean_rmse``: the training
+    mean's; with kernel PCA in the table, ``kpca_native_r2`` (its textbook
+    pre-image), ``kpca_decoder_r2`` and ``kpca_reading``, what the gap between
+    them (more than 0.05 R² either way) says.
+
+    Examples
+    --------
+    >>> rows = [("pca", 2, "decoder", "rmse", 0.10), ("kpca", 2, "decoder", "rmse", 0.09),
+    ...         ("kpca", 2, "native", "r2", 0.10), ("kpca", 2, "decoder", "r2", 0.30),
+    ...         ("training mean", 0, "baseline", "rmse", 0.14)]  # SYNTHETIC
+    >>> table = pd.DataFrame([(*row, "ok") for row in rows], columns=RESULT_COLUMNS)
+    >>> summary = held_out_summary(table)
+    >>> summary["best_k2"], summary["mean_rmse"], summary["kpca_reading"][:19]
+    ('kpca', 0.14, 'the codes hold the ')
+    """
+    wide = table_to_wide(table)
+    at_k = wide.xs(k, level="k")
+    decoded = at_k.xs("decoder", level="part")["rmse"].dropna()
+    summary: dict[str, str | float] = {
+        "best_k2": str(decoded.idxmin()), "best_k2_rmse": float(decoded.min()),
+        "mean_rmse": float(wide.loc[("training mean", 0, "baseline"), "rmse"]),
+    }  # fmt: skip
+    if "kpca" in at_k.index.get_level_values("method"):
+        native, decoder = (float(at_k.loc[("kpca", part), "r2"]) for part in ("native", "decoder"))
+        gap = decoder - native
+        if gap > 0.05:
+            reading = "the codes hold the information, the textbook pre-image fails to get it out"
+        elif gap >= -0.05:
+            reading = "the decoder gains little over the textbook pre-image on these samples"
+        else:
+            reading = "the textbook pre-image does better than the decoder here"
+        summary.update(kpca_native_r2=native, kpca_decoder_r2=decoder, kpca_reading=reading)
+    return summary

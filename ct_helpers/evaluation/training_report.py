@@ -100,3 +100,93 @@ def variant_summary(model, train: np.ndarray, held_out: np.ndarray, batch_size: 
             "penalty share of the loss (%)": 100 * penalty / (best["train_loss"] * batch),
             "validation / training loss": best["validation_loss"] / best["train_loss"],
             "held-out RMSE": score["rmse"], "held-out R²": score["r2"]}  # fmt: skip
+
+
+def training_glue(summary: pd.Series, prefix: str) -> dict[str, int | float | str]:
+    """Return what Chapter 3 says of one :func:`training_summary`, named ``<prefix>_...``.
+
+    Sample counts (``train_n``, ``val_n``), the restored and the last epoch
+    (``best_epoch``, ``epochs``), three loss ratios (``gap``: validation over
+    training loss at the restored epoch; ``val_rise``: validation loss at the
+    last over the restored epoch; ``train_fall``: the same for training
+    loss), and two sentences on overfitting (``overfit_reading``,
+    ``overfit_summary``) from :func:`shows_overfitting`.
+
+    Examples
+    --------
+    >>> row = pd.Series({"training samples": 80, "validation samples": 19,
+    ...                  "restored epoch": 40, "epochs run": 90,
+    ...                  "validation loss at last epoch": 2.0,
+    ...                  "validation loss at restored epoch": 1.0,
+    ...                  "training loss at last epoch": 0.25,
+    ...                  "training loss at restored epoch": 0.5})
+    >>> glued = training_glue(row, "parcel")
+    >>> glued["parcel_gap"], glued["parcel_overfit_summary"][:12]
+    (2.0, 'it overfits:')
+    """
+    best, last = int(summary["restored epoch"]), int(summary["epochs run"])
+    overfits = shows_overfitting(summary)
+    values = {
+        "train_n": int(summary["training samples"]), "val_n": int(summary["validation samples"]),
+        "best_epoch": best, "epochs": last,
+        "gap": float(summary["validation loss at restored epoch"]
+                     / summary["training loss at restored epoch"]),
+        "val_rise": float(summary["validation loss at last epoch"]
+                          / summary["validation loss at restored epoch"]),
+        "train_fall": float(summary["training loss at last epoch"]
+                            / summary["training loss at restored epoch"]),
+        "overfit_reading": (
+            "A training loss that keeps falling while the validation loss rises is "
+            "overfitting, seen directly" if overfits else
+            "This run does not show the rise of the validation loss that marks overfitting "
+            "(with this few epochs the curves may not have turned yet; the smoke profile "
+            "stops after a handful)"),
+        "overfit_summary": (
+            f"it overfits: the validation loss is lowest at epoch {best} and rises afterwards "
+            "while the training loss keeps falling; early stopping, not the paper's weight "
+            "penalty, is what protects it" if overfits else
+            f"this run shows no overfitting yet (validation loss lowest at epoch {best} of "
+            f"{last}); run the default profile to see the curves turn"),
+    }  # fmt: skip
+    return {f"{prefix}_{name}": value for name, value in values.items()}
+
+
+def variants_glue(variants: pd.DataFrame, strong_factor: float) -> dict[str, float | str]:
+    """Return what Chapter 3 says of its three auto-encoder variants.
+
+    ``variants`` holds :func:`variant_summary` rows in the chapter's order:
+    the paper's network, the same with a ``strong_factor`` times stronger
+    weight penalty, and the smaller network. Gives the penalty shares
+    (``paper_penalty_share``, ``strong_penalty_share``), held-out RMSEs
+    (``paper_variant_rmse``, ``strong_rmse``, ``small_rmse``) and their
+    changes against the paper's in % (``strong_change``, ``small_change``),
+    the small network's ``small_parameters``, ``penalty_factor`` and the
+    ``best_variant`` (lowest held-out RMSE).
+
+    Examples
+    --------
+    >>> rows = {"paper": [1e-6, 0.10, 1000], "strong": [2.0, 0.11, 1000],
+    ...         "small": [1e-6, 0.09, 200]}  # SYNTHETIC
+    >>> table = pd.DataFrame.from_dict(rows, orient="index", columns=[
+    ...     "penalty share of the loss (%)", "held-out RMSE", "parameters"])
+    >>> glued = variants_glue(table, 1e4)
+    >>> round(glued["small_change"], 1), glued["best_variant"], glued["penalty_factor"]
+    (-10.0, 'small', '1e+04')
+    """
+    if len(variants) != 3:
+        raise ValueError(f"Expected the paper's, the strong-penalty and the small variant; "
+                         f"got {len(variants)} rows: {list(variants.index)}.")  # fmt: skip
+    paper, strong, small = (variants.iloc[i] for i in range(3))
+    rmse = variants["held-out RMSE"]
+    return {
+        "paper_penalty_share": float(paper["penalty share of the loss (%)"]),
+        "strong_penalty_share": float(strong["penalty share of the loss (%)"]),
+        "paper_variant_rmse": float(paper["held-out RMSE"]),
+        "strong_rmse": float(strong["held-out RMSE"]),
+        "small_rmse": float(small["held-out RMSE"]),
+        "strong_change": float(100 * (strong["held-out RMSE"] / paper["held-out RMSE"] - 1)),
+        "small_change": float(100 * (small["held-out RMSE"] / paper["held-out RMSE"] - 1)),
+        "small_parameters": f"{int(small['parameters']):,}",
+        "penalty_factor": f"{strong_factor:.0e}",
+        "best_variant": str(rmse.idxmin()),
+    }

@@ -1,0 +1,70 @@
+"""The numbers Chapter 4's text states about a sweep, under the names it glues.
+
+:func:`sweep_glue` gathers them from the sweep's long table and its
+references (:func:`~ct_helpers.evaluation.sweep_results.reconstruction_references`):
+the claims of :func:`~ct_helpers.evaluation.claims.reconstruction_summary`,
+the coordinates baseline's and the training mean's RMSE on the random split,
+how many reconstructions beat the coordinates, and how the random and the
+spatially blocked splits compare in R². Every value is a mean over the seeds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .claims import reconstruction_summary
+from .reconstruction import table_to_wide
+
+
+def sweep_glue(
+    table: pd.DataFrame, references: pd.DataFrame, test_fraction: float | None = 0.2
+) -> dict[str, str | int | float]:
+    """Return what Chapter 4 says of a sweep, each value a mean over its seeds.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The sweep's long table (method, k, split, seed, part, metric, value).
+    references : pandas.DataFrame
+        Its references, with columns ``split`` and ``vs coordinates``.
+    test_fraction : float, optional
+        The random split's held-out share (for the paired intervals).
+
+    Returns
+    -------
+    dict
+        :func:`~ct_helpers.evaluation.claims.reconstruction_summary`'s keys;
+        ``beats_coordinates`` (``"a of n"`` random-split reconstructions lower
+        than the coordinates baseline); ``coordinates_rmse`` and ``mean_rmse``
+        on the random split; with both splits, ``random_r2_median`` and
+        ``spatial_r2_median`` (median over method, k and reconstruction),
+        ``spatial_lower_share`` (``"a of n"`` with a lower blocked R²) and the
+        coordinates baseline's R² per split (``coordinates_r2_random``,
+        ``coordinates_r2_spatial``).
+    """
+    summary: dict[str, str | int | float] = dict(
+        reconstruction_summary(table, "random", test_fraction=test_fraction)
+    )
+    wide = table_to_wide(table)
+    rmse = wide["rmse"].groupby(level=["method", "k", "split", "part"]).mean()
+    random_refs = references[references["split"] == "random"]
+    lower = int((random_refs["vs coordinates"] == "lower").sum())
+    summary["beats_coordinates"] = f"{lower} of {len(random_refs)}"
+    for name, part in (("coordinates_rmse", "knn"), ("mean_rmse", "baseline")):
+        summary[name] = float(rmse.xs(("random", part), level=["split", "part"]).iloc[0])
+    splits = set(table["split"])
+    if {"random", "spatial"} <= splits:
+        codes_r2 = wide["r2"].drop(["coordinates", "training mean"], level="method",
+                                   errors="ignore")  # fmt: skip
+        by_split = {split: codes_r2.xs(split, level="split").dropna()
+                    .groupby(level=["method", "k", "part"]).mean() for split in splits}  # fmt: skip
+        both = pd.concat(by_split, axis=1).dropna()
+        lower = int((both["spatial"] < both["random"]).sum())
+        summary.update(random_r2_median=float(both["random"].median()),
+                       spatial_r2_median=float(both["spatial"].median()),
+                       spatial_lower_share=f"{lower} of {len(both)}")  # fmt: skip
+        knn = wide["r2"].xs(("coordinates", 3), level=["method", "k"]).groupby(level="split")
+        means = knn.mean()
+        summary.update(coordinates_r2_random=float(means["random"]),
+                       coordinates_r2_spatial=float(means["spatial"]))  # fmt: skip
+    return summary
