@@ -98,12 +98,17 @@ MAX_VISIBLE_LINES = 15
 #: Chapter 5 has 23 lines, 21 parameters of which two wrap.
 MAX_PARAMETER_LINES = 24
 HIDDEN_TAGS = ("remove-input", "remove-cell", "hide-input")
+#: A hidden cell only glues what ct_helpers computed: a few lines, no analysis.
+MAX_HIDDEN_LINES = 10
 
 
-def visible_code_cells(text: str, parameters: bool = False) -> list[tuple[int, int]]:
+def visible_code_cells(
+    text: str, parameters: bool = False, hidden_only: bool = False
+) -> list[tuple[int, int]]:
     """(first line, number of code lines) of every code cell a reader sees, in MyST text.
 
-    The parameters cell is left out, or (``parameters=True``) is the only one listed."""
+    The parameters cell is left out, or (``parameters=True``) is the only one
+    listed; ``hidden_only=True`` lists the hidden cells instead."""
     cells, lines, i = [], text.splitlines(), 0
     while i < len(lines):
         if lines[i].startswith("```{code-cell}"):
@@ -121,7 +126,9 @@ def visible_code_cells(text: str, parameters: bool = False) -> list[tuple[int, i
                 elif line.strip() and not in_options and not line.startswith(":"):
                     count += 1
                 i += 1
-            if not hidden and tagged == parameters:
+            if hidden_only and hidden:
+                cells.append((start, count))
+            elif not hidden_only and not hidden and tagged == parameters:
                 cells.append((start, count))
         i += 1
     return cells
@@ -135,6 +142,7 @@ def test_the_cell_counter_skips_hidden_cells_and_options():
     assert visible_code_cells(text, parameters=True) == [(5, 2)]
     figure = "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: a\n---\nplot()\n```\n"
     assert visible_code_cells(figure) == [(1, 1)]  # the caption is not code
+    assert visible_code_cells(text, hidden_only=True) == [(1, 1)]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
@@ -144,3 +152,11 @@ def test_visible_code_cells_are_short(chapter):
     assert long == [], f"{chapter.name}: visible code cells longer than {MAX_VISIBLE_LINES} lines"
     [(_, n)] = visible_code_cells(chapter.read_text(), parameters=True)
     assert n <= MAX_PARAMETER_LINES, f"{chapter.name}: {n} lines of parameters"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_hidden_code_cells_only_glue(chapter):
+    long = [(line, n) for line, n in visible_code_cells(chapter.read_text(), hidden_only=True)
+            if n > MAX_HIDDEN_LINES]  # fmt: skip
+    assert long == [], (f"{chapter.name}: hidden cells longer than {MAX_HIDDEN_LINES} lines "
+                        "(move the analysis into ct_helpers, with a test)")  # fmt: skip
