@@ -89,3 +89,16 @@ def test_trustworthiness_of_an_isometry_is_one_and_of_noise_is_lower():
     assert metrics.trustworthiness(X, rng.random((60, 2)), n_neighbors=5) < 0.8
     with pytest.raises(ValueError, match="60 original samples but 59"):
         metrics.continuity(X, X[:59])
+
+
+def test_column_correlations_equal_pearson_and_give_constant_columns_zero():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))  # SYNTHETIC
+    expected = np.corrcoef(a.T, b.T)[:3, 3:]
+    np.testing.assert_allclose(metrics.column_correlations(a, b), expected, atol=1e-12)
+    np.testing.assert_allclose(metrics.column_correlations(a, b[:, 0]), expected[:, :1],
+                               atol=1e-12)  # fmt: skip
+    flat = np.c_[a[:, :1], np.full(30, 2.0)]
+    assert metrics.column_correlations(flat, b)[1].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="same rows: 30 and 29"):
+        metrics.column_correlations(a, b[:-1])

@@ -38,6 +38,7 @@ from ..config import data_folder, package_versions
 from ..data.donors import DonorExpression
 from ..messages import WarningLog, few
 from ..storage import CacheError, cache_key, load_table, save_table
+from .metrics import column_correlations
 
 #: Dear et al.'s bar for a generalisable component.
 GENERALISABLE_G = 0.6
@@ -106,13 +107,6 @@ def pooled_expression(donor_expression: Mapping[str, np.ndarray], donors: Sequen
         return (total / count[:, None]).astype(np.float32)
 
 
-def _correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlations between the columns of ``a`` and of ``b`` (rows in common)."""
-    a = (a - a.mean(axis=0)) / np.where(a.std(axis=0) > 0, a.std(axis=0), np.inf)
-    b = (b - b.mean(axis=0)) / np.where(b.std(axis=0) > 0, b.std(axis=0), np.inf)
-    return a.T @ b / a.shape[0]
-
-
 def match_dimensions(reference: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Reorder and flip the columns of ``codes`` to match those of ``reference``.
 
@@ -131,7 +125,7 @@ def match_dimensions(reference: np.ndarray, codes: np.ndarray) -> np.ndarray:
     if reference.shape != codes.shape:
         raise ValueError(f"Codes of shape {codes.shape} cannot match {reference.shape}.")
     rows = np.isfinite(reference).all(axis=1) & np.isfinite(codes).all(axis=1)
-    r = _correlations(reference[rows], codes[rows])
+    r = column_correlations(reference[rows], codes[rows])
     _, assigned = linear_sum_assignment(-np.abs(r))
     signs = np.sign(r[np.arange(r.shape[0]), assigned])
     return codes[:, assigned] * np.where(signs == 0, 1.0, signs)
@@ -219,7 +213,7 @@ def generalisability(
                 f"Donor groups {one} and {other} share {int(rows.sum())} regions with data; "
                 "at least 3 are needed to correlate their scores."
             )
-        r = np.diag(_correlations(codes[one][rows], codes[other][rows]))
+        r = np.diag(column_correlations(codes[one][rows], codes[other][rows]))
         for dimension, value in enumerate(r, 1):
             records.append({"dimension": dimension, "group_a": "+".join(one),
                             "group_b": "+".join(other), "r": float(value),

@@ -86,6 +86,33 @@ def per_gene_r2(
         return np.where(total > 0, 1.0 - error / np.where(total > 0, total, 1.0), np.nan)
 
 
+def column_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every column of ``a`` with every column of ``b``.
+
+    ``a`` (n x p) and ``b`` (n x q) share their rows; a 1-D array is one
+    column. Returns a p x q array. A constant column correlates 0 with
+    everything, not NaN. The book's one correlation helper: generalisability,
+    the null calibration, the published maps and Chapter 2 use it.
+
+    Examples
+    --------
+    >>> a = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    >>> column_correlations(a, np.array([3.0, 2.0, 1.0])).round(3).tolist()
+    [[-1.0], [0.0]]
+    """
+    a, b = (np.asarray(x, dtype=np.float64) for x in (a, b))
+    a, b = (x[:, None] if x.ndim == 1 else x for x in (a, b))
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"The two arrays need the same rows: {a.shape[0]} and {b.shape[0]}.")
+
+    def standardised(x):
+        centred = x - x.mean(axis=0)
+        spread = centred.std(axis=0)
+        return centred / np.where(spread > 0, spread, np.inf)
+
+    return standardised(a).T @ standardised(b) / a.shape[0]
+
+
 def knn_weights(coords: np.ndarray, n_neighbors: int = 6) -> sparse.csr_matrix:
     """Row-standardised spatial weights: each sample's ``n_neighbors`` nearest samples.
 

@@ -37,6 +37,7 @@ from ..data.expression import ExpressionDataset
 from ..data.volumes import image_to_samples
 from ..storage import CacheError
 from ..storage.records import remove_checked, verify_checked, write_checked
+from .metrics import column_correlations
 
 logger = logging.getLogger(__name__)
 
@@ -212,8 +213,8 @@ def published_map_correlations(
         theirs = np.column_stack([image_to_samples(p, dataset, background=None)
                                   for p in maps[method]])  # fmt: skip
         rows_used = np.isfinite(values).all(axis=1) & np.isfinite(theirs).all(axis=1)
-        r = np.corrcoef(values[rows_used].T, theirs[rows_used].T)[:2, 2:]
-        ours, matched = linear_sum_assignment(-np.abs(np.nan_to_num(r)))
+        r = column_correlations(values[rows_used], theirs[rows_used])
+        ours, matched = linear_sum_assignment(-np.abs(r))
         for i, j in zip(ours, matched, strict=True):
             rows.append({"method": method, "component": i + 1, "published_component": j,
                          "r": float(r[i, j]), "abs_r": float(abs(r[i, j])),

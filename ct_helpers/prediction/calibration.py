@@ -45,6 +45,7 @@ from ..config import data_folder, package_versions
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..evaluation.buffers import fold_buffers
+from ..evaluation.metrics import column_correlations
 from ..evaluation.splits import cv_folds
 from ..storage import CacheError, cache_key, load_table, save_table
 from .null_choice import calibration_rates_text, calibration_summary, choose_null
@@ -89,13 +90,6 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     centre = (p + z**2 / (2 * trials)) / (1 + z**2 / trials)
     half = z * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / (1 + z**2 / trials)
     return max(0.0, float(centre - half)), min(1.0, float(centre + half))
-
-
-def _correlations(nulls: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every column of ``nulls`` with ``y``."""
-    a = (nulls - nulls.mean(axis=0)) / nulls.std(axis=0)
-    b = (y - y.mean()) / y.std()
-    return a.T @ b / len(y)
 
 
 class _NullMaker:
@@ -257,7 +251,7 @@ def _pearson_p(x, y, null, maker, seed, folds) -> float:
     if null == "naive":
         return float(stats.pearsonr(x, y).pvalue)
     r = float(np.corrcoef(x, y)[0, 1])
-    r_null = _correlations(maker(null, x, seed), y)
+    r_null = column_correlations(maker(null, x, seed), y)[:, 0]
     return float((1 + np.sum(np.abs(r_null) >= abs(r))) / (1 + maker.n_nulls))
 
 
