@@ -47,7 +47,7 @@ _EXPORTS = {
     "dataset_name_from_path": ".data.catalog",
     "list_datasets": ".data.catalog",
     "load_dataset": ".data.catalog",
-    "load_dk83_pseudovoxel": ".data.catalog",
+    "load_dk83_pseudovoxel": ".data.pseudovoxels",
     "register_dataset": ".data.catalog",
     "save_dataset": ".data.catalog",
     "DonorExpressionNotBuiltError": ".data.donors",
