@@ -188,7 +188,6 @@ OVER_THE_LIMIT = {
     "ct_helpers.compressors.autoencoder.training": 480,
     "ct_helpers.data.abagen.build": 508,
     "ct_helpers.data.reading": 462,
-    "ct_helpers.evaluation.sweep": 481,
 }
 
 

@@ -23,33 +23,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..compressors import make_compressor
-from ..config import data_folder, package_versions
+from ..config import data_folder
 from ..data.anatomy import anatomical_labels
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..messages import WarningLog
 from ..parallel import run_tasks
 from ..storage import (
-    CacheError,
     cache_key,
-    load_array,
-    read_record,
-    remove_checked,
-    save_array,
     save_table,
-    write_record,
 )
 from .coherence import CoherenceScorer
-from .reconstruction import (
-    coordinates_scores,
-    fit_and_score,
-    training_mean_scores,
-)
 from .splits import Split, random_split, spatial_block_split
+from .sweep_cells import SWEEP_FORMAT, cell_name, cell_params, read_cell, run_cell
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +47,6 @@ DEFAULT_METHODS = ("pca", "kpca", "nmf", "tsne", "umap", "autoencoder")
 DEFAULT_LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
 #: Columns of the sweep table: one row per cell and metric.
 SWEEP_COLUMNS = ["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"]
-#: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-6"
 #: Sizes k at which the coordinates cell measures the position share of the
 #: expression's first k principal components (the reference of a k-number code):
 #: fixed, so another ``latent_sizes`` reuses the cell, and small, since each size
@@ -168,7 +154,7 @@ def _cell_task(context: _Context, method, k, kind, seed, params, name):
     """Compute one cell (here or on a Dask worker): its rows and the warnings it raised."""
     log = WarningLog()
     with log.record(f"{method} k = {k}, {kind}"):
-        rows = _run_cell(context, context.folder, name, method, k, context.split(kind, seed),
+        rows = run_cell(context, context.folder, name, method, k, context.split(kind, seed),
                          seed, params, context.keep_models)  # fmt: skip
     return rows, log
 
@@ -292,7 +278,7 @@ def run_sweep(
              for k in sizes.get(m, latent_sizes)]  # fmt: skip
     names = [cell_name(m, k, s, seed, cell_params(m, method_params), settings)
              for m, k, s, seed in cells]  # fmt: skip
-    cell_rows = [_read_cell(folder, name, dataset.expression.shape[1]) for name in names]
+    cell_rows = [read_cell(folder, name, dataset.expression.shape[1]) for name in names]
     todo = [i for i, found in enumerate(cell_rows) if found is None]
 
     def report(i: int) -> None:
@@ -361,112 +347,6 @@ def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None 
 def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: dict) -> Path:
     """Write ``table`` as CSV atomically, with parameters, versions and sha256 beside it."""
     return save_table(table, path, parameters, kind=SWEEP_FORMAT)
-
-
-# ---------------------------------------------------------------------------------- cells
-
-
-def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
-    """Return a method's parameters in the sweep: the learned decoder on for every compressor.
-
-    The references take none, except the sizes k at which the coordinates
-    cell measures the position share of the expression's top-k principal
-    components (``method_params["coordinates"]``, set by :func:`run_sweep`).
-    """
-    if method in ("coordinates", "training mean"):
-        return dict(method_params.get(method, {}))
-    return {"decoder": True, **method_params.get(method, {})}
-
-
-def cell_key_params(method: str, params: Mapping[str, Any]) -> dict:
-    """``params`` with this machine's choices for "auto" parameters (a cell's cache key)."""
-    if method in ("coordinates", "training mean"):
-        return dict(params)
-    return {**params, **make_compressor(method, **params).machine_dependent_params()}
-
-
-def cell_name(method, k, kind, seed, params, settings) -> str:
-    """Return a cell's file stem: readable parts and a key of all that decides its result."""
-    key = cache_key(method=method, k=k, split=kind, seed=seed,
-                    params=cell_key_params(method, params),
-                    settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
-    return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
-
-
-def _read_cell(folder: Path, name: str, n_genes: int) -> list[dict] | None:
-    """Return the rows of a finished cell, or None when it has to be (re)computed."""
-    record = folder / f"{name}.json"
-    if not record.exists():
-        return None
-    try:
-        payload = read_record(record, kind=SWEEP_FORMAT,
-                              require=("rows", "codes_shape", "gene_r2_parts"))  # fmt: skip
-        if payload["codes_shape"] is not None:
-            load_array(folder / f"{name}-codes.npy", expected_shape=tuple(payload["codes_shape"]))
-        if payload.get("gene_r2_parts"):
-            load_array(
-                folder / f"{name}-gene-r2.npy",
-                expected_shape=(len(payload["gene_r2_parts"]), n_genes),
-            )
-    except CacheError as error:
-        logger.warning("Recomputing sweep cell %s: %s", name, error)
-        record.unlink(missing_ok=True)
-        return None
-    return payload["rows"]
-
-
-def _run_cell(context, folder, name, method, k, split, seed, params, keep_models) -> list[dict]:
-    dataset = context.dataset
-    test = dataset.expression[split.test]  # with the training rows: the one extra copy
-    codes = None
-    if method == "training mean":
-        scores = training_mean_scores(dataset.expression[split.train], test)
-    elif method == "coordinates":
-        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors,
-                                    context.settings.position_decoder, seed)  # fmt: skip
-        if context.coherence is not None:  # how much of the genes is position: the reference
-            scores.rows += context.coherence.expression_rows(
-                random_state=seed, top_k=params.get("position_reference_k", ())
-            )
-            if params.get("coherence_of_coordinates"):
-                scores.rows += context.coherence.coordinate_rows(random_state=seed)
-    else:
-        scores = fit_and_score(
-            method,
-            k,
-            dataset.expression[split.train],
-            test,
-            dataset.genes,
-            seed,
-            params,
-            checkpoint=folder / f"{name}-checkpoint.pt",
-            coords=(dataset.coords[split.train], dataset.coords[split.test])
-            if context.settings.position_decoder
-            else None,
-        )
-        if scores.model is not None:
-            codes = scores.model.transform(dataset)
-            if context.coherence is not None:
-                scores.rows += context.coherence.score(codes, random_state=seed)
-            provenance = {"method": method, "k": k, "split": split.kind, "seed": seed,
-                          "params": params}  # fmt: skip
-            save_array(folder / f"{name}-codes.npy", codes, provenance=provenance)
-            if keep_models:
-                scores.model.save(folder / f"{name}-model.pkl")
-    parts = sorted(scores.gene_r2)
-    if parts:
-        save_array(folder / f"{name}-gene-r2.npy", np.stack([scores.gene_r2[p] for p in parts]),
-                   provenance={"parts": parts, "genes": len(dataset.genes)})  # fmt: skip
-    rows = scores.rows
-    for row in rows:
-        row["value"] = None if row["value"] is None or not np.isfinite(row["value"]) else float(
-            row["value"])  # fmt: skip
-    write_record(folder / f"{name}.json", {
-        "format": SWEEP_FORMAT, "rows": rows, "versions": package_versions(),
-        "codes_shape": None if codes is None else list(codes.shape),
-        "gene_r2_parts": parts})  # fmt: skip
-    remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
-    return rows
 
 
 __all__ = [

@@ -19,14 +19,8 @@ import pandas as pd
 
 from ..data.expression import ExpressionDataset
 from ..storage import CacheError, load_array, load_table, read_record
-from .sweep import (
-    SWEEP_COLUMNS,
-    SWEEP_FORMAT,
-    SweepSettings,
-    cell_name,
-    cell_params,
-    sweep_folder,
-)
+from .sweep import SWEEP_COLUMNS, SweepSettings, sweep_folder
+from .sweep_cells import SWEEP_FORMAT, cell_name, cell_params
 
 
 def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:

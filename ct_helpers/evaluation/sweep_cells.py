@@ -1,0 +1,145 @@
+"""One cell of the sweep (a method, k, split and seed): its name, files and computation.
+
+:func:`~ct_helpers.evaluation.sweep.run_sweep` asks :func:`read_cell` for a
+finished cell and otherwise runs :func:`run_cell`, here or on a Dask worker.
+A cell is named after everything that decides its result (:func:`cell_name`),
+so a changed parameter is a new cell and never a stale one; its files are
+checked (shape, sha256) when read back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..compressors import make_compressor
+from ..config import package_versions
+from ..storage import (
+    CacheError,
+    cache_key,
+    load_array,
+    read_record,
+    remove_checked,
+    save_array,
+    write_record,
+)
+from .reconstruction import coordinates_scores, fit_and_score, training_mean_scores
+
+logger = logging.getLogger(__name__)
+
+#: Bumped whenever what a cached cell holds changes.
+SWEEP_FORMAT = "ct-sweep-6"
+
+
+def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
+    """Return a method's parameters in the sweep: the learned decoder on for every compressor.
+
+    The references take none, except the sizes k at which the coordinates
+    cell measures the position share of the expression's top-k principal
+    components (``method_params["coordinates"]``, set by :func:`run_sweep`).
+    """
+    if method in ("coordinates", "training mean"):
+        return dict(method_params.get(method, {}))
+    return {"decoder": True, **method_params.get(method, {})}
+
+
+def cell_key_params(method: str, params: Mapping[str, Any]) -> dict:
+    """``params`` with this machine's choices for "auto" parameters (a cell's cache key)."""
+    if method in ("coordinates", "training mean"):
+        return dict(params)
+    return {**params, **make_compressor(method, **params).machine_dependent_params()}
+
+
+def cell_name(method, k, kind, seed, params, settings) -> str:
+    """Return a cell's file stem: readable parts and a key of all that decides its result."""
+    key = cache_key(method=method, k=k, split=kind, seed=seed,
+                    params=cell_key_params(method, params),
+                    settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
+    return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
+
+
+def read_cell(folder: Path, name: str, n_genes: int) -> list[dict] | None:
+    """Return the rows of a finished cell, or None when it has to be (re)computed."""
+    record = folder / f"{name}.json"
+    if not record.exists():
+        return None
+    try:
+        payload = read_record(record, kind=SWEEP_FORMAT,
+                              require=("rows", "codes_shape", "gene_r2_parts"))  # fmt: skip
+        if payload["codes_shape"] is not None:
+            load_array(folder / f"{name}-codes.npy", expected_shape=tuple(payload["codes_shape"]))
+        if payload.get("gene_r2_parts"):
+            load_array(
+                folder / f"{name}-gene-r2.npy",
+                expected_shape=(len(payload["gene_r2_parts"]), n_genes),
+            )
+    except CacheError as error:
+        logger.warning("Recomputing sweep cell %s: %s", name, error)
+        record.unlink(missing_ok=True)
+        return None
+    return payload["rows"]
+
+
+def run_cell(context, folder, name, method, k, split, seed, params, keep_models) -> list[dict]:
+    """Compute one cell: fit and score ``method`` at ``k`` on ``split``, and save its files.
+
+    ``context`` is the sweep's shared state (dataset, settings, coherence
+    scorer). The cell's rows, codes, per-gene R² and versions are written
+    atomically under ``name`` in ``folder``; its checkpoint is removed last.
+    """
+    dataset = context.dataset
+    test = dataset.expression[split.test]  # with the training rows: the one extra copy
+    codes = None
+    if method == "training mean":
+        scores = training_mean_scores(dataset.expression[split.train], test)
+    elif method == "coordinates":
+        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors,
+                                    context.settings.position_decoder, seed)  # fmt: skip
+        if context.coherence is not None:  # how much of the genes is position: the reference
+            scores.rows += context.coherence.expression_rows(
+                random_state=seed, top_k=params.get("position_reference_k", ())
+            )
+            if params.get("coherence_of_coordinates"):
+                scores.rows += context.coherence.coordinate_rows(random_state=seed)
+    else:
+        scores = fit_and_score(
+            method,
+            k,
+            dataset.expression[split.train],
+            test,
+            dataset.genes,
+            seed,
+            params,
+            checkpoint=folder / f"{name}-checkpoint.pt",
+            coords=(dataset.coords[split.train], dataset.coords[split.test])
+            if context.settings.position_decoder
+            else None,
+        )
+        if scores.model is not None:
+            codes = scores.model.transform(dataset)
+            if context.coherence is not None:
+                scores.rows += context.coherence.score(codes, random_state=seed)
+            provenance = {"method": method, "k": k, "split": split.kind, "seed": seed,
+                          "params": params}  # fmt: skip
+            save_array(folder / f"{name}-codes.npy", codes, provenance=provenance)
+            if keep_models:
+                scores.model.save(folder / f"{name}-model.pkl")
+    parts = sorted(scores.gene_r2)
+    if parts:
+        save_array(folder / f"{name}-gene-r2.npy", np.stack([scores.gene_r2[p] for p in parts]),
+                   provenance={"parts": parts, "genes": len(dataset.genes)})  # fmt: skip
+    rows = scores.rows
+    for row in rows:
+        row["value"] = None if row["value"] is None or not np.isfinite(row["value"]) else float(
+            row["value"])  # fmt: skip
+    write_record(folder / f"{name}.json", {
+        "format": SWEEP_FORMAT, "rows": rows, "versions": package_versions(),
+        "codes_shape": None if codes is None else list(codes.shape),
+        "gene_r2_parts": parts})  # fmt: skip
+    remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
+    return rows
