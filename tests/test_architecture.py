@@ -187,7 +187,6 @@ MAX_MODULE_LINES = 400
 OVER_THE_LIMIT = {
     "ct_helpers.compressors.autoencoder.training": 480,
     "ct_helpers.data.abagen.build": 508,
-    "ct_helpers.data.reading": 462,
 }
 
 

@@ -27,11 +27,9 @@ variants the corpus test (``tests/test_reading_corpus.py``) writes and reads.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import os
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,25 +38,19 @@ import numpy as np
 import pandas as pd
 
 from ..messages import few
+from .text_cells import (
+    INTEGER_PATTERN,
+    AmbiguousTableError,
+    TableReadError,
+    cell_kinds,
+    data_lines,
+    decimal_mark,
+    decode_text,
+    sniff_separator,
+    text_grid,
+)
 
-#: Cells read as a missing value (NaN), besides an empty cell.
-MISSING_TOKENS = frozenset({"na", "nan", "n/a", "#n/a", "null", "none", "-", "."})
 _SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", " ": "white space"}
-_COMMA_NUMBER = re.compile(r"^[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_SNIFF_LINES = 100
-csv.field_size_limit(2**31 - 1)  # a row of 15,633 genes is one long line
-
-
-class TableReadError(ValueError):
-    """A reader's file cannot be read so that every value sits where it belongs.
-
-    The message names the file, what was found, and the option that fixes it.
-    """
-
-
-class AmbiguousTableError(TableReadError):
-    """A file fits two readings (header or none, one order or another): refused, not guessed."""
 
 
 @dataclass(frozen=True)
@@ -165,12 +157,12 @@ def read_table(
             grid, used_encoding, separator = _read_excel_cells(raw, path), None, None
             container = "Excel"
         else:
-            text, used_encoding = _decode(raw, path.name, encoding)
-            lines = _data_lines(text)
-            separator = _separator(lines, path.name) if sep == "auto" else sep
-            grid, container = _text_grid(lines, separator, path.name), "text"
+            text, used_encoding = decode_text(raw, path.name, encoding)
+            lines = data_lines(text)
+            separator = sniff_separator(lines, path.name) if sep == "auto" else sep
+            grid, container = text_grid(lines, separator, path.name), "text"
         grid, grid_annotations = _annotations(grid, annotation_rows)
-        mark = _decimal_mark(grid, path.name) if decimal == "auto" else decimal
+        mark = decimal_mark(grid, path.name) if decimal == "auto" else decimal
         table, has_header, extra = _table_from_grid(grid, path.name, header, mark)
         how = HowRead(path.name, container, compression, used_encoding, separator, mark,
                       has_header, _suffix_note(path, container, notes) + tuple(extra))  # fmt: skip
@@ -249,134 +241,9 @@ def _read_excel_cells(raw: bytes, path: Path) -> np.ndarray:
     )
 
 
-def _decode(raw: bytes, name: str, encoding: str) -> tuple[str, str]:
-    if encoding != "auto":
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError as error:
-            raise TableReadError(f"{name} is not {encoding} text ({error}).") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8 with byte-order mark"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    if b"\x00" in raw[:4096]:
-        raise TableReadError(f"{name} is neither text, gzip, parquet nor Excel (binary content).")
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
-
-
-def _data_lines(text: str) -> list[str]:
-    """Lines with content; leading ``#`` comments dropped, except numpy's header comment."""
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():  # blank lines at the end say nothing; inside a
-        lines.pop()  # one-column file (pandas writes a missing value so) they are missing values
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    comments = 0
-    while comments < len(lines) and lines[comments].lstrip().startswith("#"):
-        comments += 1
-    if comments and comments < len(lines):
-        last = lines[comments - 1].lstrip()[1:].strip()  # np.savetxt(header=...) writes "# a b"
-        if last and len(re.split(r"\s+", last)) == len(re.split(r"\s+", lines[comments].strip())):
-            lines[comments - 1] = last
-            comments -= 1
-    return lines[comments:]
-
-
-def _fields(line: str, separator: str) -> list[str]:
-    if separator == " ":
-        return next(csv.reader([line.strip()], delimiter=" ", skipinitialspace=True))
-    return next(csv.reader([line], delimiter=separator))
-
-
-def _separator(lines: list[str], name: str) -> str | None:
-    """Return the separator that splits every line into the same number (> 1) of fields."""
-    if not lines:
-        raise TableReadError(f"{name} is empty: no rows.")
-    sample = [line for line in lines[:_SNIFF_LINES] if line.strip()]
-    for separator in ("\t", ";", ",", " "):
-        counts = [len(_fields(line, separator)) for line in sample]
-        body = counts[1:] or counts
-        if min(body) > 1 and len(set(body)) == 1 and counts[0] in (body[0], body[0] - 1):
-            if separator == "," and body[0] == 2 and len(sample) > 1 and all(
-                    _INTEGER.match(cell.strip()) for line in sample[1:]
-                    for cell in _fields(line, ",")):  # fmt: skip
-                raise AmbiguousTableError(
-                    f"{name}: every line is two integers split by a comma, which may also be one "
-                    "column of numbers with a decimal comma; pass sep=',' (two columns) or "
-                    "decimal=',' with sep=';' (one column)."
-                )
-            return separator
-    if all(len(_fields(line, sep)) == 1 for line in sample for sep in (",", ";", "\t", " ")):
-        return None  # one column
-    counts = [len(_fields(line, ",")) for line in sample]
-    uneven = [i + 1 for i, count in enumerate(counts) if count != counts[-1]]
-    raise TableReadError(
-        f"{name}: the lines do not split into the same number of fields with any separator "
-        f"(comma, semicolon, tab, white space); with commas, lines {few(uneven)} differ from the "
-        "last. Check for unquoted separators inside names, or pass sep=...."
-    )
-
-
-def _text_grid(lines: list[str], separator: str | None, name: str) -> np.ndarray:
-    """Every cell as stripped text, an object array of rows x columns."""
-    if separator is None:
-        rows = [[line.strip().strip('"')] for line in lines]
-    else:
-        rows = [[cell.strip() for cell in row] for row in _rows(lines, separator)]
-        if len(rows) > 1 and len(rows[0]) == len(rows[1]) - 1:  # R's write.table: no name
-            rows[0] = ["", *rows[0]]  # above the row names
-        widths = np.array([len(row) for row in rows])
-        ragged = np.flatnonzero(widths != widths[0])
-        if ragged.size:
-            raise TableReadError(
-                f"{name}: lines {few(ragged + 1)} have {widths[ragged[0]]} fields where the "
-                f"first has {widths[0]}; check for separators inside names, or pass sep=...."
-            )
-    grid = np.empty((len(rows), len(rows[0])), dtype=object)
-    grid[:] = rows
-    return grid
-
-
-def _rows(lines: list[str], separator: str):
-    if separator == " ":
-        return csv.reader((line.strip() for line in lines), delimiter=" ", skipinitialspace=True)
-    return csv.reader(lines, delimiter=separator)
-
-
-def _decimal_mark(grid: np.ndarray, name: str) -> str:
-    """Return the decimal mark: a comma when numbers are written so and none with a point."""
-    sample = grid[:_SNIFF_LINES].ravel()
-    parsed = pd.to_numeric(pd.Series(sample, dtype=object), errors="coerce").to_numpy(float)
-    commas = [c for c in sample[np.isnan(parsed)] if _COMMA_NUMBER.match(c)]
-    if not commas:
-        return "."
-    points = [c for c in sample[~np.isnan(parsed)] if "." in c]
-    if points:
-        raise TableReadError(f"{name} mixes decimal marks: {commas[0]!r} and {points[0]!r}; "
-                             "pass decimal=',' or decimal='.'.")  # fmt: skip
-    return ","
-
-
-def _cell_kinds(grid: np.ndarray, decimal: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's number (NaN when missing or text) and whether it is text."""
-    flat = grid.ravel()
-    if decimal == ",":
-        flat = np.array([cell.replace(",", ".") for cell in flat], dtype=object)
-    # pandas' parser reads plain decimal numbers, exponents and inf only (not "1_000", "0x1")
-    numbers = pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce").to_numpy(float)
-    is_text = np.zeros(flat.size, dtype=bool)
-    for i in np.flatnonzero(np.isnan(numbers)):  # few: the missing cells and the text
-        cell = flat[i]
-        is_text[i] = bool(cell) and cell.lower() not in MISSING_TOKENS
-    return numbers.reshape(grid.shape), is_text.reshape(grid.shape)
-
-
 def _table_from_grid(grid, name, header, decimal) -> tuple[pd.DataFrame, bool, list[str]]:
     """Decide the header, type every column, and set row names as the index."""
-    numbers, is_text = _cell_kinds(grid, decimal)
+    numbers, is_text = cell_kinds(grid, decimal)
     first = [str(cell) for cell in grid[0]]
     has_header = _has_header(first, numbers, is_text, name) if header == "auto" else bool(header)
     width = grid.shape[1]
@@ -437,7 +304,7 @@ def _has_header(first, numbers, is_text, name) -> bool:
 
 def _row_numbers(index: pd.Index) -> bool:
     """Whether row names are just 1..n or 0..n-1 (R's and pandas' defaults)."""
-    if not all(_INTEGER.match(str(value)) for value in index):
+    if not all(INTEGER_PATTERN.match(str(value)) for value in index):
         return False
     values = np.array([int(value) for value in index])
     return bool((values == np.arange(1, len(values) + 1)).all()

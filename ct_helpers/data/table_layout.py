@@ -96,7 +96,7 @@ def check_gene_like(genes: Sequence[str], source: str) -> None:
     >>> check_gene_like(["GAD1", "PVALB", "volume_mm3"], "mine.csv")
     Traceback (most recent call last):
     ...
-    ct_helpers.data.reading.TableReadError: mine.csv: 1 numeric columns are not named like \
+    ct_helpers.data.text_cells.TableReadError: mine.csv: 1 numeric columns are not named like \
 gene symbols (volume_mm3): a measurement of each sample? Keep it as sample information \
 with info_columns=['volume_mm3'], or leave it out of the file.
     """
