@@ -32,14 +32,13 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 import ct_helpers as ct
 from ct_helpers.compressors import AutoEncoderCompressor
-from ct_helpers.compressors.autoencoder.network import AutoEncoder, autoencoder_loss
-from ct_helpers.compressors.autoencoder.training import (
-    TrainingSettings,
+from ct_helpers.compressors.autoencoder.device import (
     choose_device,
     native_bfloat16,
     resolve_precision,
-    train_autoencoder,
 )
+from ct_helpers.compressors.autoencoder.network import AutoEncoder, autoencoder_loss
+from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
 
 
 class PerSampleDataset(Dataset):

@@ -255,7 +255,7 @@ def test_auto_precision_is_bfloat16_only_where_it_is_native(
 ):
     # A T4 (7.5, Colab's free GPU) trains in float32; an A100 (8.0) or H100 (9.0) in bfloat16;
     # a CPU with AVX512-BF16 or AMX in bfloat16, any other CPU in float32.
-    from ct_helpers.compressors.autoencoder.training import resolve_precision
+    from ct_helpers.compressors.autoencoder.device import resolve_precision
 
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: cpu_bf16)

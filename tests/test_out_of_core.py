@@ -117,7 +117,8 @@ def test_non_finite_rows_of_a_mapped_matrix_are_named(tmp_path):
 def test_the_auto_encoder_trains_out_of_core_a_batch_at_a_time_to_the_same_weights(data):
     import torch
 
-    from ct_helpers.compressors.autoencoder.training import TrainingSettings, _fingerprint
+    from ct_helpers.compressors.autoencoder.checkpoints import training_fingerprint
+    from ct_helpers.compressors.autoencoder.training import TrainingSettings
 
     params = {"n_components": 2, "hidden_layers": (16,), "max_epochs": 3, "batch_size": 32,
               "random_state": 0, "precision": "float32", "progress": False,
@@ -136,6 +137,7 @@ def test_the_auto_encoder_trains_out_of_core_a_batch_at_a_time_to_the_same_weigh
     # a checkpoint written from memory is the checkpoint of the out-of-core run, and back
     scaled = in_memory.scaler_.transform(data.expression)
     rows, network, settings = np.arange(10), in_memory.model_, TrainingSettings()
-    assert _fingerprint(network, scaled, rows, rows + 10, settings, 0, "float32") == _fingerprint(
-        network, ct.data.blocks.ScaledRows(data.expression, in_memory.scaler_), rows,
-        rows + 10, settings, 0, "float32")  # fmt: skip
+    out_of_core = ct.data.blocks.ScaledRows(data.expression, in_memory.scaler_)
+    assert training_fingerprint(network, scaled, rows, rows + 10, settings, 0, "float32") == (
+        training_fingerprint(network, out_of_core, rows, rows + 10, settings, 0, "float32")
+    )

@@ -25,14 +25,10 @@ from ...data.preprocessing import ExpressionScaler
 from ...storage import CacheError, cache_key, verify_checked, write_checked
 from ..base import Compressor
 from ..decoder import KernelRidgeDecoder
+from .checkpoints import CHECKPOINT_FORMAT
+from .device import choose_device, resolve_precision
 from .network import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
-from .training import (
-    CHECKPOINT_FORMAT,
-    TrainingSettings,
-    choose_device,
-    resolve_precision,
-    train_autoencoder,
-)
+from .training import TrainingSettings, train_autoencoder
 
 SAVE_FORMAT = "ct-autoencoder-1"
 
@@ -60,7 +56,7 @@ class AutoEncoderCompressor(Compressor):
         Arithmetic of the forward pass. ``"auto"`` uses bfloat16 autocast where
         the device computes in it natively (GPUs of compute capability 8.0 or
         newer; CPUs with AVX512-BF16 or AMX) and float32 elsewhere; see
-        :func:`~ct_helpers.compressors.autoencoder.training.resolve_precision`.
+        :func:`~ct_helpers.compressors.autoencoder.device.resolve_precision`.
     checkpoint : path or None
         Checkpoint file: training resumes from it, and a finished one is reused.
     checkpoint_every : int

@@ -39,13 +39,11 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,14 +51,13 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from ...data.blocks import is_out_of_core, row_blocks, take_rows
+from ...data.blocks import is_out_of_core, take_rows
 from ...data.expression import check_expression
-from ...storage import CacheError, remove_checked, verify_checked, write_checked
+from .checkpoints import load_checkpoint, save_checkpoint, training_fingerprint
+from .device import PRECISIONS, choose_device, resolve_precision
 from .network import PAPER_WEIGHT_PENALTY, weight_matrices
 
 logger = logging.getLogger(__name__)
-
-CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-4"  # bump when the payload or fingerprint changes
 
 
 @dataclass(frozen=True)
@@ -104,9 +101,6 @@ class TrainingSettings:
             )
 
 
-PRECISIONS = ("auto", "float32", "bfloat16")
-
-
 @dataclass
 class TrainingResult:
     """What a training run did: loss history, best epoch, precision and how it ended."""
@@ -118,63 +112,6 @@ class TrainingResult:
     device: str
     resumed_from_epoch: int | None
     precision: str = "float32"
-
-
-def choose_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``"auto"``: CUDA when available, else CPU; anything else is checked and returned."""
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was requested but torch.cuda.is_available() is False "
-            f"(torch {torch.__version__}); use device='cpu' or 'auto'."
-        )
-    return device
-
-
-def native_bfloat16(device: torch.device) -> bool:
-    """Whether ``device`` computes bfloat16 matrix products natively (not emulated).
-
-    CUDA: compute capability 8.0 or newer (A100, L4, H100; Colab's T4 is 7.5).
-    CPU: AVX512-BF16 or AMX instructions, as PyTorch detects them (recent Xeon
-    and EPYC); other CPUs (older x86, ARM) are reported as not native.
-
-    Examples
-    --------
-    >>> isinstance(native_bfloat16(torch.device("cpu")), bool)
-    True
-    """
-    if device.type == "cuda":
-        major, _ = torch.cuda.get_device_capability(device)
-        return major >= 8
-    if device.type == "cpu":
-        checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-        return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
-    return False
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """Return the precision a run with ``precision`` uses on ``device``: float32 or bfloat16.
-
-    ``"auto"`` is bfloat16 where :func:`native_bfloat16` holds, else float32.
-    An explicit ``"bfloat16"`` is honoured everywhere (where it is emulated it
-    runs, slowly, and a warning says so).
-
-    Examples
-    --------
-    >>> resolve_precision("float32", torch.device("cpu"))
-    'float32'
-    """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
-    native = native_bfloat16(device)
-    if precision == "auto":
-        return "bfloat16" if native else "float32"
-    if precision == "bfloat16" and not native:
-        logger.warning("precision='bfloat16' on %s, which has no native bfloat16 arithmetic: "
-                       "it is emulated and slower than float32.", device)  # fmt: skip
-    return precision
 
 
 def make_optimizer(model: torch.nn.Module, settings: TrainingSettings) -> torch.optim.Adam:
@@ -271,14 +208,14 @@ def train_autoencoder(
     optimizer = make_optimizer(model, settings)
     generator = torch.Generator().manual_seed(seed)
     precision = resolve_precision(settings.precision, device)
-    fingerprint = _fingerprint(model, data, train_rows, validation_rows, settings, seed,
+    fingerprint = training_fingerprint(model, data, train_rows, validation_rows, settings, seed,
                                precision)  # fmt: skip
     state = {"epoch": 0, "best_loss": float("inf"), "best_epoch": -1, "bad_epochs": 0,
              "history": [], "best_state": None, "finished": False,
              "stopped_early": False}  # fmt: skip
     resumed = None
     if checkpoint is not None and Path(checkpoint).exists():
-        loaded = _load_checkpoint(checkpoint, fingerprint, model, optimizer, generator, device)
+        loaded = load_checkpoint(checkpoint, fingerprint, model, optimizer, generator, device)
         if loaded is not None:
             state, resumed = loaded, loaded["epoch"]
             logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
@@ -329,7 +266,7 @@ def train_autoencoder(
         due = (epoch % settings.checkpoint_every == 0
                and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds)  # fmt: skip
         if checkpoint is not None and (state["finished"] or due):
-            _save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
+            save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
             last_saved = time.perf_counter()
     bar.close()
     if state["best_state"] is not None:
@@ -412,69 +349,3 @@ def _check_rows(train_rows, validation_rows, n_samples: int):
     if overlap.size:
         raise ValueError(f"Rows {overlap[:10].tolist()} are both training and validation rows.")
     return train_rows, validation_rows
-
-
-def _fingerprint(model, data, train_rows, validation_rows, settings, seed, precision) -> str:
-    """Describe what a checkpoint must match: data, rows, model, settings, seed, precision."""
-    digest = hashlib.sha256()
-    if is_out_of_core(data):  # the same bytes, block by block: the same fingerprint
-        for _, block in row_blocks(data):
-            digest.update(memoryview(block).cast("B"))
-    else:
-        digest.update(memoryview(np.ascontiguousarray(data)).cast("B"))
-    for array in (train_rows, validation_rows):
-        digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
-    architecture = [(name, tuple(p.shape)) for name, p in model.state_dict().items()]
-    optimisation = {key: value for key, value in asdict(settings).items()
-                    if not key.startswith("checkpoint_")}  # fmt: skip
-    optimisation["precision"] = precision  # the one used, not "auto"
-    return json.dumps({"data_rows_sha256": digest.hexdigest(), "shape": list(data.shape),
-                       "architecture": repr(architecture), "settings": optimisation,
-                       "seed": seed}, sort_keys=True)  # fmt: skip
-
-
-def _save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> None:
-    """Write a checkpoint; a finished run keeps only its restored weights (a quarter the size)."""
-    path = Path(path)
-    finished = state["finished"]
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "fingerprint": fingerprint,
-        "model": (state["best_state"] or model.state_dict()) if finished else model.state_dict(),
-        "optimizer": None if finished else optimizer.state_dict(),
-        "generator": generator.get_state(),
-        "best_state": None if finished else state["best_state"],
-        "history": json.dumps(state["history"]),
-        **{key: state[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
-                                       "finished", "stopped_early")},
-    }  # fmt: skip
-    record = {"format": CHECKPOINT_FORMAT, "epoch": state["epoch"], "finished": state["finished"]}
-    write_checked(path, lambda tmp: torch.save(payload, tmp), record)
-
-
-def _load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> dict | None:
-    """Restore a checkpoint; ``None`` (start again, with a warning) when it is damaged."""
-    path = Path(path)
-    try:
-        verify_checked(path)
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except (CacheError, RuntimeError, EOFError, OSError) as error:
-        logger.warning("Checkpoint %s is damaged (%s); training starts again from epoch 0.",
-                       path, error)  # fmt: skip
-        remove_checked(path)
-        return None
-    if payload.get("format") != CHECKPOINT_FORMAT:
-        raise CacheError(f"{path} is not an auto-encoder checkpoint ({CHECKPOINT_FORMAT}).")
-    if payload["fingerprint"] != fingerprint:
-        raise CacheError(
-            f"Checkpoint {path} belongs to other data, rows, architecture, settings or seed; "
-            "use another checkpoint path or delete it to start again."
-        )
-    model.load_state_dict(payload["model"])
-    if payload["optimizer"] is not None:  # None once finished: nothing left to optimise
-        optimizer.load_state_dict(payload["optimizer"])
-    generator.set_state(payload["generator"])
-    state = {key: payload[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
-                                           "finished", "stopped_early", "best_state")}  # fmt: skip
-    state["history"] = json.loads(payload["history"])
-    return state
