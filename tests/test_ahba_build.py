@@ -28,6 +28,7 @@ import ct_helpers as ct
 from ct_helpers.data.abagen import build as ahba_build
 from ct_helpers.data.abagen import cli, recipe
 from ct_helpers.data.abagen import env as abagen_env
+from ct_helpers.data.abagen import running as abagen_running
 from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
 from ct_helpers.data.atlases import voxel_atlas
 from ct_helpers.storage import sha256_file
@@ -43,7 +44,7 @@ OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:
 @pytest.fixture(scope="module")
 def abagen_python():
     try:
-        python = ahba_build.find_abagen_python()
+        python = abagen_env.find_abagen_python()
     except FileNotFoundError as error:
         if os.environ.get("CT_REQUIRE_AHBA") == "1":
             pytest.fail(f"CT_REQUIRE_AHBA=1 but {error}")
@@ -184,7 +185,7 @@ def test_rerun_loads_from_cache_without_calling_abagen(built, fixture, monkeypat
     def no_abagen(*args, **kwargs):
         raise AssertionError("abagen was called although the cache is valid")
 
-    monkeypatch.setattr(ahba_build, "_run_abagen", no_abagen)
+    monkeypatch.setattr(ahba_build, "run_abagen", no_abagen)
     again = build_ahba_dataset(  # verbosity does not change the result: still a hit
         8, data_dir=data_dir, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
         verbose=0, **FIXTURE_ARGUMENTS,
@@ -204,7 +205,7 @@ def test_other_arguments_are_a_cache_miss(built, fixture, monkeypatch):
     def record(*args, **kwargs):
         raise Called
 
-    monkeypatch.setattr(ahba_build, "_run_abagen", record)
+    monkeypatch.setattr(ahba_build, "run_abagen", record)
     with pytest.raises(Called):
         build_ahba_dataset(
             8, data_dir=data_dir, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
@@ -229,7 +230,7 @@ def test_truncated_cache_is_detected(built, fixture, tmp_path, monkeypatch):
     def rebuild(*args, **kwargs):
         raise Rebuilt
 
-    monkeypatch.setattr(ahba_build, "_run_abagen", rebuild)
+    monkeypatch.setattr(ahba_build, "run_abagen", rebuild)
     with pytest.raises(Rebuilt):  # the builder notices and rebuilds instead of using it
         build_ahba_dataset(
             8, data_dir=copy, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
@@ -354,7 +355,7 @@ def test_python_without_abagen_fails_with_its_message(tmp_path):
     }  # fmt: skip
     voxel_atlas(16)[0].to_filename(request["atlas"])
     (tmp_path / "request.json").write_text(json.dumps(request))
-    worker = [sys.executable, str(ahba_build._WORKER), str(tmp_path / "request.json")]
+    worker = [sys.executable, str(abagen_running.WORKER_SCRIPT), str(tmp_path / "request.json")]
     done = subprocess.run(worker, capture_output=True, text=True)
     if done.returncode == 0 or "abagen" in sys.modules:
         pytest.skip("abagen is importable in the main environment")
@@ -363,7 +364,7 @@ def test_python_without_abagen_fails_with_its_message(tmp_path):
 
 def test_worker_rejects_a_bad_request(tmp_path):
     (tmp_path / "request.json").write_text(json.dumps({"atlas": "nowhere.nii.gz"}))
-    worker = [sys.executable, str(ahba_build._WORKER), str(tmp_path / "request.json")]
+    worker = [sys.executable, str(abagen_running.WORKER_SCRIPT), str(tmp_path / "request.json")]
     done = subprocess.run(worker, capture_output=True, text=True)
     assert done.returncode == 2 and "request lacks" in done.stderr
 

@@ -182,17 +182,9 @@ def test_only_config_names_the_sub_folders_of_the_data_folder():
 
 #: CONTRIBUTING.md's limit on a module's length, in lines.
 MAX_MODULE_LINES = 400
-#: Modules still over the limit (issue 30), at most this long: the list may only shrink, and a
-#: module that is split must leave it, so no other module grows past the limit unnoticed.
-OVER_THE_LIMIT = {
-    "ct_helpers.data.abagen.build": 508,
-}
 
 
 def test_no_module_grows_past_the_400_line_rule():
     lengths = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
-    too_long = {name: n for name, n in lengths.items()
-                if n > OVER_THE_LIMIT.get(name, MAX_MODULE_LINES)}  # fmt: skip
+    too_long = {name: n for name, n in lengths.items() if n > MAX_MODULE_LINES}
     assert too_long == {}, f"split these modules along their seams: {too_long}"
-    back_under = sorted(name for name in OVER_THE_LIMIT if lengths[name] <= MAX_MODULE_LINES)
-    assert back_under == [], f"under {MAX_MODULE_LINES} lines now: remove from OVER_THE_LIMIT"

@@ -102,7 +102,7 @@ def test_a_rebuild_with_donors_reads_the_cache(built_with_donors, six_donors, mo
     def refuse(*args, **kwargs):
         raise AssertionError("abagen was run although the build is cached")
 
-    monkeypatch.setattr(ahba_build, "_run_abagen", refuse)
+    monkeypatch.setattr(ahba_build, "run_abagen", refuse)
     again = _build(six_donors, data_dir, None, keep_donors=True)
     np.testing.assert_array_equal(again.expression, dataset.expression)
 
