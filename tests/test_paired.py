@@ -228,5 +228,9 @@ def test_the_sweep_glue_states_references_and_both_splits_from_the_seed_means():
         mean_of(coords_r2[coords_r2["split"] == "spatial"])
     )
     assert glued["repeats"] == 4  # reconstruction_summary's keys come along
+    assert "coordinates_decoder_rmse" not in glued  # this sweep scored no position decoder
+    decoder = rmse[rmse["method"] == "coordinates"].assign(part="position decoder", value=0.125)
+    with_decoder = sweep_glue(pd.concat([table, decoder]), references)
+    assert with_decoder["coordinates_decoder_rmse"] == pytest.approx(0.125)
     one_split = sweep_glue(table[table["split"] == "random"], references)
     assert "spatial_lower_share" not in one_split and one_split["beats_coordinates"] == "1 of 2"

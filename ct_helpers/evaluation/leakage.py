@@ -61,17 +61,20 @@ def leakage_glue(share_table: pd.DataFrame, radius_mm: float, spacing_mm: float)
 
     ``adjacent_mm`` and ``spacing_mm`` as given; per split, ``share_<split>``
     (mean share of a held-out sample's neighbours that train) and
-    ``nearest_<split>`` (mm from the nearest held-out sample to a training one).
+    ``nearest_<split>`` (mm from the nearest held-out sample to a training one) and
+    ``buffer_<split>`` (samples left out of training as the buffer).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"mean share": [0.75, 0.5], "nearest training (mm)": [8.0, 16.0]},
-    ...                      index=["random", "spatial"])
-    >>> leakage_glue(table, 12.0, 8.0)["share_spatial"]
-    0.5
+    >>> table = pd.DataFrame({"mean share": [0.75, 0.5], "nearest training (mm)": [8.0, 16.0],
+    ...                       "buffer": [0, 9]}, index=["random", "spatial"])
+    >>> glued = leakage_glue(table, 12.0, 8.0)
+    >>> glued["share_spatial"], glued["buffer_spatial"]
+    (0.5, 9)
     """
     glued = {"adjacent_mm": float(radius_mm), "spacing_mm": float(spacing_mm)}
     for kind, row in share_table.iterrows():
         glued[f"share_{kind}"] = float(row["mean share"])
         glued[f"nearest_{kind}"] = float(row["nearest training (mm)"])
+        glued[f"buffer_{kind}"] = int(row["buffer"])
     return glued

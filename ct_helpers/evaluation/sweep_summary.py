@@ -35,8 +35,10 @@ def sweep_glue(
     dict
         :func:`~ct_helpers.evaluation.claims.reconstruction_summary`'s keys;
         ``beats_coordinates`` (``"a of n"`` random-split reconstructions lower
-        than the coordinates baseline); ``coordinates_rmse`` and ``mean_rmse``
-        on the random split; with both splits, ``random_r2_median`` and
+        than the coordinates baseline); ``coordinates_rmse``, ``mean_rmse``
+        and (when the sweep scored it) ``coordinates_decoder_rmse``, the
+        learned decoder given the coordinates alone, on the random split; with
+        both splits, ``random_r2_median`` and
         ``spatial_r2_median`` (median over method, k and reconstruction),
         ``spatial_lower_share`` (``"a of n"`` with a lower blocked R²) and the
         coordinates baseline's R² per split (``coordinates_r2_random``,
@@ -50,8 +52,11 @@ def sweep_glue(
     random_refs = references[references["split"] == "random"]
     lower = int((random_refs["vs coordinates"] == "lower").sum())
     summary["beats_coordinates"] = f"{lower} of {len(random_refs)}"
-    for name, part in (("coordinates_rmse", "knn"), ("mean_rmse", "baseline")):
-        summary[name] = float(rmse.xs(("random", part), level=["split", "part"]).iloc[0])
+    parts = {("coordinates_rmse", "knn"), ("mean_rmse", "baseline"),
+             ("coordinates_decoder_rmse", "position decoder")}  # fmt: skip
+    for name, part in sorted(parts):
+        if part in rmse.index.get_level_values("part"):
+            summary[name] = float(rmse.xs(("random", part), level=["split", "part"]).iloc[0])
     splits = set(table["split"])
     if {"random", "spatial"} <= splits:
         codes_r2 = wide["r2"].drop(["coordinates", "training mean"], level="method",
