@@ -347,3 +347,14 @@ def test_umap_numba_functions_are_cached_on_disk_before_they_compile():
     for function in (umap.umap_.smooth_knn_dist, umap.umap_.compute_membership_strengths,
                      umap.layouts._nb_optimize_layout_euclidean_single_epoch):  # fmt: skip
         assert not isinstance(function._cache, NullCache), function.__name__
+
+
+def test_importing_umap_adds_no_library_noise_to_a_page():
+    """umap-learn's "Tensorflow not installed" ImportWarning is not shown (issue 30, item 9)."""
+    import subprocess
+    import sys
+
+    code = "from ct_helpers.compressors.jit_cache import umap_class; umap_class()"
+    done = subprocess.run([sys.executable, "-W", "error::ImportWarning", "-c", code],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 
 
 @functools.cache
@@ -29,7 +30,12 @@ def umap_class() -> type:
     """
     from numba.core.caching import NullCache
     from numba.core.registry import CPUDispatcher
-    from umap import UMAP
+
+    with warnings.catch_warnings():  # on import umap-learn announces an optional feature
+        warnings.filterwarnings(  # (ParametricUMAP) the book never uses: no page shows it
+            "ignore", message="Tensorflow not installed", category=ImportWarning
+        )
+        from umap import UMAP
 
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith(("umap.", "pynndescent.")):
