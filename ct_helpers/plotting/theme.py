@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import seaborn as sns
 from matplotlib import colormaps, colors
 
@@ -60,11 +61,16 @@ def use_book_theme() -> None:
 
     A white grid at notebook scale with the method palette as the default
     colour cycle; brain maps are drawn by nilearn and keep their own style.
+    Tables show each cell's whole text (pandas' ``display.max_colwidth``), so a
+    page wraps it instead of cutting it with "...".
 
     Examples
     --------
     >>> use_book_theme()
+    >>> pd.get_option("display.max_colwidth") is None
+    True
     """
+    pd.set_option("display.max_colwidth", None)
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9,
                   palette=list(METHOD_COLOURS.values()),
                   rc={"figure.dpi": 100, "savefig.dpi": 100})  # fmt: skip
