@@ -139,8 +139,7 @@ class HemisphereSignal:
                     f"{self.accuracy:.2f}, label swaps {self.swapped_accuracy:.2f})")  # fmt: skip
         if self.shift_p < self.alpha:
             dims = ", ".join(str(d + 1) for d in self.strongest_dimensions)
-            return ("a shift shared by the mirrored pairs, strongest in dimensions "
-                    f"{dims}: what a different donor mix produces")  # fmt: skip
+            return f"a shift shared by the mirrored pairs, strongest in dimensions {dims}"
         return "differences that vary between regions, not one shift shared by the pairs"
 
 
