@@ -58,3 +58,12 @@ def test_no_table_cell_is_cut_short(source):
     cut = [cell for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)
            if cell.rstrip().endswith("...")]  # fmt: skip
     assert cut == [], f"{source.name}: {len(cut)} table cells cut, e.g. {cut[:2]}"
+
+
+@pytest.mark.parametrize("chapter", ["04_reconstruction_and_coherence", "06_your_data"])
+def test_latent_maps_can_be_turned_in_the_browser_at_a_stated_weight(chapter):
+    """Chapters 4 and 6 show a nilearn view_img viewer; the page stays under 3 MB."""
+    page = Path(BUILT) / "notebooks" / f"{chapter}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "brainsprite" in html, f"{chapter}: no interactive brain map"
+    assert page.stat().st_size < 3e6, f"{chapter}: {page.stat().st_size / 1e6:.1f} MB"

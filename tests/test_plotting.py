@@ -193,3 +193,14 @@ def test_coordinates_without_a_volume_are_drawn_as_markers_on_a_glass_brain():
     counts = [len(c.get_offsets()) for ax in display.axes.values() for c in ax.ax.collections]
     assert max(counts) == 24  # every defined sample in the whole-brain views, the NaN one left out
     plt.close("all")
+
+
+def test_an_interactive_brain_map_fills_the_atlas_and_says_what_it_shows(schaefer):
+    from ct_helpers.plotting import view_brain_map
+
+    values = schaefer.gene("PVALB")
+    page = view_brain_map(schaefer, values, "PVALB")._repr_html_()
+    assert "brainsprite" in page and "PVALB" in page and schaefer.title in page
+    assert len(page) < 1.5e6  # the weight the chapters state: about 0.8 MB per view
+    with pytest.raises(ValueError, match="One value per sample of ahba-schaefer100"):
+        view_brain_map(schaefer, values[:-1], "PVALB")

@@ -8,7 +8,7 @@ reconstructions, metrics by k), :mod:`~ct_helpers.plotting.summaries`
 (distributions and per-domain summaries, seaborn). Chapters call them as ``plotting.plot_...``.
 """
 
-from .brain import plot_brain_map, plot_split
+from .brain import plot_brain_map, plot_split, view_brain_map
 from .curves import (
     coherence_label_columns,
     plot_coherence_by_k,
@@ -36,6 +36,7 @@ __all__ = [
     "coherence_label_columns",
     "group_colours",
     "plot_brain_map",
+    "view_brain_map",
     "plot_coherence_by_k",
     "plot_cv_comparison",
     "plot_domain_summary",

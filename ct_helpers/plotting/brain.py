@@ -78,6 +78,51 @@ def plot_brain_map(
     return display
 
 
+def view_brain_map(
+    dataset: ExpressionDataset,
+    values: np.ndarray,
+    title: str,
+    cmap: str = "RdBu_r",
+    symmetric: bool = True,
+):
+    """One value per sample as a brain map to turn and slice in the browser (HTML pages).
+
+    nilearn's :func:`~nilearn.plotting.view_img` on the MNI152 template, with
+    the dataset's title: in a notebook or on a book page the reader clicks to
+    move the cut. Each view adds about 0.8 MB to a page (the template and the
+    map as image sprites), so the book shows one or two per chapter; static
+    figures (:func:`plot_brain_map`) stay for print, PDF and Colab.
+
+    Parameters
+    ----------
+    dataset : ExpressionDataset
+        With a brain space (a voxel grid or an atlas) to fill.
+    values : numpy.ndarray
+        One value per sample; NaN is drawn as no value.
+    title : str
+        What is shown; the dataset's title is appended.
+    cmap, symmetric : str, bool
+        Colour map, and whether it is centred on 0 (codes, whose sign is arbitrary).
+
+    Examples
+    --------
+    >>> view = view_brain_map(data, codes[:, 0], "PCA 1")  # doctest: +SKIP
+    >>> view  # in a notebook: the interactive viewer  # doctest: +SKIP
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if values.shape != (dataset.n_samples,):
+        raise ValueError(f"One value per sample of {dataset.name} is needed: "
+                         f"{dataset.n_samples}, got shape {values.shape}.")  # fmt: skip
+    if dataset.space is None:
+        raise ValueError(f"{dataset.name} has no brain space (voxel grid or atlas) to fill: "
+                         "draw it with plot_brain_map, which marks each sample.")  # fmt: skip
+    image = dataset.to_image(np.where(np.isfinite(values), values, 0.0), background=0.0)
+    return nl_plotting.view_img(
+        image, title=f"{title} — {dataset.title}", cmap=cmap, symmetric_cmap=symmetric,
+        threshold=1e-6, black_bg=False, dim=0, resampling_interpolation="nearest",
+    )  # fmt: skip
+
+
 def _plot_markers(dataset, values, title, colorbar_label, cmap, vmin, vmax, display_mode, axes):
     """One marker per sample on a glass brain: coordinates without a volume to fill."""
     finite = np.isfinite(values)
