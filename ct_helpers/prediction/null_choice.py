@@ -97,7 +97,9 @@ def calibration_summary(table: pd.DataFrame, null_method: str = "calibrated") ->
     (:func:`calibration_rates_text`, for ``volume`` and ``sphere``);
     ``calibration_best``, :func:`choose_null` for cross-validated R²; and
     ``used_null``, that null when ``null_method`` is ``"calibrated"``, else
-    ``null_method`` itself.
+    ``null_method`` itself; ``calibration_half_width``, half the widest 95 %
+    interval of a spatial null's rate on the smoothest maps, in percentage
+    points (NaN when the table has no intervals).
 
     Examples
     --------
@@ -109,6 +111,9 @@ def calibration_summary(table: pd.DataFrame, null_method: str = "calibrated") ->
     ('naive 60 %, spin 8 %, moran 5 %', 'moran')
     >>> calibration_summary(table, "spin")["used_null"]
     'spin'
+    >>> intervals = table.assign(ci_low=[0.5, 0.04, 0.02], ci_high=[0.7, 0.16, 0.10])
+    >>> calibration_summary(intervals)["calibration_half_width"]
+    6.0
     """
     summary = {"calibration_smoothest": float(table["smoothness_mm"].max())}
     for geometry in CALIBRATION_GEOMETRIES:
@@ -119,4 +124,8 @@ def calibration_summary(table: pd.DataFrame, null_method: str = "calibrated") ->
     summary["calibration_best"] = choose_null(table, "cv R²")
     calibrated = null_method == "calibrated"
     summary["used_null"] = summary["calibration_best"] if calibrated else null_method
+    smoothest = table[np.isclose(table["smoothness_mm"], summary["calibration_smoothest"])
+                      & (table["null"] != "naive")]  # fmt: skip
+    widths = smoothest.get("ci_high", np.nan) - smoothest.get("ci_low", np.nan)
+    summary["calibration_half_width"] = float(100 * np.max(widths) / 2)
     return summary
