@@ -22,6 +22,7 @@ if __name__ == "__main__":
     for path in sorted(outputs.glob("*.ipynb")):
         chapter = ROOT / "notebooks" / f"{path.stem}.md"
         notebook = nbformat.read(path, as_version=4)
-        cache.cache_notebook_bundle(CacheBundleIn(notebook, str(chapter)), overwrite=True,
-                                    check_validity=False)  # fmt: skip
+        cache.cache_notebook_bundle(
+            CacheBundleIn(notebook, str(chapter)), overwrite=True, check_validity=False
+        )
         print(f"cached the smoke run of {chapter.name}")

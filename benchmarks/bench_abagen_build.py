@@ -65,11 +65,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resolutions", type=float, nargs="+", default=[8.0])
     parser.add_argument("--genes", type=int, nargs="+", default=[24, 1000, 4000])
-    parser.add_argument("--donors", nargs="+", default=["12876,15496"],
-                        help="comma-separated donor sets, e.g. 12876 12876,15496")  # fmt: skip
+    parser.add_argument(
+        "--donors",
+        nargs="+",
+        default=["12876,15496"],
+        help="comma-separated donor sets, e.g. 12876 12876,15496",
+    )
     parser.add_argument("--pieces", type=int, nargs="+", default=[1])
-    parser.add_argument("--probe-selection", default="diff_stability",
-                        help="abagen's probe_selection (one donor needs another)")  # fmt: skip
+    parser.add_argument(
+        "--probe-selection",
+        default="diff_stability",
+        help="abagen's probe_selection (one donor needs another)",
+    )
     args = parser.parse_args()
     python = ahba_build.find_abagen_python()
     package = abagen_package_dir(python)
@@ -82,18 +89,35 @@ def main() -> None:
                 for donors in args.donors:
                     for pieces in args.pieces:
                         done = subprocess.run(
-                            [sys.executable, "-c", CASE, str(scratch), str(resolution), donors,
-                             str(pieces), args.probe_selection], capture_output=True, text=True,
+                            [
+                                sys.executable,
+                                "-c",
+                                CASE,
+                                str(scratch),
+                                str(resolution),
+                                donors,
+                                str(pieces),
+                                args.probe_selection,
+                            ],
+                            capture_output=True,
+                            text=True,
                             check=False,
-                        )  # fmt: skip
+                        )
                         if done.returncode:
                             raise RuntimeError(done.stderr[-3000:])
                         row = json.loads(done.stdout.strip().splitlines()[-1])
                         n_donors = len(donors.split(","))
                         model = abagen_memory_bytes(row["voxels"], row["genes_out"], n_donors)
-                        rows.append({"resolution_mm": resolution, "genes_requested": n_genes,
-                                     "donors": n_donors, "pieces": pieces, **row,
-                                     "model_mb": round(model / 2**20)})  # fmt: skip
+                        rows.append(
+                            {
+                                "resolution_mm": resolution,
+                                "genes_requested": n_genes,
+                                "donors": n_donors,
+                                "pieces": pieces,
+                                **row,
+                                "model_mb": round(model / 2**20),
+                            }
+                        )
                         print(json.dumps(rows[-1]), flush=True)
     write_record("abagen_build.json", "abagen voxel-wise build", rows)
 

@@ -61,8 +61,9 @@ def reference_epoch(model, optimizer, dataset, device, rng) -> tuple[float, int]
     start, trained = time.perf_counter(), 0
     for fold in range(5):
         train_rows = np.concatenate([f for i, f in enumerate(folds) if i != fold])
-        loader = DataLoader(Subset(dataset, train_rows.tolist()), batch_size=128, shuffle=True,
-                            drop_last=True)  # fmt: skip
+        loader = DataLoader(
+            Subset(dataset, train_rows.tolist()), batch_size=128, shuffle=True, drop_last=True
+        )
         model.train()
         for batch in loader:
             x = batch["expression"].to(device)
@@ -79,11 +80,13 @@ def reference_epoch(model, optimizer, dataset, device, rng) -> tuple[float, int]
     return time.perf_counter() - start, trained
 
 
-def matmul_rate(model: AutoEncoder, batch: int, device, repeats: int = 20,
-                dtype=torch.float32) -> float:  # fmt: skip
+def matmul_rate(
+    model: AutoEncoder, batch: int, device, repeats: int = 20, dtype=torch.float32
+) -> float:
     """GFLOP/s of forward matrix multiplies with this model's layer shapes, in ``dtype``."""
-    shapes = [(m.in_features, m.out_features) for m in model.modules()
-              if isinstance(m, torch.nn.Linear)]  # fmt: skip
+    shapes = [
+        (m.in_features, m.out_features) for m in model.modules() if isinstance(m, torch.nn.Linear)
+    ]
     inputs = [torch.rand(batch, i, device=device, dtype=dtype) for i, _ in shapes]
     weights = [torch.rand(i, o, device=device, dtype=dtype) for i, o in shapes]
     for x, w in zip(inputs, weights, strict=True):
@@ -103,8 +106,11 @@ def matmul_rate(model: AutoEncoder, batch: int, device, repeats: int = 20,
 
 def step_flops(model: AutoEncoder, batch: int) -> float:
     """Matrix-multiply FLOPs of one training step: forward 2, backward 4 per weight and sample."""
-    return sum(6 * batch * m.in_features * m.out_features
-               for m in model.modules() if isinstance(m, torch.nn.Linear))  # fmt: skip
+    return sum(
+        6 * batch * m.in_features * m.out_features
+        for m in model.modules()
+        if isinstance(m, torch.nn.Linear)
+    )
 
 
 def _sync(device) -> None:
@@ -117,22 +123,35 @@ def engine_speed(matrix, train, validation, device, precision: str, epochs: int)
     torch.manual_seed(0)
     model = AutoEncoder(matrix.shape[1], 2)
     settings = TrainingSettings(max_epochs=epochs + 1, patience=10**6, precision=precision)
-    result = train_autoencoder(model, matrix, train, validation, settings, device=device,
-                               progress=False)  # fmt: skip
+    result = train_autoencoder(
+        model, matrix, train, validation, settings, device=device, progress=False
+    )
     seconds = float(result.history["seconds"].iloc[1:].median())  # the first epoch warms up
     achieved = step_flops(model, 128) * (train.size // 128) / seconds / 1e9
     dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     peak = matmul_rate(model, 128, device, dtype=dtype)
-    return {"seconds_per_epoch": seconds, "samples_per_second": (train.size // 128) * 128 / seconds,
-            "achieved_gflops": achieved, "matmul_gflops": peak,
-            "fraction_of_matmul": achieved / peak}  # fmt: skip
+    return {
+        "seconds_per_epoch": seconds,
+        "samples_per_second": (train.size // 128) * 128 / seconds,
+        "achieved_gflops": achieved,
+        "matmul_gflops": peak,
+        "fraction_of_matmul": achieved / peak,
+    }
 
 
 def converged_rmse(matrix, train, validation, test, device, precision: str, epochs: int) -> dict:
     """Early-stopped training from seed 0 in ``precision``: held-out RMSE and time to near it."""
-    model = AutoEncoderCompressor(n_components=2, max_epochs=epochs, patience=30,
-                                  precision=precision, device=str(device), random_state=0,
-                                  scale=False, clip_percentiles=None, progress=False)  # fmt: skip
+    model = AutoEncoderCompressor(
+        n_components=2,
+        max_epochs=epochs,
+        patience=30,
+        precision=precision,
+        device=str(device),
+        random_state=0,
+        scale=False,
+        clip_percentiles=None,
+        progress=False,
+    )
     model.fit(matrix[np.concatenate([train, validation])])
     held_out = matrix[test]
     rmse = float(np.sqrt(np.mean((model.reconstruct(held_out) - held_out) ** 2)))
@@ -155,8 +174,9 @@ def speeds(matrix, train, validation, device, epochs: int) -> dict:
     optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
     dataset = PerSampleDataset(matrix[train])
     rng = np.random.default_rng(0)
-    timings = [reference_epoch(reference, optimizer, dataset, device, rng)
-               for _ in range(epochs + 1)][1:]  # fmt: skip
+    timings = [
+        reference_epoch(reference, optimizer, dataset, device, rng) for _ in range(epochs + 1)
+    ][1:]
     seconds = float(np.median([t for t, _ in timings]))
     record["reference_seconds_per_epoch"] = seconds
     record["reference_samples_per_second"] = timings[0][1] / seconds
@@ -165,10 +185,12 @@ def speeds(matrix, train, validation, device, epochs: int) -> dict:
     for precision in ("float32", "bfloat16"):
         speed = engine_speed(matrix, train, validation, device, precision, epochs)
         record.update({f"{precision}_{key}": value for key, value in speed.items()})
-    record["float32_vs_reference"] = (record["float32_samples_per_second"]
-                                      / record["reference_samples_per_second"])  # fmt: skip
-    record["bfloat16_vs_float32"] = (record["bfloat16_samples_per_second"]
-                                     / record["float32_samples_per_second"])  # fmt: skip
+    record["float32_vs_reference"] = (
+        record["float32_samples_per_second"] / record["reference_samples_per_second"]
+    )
+    record["bfloat16_vs_float32"] = (
+        record["bfloat16_samples_per_second"] / record["float32_samples_per_second"]
+    )
 
     return record
 
@@ -188,17 +210,22 @@ def main() -> None:
     args = parser.parse_args()
     device = choose_device(args.device)
     if args.dataset is None:
-        data = ct.make_synthetic_expression(n_genes=15_633, resolution=4,
-                                            n_samples=args.samples, random_state=0)  # fmt: skip
+        data = ct.make_synthetic_expression(
+            n_genes=15_633, resolution=4, n_samples=args.samples, random_state=0
+        )
     else:
         data = ct.load_dataset(args.dataset)
     matrix = ct.ExpressionScaler().fit_transform(data.expression)
     rows = np.random.default_rng(0).permutation(matrix.shape[0])
     validation, train = np.sort(rows[: len(rows) // 10]), np.sort(rows[len(rows) // 10 :])
-    record = {"dataset": data.name, "device": str(device), "samples": matrix.shape[0],
-              "genes": matrix.shape[1],
-              "native_bfloat16": native_bfloat16(device),
-              "auto_precision": resolve_precision("auto", device)}  # fmt: skip
+    record = {
+        "dataset": data.name,
+        "device": str(device),
+        "samples": matrix.shape[0],
+        "genes": matrix.shape[1],
+        "native_bfloat16": native_bfloat16(device),
+        "auto_precision": resolve_precision("auto", device),
+    }
     if device.type == "cuda":
         record["gpu"] = torch.cuda.get_device_name(device)
 
@@ -206,14 +233,18 @@ def main() -> None:
         record.update(speeds(matrix, train, validation, device, args.epochs))
     if args.converge_epochs:
         test, fit_rows = rows[: len(rows) // 5], rows[len(rows) // 5 :]
-        validation, train = np.sort(fit_rows[: len(fit_rows) // 10]), np.sort(
-            fit_rows[len(fit_rows) // 10 :])  # fmt: skip
+        validation, train = (
+            np.sort(fit_rows[: len(fit_rows) // 10]),
+            np.sort(fit_rows[len(fit_rows) // 10 :]),
+        )
         for precision in ("float32", "bfloat16"):
-            run = converged_rmse(matrix, train, validation, np.sort(test), device, precision,
-                                 args.converge_epochs)  # fmt: skip
+            run = converged_rmse(
+                matrix, train, validation, np.sort(test), device, precision, args.converge_epochs
+            )
             record.update({f"{precision}_{key}": value for key, value in run.items()})
-        record["rmse_ratio_bfloat16_to_float32"] = (record["bfloat16_held_out_rmse"]
-                                                    / record["float32_held_out_rmse"])  # fmt: skip
+        record["rmse_ratio_bfloat16_to_float32"] = (
+            record["bfloat16_held_out_rmse"] / record["float32_held_out_rmse"]
+        )
 
     for key, value in record.items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")

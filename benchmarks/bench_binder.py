@@ -44,13 +44,22 @@ def main() -> None:
         environment = _timed([sys.executable, "-m", "venv", str(venv)])
         environment += _timed([venv / "bin" / "python", "-m", "pip", "install", "--quiet", torch])
         path = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
-        env = {**os.environ, "PATH": path, "CT_DATA": str(tmp / "data"),
-               "JUPYTER_CONFIG_DIR": str(tmp / "jupyter")}  # fmt: skip
-        post_build = _timed(["bash", str(ROOT / "binder" / "postBuild")], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL)  # fmt: skip
+        env = {
+            **os.environ,
+            "PATH": path,
+            "CT_DATA": str(tmp / "data"),
+            "JUPYTER_CONFIG_DIR": str(tmp / "jupyter"),
+        }
+        post_build = _timed(
+            ["bash", str(ROOT / "binder" / "postBuild")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         fetch_env = {**env, "CT_DATA": str(tmp / "data-again")}
-        fetch = _timed([venv / "bin" / "ct-book", "fetch"], env=fetch_env,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        fetch = _timed(
+            [venv / "bin" / "ct-book", "fetch"], env=fetch_env, stdout=subprocess.DEVNULL
+        )
         results = {
             "environment_step_seconds (venv + torch, stand-in)": round(environment, 1),
             "postBuild_seconds": round(post_build, 1),

@@ -36,8 +36,9 @@ DATASETS = ("ahba-schaefer100", "ahba-dk83-pseudovoxel-8mm")
 
 def scikit_learn_basis(Z, gamma, n_landmarks, random_state):
     """The features as they were built before: scikit-learn's Nystroem."""
-    fitted = Nystroem(kernel="rbf", gamma=gamma, n_components=min(n_landmarks, len(Z)),
-                      random_state=random_state).fit(Z)  # fmt: skip
+    fitted = Nystroem(
+        kernel="rbf", gamma=gamma, n_components=min(n_landmarks, len(Z)), random_state=random_state
+    ).fit(Z)
     return fitted.components_, fitted.normalization_
 
 
@@ -100,13 +101,20 @@ def run(name: str, repeats: int) -> dict:
     target = pca.scaler_.transform(data.expression[split.train])
     codes, held_out = pca.training_codes_, pca.transform(data.expression[split.test])
     now, decoded_now = fit_times(codes, target, held_out, repeats)
-    with mock.patch.object(D, "nystroem_basis", scikit_learn_basis), \
-            mock.patch.object(D, "rbf", scikit_learn_rbf):  # fmt: skip
+    with (
+        mock.patch.object(D, "nystroem_basis", scikit_learn_basis),
+        mock.patch.object(D, "rbf", scikit_learn_rbf),
+    ):
         before, decoded_before = fit_times(codes, target, held_out, repeats)
-    return {"dataset": name, "training samples": int(split.train.size),
-            "genes": int(data.n_genes), "before (s)": round(before, 3),
-            "now (s)": round(now, 3), "speed-up": round(before / now, 2),
-            "max |difference|": float(np.abs(decoded_now - decoded_before).max())}  # fmt: skip
+    return {
+        "dataset": name,
+        "training samples": int(split.train.size),
+        "genes": int(data.n_genes),
+        "before (s)": round(before, 3),
+        "now (s)": round(now, 3),
+        "speed-up": round(before / now, 2),
+        "max |difference|": float(np.abs(decoded_now - decoded_before).max()),
+    }
 
 
 def main() -> None:

@@ -34,8 +34,10 @@ def run(where: str, nulls, smoothness, pairs: int, n_nulls: int) -> list[dict]:
     seconds = time.perf_counter() - started
     print(f"\n{where}: {data.title} ({seconds:.0f} s)")
     print(table.round(3).to_string(index=False))
-    return [{**row, "where": where, "seconds": round(seconds, 1)}
-            for row in table.to_dict(orient="records")]  # fmt: skip
+    return [
+        {**row, "where": where, "seconds": round(seconds, 1)}
+        for row in table.to_dict(orient="records")
+    ]
 
 
 def main() -> None:
@@ -50,12 +52,18 @@ def main() -> None:
     smoothness = [float(s) for s in args.smoothness.split(",")]
     for where in args.where:
         if where == "parcels":
-            rows = run(where, ("naive", "spin", "moran", "variogram"), smoothness, args.pairs,
-                       args.nulls)  # fmt: skip
+            rows = run(
+                where, ("naive", "spin", "moran", "variogram"), smoothness, args.pairs, args.nulls
+            )
         else:
             rows = run(where, ("naive", "moran"), smoothness, args.pairs, args.nulls)
-            rows += run(where, ("variogram",), smoothness, args.voxel_variogram_pairs,
-                        args.voxel_variogram_nulls)  # fmt: skip
+            rows += run(
+                where,
+                ("variogram",),
+                smoothness,
+                args.voxel_variogram_pairs,
+                args.voxel_variogram_nulls,
+            )
         write_record(f"nulls-{where}.json", f"null calibration: {where}", rows)
 
 

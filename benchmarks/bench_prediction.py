@@ -79,8 +79,9 @@ print(json.dumps({"dataset": data.name, "shape": list(data.shape), "seconds": se
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", default=["chapter", "voxels"],
-                        choices=["chapter", "voxels"])  # fmt: skip
+    parser.add_argument(
+        "--parts", nargs="+", default=["chapter", "voxels"], choices=["chapter", "voxels"]
+    )
     args = parser.parse_args()
     results = {}
     for part in args.parts:

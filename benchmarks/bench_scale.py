@@ -88,8 +88,9 @@ print(json.dumps({"method": method, "mapped": mapped, "params": params, "seconds
 
 
 def child(code: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
     if done.returncode:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -111,8 +112,13 @@ def main() -> None:
         dataset = args.dataset or "ahba-dk83-pseudovoxel-8mm"
         sizes = args.sizes or "2,4,8,16,32,64,128"
         for workers in (1, 2):
-            rows.append({"dataset": dataset, "sizes": sizes,
-                         **child(SWEEP_CHILD, dataset, str(workers), sizes)})  # fmt: skip
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "sizes": sizes,
+                    **child(SWEEP_CHILD, dataset, str(workers), sizes),
+                }
+            )
             print(rows[-1])
     else:
         dataset = args.dataset or "ahba-dk83-pseudovoxel-4mm"

@@ -64,9 +64,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="repeats (each its own split)")
     parser.add_argument("--autoencoder-seeds", type=int, default=3)
     args = parser.parse_args()
-    out = subprocess.run([sys.executable, "-c", CHILD, args.dataset, args.methods,
-                          str(args.seeds), str(args.autoencoder_seeds)],
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            args.dataset,
+            args.methods,
+            str(args.seeds),
+            str(args.autoencoder_seeds),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         raise SystemExit(out.stderr)
     result = json.loads(out.stdout.strip().splitlines()[-1])

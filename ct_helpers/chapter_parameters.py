@@ -69,12 +69,18 @@ def read_parameters(source: str) -> list[ChapterParameter]:
     lines = source.splitlines()
     found = []
     for statement in ast.parse(source).body:
-        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)):  # fmt: skip
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
             continue
         code = ast.get_source_segment(source, statement.value) or ""
-        comments = [line.split("#", 1)[1].strip() for line in
-                    lines[statement.lineno - 1 : statement.end_lineno] if "#" in line]  # fmt: skip
+        comments = [
+            line.split("#", 1)[1].strip()
+            for line in lines[statement.lineno - 1 : statement.end_lineno]
+            if "#" in line
+        ]
         values = _literal_values(statement.value)
         name = statement.targets[0].id
         found.append(ChapterParameter(name, " ".join(code.split()), values, " ".join(comments)))
@@ -127,10 +133,15 @@ def check_parameters(
     by_name = {p.name: p for p in known}
     unknown = sorted(set(parameters) - set(by_name))
     if unknown:
-        hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := _close(name, by_name))
-                 else repr(name) for name in unknown]  # fmt: skip
-        raise ParameterError(f"{chapter} has no parameter {', '.join(hints)}; its parameters: "
-                             f"{', '.join(by_name)}.")  # fmt: skip
+        hints = [
+            f"{name!r} (did you mean {close[0]!r}?)"
+            if (close := _close(name, by_name))
+            else repr(name)
+            for name in unknown
+        ]
+        raise ParameterError(
+            f"{chapter} has no parameter {', '.join(hints)}; its parameters: {', '.join(by_name)}."
+        )
     parameters = dict(parameters)
     for name, value in parameters.items():
         parameters[name] = _check_type(by_name[name], value)
@@ -142,8 +153,15 @@ def check_parameters(
     return parameters
 
 
-_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
-          list: "a list", tuple: "a list", dict: "a mapping"}  # fmt: skip
+_KINDS = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    tuple: "a list",
+    dict: "a mapping",
+}
 
 
 def _check_type(parameter: ChapterParameter, value: Any) -> Any:
@@ -184,14 +202,17 @@ def _check_dataset(value: Any, values: dict, data_dir) -> None:
     if not isinstance(value, str) or os.path.exists(value):
         return
     if _looks_like_path(value):
-        raise ParameterError(f"dataset: no file {value!r} (a path is read relative to where you "
-                             "run ct-book).")  # fmt: skip
+        raise ParameterError(
+            f"dataset: no file {value!r} (a path is read relative to where you run ct-book)."
+        )
     from .data.catalog import list_datasets
 
     table = list_datasets(data_dir)
     if value not in table.index:
-        raise ParameterError(f"dataset: no dataset {value!r}{_did_you_mean(value, table.index)};"
-                             " the names: ct-book datasets (or a path of your table).")  # fmt: skip
+        raise ParameterError(
+            f"dataset: no dataset {value!r}{_did_you_mean(value, table.index)};"
+            " the names: ct-book datasets (or a path of your table)."
+        )
     status = table.loc[value, "status"]
     if status.startswith("not built"):
         raise ParameterError(f"dataset: {value!r} is {status}.")
@@ -200,8 +221,9 @@ def _check_dataset(value: Any, values: dict, data_dir) -> None:
 def _check_file(name: str) -> Callable:
     def check(value: Any, values: dict, data_dir) -> None:
         if isinstance(value, str) and not os.path.exists(value):
-            raise ParameterError(f"{name}: no file {value!r} (a path is read relative to where "
-                                 "you run ct-book).")  # fmt: skip
+            raise ParameterError(
+                f"{name}: no file {value!r} (a path is read relative to where you run ct-book)."
+            )
 
     return check
 
@@ -213,9 +235,11 @@ def _check_targets(value: Any, values: dict, data_dir) -> None:
     for source in [value] if isinstance(value, str) else list(value or []):
         if isinstance(source, str) and source not in names and not os.path.exists(source):
             what = "file or folder" if _looks_like_path(source) else "target source"
-            raise ParameterError(f"targets: no {what} {source!r}{_did_you_mean(source, names)}; "
-                                 f"a named source ({', '.join(names)}), a NIfTI file or folder, "
-                                 "or a table.")  # fmt: skip
+            raise ParameterError(
+                f"targets: no {what} {source!r}{_did_you_mean(source, names)}; "
+                f"a named source ({', '.join(names)}), a NIfTI file or folder, "
+                "or a table."
+            )
 
 
 def _check_methods(value: Any, values: dict, data_dir) -> None:
@@ -226,23 +250,29 @@ def _check_methods(value: Any, values: dict, data_dir) -> None:
     methods = [value] if isinstance(value, str) else list(value or [])
     for method in methods:
         if method not in names:
-            raise ParameterError(f"methods: no compressor {method!r}"
-                                 f"{_did_you_mean(method, names)}; the compressors: "
-                                 f"{', '.join(names)}.")  # fmt: skip
+            raise ParameterError(
+                f"methods: no compressor {method!r}"
+                f"{_did_you_mean(method, names)}; the compressors: "
+                f"{', '.join(names)}."
+            )
     k = values.get("k")
     for method in methods:
         limit = table.loc[method, "max components"]
         if isinstance(k, int) and limit == limit and limit is not None and k > limit:
             others = [m for m in methods if m != method] or ["pca"]
-            raise ParameterError(f"k = {k}: {method} makes at most {int(limit)} components; "
-                                 f"choose k <= {int(limit)}, or methods without {method} "
-                                 f'(-p methods "[{", ".join(others)}]").')  # fmt: skip
+            raise ParameterError(
+                f"k = {k}: {method} makes at most {int(limit)} components; "
+                f"choose k <= {int(limit)}, or methods without {method} "
+                f'(-p methods "[{", ".join(others)}]").'
+            )
 
 
 _NAMED_CHECKS: dict[str, Callable] = {
-    "dataset": _check_dataset, "table": _check_file("table"), "targets": _check_targets,
-    "methods": _check_methods, "method": _check_methods,
-}  # fmt: skip
+    "dataset": _check_dataset,
+    "table": _check_file("table"),
+    "targets": _check_targets,
+    "methods": _check_methods,
+    "method": _check_methods,
+}
 
-__all__ = ["ChapterParameter", "ParameterError", "check_parameters",
-           "read_parameters"]  # fmt: skip
+__all__ = ["ChapterParameter", "ParameterError", "check_parameters", "read_parameters"]

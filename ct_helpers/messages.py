@@ -100,9 +100,12 @@ class WarningLog:
 
     def summary(self) -> list[str]:
         """One line per kind of warning: how many contexts raised it, which, and an example."""
-        return [f"{kind} in {len(contexts)} of {self.n_contexts} {self.unit} "
-                f"({few(contexts, limit=8)}): {self.examples[key]}"
-                for key, contexts in self.caught.items() for kind in [key[0]]]  # fmt: skip
+        return [
+            f"{kind} in {len(contexts)} of {self.n_contexts} {self.unit} "
+            f"({few(contexts, limit=8)}): {self.examples[key]}"
+            for key, contexts in self.caught.items()
+            for kind in [key[0]]
+        ]
 
 
 class _Keep(logging.Handler):

@@ -91,9 +91,14 @@ def dask_client(client: Any = None, n_workers: int = 1) -> Iterator[Any]:
         if isinstance(client, str):
             client = stack.enter_context(distributed.Client(client))
         else:
-            cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=int(n_workers), threads_per_worker=1, processes=True,
-                dashboard_address=None))  # fmt: skip
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=int(n_workers),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
             client = stack.enter_context(distributed.Client(cluster))
         logger.info("Running on Dask: %s", client)
         yield client
@@ -155,8 +160,10 @@ def run_tasks(
         elif tasks:
             distributed = _distributed()
             shared_future = dask.scatter(shared, broadcast=True, hash=False)
-            futures = {dask.submit(function, shared_future, *task, pure=False): index
-                       for index, task in enumerate(tasks)}  # fmt: skip
+            futures = {
+                dask.submit(function, shared_future, *task, pure=False): index
+                for index, task in enumerate(tasks)
+            }
             try:
                 for future in distributed.as_completed(futures):
                     index = futures[future]

@@ -48,8 +48,9 @@ def read_bibliography(path: str | os.PathLike = BIBLIOGRAPHY) -> dict[str, dict[
     entries = {}
     for match in re.finditer(r"@\w+\{([^,\s]+),(.*?)\n\}", text, re.S):
         fields = re.findall(r"(\w+)\s*=\s*[{\"](.*?)[}\"],?\s*$", match.group(2), re.M)
-        entries[match.group(1)] = {name.lower(): value.replace("{", "").replace("}", "")
-                                   for name, value in fields}  # fmt: skip
+        entries[match.group(1)] = {
+            name.lower(): value.replace("{", "").replace("}", "") for name, value in fields
+        }
     return entries
 
 
@@ -175,8 +176,11 @@ def render_report(
         elif cell.cell_type == "code":
             if "remove-input" in tags:
                 cell.source = ""
-            cell.outputs = [] if "remove-output" in tags else [
-                o for o in cell.get("outputs", []) if not _only_glue(o)]  # fmt: skip
+            cell.outputs = (
+                []
+                if "remove-output" in tags
+                else [o for o in cell.get("outputs", []) if not _only_glue(o)]
+            )
             if not cell.source and not cell.outputs:
                 continue
         kept.append(cell)
@@ -198,13 +202,23 @@ def _only_glue(output) -> bool:
 
 
 def _reference(entry: dict[str, str]) -> str:
-    parts = [entry.get("author", "").replace(" and others", " et al.").replace(" and ", ", "),
-             f"({entry.get('year', 'n.d.')})", entry.get("title", ""),
-             entry.get("journal", entry.get("publisher", ""))]  # fmt: skip
+    parts = [
+        entry.get("author", "").replace(" and others", " et al.").replace(" and ", ", "),
+        f"({entry.get('year', 'n.d.')})",
+        entry.get("title", ""),
+        entry.get("journal", entry.get("publisher", "")),
+    ]
     if "doi" in entry:
         parts.append(f"https://doi.org/{entry['doi']}")
     return ". ".join(part.strip(". ") for part in parts if part) + "."
 
 
-__all__ = ["BIBLIOGRAPHY", "ReportError", "glued_values", "read_bibliography", "render_report",
-           "resolve_roles", "short_citation"]  # fmt: skip
+__all__ = [
+    "BIBLIOGRAPHY",
+    "ReportError",
+    "glued_values",
+    "read_bibliography",
+    "render_report",
+    "resolve_roles",
+    "short_citation",
+]

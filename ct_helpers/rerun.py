@@ -122,8 +122,13 @@ def run_chapter(
     jupytext.write(notebook, converted)
     try:
         with _quiet_papermill():
-            papermill.execute_notebook(str(converted), str(output), parameters=parameters,
-                                       kernel_name=kernel, cwd=str(source.parent))  # fmt: skip
+            papermill.execute_notebook(
+                str(converted),
+                str(output),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(source.parent),
+            )
     finally:
         converted.unlink(missing_ok=True)
     if html:
@@ -166,15 +171,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute a chapter with parameters")
     run.add_argument("chapter", help="number (4 or 04), name or path of the chapter")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"),
-                     help="override a parameter (repeatable)")  # fmt: skip
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameter (repeatable)",
+    )
     run.add_argument("-o", "--output", help="executed notebook (default CHAPTER.out.ipynb)")
     run.add_argument("--html", action="store_true", help="also write OUTPUT.html")
-    run.add_argument("--check", action="store_true",
-                     help="only check the parameters (no kernel is started)")  # fmt: skip
-    run.add_argument("--profile", choices=["smoke", "default", "paper"],
-                     help="execution profile (sets CT_PROFILE)")  # fmt: skip
+    run.add_argument(
+        "--check", action="store_true", help="only check the parameters (no kernel is started)"
+    )
+    run.add_argument(
+        "--profile",
+        choices=["smoke", "default", "paper"],
+        help="execution profile (sets CT_PROFILE)",
+    )
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="chapters' folder")
     listing = commands.add_parser("list", help="list the chapters and their parameters")
     listing.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
@@ -212,8 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parameters = {name: parse_value(value) for name, value in args.parameter}
     source = find_chapter(args.chapter, args.notebooks)
     output = args.output or f"{source.stem}.out.ipynb"
-    done = run_chapter(source, parameters, output, html=args.html, notebooks=args.notebooks,
-                       check_only=args.check)  # fmt: skip
+    done = run_chapter(
+        source, parameters, output, html=args.html, notebooks=args.notebooks, check_only=args.check
+    )
     if done is None:
         print(f"{source.name}: the parameters are fine.")
         return 0

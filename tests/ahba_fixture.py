@@ -130,25 +130,29 @@ def make_ahba_fixture(
             return planted_field(np.asarray(xyz), 0)
         return planted_field(np.asarray(xyz), 100 + donors.index(donor))
 
-    probe_table = pd.DataFrame({
-        "probe_id": probes["probe_id"],
-        "probe_name": probes["probe_name"],
-        "gene_id": 500_000 + np.arange(len(probes)),
-        "gene_symbol": probes["gene_symbol"],
-        "gene_name": probes["gene_symbol"] + " (fixture)",
-        "entrez_id": probes["entrez_id"],
-        "chromosome": "1",
-    })  # fmt: skip
-    ontology = pd.DataFrame({
-        "id": [s[0] for s in STRUCTURES],
-        "acronym": [s[1] for s in STRUCTURES],
-        "name": [s[2] for s in STRUCTURES],
-        "parent_structure_id": 4008,
-        "hemisphere": "L",
-        "graph_order": np.arange(len(STRUCTURES)) + 1,
-        "structure_id_path": [f"/4005/4006/4007/4008/{s[0]}/" for s in STRUCTURES],
-        "color_hex_triplet": "AAAAAA",
-    })  # fmt: skip
+    probe_table = pd.DataFrame(
+        {
+            "probe_id": probes["probe_id"],
+            "probe_name": probes["probe_name"],
+            "gene_id": 500_000 + np.arange(len(probes)),
+            "gene_symbol": probes["gene_symbol"],
+            "gene_name": probes["gene_symbol"] + " (fixture)",
+            "entrez_id": probes["entrez_id"],
+            "chromosome": "1",
+        }
+    )
+    ontology = pd.DataFrame(
+        {
+            "id": [s[0] for s in STRUCTURES],
+            "acronym": [s[1] for s in STRUCTURES],
+            "name": [s[2] for s in STRUCTURES],
+            "parent_structure_id": 4008,
+            "hemisphere": "L",
+            "graph_order": np.arange(len(STRUCTURES)) + 1,
+            "structure_id_path": [f"/4005/4006/4007/4008/{s[0]}/" for s in STRUCTURES],
+            "color_hex_triplet": "AAAAAA",
+        }
+    )
     rng = np.random.default_rng(seed)
     sample_coords = {}
     for donor_number, donor in enumerate(donors):
@@ -163,17 +167,23 @@ def make_ahba_fixture(
         structure = np.array([s[0] for s in STRUCTURES])[np.searchsorted(bounds, xyz[:, 1]) - 1]
         acronym = {s[0]: s[1] for s in STRUCTURES}
         names = {s[0]: s[2] for s in STRUCTURES}
-        annotation = pd.DataFrame({
-            "structure_id": structure,
-            "slab_num": 1,
-            "well_id": block["well_id"],
-            "slab_type": "CX",
-            "structure_acronym": [acronym[s] for s in structure],
-            "structure_name": [names[s] for s in structure],
-            "polygon_id": 2_000_000 + np.arange(len(block)),
-            "mri_voxel_x": 100, "mri_voxel_y": 100, "mri_voxel_z": 100,
-            "mni_x": xyz[:, 0], "mni_y": xyz[:, 1], "mni_z": xyz[:, 2],
-        })  # fmt: skip
+        annotation = pd.DataFrame(
+            {
+                "structure_id": structure,
+                "slab_num": 1,
+                "well_id": block["well_id"],
+                "slab_type": "CX",
+                "structure_acronym": [acronym[s] for s in structure],
+                "structure_name": [names[s] for s in structure],
+                "polygon_id": 2_000_000 + np.arange(len(block)),
+                "mri_voxel_x": 100,
+                "mri_voxel_y": 100,
+                "mri_voxel_z": 100,
+                "mni_x": xyz[:, 0],
+                "mni_y": xyz[:, 1],
+                "mni_z": xyz[:, 2],
+            }
+        )
         fields = np.stack([field(xyz, g, donor) for g in probes["gene_symbol"]])
         values = 4.0 + 6.0 * fields + 0.3 * donor_number
         values += noise * rng.standard_normal(values.shape)

@@ -37,11 +37,21 @@ def main(checkpoint: str, die_at: int = 0) -> None:
     data = np.random.default_rng(0).random((N_SAMPLES, N_GENES), dtype=np.float32)  # SYNTHETIC
     torch.manual_seed(0)
     model = AutoEncoder(N_GENES, 2, (8,))
-    settings = TrainingSettings(max_epochs=EPOCHS, patience=100, batch_size=16,
-                                checkpoint_every=1, checkpoint_min_seconds=0)  # fmt: skip
+    settings = TrainingSettings(
+        max_epochs=EPOCHS, patience=100, batch_size=16, checkpoint_every=1, checkpoint_min_seconds=0
+    )
     print("started", flush=True)
-    train_autoencoder(model, data, np.arange(8, N_SAMPLES), np.arange(8), settings, seed=0,
-                      device="cpu", checkpoint=checkpoint, progress=False)  # fmt: skip
+    train_autoencoder(
+        model,
+        data,
+        np.arange(8, N_SAMPLES),
+        np.arange(8),
+        settings,
+        seed=0,
+        device="cpu",
+        checkpoint=checkpoint,
+        progress=False,
+    )
     print("finished", flush=True)
 
 

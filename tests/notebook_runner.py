@@ -22,9 +22,13 @@ def run_chapter(chapter: Path, tmp_path: Path, parameters: dict) -> Path:
     executed = tmp_path / f"{chapter.stem}.out.ipynb"
     jupytext.write(notebook, source)
     papermill.execute_notebook(
-        str(source), str(executed), parameters=parameters, kernel_name="python3",
-        cwd=str(chapter.parent), progress_bar=False,
-    )  # fmt: skip
+        str(source),
+        str(executed),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(chapter.parent),
+        progress_bar=False,
+    )
     return executed
 
 
@@ -40,9 +44,13 @@ def run_colab_notebook(chapter: Path, tmp_path: Path, parameters: dict) -> Path:
     elsewhere.mkdir()
     executed = tmp_path / f"{chapter.stem}.out.ipynb"
     papermill.execute_notebook(
-        str(COLAB / f"{chapter.stem}.ipynb"), str(executed), parameters=parameters,
-        kernel_name="python3", cwd=str(elsewhere), progress_bar=False,
-    )  # fmt: skip
+        str(COLAB / f"{chapter.stem}.ipynb"),
+        str(executed),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(elsewhere),
+        progress_bar=False,
+    )
     return executed
 
 

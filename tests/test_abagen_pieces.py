@@ -52,8 +52,11 @@ def test_the_builder_splits_only_when_abagen_would_not_fit_and_then_as_little_as
     # each piece holds its share and the anchors, within half of the memory
     n = pieces_for_memory(235_375, 7_000, 256 * 2**30)
     share = -(-(235_375 - 7_000) // n)
-    assert abagen_memory_bytes(share + 7_000) <= 128 * 2**30 < abagen_memory_bytes(
-        -(-(235_375 - 7_000) // (n - 1)) + 7_000)  # fmt: skip
+    assert (
+        abagen_memory_bytes(share + 7_000)
+        <= 128 * 2**30
+        < abagen_memory_bytes(-(-(235_375 - 7_000) // (n - 1)) + 7_000)
+    )
     with pytest.raises(MemoryError, match="anchor labels"):
         pieces_for_memory(235_375, 7_000, 16 * 2**30)
     for bad in (0, -2, 1.5, "many", True):

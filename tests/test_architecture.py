@@ -113,15 +113,27 @@ def test_no_import_cycle_in_the_package():
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_private_name_is_imported_from_another_module(name):
-    private = [(target, n) for target, names in imports_of(name) if target.startswith("ct_helpers")
-               for n in names if n.startswith("_") and not n.startswith("__")]  # fmt: skip
+    private = [
+        (target, n)
+        for target, names in imports_of(name)
+        if target.startswith("ct_helpers")
+        for n in names
+        if n.startswith("_") and not n.startswith("__")
+    ]
     assert private == [], f"{name} imports private names {private}"
 
 
 ROOT = PACKAGE.parent
-DOCUMENTS = [*ROOT.glob("*.md"), *ROOT.glob("book/*.md"), *ROOT.glob("notebooks/*.md"),
-             *ROOT.glob("benchmarks/*.md"), *ROOT.glob("benchmarks/*.py"), *PACKAGE.rglob("*.py"),
-             ROOT / "Makefile", ROOT / "pyproject.toml"]  # fmt: skip
+DOCUMENTS = [
+    *ROOT.glob("*.md"),
+    *ROOT.glob("book/*.md"),
+    *ROOT.glob("notebooks/*.md"),
+    *ROOT.glob("benchmarks/*.md"),
+    *ROOT.glob("benchmarks/*.py"),
+    *PACKAGE.rglob("*.py"),
+    ROOT / "Makefile",
+    ROOT / "pyproject.toml",
+]
 
 
 def resolves(dotted: str) -> bool:
@@ -171,9 +183,12 @@ def test_only_config_names_the_sub_folders_of_the_data_folder():
 
     from ct_helpers.config import DATA_FOLDERS, data_folder
 
-    spelled = [f"{path.relative_to(ROOT)}:{n + 1}" for path in PACKAGE.rglob("*.py")
-               for n, line in enumerate(path.read_text().splitlines())
-               if re.search(r"get_data_dir\([^)]*\)\s*/\s*[\"']", line)]  # fmt: skip
+    spelled = [
+        f"{path.relative_to(ROOT)}:{n + 1}"
+        for path in PACKAGE.rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines())
+        if re.search(r"get_data_dir\([^)]*\)\s*/\s*[\"']", line)
+    ]
     assert spelled == [], "use config.data_folder(kind) instead"
     assert sorted(DATA_FOLDERS) == sorted(set(DATA_FOLDERS))
     with pytest.raises(ValueError, match="Unknown data sub-folder 'model'"):
@@ -188,3 +203,16 @@ def test_no_module_grows_past_the_400_line_rule():
     lengths = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
     too_long = {name: n for name, n in lengths.items() if n > MAX_MODULE_LINES}
     assert too_long == {}, f"split these modules along their seams: {too_long}"
+
+
+def test_the_formatter_formats_everything():
+    """No formatter escapes: ruff format's layout is the house layout (CONTRIBUTING.md)."""
+    marker = "fmt: " + "skip"  # spelled apart so this file does not match itself
+    skipped = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("ct_helpers", "tests", "benchmarks", ".ci")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if marker in line
+    ]
+    assert skipped == [], f"let ruff format these lines: {skipped}"

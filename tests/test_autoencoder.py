@@ -40,8 +40,15 @@ def data(n=96, genes=24, seed=0):
 
 
 def small(**params):
-    defaults = dict(n_components=2, hidden_layers=(16, 8), max_epochs=6, patience=50,
-                    batch_size=16, random_state=0, progress=False)  # fmt: skip
+    defaults = dict(
+        n_components=2,
+        hidden_layers=(16, 8),
+        max_epochs=6,
+        patience=50,
+        batch_size=16,
+        random_state=0,
+        progress=False,
+    )
     return AutoEncoderCompressor(**{**defaults, **params})
 
 
@@ -77,15 +84,25 @@ def test_early_stopping_restores_the_best_epoch():
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     X = ct.ExpressionScaler().fit_transform(data().expression)
     rows = np.arange(X.shape[0])
-    settings = TrainingSettings(max_epochs=7, patience=50, batch_size=16, checkpoint_every=2,
-                                checkpoint_min_seconds=0)  # fmt: skip
+    settings = TrainingSettings(
+        max_epochs=7, patience=50, batch_size=16, checkpoint_every=2, checkpoint_min_seconds=0
+    )
 
     def run(checkpoint=None, on_epoch_end=None):
         torch.manual_seed(0)
         model = AutoEncoder(X.shape[1], 2, (16, 8))
-        result = train_autoencoder(model, X, rows[10:], rows[:10], settings, seed=0,
-                                   device="cpu", checkpoint=checkpoint, progress=False,
-                                   on_epoch_end=on_epoch_end)  # fmt: skip
+        result = train_autoencoder(
+            model,
+            X,
+            rows[10:],
+            rows[:10],
+            settings,
+            seed=0,
+            device="cpu",
+            checkpoint=checkpoint,
+            progress=False,
+            on_epoch_end=on_epoch_end,
+        )
         return model, result
 
     reference, _ = run()
@@ -135,8 +152,10 @@ def test_learned_decoder_is_saved_too(tmp_path):
     model = small(decoder=True).fit(dataset)
     loaded = load_compressor(model.save(tmp_path / "ae.pt"))
     codes = model.transform(dataset)
-    assert np.array_equal(loaded.inverse_transform(codes, method="decoder"),
-                          model.inverse_transform(codes, method="decoder"))  # fmt: skip
+    assert np.array_equal(
+        loaded.inverse_transform(codes, method="decoder"),
+        model.inverse_transform(codes, method="decoder"),
+    )
 
 
 def test_clear_errors_for_wrong_genes_and_non_finite_input():
@@ -223,19 +242,33 @@ def test_checkpoints_are_not_written_more_often_than_the_minimum_interval(tmp_pa
     saved_epochs = []
 
     def run(min_seconds):
-        settings = TrainingSettings(max_epochs=6, patience=50, batch_size=16, checkpoint_every=1,
-                                    checkpoint_min_seconds=min_seconds)  # fmt: skip
+        settings = TrainingSettings(
+            max_epochs=6,
+            patience=50,
+            batch_size=16,
+            checkpoint_every=1,
+            checkpoint_min_seconds=min_seconds,
+        )
         checkpoint = tmp_path / f"ae-{min_seconds}.ckpt"
 
         def record_saves(epoch, record):
             if checkpoint.exists():
-                saved_epochs.append(json.loads(checkpoint.with_name(checkpoint.name + ".json")
-                                               .read_text())["epoch"])  # fmt: skip
+                saved_epochs.append(
+                    json.loads(checkpoint.with_name(checkpoint.name + ".json").read_text())["epoch"]
+                )
 
         torch.manual_seed(0)
-        train_autoencoder(AutoEncoder(X.shape[1], 2, (8,)), X, rows[10:], rows[:10], settings,
-                          device="cpu", checkpoint=checkpoint, progress=False,
-                          on_epoch_end=record_saves)  # fmt: skip
+        train_autoencoder(
+            AutoEncoder(X.shape[1], 2, (8,)),
+            X,
+            rows[10:],
+            rows[:10],
+            settings,
+            device="cpu",
+            checkpoint=checkpoint,
+            progress=False,
+            on_epoch_end=record_saves,
+        )
         return json.loads(checkpoint.with_name(checkpoint.name + ".json").read_text())
 
     final = run(3600)
@@ -246,10 +279,15 @@ def test_checkpoints_are_not_written_more_often_than_the_minimum_interval(tmp_pa
 
 @pytest.mark.parametrize(
     ("device", "capability", "cpu_bf16", "expected"),
-    [("cpu", None, False, "float32"), ("cpu", None, True, "bfloat16"),
-     ("cuda", (7, 5), True, "float32"), ("cuda", (7, 0), False, "float32"),
-     ("cuda", (8, 0), False, "bfloat16"), ("cuda", (9, 0), False, "bfloat16")],
-)  # fmt: skip
+    [
+        ("cpu", None, False, "float32"),
+        ("cpu", None, True, "bfloat16"),
+        ("cuda", (7, 5), True, "float32"),
+        ("cuda", (7, 0), False, "float32"),
+        ("cuda", (8, 0), False, "bfloat16"),
+        ("cuda", (9, 0), False, "bfloat16"),
+    ],
+)
 def test_auto_precision_is_bfloat16_only_where_it_is_native(
     monkeypatch, device, capability, cpu_bf16, expected
 ):
@@ -296,8 +334,9 @@ def test_the_optimisers_weight_decay_is_the_papers_weight_penalty():
         paper_optimizer.step()
         engine_optimizer.step()
     for (name, a), b in zip(paper.state_dict().items(), engine.state_dict().values(), strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4 * settings.learning_rate,
-                                   err_msg=name)  # fmt: skip
+        np.testing.assert_allclose(
+            a.numpy(), b.numpy(), atol=1e-4 * settings.learning_rate, err_msg=name
+        )
 
 
 def test_bfloat16_and_float32_training_agree_on_the_held_out_rmse():
@@ -306,9 +345,16 @@ def test_bfloat16_and_float32_training_agree_on_the_held_out_rmse():
     split = random_split(data.n_samples, 0.2, random_state=0)
     rmse = {}
     for precision in ("float32", "bfloat16"):
-        model = AutoEncoderCompressor(n_components=4, hidden_layers=(64, 32), max_epochs=60,
-                                      patience=10, precision=precision, device="cpu",
-                                      random_state=0, progress=False)  # fmt: skip
+        model = AutoEncoderCompressor(
+            n_components=4,
+            hidden_layers=(64, 32),
+            max_epochs=60,
+            patience=10,
+            precision=precision,
+            device="cpu",
+            random_state=0,
+            progress=False,
+        )
         model.fit(data.expression[split.train])
         assert model.precision_ == precision
         test = data.expression[split.test]

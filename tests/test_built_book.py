@@ -55,8 +55,11 @@ def test_every_figure_of_a_chapter_has_a_caption(source):
 def test_no_table_cell_is_cut_short(source):
     """Tables wrap their text instead of cutting it with "..." (pandas' max_colwidth)."""
     html = (Path(BUILT) / "notebooks" / f"{source.stem}.html").read_text(encoding="utf-8")
-    cut = [cell for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)
-           if cell.rstrip().endswith("...")]  # fmt: skip
+    cut = [
+        cell
+        for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)
+        if cell.rstrip().endswith("...")
+    ]
     assert cut == [], f"{source.name}: {len(cut)} table cells cut, e.g. {cut[:2]}"
 
 

@@ -29,9 +29,15 @@ def test_smooth_maps_are_independent_standardised_and_as_smooth_as_asked(grid):
 
 
 def test_naive_tests_are_fooled_by_smooth_maps_and_spatial_nulls_less(grid):
-    table = C.null_calibration(grid, smoothness_mm=(0, 60), n_pairs=80, n_nulls=60,
-                               nulls=("naive", "moran", "spin"), progress=False,
-                               geometries=("volume", "sphere"))  # fmt: skip
+    table = C.null_calibration(
+        grid,
+        smoothness_mm=(0, 60),
+        n_pairs=80,
+        n_nulls=60,
+        nulls=("naive", "moran", "spin"),
+        progress=False,
+        geometries=("volume", "sphere"),
+    )
     table = table[table["statistic"] == "pearson r"]
     rates = table.set_index(["null", "smoothness_mm"])["false_positive_rate"]
     off_cortex = "not every sample is a cortical parcel with a sphere position"
@@ -64,8 +70,13 @@ def test_maps_smoothed_on_the_sphere_are_as_smooth_and_keep_hemispheres_apart(
     surface = C.smooth_random_maps(schaefer.coords, 40, 200, 0, on_sphere)
     raw_arcs = C.smooth_random_maps(schaefer.coords, 40, 200, 0, arcs)
     # one FWHM, as smooth a map between neighbours in either geometry ...
-    assert abs(_neighbour_correlation(volume, cdist(schaefer.coords, schaefer.coords))
-               - _neighbour_correlation(surface, arcs)) < 0.1  # fmt: skip
+    assert (
+        abs(
+            _neighbour_correlation(volume, cdist(schaefer.coords, schaefer.coords))
+            - _neighbour_correlation(surface, arcs)
+        )
+        < 0.1
+    )
     # ... which the sphere's raw arcs (twice the volume's spacing) would not give
     assert _neighbour_correlation(raw_arcs, arcs) < 0.5
     # no smoothing across hemispheres: the left's values ignore the right's noise
@@ -82,9 +93,15 @@ def test_maps_smoothed_on_the_sphere_are_as_smooth_and_keep_hemispheres_apart(
 
 
 def test_the_spin_test_and_variogram_run_on_real_parcels(schaefer, real_data_dir):
-    table = C.null_calibration(schaefer, smoothness_mm=(40,), n_pairs=6, n_nulls=20,
-                               data_dir=real_data_dir, progress=False,
-                               geometries=C.CALIBRATION_GEOMETRIES)  # fmt: skip
+    table = C.null_calibration(
+        schaefer,
+        smoothness_mm=(40,),
+        n_pairs=6,
+        n_nulls=20,
+        data_dir=real_data_dir,
+        progress=False,
+        geometries=C.CALIBRATION_GEOMETRIES,
+    )
     assert table["null"].drop_duplicates().tolist() == list(C.CALIBRATION_NULLS)
     assert not table.attrs["skipped"]
     assert table["geometry"].drop_duplicates().tolist() == list(C.CALIBRATION_GEOMETRIES)
@@ -97,22 +114,33 @@ def test_the_spin_test_and_variogram_run_on_real_parcels(schaefer, real_data_dir
 
 def test_a_calibration_is_saved_and_read_back(grid, tmp_path, monkeypatch):
     options = {"smoothness_mm": (20.0,), "n_pairs": 5, "n_nulls": 10, "nulls": ("naive", "moran")}
-    table = C.cached_null_calibration(grid, data_dir=tmp_path, progress=False, **options)
+    table = C.null_calibration(grid, data_dir=tmp_path, progress=False, cache=True, **options)
+    other = C.null_calibration(
+        grid, data_dir=tmp_path, progress=False, cache=True, alpha=0.1, **options
+    )
+    assert other.attrs["path"] != table.attrs["path"]  # another setting: another table
 
     def refuse(*args, **kwargs):
         raise AssertionError("calibrated again although the table is saved")
 
-    monkeypatch.setattr(C, "null_calibration", refuse)
-    again = C.cached_null_calibration(grid, data_dir=tmp_path, progress=False, **options)
+    monkeypatch.setattr(C, "_NullMaker", refuse)
+    again = C.null_calibration(grid, data_dir=tmp_path, progress=False, cache=True, **options)
     np.testing.assert_allclose(again["false_positive_rate"], table["false_positive_rate"])
     assert again.attrs["parameters"]["n_pairs"] == 5
+    assert again.attrs["skipped"] == table.attrs["skipped"]
 
 
 def test_the_results_statistic_is_calibrated_too_and_chooses_the_null(grid):
     """Cross-validated R² against shuffles is fooled by smooth maps; Moran nulls much less."""
-    table = C.null_calibration(grid, smoothness_mm=(0, 60), n_pairs=60, n_nulls=60,
-                               nulls=("naive", "moran"), statistics=("cv R²",),
-                               progress=False)  # fmt: skip
+    table = C.null_calibration(
+        grid,
+        smoothness_mm=(0, 60),
+        n_pairs=60,
+        n_nulls=60,
+        nulls=("naive", "moran"),
+        statistics=("cv R²",),
+        progress=False,
+    )
     assert set(table["statistic"]) == {"cv R²"}
     indexed = table.set_index(["null", "smoothness_mm"])
     rates = indexed["false_positive_rate"]
@@ -156,9 +184,17 @@ def test_the_cv_r2_test_is_the_protocol_s_test():
     fold_of = ct.evaluation.splits.cv_folds(data.coords, "spatial", 5, 0, 40.0, data.space)
     folds = (fold_of, fold_buffers(data.coords, fold_of))  # the protocol's default buffer
     p = C._cv_r2_p(x, y, "moran", maker, 0, folds)
-    maps = TargetMaps(y[:, None], pd.DataFrame({"domain": ["x"]}, index=["y"]),
-                      data.sample_ids, data.name)  # fmt: skip
-    table = P.predict_targets({"x": x[:, None]}, maps, data, regressors=["ridge"],
-                              cv=["spatial"], n_nulls=30, null_method="moran",
-                              progress=False)  # fmt: skip
+    maps = TargetMaps(
+        y[:, None], pd.DataFrame({"domain": ["x"]}, index=["y"]), data.sample_ids, data.name
+    )
+    table = P.predict_targets(
+        {"x": x[:, None]},
+        maps,
+        data,
+        regressors=["ridge"],
+        cv=["spatial"],
+        n_nulls=30,
+        null_method="moran",
+        progress=False,
+    )
     assert p == pytest.approx(table["p_spatial"].iloc[0])

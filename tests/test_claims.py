@@ -9,28 +9,45 @@ from ct_helpers.evaluation.training_report import shows_overfitting, training_su
 from ct_helpers.prediction.claims import (
     CLAIM_COLUMNS,
     claims_by_scheme,
-    compare_feature_sets,
     coordinates_verdict,
     prediction_claims,
     prediction_summary,
-    repeat_means,
 )
+from ct_helpers.prediction.comparisons import compare_feature_sets, repeat_means
 from ct_helpers.prediction.protocol import COORDINATES
 
-PAPER = pd.Series({"pca": 0.20, "kpca": 0.21, "nmf": 0.19, "tsne": 0.25, "umap": 0.26,
-                   "autoencoder": 0.30})  # fmt: skip
+PAPER = pd.Series(
+    {"pca": 0.20, "kpca": 0.21, "nmf": 0.19, "tsne": 0.25, "umap": 0.26, "autoencoder": 0.30}
+)
 METHODS = list(PAPER.index)
 
 
-def _table(means: dict, repeats: int = 8, noise: float = 0.002, seed: int = 0,
-           readers=("ridge",), schemes=("spatial",)) -> pd.DataFrame:  # fmt: skip
+def _table(
+    means: dict,
+    repeats: int = 8,
+    noise: float = 0.002,
+    seed: int = 0,
+    readers=("ridge",),
+    schemes=("spatial",),
+) -> pd.DataFrame:
     """SYNTHETIC prediction table: each repeat's folds shift every feature set alike (sd 0.05)."""
     rng = np.random.default_rng(seed)
     luck = rng.normal(0, 0.05, repeats)
-    rows = [(feature, target, reader, scheme, repeat,
-             value + luck[repeat] + rng.normal(0, noise) + 0.1 * (target == "b"))
-            for feature, value in means.items() for target in "ab" for reader in readers
-            for scheme in schemes for repeat in range(repeats)]  # fmt: skip
+    rows = [
+        (
+            feature,
+            target,
+            reader,
+            scheme,
+            repeat,
+            value + luck[repeat] + rng.normal(0, noise) + 0.1 * (target == "b"),
+        )
+        for feature, value in means.items()
+        for target in "ab"
+        for reader in readers
+        for scheme in schemes
+        for repeat in range(repeats)
+    ]
     return pd.DataFrame(rows, columns=["features", "target", "regressor", "cv", "repeat", "r2"])
 
 
@@ -42,8 +59,16 @@ def test_every_claim_holds_when_the_data_agree_with_the_paper():
 
 
 def test_each_claim_fails_on_its_own_counter_example():
-    ours = {"pca": 0.5, "kpca": 0.2, "nmf": 0.2, "tsne": 0.1, "umap": 0.6, "autoencoder": 0.3,
-            "coordinates": 0.15, "all genes": 0.7}  # fmt: skip
+    ours = {
+        "pca": 0.5,
+        "kpca": 0.2,
+        "nmf": 0.2,
+        "tsne": 0.1,
+        "umap": 0.6,
+        "autoencoder": 0.3,
+        "coordinates": 0.15,
+        "all genes": 0.7,
+    }
     verdicts = prediction_claims(_table(ours), METHODS, PAPER).set_index("claim")["holds"]
     assert verdicts["the auto-encoder has the highest mean R²"] == "no"  # umap is
     assert verdicts["the auto-encoder beats PCA"] == "no"
@@ -53,8 +78,14 @@ def test_each_claim_fails_on_its_own_counter_example():
 
 
 def test_differences_inside_the_noise_are_no_difference_though_the_means_order_them():
-    ours = {**{m: 0.3 for m in METHODS}, "autoencoder": 0.301, "tsne": 0.302, "umap": 0.302,
-            "coordinates": 0.299, "all genes": 0.3}  # fmt: skip
+    ours = {
+        **{m: 0.3 for m in METHODS},
+        "autoencoder": 0.301,
+        "tsne": 0.302,
+        "umap": 0.302,
+        "coordinates": 0.299,
+        "all genes": 0.3,
+    }
     table = _table(ours, noise=0.01)
     verdicts = prediction_claims(table, METHODS, PAPER)["holds"].tolist()
     assert verdicts == ["no difference"] * 5
@@ -90,13 +121,16 @@ def test_claims_about_absent_methods_are_skipped_and_missing_values_refused():
 
 
 def test_claims_by_scheme_read_ridge_and_the_nested_reader_never_the_best_of_readers():
-    table = _table({"pca": 0.3, "coordinates": 0.4}, readers=("ridge",),
-                   schemes=("random", "spatial"))  # fmt: skip
-    nested = _table({"pca": 0.5, "coordinates": 0.2}, readers=("nested",),
-                    schemes=("random", "spatial"))  # fmt: skip
+    table = _table(
+        {"pca": 0.3, "coordinates": 0.4}, readers=("ridge",), schemes=("random", "spatial")
+    )
+    nested = _table(
+        {"pca": 0.5, "coordinates": 0.2}, readers=("nested",), schemes=("random", "spatial")
+    )
     knn = _table({"pca": 0.9, "coordinates": 0.1}, readers=("knn",), schemes=("spatial",))
-    claims = claims_by_scheme(pd.concat([table, nested, knn]), ["pca"], PAPER,
-                              ["random", "spatial"])  # fmt: skip
+    claims = claims_by_scheme(
+        pd.concat([table, nested, knn]), ["pca"], PAPER, ["random", "spatial"]
+    )
     assert claims[["cv", "read out by", "holds"]].values.tolist() == [
         ["random", "ridge", "no"],
         ["random", "nested", "yes"],

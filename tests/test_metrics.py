@@ -96,8 +96,7 @@ def test_column_correlations_equal_pearson_and_give_constant_columns_zero():
     a, b = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))  # SYNTHETIC
     expected = np.corrcoef(a.T, b.T)[:3, 3:]
     np.testing.assert_allclose(metrics.column_correlations(a, b), expected, atol=1e-12)
-    np.testing.assert_allclose(metrics.column_correlations(a, b[:, 0]), expected[:, :1],
-                               atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(metrics.column_correlations(a, b[:, 0]), expected[:, :1], atol=1e-12)
     flat = np.c_[a[:, :1], np.full(30, 2.0)]
     assert metrics.column_correlations(flat, b)[1].tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match="same rows: 30 and 29"):

@@ -28,9 +28,14 @@ def training():
 
 @pytest.mark.parametrize(
     ("method", "kind"),
-    [("pca", ARRAYS_FORMAT), ("kpca", ARRAYS_FORMAT), ("nmf", ARRAYS_FORMAT),
-     ("tsne", SIGNED_PICKLE_FORMAT), ("umap", SIGNED_PICKLE_FORMAT)],
-)  # fmt: skip
+    [
+        ("pca", ARRAYS_FORMAT),
+        ("kpca", ARRAYS_FORMAT),
+        ("nmf", ARRAYS_FORMAT),
+        ("tsne", SIGNED_PICKLE_FORMAT),
+        ("umap", SIGNED_PICKLE_FORMAT),
+    ],
+)
 def test_a_saved_model_loads_back_to_the_same_codes(method, kind, training, tmp_path):
     model = ct.make_compressor(method, n_components=2, random_state=0).fit(training)
     path = model.save(tmp_path / f"{method}.model", data_dir=tmp_path)
@@ -39,8 +44,10 @@ def test_a_saved_model_loads_back_to_the_same_codes(method, kind, training, tmp_
     new = np.random.default_rng(1).random((5, 30)).astype(np.float32)
     np.testing.assert_array_equal(again.transform(new), model.transform(new))
     codes = model.transform(new)
-    np.testing.assert_array_equal(again.inverse_transform(codes, method="decoder"),
-                                  model.inverse_transform(codes, method="decoder"))  # fmt: skip
+    np.testing.assert_array_equal(
+        again.inverse_transform(codes, method="decoder"),
+        model.inverse_transform(codes, method="decoder"),
+    )
     if kind == ARRAYS_FORMAT:  # numbers and JSON only: np.load refuses pickled objects
         with np.load(path, allow_pickle=False) as stored:
             assert "__tree__" in stored.files

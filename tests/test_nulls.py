@@ -134,14 +134,21 @@ def test_the_null_smoothness_summary_reads_what_the_chapter_says():
     """Chapter 5's hidden cell used to compute these; now they are here, with a test."""
     from ct_helpers.prediction.null_smoothness import summarise_null_smoothness
 
-    table = pd.DataFrame({"null maps": ["moran"] * 4,
-                          "Moran's I, target": [0.6, 0.4, 0.05, 0.15],
-                          "median, null maps": [0.3, 0.4, 0.01, 0.1],
-                          "median, shuffles": [-0.01, 0.0, 0.0, 0.01]},
-                         index=["myelin", "thickness", "curvature", "between"])  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "null maps": ["moran"] * 4,
+            "Moran's I, target": [0.6, 0.4, 0.05, 0.15],
+            "median, null maps": [0.3, 0.4, 0.01, 0.1],
+            "median, shuffles": [-0.01, 0.0, 0.0, 0.01],
+        },
+        index=["myelin", "thickness", "curvature", "between"],
+    )
     summary = summarise_null_smoothness(table)
     assert (summary.first_target, summary.first_target_i, summary.first_null_i) == (
-        "myelin", 0.6, 0.3)  # fmt: skip
+        "myelin",
+        0.6,
+        0.3,
+    )
     assert summary.rough_targets == ["curvature"]  # below 0.1; "between" is neither
     assert summary.kept_share == pytest.approx(75.0)  # median of 0.5 and 1.0, smooth ones only
     assert not summary.keeps_smoothness and "optimistic" in summary.verdict
@@ -150,3 +157,35 @@ def test_the_null_smoothness_summary_reads_what_the_chapter_says():
     assert np.isnan(flat.kept_share) and "cannot be judged" in flat.verdict
     with pytest.raises(ValueError, match="median, shuffles"):
         summarise_null_smoothness(table.drop(columns="median, shuffles"))
+
+
+def test_the_smoothness_table_scores_each_map_its_nulls_and_its_shuffles(small_synthetic):
+    """target_smoothness: one row per map, on the measured samples only (SYNTHETIC maps)."""
+    from ct_helpers.prediction.maps import TargetMaps
+    from ct_helpers.prediction.null_smoothness import target_smoothness
+
+    data = small_synthetic
+    rng = np.random.default_rng(0)
+    smooth = data.coords[:, 0] + 0.0
+    rough = rng.standard_normal(data.n_samples)
+    smooth_with_gaps = smooth.copy()
+    smooth_with_gaps[:5] = np.nan  # unmeasured samples are left out, not read as 0
+    names = pd.Index(["smooth", "rough", "gaps"], name="target")
+    maps = TargetMaps(
+        np.column_stack([smooth, rough, smooth_with_gaps]),
+        pd.DataFrame({"domain": ["d"] * 3}, index=names),
+        data.sample_ids,
+        data.name,
+    )
+    table = target_smoothness(maps, data, "moran", n_maps=50, random_state=1)
+    assert list(table.index) == ["smooth", "rough", "gaps"]
+    assert (table["null maps"] == "moran").all()
+    weights = metrics.knn_weights(data.coords, 6)
+    assert table.loc["smooth", "Moran's I, target"] == pytest.approx(
+        metrics.morans_i(smooth, weights)[0]
+    )
+    assert table.loc["smooth", "Moran's I, target"] > 0.8
+    assert table.loc["smooth", "median, null maps"] > 0.5  # the nulls stay smooth
+    assert abs(table.loc["smooth", "median, shuffles"]) < 0.1  # shuffles do not
+    assert abs(table.loc["rough", "Moran's I, target"]) < 0.2
+    assert np.isfinite(table.loc["gaps"].drop("null maps").astype(float)).all()

@@ -69,8 +69,11 @@ def test_a_mapped_dataset_round_trips_and_stays_mapped(data, tmp_path):
 @pytest.mark.parametrize(("method", "native_rtol"), [("pca", 1e-3), ("nmf", 0.1), ("kpca", 0.1)])
 def test_out_of_core_fits_read_only_blocks_and_match_the_in_memory_fit(data, method, native_rtol):
     counting = CountingRows(data.expression)
-    params = {"n_components": 4, "random_state": 0,
-              "decoder": KernelRidgeDecoder(n_landmarks=200, random_state=0)}  # fmt: skip
+    params = {
+        "n_components": 4,
+        "random_state": 0,
+        "decoder": KernelRidgeDecoder(n_landmarks=200, random_state=0),
+    }
     mapped = make_compressor(method, **params).fit(counting, genes=data.genes)
     assert counting.reads and max(counting.reads) <= BLOCK, max(counting.reads)
     in_memory = make_compressor(method, **params).fit(data)
@@ -85,10 +88,12 @@ def test_out_of_core_pca_is_the_in_memory_pca(data):
     pca = {"n_components": 3, "random_state": 0, "decoder": False}
     mapped = make_compressor("pca", **pca).fit(CountingRows(data.expression))
     in_memory = make_compressor("pca", **pca).fit(data.expression)
-    np.testing.assert_allclose(mapped.explained_variance_ratio_,
-                               in_memory.explained_variance_ratio_, rtol=1e-4)  # fmt: skip
-    np.testing.assert_allclose(np.abs(mapped.components_ @ in_memory.components_.T), np.eye(3),
-                               atol=1e-3)  # the same axes, up to sign  # fmt: skip
+    np.testing.assert_allclose(
+        mapped.explained_variance_ratio_, in_memory.explained_variance_ratio_, rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        np.abs(mapped.components_ @ in_memory.components_.T), np.eye(3), atol=1e-3
+    )  # the same axes, up to sign
 
 
 def test_a_memory_mapped_dataset_goes_through_the_out_of_core_path(data, tmp_path):
@@ -96,8 +101,9 @@ def test_a_memory_mapped_dataset_goes_through_the_out_of_core_path(data, tmp_pat
     mapped = ct.load_dataset("toy", data_dir=tmp_path, mmap=True)
     model = make_compressor("pca", n_components=2, random_state=0, decoder=False).fit(mapped)
     assert list(model.genes_) == list(data.genes)
-    np.testing.assert_allclose(model.transform(mapped), model.transform(data.expression.copy()),
-                               rtol=1e-4, atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        model.transform(mapped), model.transform(data.expression.copy()), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_methods_without_an_out_of_core_fit_say_what_to_do(data):
@@ -106,8 +112,7 @@ def test_methods_without_an_out_of_core_fit_say_what_to_do(data):
 
 
 def test_non_finite_rows_of_a_mapped_matrix_are_named(tmp_path):
-    X = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32,
-                                  shape=(120, 5))  # fmt: skip
+    X = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=(120, 5))
     X[:] = 1.0
     X[77, 2] = np.nan
     with pytest.raises(ValueError, match="rows 77"):
@@ -120,9 +125,16 @@ def test_the_auto_encoder_trains_out_of_core_a_batch_at_a_time_to_the_same_weigh
     from ct_helpers.compressors.autoencoder.checkpoints import training_fingerprint
     from ct_helpers.compressors.autoencoder.training import TrainingSettings
 
-    params = {"n_components": 2, "hidden_layers": (16,), "max_epochs": 3, "batch_size": 32,
-              "random_state": 0, "precision": "float32", "progress": False,
-              "decoder": False}  # fmt: skip
+    params = {
+        "n_components": 2,
+        "hidden_layers": (16,),
+        "max_epochs": 3,
+        "batch_size": 32,
+        "random_state": 0,
+        "precision": "float32",
+        "progress": False,
+        "decoder": False,
+    }
     counting = CountingRows(data.expression)
     mapped = make_compressor("autoencoder", **params).fit(counting, genes=data.genes)
     assert counting.reads and max(counting.reads) <= BLOCK, max(counting.reads)
@@ -130,8 +142,9 @@ def test_the_auto_encoder_trains_out_of_core_a_batch_at_a_time_to_the_same_weigh
     for name, weights in in_memory.model_.state_dict().items():
         assert torch.equal(mapped.model_.state_dict()[name], weights), name
     # codes of the same weights, computed 50 rows at a time instead of all at once
-    np.testing.assert_allclose(mapped.training_codes_, in_memory.training_codes_, rtol=1e-5,
-                               atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        mapped.training_codes_, in_memory.training_codes_, rtol=1e-5, atol=1e-6
+    )
     history = mapped.history_.drop(columns="seconds")
     assert history.equals(in_memory.history_.drop(columns="seconds"))
     # a checkpoint written from memory is the checkpoint of the out-of-core run, and back

@@ -23,8 +23,18 @@ def sweep_like(values: dict, seeds=range(10), luck=0.01, noise=0.0005, random_st
         shift = rng.normal(0, luck)  # the split's luck, shared by every method of this seed
         for (method, k), value in values.items():
             part = {"training mean": "baseline", "coordinates": "knn"}.get(method, "native")
-            rows.append((method, k, "random", seed, part, "rmse",
-                         value + shift + rng.normal(0, noise), "ok"))  # fmt: skip
+            rows.append(
+                (
+                    method,
+                    k,
+                    "random",
+                    seed,
+                    part,
+                    "rmse",
+                    value + shift + rng.normal(0, noise),
+                    "ok",
+                )
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -46,9 +56,13 @@ def test_a_null_difference_is_called_no_difference():
 @pytest.mark.parametrize("test_fraction", [None, 0.2])
 def test_intervals_cover_a_true_difference_of_zero_at_their_nominal_rate(test_fraction):
     rng = np.random.default_rng(1)
-    hits = [paired_difference(rng.normal(0, 1, 10), rng.normal(0, 1, 10),
-                              test_fraction=test_fraction).verdict == "no difference"
-            for _ in range(4000)]  # fmt: skip
+    hits = [
+        paired_difference(
+            rng.normal(0, 1, 10), rng.normal(0, 1, 10), test_fraction=test_fraction
+        ).verdict
+        == "no difference"
+        for _ in range(4000)
+    ]
     coverage = float(np.mean(hits))
     if test_fraction is None:  # independent repeats: the t interval is exact
         assert 0.94 < coverage < 0.96, coverage
@@ -106,8 +120,15 @@ def test_bad_repeats_are_refused_by_name():
 
 
 def test_the_best_method_is_named_only_when_no_interval_ties_it():
-    table = sweep_like({("pca", 2): 0.100, ("kpca", 2): 0.1001, ("nmf", 2): 0.12,
-                        ("pca", 4): 0.080, ("kpca", 4): 0.0900})  # fmt: skip
+    table = sweep_like(
+        {
+            ("pca", 2): 0.100,
+            ("kpca", 2): 0.1001,
+            ("nmf", 2): 0.12,
+            ("pca", 4): 0.080,
+            ("kpca", 4): 0.0900,
+        }
+    )
     best = best_by_k(table).set_index("k")
     assert best.loc[2, "lowest"] in {"pca", "kpca"} and pd.isna(best.loc[2, "best"])
     assert set(best.loc[2, "tied"]) == {"pca", "kpca"} - {best.loc[2, "lowest"]}
@@ -115,11 +136,25 @@ def test_the_best_method_is_named_only_when_no_interval_ties_it():
 
 
 def test_claims_say_yes_no_or_no_difference_from_the_intervals():
-    wins = sweep_like({("pca", 2): 0.10, ("autoencoder", 2): 0.09, ("pca", 4): 0.08,
-                       ("autoencoder", 4): 0.07, ("training mean", 0): 0.2})  # fmt: skip
+    wins = sweep_like(
+        {
+            ("pca", 2): 0.10,
+            ("autoencoder", 2): 0.09,
+            ("pca", 4): 0.08,
+            ("autoencoder", 4): 0.07,
+            ("training mean", 0): 0.2,
+        }
+    )
     assert reconstruction_claims(wins)["holds"].tolist() == ["yes", "yes"]
-    tie = sweep_like({("pca", 2): 0.10, ("autoencoder", 2): 0.09, ("pca", 4): 0.08,
-                      ("autoencoder", 4): 0.08, ("training mean", 0): 0.2})  # fmt: skip
+    tie = sweep_like(
+        {
+            ("pca", 2): 0.10,
+            ("autoencoder", 2): 0.09,
+            ("pca", 4): 0.08,
+            ("autoencoder", 4): 0.08,
+            ("training mean", 0): 0.2,
+        }
+    )
     claims = reconstruction_claims(tie)
     assert claims["holds"].tolist() == ["no difference", "no difference"]
     assert claims["here"].tolist()[1] == "lower at 1 of 2 sizes, higher at 0, no difference at 1"
@@ -138,8 +173,9 @@ def test_the_t_sne_claim_compares_its_decoder_with_the_training_mean():
 def test_the_summary_names_reconstructions_worse_than_the_training_mean():
     from ct_helpers.evaluation.claims import reconstruction_summary
 
-    table = sweep_like({("pca", 2): 0.10, ("umap", 8): 0.25, ("autoencoder", 2): 0.11,
-                        ("training mean", 0): 0.2})  # fmt: skip
+    table = sweep_like(
+        {("pca", 2): 0.10, ("umap", 8): 0.25, ("autoencoder", 2): 0.11, ("training mean", 0): 0.2}
+    )
     summary = reconstruction_summary(table)
     assert summary["worse_than_mean"] == "umap k = 8 (native)"
     assert summary["repeats"] == 10 and summary["autoencoder_repeats"] == 10
@@ -158,8 +194,9 @@ def test_a_ranking_orders_by_the_mean_and_gives_each_its_interval():
     assert text.startswith(f"umap {mean:.2f} ({low:.2f} to {high:.2f})")
     one = table[table["seed"] == 0]
     assert ranking_text(one, "ami", 2) == ", ".join(
-        f"{m} {v:.2f}" for m, v in one.set_index("method")["value"].sort_values(
-            ascending=False).items())  # fmt: skip
+        f"{m} {v:.2f}"
+        for m, v in one.set_index("method")["value"].sort_values(ascending=False).items()
+    )
 
 
 def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
@@ -171,8 +208,10 @@ def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
     null["part"], null["metric"] = "coordinates as codes", "ami"
     text = ranking_text(pd.concat([table, null]), "ami", 2)
     mean, low, high = mean_interval(null["value"])
-    assert text.endswith(f", pca {text.split('pca ')[1].split(' (x')[0]} "
-                         f"(x, y, z as the code {mean:.2f} ({low:.2f} to {high:.2f}))")  # fmt: skip
+    assert text.endswith(
+        f", pca {text.split('pca ')[1].split(' (x')[0]} "
+        f"(x, y, z as the code {mean:.2f} ({low:.2f} to {high:.2f}))"
+    )
     assert text.startswith("umap")
 
 

@@ -22,11 +22,21 @@ from ct_helpers.prediction.sources.mri import load_mri_targets
 
 distributed = pytest.importorskip("distributed")
 
-AE = {"hidden_layers": (8,), "max_epochs": 4, "patience": 2, "progress": False,
-      "precision": "float32"}  # fmt: skip
-SWEEP = {"methods": ["pca", "nmf", "autoencoder"], "latent_sizes": [2, 4],
-         "splits": ["random", "spatial"], "seeds": [0], "progress": False,
-         "method_params": {"autoencoder": AE, "nmf": {"max_iter": 50}}}  # fmt: skip
+AE = {
+    "hidden_layers": (8,),
+    "max_epochs": 4,
+    "patience": 2,
+    "progress": False,
+    "precision": "float32",
+}
+SWEEP = {
+    "methods": ["pca", "nmf", "autoencoder"],
+    "latent_sizes": [2, 4],
+    "splits": ["random", "spatial"],
+    "seeds": [0],
+    "progress": False,
+    "method_params": {"autoencoder": AE, "nmf": {"max_iter": 50}},
+}
 CHILD = Path(__file__).with_name("sweep_child.py")
 
 
@@ -61,8 +71,11 @@ def one_thread():
 
 def cell_records(data_dir: Path) -> set[str]:
     """The finished cells' records (not the side-cars of their arrays and models)."""
-    return {p.name for p in data_dir.glob("sweeps/*/*.json")
-            if re.search(r"-seed0-[0-9a-f]{16}\.json$", p.name)}  # fmt: skip
+    return {
+        p.name
+        for p in data_dir.glob("sweeps/*/*.json")
+        if re.search(r"-seed0-[0-9a-f]{16}\.json$", p.name)
+    }
 
 
 def synthetic():
@@ -85,8 +98,9 @@ def serial(tmp_path_factory):
 
 def test_run_tasks_keeps_the_order_of_the_tasks_and_reports_each_one():
     done = []
-    results = run_tasks(pow, [(2,), (3,), (0,)], shared=2, progress=False,
-                        on_done=lambda i, r: done.append((i, r)))  # fmt: skip
+    results = run_tasks(
+        pow, [(2,), (3,), (0,)], shared=2, progress=False, on_done=lambda i, r: done.append((i, r))
+    )
     assert results == [4, 8, 1] and done == [(0, 4), (1, 8), (2, 1)]
     with pytest.raises(ValueError, match="n_workers"):
         run_tasks(pow, [(1,)], shared=2, n_workers=0, progress=False)
@@ -130,8 +144,13 @@ def test_predictions_on_a_two_worker_cluster_give_the_serial_table(client, schae
     maps = load_mri_targets(schaefer).select(["T1w/T2w myelin", "cortical thickness"])
     codes = ct.make_compressor("pca", n_components=4, random_state=0).fit_transform(schaefer)
     features = {"pca": codes, "coordinates": schaefer.coords}
-    settings = {"regressors": ["ridge", "knn"], "cv": ["random", "spatial"], "n_nulls": 19,
-                "data_dir": real_data_dir, "progress": False}  # fmt: skip
+    settings = {
+        "regressors": ["ridge", "knn"],
+        "cv": ["random", "spatial"],
+        "n_nulls": 19,
+        "data_dir": real_data_dir,
+        "progress": False,
+    }
     serial = P.predict_targets(features, maps, schaefer, **settings)
     on_dask = P.predict_targets(features, maps, schaefer, client=client, **settings)
     assert len(serial) == 2 * 2 * 2 * 2 and serial["p_spatial"].notna().any()
@@ -144,9 +163,12 @@ def test_a_sweep_killed_mid_way_on_dask_resumes_from_its_finished_cells(client, 
     # whole process group (client, scheduler, workers) is killed with SIGKILL. The sweep run
     # again computes only the missing cells and gives the table of an uninterrupted run.
     data_dir = tmp_path / "killed"
-    child = subprocess.Popen([sys.executable, str(CHILD), str(data_dir)],
-                             start_new_session=True, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), str(data_dir)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline, records = time.monotonic() + 240, []
     while time.monotonic() < deadline and child.poll() is None:
         records = cell_records(data_dir)
@@ -161,8 +183,9 @@ def test_a_sweep_killed_mid_way_on_dask_resumes_from_its_finished_cells(client, 
     assert 3 <= len(finished) < total, "the sweep was not interrupted mid-way"
     seen = []
     # resumed on a running cluster (the child started its own with n_workers=2)
-    resumed = ct.run_sweep(synthetic(), data_dir=data_dir, client=client,
-                           on_cell_done=seen.append, **SWEEP)  # fmt: skip
+    resumed = ct.run_sweep(
+        synthetic(), data_dir=data_dir, client=client, on_cell_done=seen.append, **SWEEP
+    )
     assert sum(cell["cached"] for cell in seen) == len(finished) and len(seen) == total
     same_table(resumed, serial[0])  # the table of an uninterrupted run
 

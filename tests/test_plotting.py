@@ -9,12 +9,20 @@ from ct_helpers.prediction.maps import DOMAINS
 
 def test_every_anatomical_scheme_gets_distinct_colours():
     schemes = [
-        ["frontal", "parietal", "temporal", "occipital", "cingulate", "insula", "subcortex",
-         "brainstem"],
+        [
+            "frontal",
+            "parietal",
+            "temporal",
+            "occipital",
+            "cingulate",
+            "insula",
+            "subcortex",
+            "brainstem",
+        ],
         ["cortex", "subcortex", "brainstem"],
         ["Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default"],
         list(DOMAINS),
-    ]  # fmt: skip
+    ]
     for names in schemes:
         colours = group_colours(names)
         assert list(colours) == names and len(set(colours.values())) == len(names), names
@@ -36,9 +44,22 @@ def test_metric_by_k_draws_each_method_the_references_and_published_values():
 
     rows = [("pca", k, "native", seed, 0.1 / k + seed * 0.01) for k in (2, 8) for seed in (0, 1)]
     rows += [("coordinates", 3, "knn", 0, 0.05), ("training mean", 0, "baseline", 0, 0.2)]
-    table = pd.DataFrame([{"dataset": "SYNTHETIC", "method": m, "k": k, "split": "random",
-                           "seed": s, "part": p, "metric": "rmse", "value": v, "status": "ok"}
-                          for m, k, p, s, v in rows])  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "dataset": "SYNTHETIC",
+                "method": m,
+                "k": k,
+                "split": "random",
+                "seed": s,
+                "part": p,
+                "metric": "rmse",
+                "value": v,
+                "status": "ok",
+            }
+            for m, k, p, s, v in rows
+        ]
+    )
     fig, ax = plt.subplots()
     plot_metric_by_k(table, "rmse", "native", "random", ax, published=published_rmse())
     labels = [line.get_label() for line in ax.get_lines()]
@@ -63,12 +84,23 @@ def _prediction_table():
 
     rows = []
     for features, shift in (("pca", 0.0), ("autoencoder", 0.1)):
-        for target, domain, r2, p in (("a", "myelination", 0.6, 0.01), ("b", "morphology", 0.2,
-                                      0.3), ("c", "morphology", 0.4, 0.045)):  # fmt: skip
+        for target, domain, r2, p in (
+            ("a", "myelination", 0.6, 0.01),
+            ("b", "morphology", 0.2, 0.3),
+            ("c", "morphology", 0.4, 0.045),
+        ):
             for cv, drop in (("random", 0.0), ("spatial", 0.1)):
-                rows.append({"features": features, "target": target, "domain": domain,
-                             "regressor": "ridge", "cv": cv, "r2": r2 + shift - drop,
-                             "p_spatial": p})  # fmt: skip
+                rows.append(
+                    {
+                        "features": features,
+                        "target": target,
+                        "domain": domain,
+                        "regressor": "ridge",
+                        "cv": cv,
+                        "r2": r2 + shift - drop,
+                        "p_spatial": p,
+                    }
+                )
     return pd.DataFrame(rows)  # SYNTHETIC scores
 
 
@@ -80,8 +112,9 @@ def test_domain_summary_plot_draws_every_target_and_the_means():
     fig, ax = plt.subplots()
     plot_domain_summary(_prediction_table(), ax=ax)
     dots = [c for c in ax.collections if c.get_offsets().shape[0] and c.get_label() != "_nolegend_"]
-    n_points = sum(c.get_offsets().shape[0] for c in ax.collections
-                   if type(c).__name__ == "PathCollection")  # fmt: skip
+    n_points = sum(
+        c.get_offsets().shape[0] for c in ax.collections if type(c).__name__ == "PathCollection"
+    )
     assert n_points == 2 * 3 + 2  # every target of both feature sets, plus two overall means
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["myelination", "morphology", "mean over all targets"]
@@ -100,8 +133,9 @@ def test_cv_comparison_plot_has_one_dot_per_feature_set_and_target():
     plot_cv_comparison(_prediction_table(), ax=ax)
     points = [c.get_offsets() for c in ax.collections]
     assert sum(len(p) for p in points) == 6
-    np.testing.assert_allclose(sorted(np.concatenate(points)[:, 1] - np.concatenate(points)[:, 0]),
-                               [-0.1] * 6)  # fmt: skip
+    np.testing.assert_allclose(
+        sorted(np.concatenate(points)[:, 1] - np.concatenate(points)[:, 0]), [-0.1] * 6
+    )
     plt.close(fig)
 
 
@@ -132,12 +166,23 @@ def test_coherence_panel_has_one_axis_per_metric_and_marks_chance():
 
     from ct_helpers.plotting import coherence_label_columns, plot_coherence_by_k
 
-    metrics = {"morans_i_mean": 0.5, "ami_lobe": 0.2, "accuracy_lobe": 0.6, "chance_lobe": 0.3,
-               "trustworthiness": 0.9, "continuity": 0.8}  # fmt: skip
-    rows = [("d", "pca", k, "random", 0, "codes", metric, value + k / 100, "ok")
-            for k in (2, 4) for metric, value in metrics.items()]  # fmt: skip
-    table = pd.DataFrame(rows, columns=["dataset", "method", "k", "split", "seed", "part",
-                                        "metric", "value", "status"])  # fmt: skip
+    metrics = {
+        "morans_i_mean": 0.5,
+        "ami_lobe": 0.2,
+        "accuracy_lobe": 0.6,
+        "chance_lobe": 0.3,
+        "trustworthiness": 0.9,
+        "continuity": 0.8,
+    }
+    rows = [
+        ("d", "pca", k, "random", 0, "codes", metric, value + k / 100, "ok")
+        for k in (2, 4)
+        for metric, value in metrics.items()
+    ]
+    table = pd.DataFrame(
+        rows,
+        columns=["dataset", "method", "k", "split", "seed", "part", "metric", "value", "status"],
+    )
     assert coherence_label_columns(table) == ["lobe"]
     fig = plot_coherence_by_k(table, "random", 6, title="SYNTHETIC")
     drawn = [ax for ax in fig.axes if ax.axison]
@@ -165,8 +210,12 @@ def test_gene_r2_violins_one_per_cell_in_method_order_with_the_method_colours():
 
     rng = np.random.default_rng(0)
     cells = [("umap", 8), ("pca", 2), ("pca", 8), ("umap", 2)]  # SYNTHETIC values
-    genes = pd.concat([pd.DataFrame({"method": m, "k": k, "r2": rng.random(50) - i})
-                       for i, (m, k) in enumerate(cells)])  # fmt: skip
+    genes = pd.concat(
+        [
+            pd.DataFrame({"method": m, "k": k, "r2": rng.random(50) - i})
+            for i, (m, k) in enumerate(cells)
+        ]
+    )
     ax = plot_gene_r2(genes)
     labels = [label.get_text() for label in ax.get_xticklabels()]
     assert labels == ["umap 2", "umap 8", "pca 2", "pca 8"]  # first seen method first, k sorted
@@ -185,8 +234,13 @@ def test_coordinates_without_a_volume_are_drawn_as_markers_on_a_glass_brain():
 
     rng = np.random.default_rng(0)
     coords = rng.uniform(-60, 60, (25, 3))  # SYNTHETIC places and values
-    data = ct.ExpressionDataset(rng.random((25, 4)), [f"G{i}" for i in range(4)],
-                                [f"s{i}" for i in range(25)], coords, name="points")  # fmt: skip
+    data = ct.ExpressionDataset(
+        rng.random((25, 4)),
+        [f"G{i}" for i in range(4)],
+        [f"s{i}" for i in range(25)],
+        coords,
+        name="points",
+    )
     values = data.expression[:, 0].copy()
     values[0] = np.nan  # an undefined sample is left out, not drawn as 0
     display = plot_brain_map(data, values, "G0", "expression (a.u.)")

@@ -89,10 +89,19 @@ def test_sweep_table_has_the_position_panel(tmp_path):
     null = wide.loc[("coordinates", 3, "spatial", 0, "coordinates as codes")]  # coherence's null
     assert np.isfinite(null["morans_i_mean"]) and np.isnan(null.get("position_share", np.nan))
     position = position_share_table(table, "spatial", k=2)
-    assert position.index[-2:].tolist() == ["expression's first 2 principal components",
-                                            "expression itself (all genes)"]  # fmt: skip
-    skipped = ct.run_sweep(data, ["pca"], [2], ["spatial"], data_dir=tmp_path, progress=False,
-                           settings=ct.SweepSettings(position_folds=0))  # fmt: skip
+    assert position.index[-2:].tolist() == [
+        "expression's first 2 principal components",
+        "expression itself (all genes)",
+    ]
+    skipped = ct.run_sweep(
+        data,
+        ["pca"],
+        [2],
+        ["spatial"],
+        data_dir=tmp_path,
+        progress=False,
+        settings=ct.SweepSettings(position_folds=0),
+    )
     assert "position_share" not in set(skipped["metric"])
 
 
@@ -109,8 +118,11 @@ def test_the_top_pc_reference_is_what_a_code_equal_to_those_components_scores():
         assert code["position_share"] == pytest.approx(reference[f"position_share_pcs{k}"])
     # the pooled reference counts every gene's noise: below the leading components' share
     assert reference["position_share"] < reference["position_share_pcs1"]
-    rows = [("coordinates", 3, "random", seed, "expression", metric, value + seed)
-            for seed in (0, 1) for metric, value in reference.items()]  # fmt: skip
+    rows = [
+        ("coordinates", 3, "random", seed, "expression", metric, value + seed)
+        for seed in (0, 1)
+        for metric, value in reference.items()
+    ]
     columns = ["method", "k", "split", "seed", "part", "metric", "value"]
     by_k = top_pc_position_share(pd.DataFrame(rows, columns=columns), "random")
     assert by_k.index.tolist() == [1, 2]

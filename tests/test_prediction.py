@@ -15,21 +15,22 @@ from ct_helpers.evaluation.buffers import fold_buffers, sample_spacing
 from ct_helpers.evaluation.splits import cv_folds, spatial_blocks
 from ct_helpers.prediction import protocol as P
 from ct_helpers.prediction import regressors as R
+from ct_helpers.prediction import scores as S
 from ct_helpers.prediction.maps import TargetMaps
 from ct_helpers.prediction.sources import mri as M
 
 
 def test_r2_of_a_perfect_and_of_a_constant_predictor():
     y = np.random.default_rng(0).normal(size=(50, 3))
-    r2, rmse = P.prediction_scores(y, y)
+    r2, rmse = S.prediction_scores(y, y)
     np.testing.assert_allclose(r2, 1.0)
     np.testing.assert_allclose(rmse, 0.0)
-    r2, rmse = P.prediction_scores(y, np.broadcast_to(y.mean(axis=0), y.shape))
+    r2, rmse = S.prediction_scores(y, np.broadcast_to(y.mean(axis=0), y.shape))
     np.testing.assert_allclose(r2, 0.0, atol=1e-12)
     np.testing.assert_allclose(rmse, y.std(axis=0))
-    assert P.prediction_scores(y[:, 0], -y[:, 0])[0] < 0  # worse than the mean
+    assert S.prediction_scores(y[:, 0], -y[:, 0])[0] < 0  # worse than the mean
     with pytest.raises(ValueError, match="constant"):
-        P.prediction_scores(np.ones(5), np.arange(5.0))
+        S.prediction_scores(np.ones(5), np.arange(5.0))
 
 
 @pytest.mark.parametrize("n_features", [4, 300])
@@ -108,7 +109,7 @@ def test_protocol_scores_a_real_target_and_its_controls(schaefer, real_data_dir)
     assert ridge.loc[("all genes", "T1w/T2w myelin", "random")].r2 > 0.5
     assert (ridge.null_method == "spin").all()
     assert table.loc[table.regressor == "knn", "p_spatial"].isna().all()
-    difference = P.cv_difference(table)
+    difference = S.cv_difference(table)
     assert list(difference.columns) == ["random", "spatial", "drop"]
     np.testing.assert_allclose(difference["drop"], difference["random"] - difference["spatial"])
 
@@ -124,13 +125,13 @@ def test_domain_summary_schema():
             "r2": [0.6, 0.2, 0.4, 0.1, 0.3, 0.5],
         }
     )
-    summary = P.domain_summary(table)
+    summary = S.domain_summary(table)
     assert list(summary.index) == ["pca", "ae"]
     assert list(summary.columns) == ["morphology", "myelination", "all targets"]
     np.testing.assert_allclose(summary.loc["pca"], [0.3, 0.6, 0.4])
     np.testing.assert_allclose(summary.loc["ae"], [0.4, 0.1, 0.3])
     with pytest.raises(ValueError, match="No rows"):
-        P.domain_summary(table, regressor="knn")
+        S.domain_summary(table, regressor="knn")
 
 
 def test_predict_targets_rejects_mismatched_features(small_synthetic):
@@ -167,15 +168,17 @@ def test_predictions_are_saved_with_their_parameters_and_checked(schaefer, tmp_p
     maps = M.load_mri_targets(schaefer).select(["T1w/T2w myelin"])
     features = {"coordinates": schaefer.coords}
     settings = {"regressors": ["ridge"], "cv": ["random"], "n_nulls": 9, "progress": False}
-    table = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    table = P.predict_targets(features, maps, schaefer, data_dir=tmp_path, cache=True, **settings)
     path = table.attrs["path"]
     assert path.exists() and path.with_name(path.name + ".json").exists()
-    again = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    again = P.predict_targets(features, maps, schaefer, data_dir=tmp_path, cache=True, **settings)
     pd.testing.assert_frame_equal(again, table)
     assert again.attrs["parameters"]["n_nulls"] == 9
     with open(path, "a") as handle:  # tampered: recomputed, not trusted
         handle.write("x\n")
-    recomputed = P.cached_predict_targets(features, maps, schaefer, tmp_path, **settings)
+    recomputed = P.predict_targets(
+        features, maps, schaefer, data_dir=tmp_path, cache=True, **settings
+    )
     pd.testing.assert_frame_equal(recomputed, table)
 
 
@@ -220,7 +223,7 @@ def test_nested_selection_equals_the_inner_winner_refitted():
         scores = {}
         for name in ("ridge", "knn"):  # the inner CV written out plainly
             inner = R.out_of_fold_predictions(X[inside], y[inside], folds[inside], name)
-            scores[name] = P.prediction_scores(y[inside], inner)[0]
+            scores[name] = S.prediction_scores(y[inside], inner)[0]
         assert pick == max(scores, key=scores.get)
         alone = R.make_regressor(pick, n_samples=int(inside.sum())).fit(X[inside], y[inside])
         np.testing.assert_allclose(predictions[~inside], alone.predict(X[~inside]))
@@ -285,8 +288,12 @@ def test_runs_of_a_feature_set_are_read_one_per_repeat(small_synthetic, tmp_path
     with pytest.raises(ValueError, match="empty list"):
         P.predict_targets({"a": []}, maps, data, **settings)
     # the cache knows the runs: one run is not read back for two
-    cached = [P.cached_predict_targets({"a": r}, maps, data, tmp_path, n_repeats=2, **settings)
-              for r in (runs, runs[:1], runs)]  # fmt: skip
+    cached = [
+        P.predict_targets(
+            {"a": r}, maps, data, data_dir=tmp_path, cache=True, n_repeats=2, **settings
+        )
+        for r in (runs, runs[:1], runs)
+    ]
     paths = [table.attrs["path"] for table in cached]
     assert paths[0] != paths[1] and paths[0] == paths[2]
     assert cached[2].attrs["parameters"]["runs"] == {"a": 2}  # recorded beside the table
@@ -303,13 +310,20 @@ def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(s
         seen.append((subset.name, subset.n_samples, method))
         return P.compute_codes(subset, method, 2, data_dir=tmp_path)
 
-    settings = {"regressors": ["ridge"], "cv": ["spatial"], "n_repeats": 3, "n_nulls": 0,
-                "progress": False}  # fmt: skip
+    settings = {
+        "regressors": ["ridge"],
+        "cv": ["spatial"],
+        "n_repeats": 3,
+        "n_nulls": 0,
+        "progress": False,
+    }
     features = {m: P.compute_codes(schaefer, m, 2, data_dir=tmp_path) for m in ("pca", "nmf")}
-    whole = P.predict_targets({**features, "coordinates": schaefer.coords}, maps, schaefer,
-                              **settings)  # fmt: skip
-    table = hemisphere_sensitivity(whole, schaefer, maps, codes_of, ["pca", "nmf"],
-                                   n_repeats=3, data_dir=tmp_path)  # fmt: skip
+    whole = P.predict_targets(
+        {**features, "coordinates": schaefer.coords}, maps, schaefer, **settings
+    )
+    table = hemisphere_sensitivity(
+        whole, schaefer, maps, codes_of, ["pca", "nmf"], n_repeats=3, data_dir=tmp_path
+    )
     left = int((schaefer.sample_info["hemisphere"] == "L").sum())
     assert seen == [("ahba-schaefer100-lh", left, "pca"), ("ahba-schaefer100-lh", left, "nmf")]
     assert table.index.tolist() == ["nmf", "coordinates"] and table.attrs["samples"] == left
@@ -320,20 +334,28 @@ def test_the_left_hemisphere_rerun_compresses_and_scores_the_left_samples_only(s
     np.testing.assert_array_equal(maps.on_samples(lh).values, maps.values[left_rows])
     # the left column is the protocol run by hand on the left parcels (the whole brain's buffer)
     from ct_helpers.evaluation.buffers import resolve_buffer
-    from ct_helpers.prediction.claims import compare_feature_sets
+    from ct_helpers.prediction.comparisons import compare_feature_sets
 
     by_hand = P.predict_targets(
-        {**{m: P.compute_codes(lh, m, 2, data_dir=tmp_path) for m in ("pca", "nmf")},
-         "coordinates": lh.coords}, maps.on_samples(lh), lh,
-        buffer_mm=resolve_buffer("auto", schaefer.coords), **settings)  # fmt: skip
-    expected = compare_feature_sets(by_hand, "pca", "ridge", "spatial", 5,
-                                    features=["nmf", "coordinates"])  # fmt: skip
+        {
+            **{m: P.compute_codes(lh, m, 2, data_dir=tmp_path) for m in ("pca", "nmf")},
+            "coordinates": lh.coords,
+        },
+        maps.on_samples(lh),
+        lh,
+        buffer_mm=resolve_buffer("auto", schaefer.coords),
+        **settings,
+    )
+    expected = compare_feature_sets(
+        by_hand, "pca", "ridge", "spatial", 5, features=["nmf", "coordinates"]
+    )
     expected = expected.set_index("features")
     for name, row in expected.iterrows():
         side = table.loc[name, "hemisphere L only"]
         assert side["verdict"] == row["verdict"]
-        assert side["difference"] == (f"{row['difference']:+.3f} ({row['low']:+.3f} to "
-                                      f"{row['high']:+.3f})")  # fmt: skip
+        assert side["difference"] == (
+            f"{row['difference']:+.3f} ({row['low']:+.3f} to {row['high']:+.3f})"
+        )
     no_labels = dataclasses.replace(schaefer, sample_info=None)
     skipped = hemisphere_sensitivity(whole, no_labels, maps, codes_of, ["pca"])
     assert skipped.empty and "no hemisphere labels" in skipped.attrs["skipped"]

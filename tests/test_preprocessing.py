@@ -83,8 +83,9 @@ def test_exact_percentiles_match_numpy_with_ties_and_without_copying_the_matrix(
     X = rng.random((4000, 3000), dtype=np.float32)  # SYNTHETIC; 12 M entries, 48 MB
     X[:, :300] = 0.25  # ties
     for q in ([0.1, 99.9], [0, 100], [5, 50, 95]):
-        np.testing.assert_array_equal(exact_percentiles(X, q, sample_size=50_000),
-                                      np.percentile(X, q))  # fmt: skip
+        np.testing.assert_array_equal(
+            exact_percentiles(X, q, sample_size=50_000), np.percentile(X, q)
+        )
     tracemalloc.start()
     ExpressionScaler().fit(X)
     peak = tracemalloc.get_traced_memory()[1]

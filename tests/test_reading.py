@@ -34,8 +34,9 @@ def test_a_numpy_savetxt_table_without_header_is_read_in_atlas_order_not_shifted
     assert "no header row" in maps.provenance["read"]
     assert "atlas label order: 99 of 100 parcels" in maps.provenance["read"]
     np.savetxt(tmp_path / "spaces.txt", table)  # numpy's default: white space
-    np.testing.assert_allclose(load_target_table(tmp_path / "spaces.txt", schaefer).values,
-                               mri.values, rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        load_target_table(tmp_path / "spaces.txt", schaefer).values, mri.values, rtol=1e-6
+    )
 
 
 def test_a_european_spreadsheet_export_is_read_with_its_separator_and_decimal_comma(

@@ -26,8 +26,13 @@ from ct_helpers.prediction.sources.mri import load_mri_targets
 from ct_helpers.prediction.target_tables import load_target_table
 
 EXAMPLES = int(os.environ.get("CT_CORPUS_EXAMPLES", "60"))
-CORPUS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+CORPUS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 MAP_NAMES = ["myelin_T1wT2w", "épaisseur", "fc_gradient", "curvature"]
 SEPARATORS = [(",", "."), (";", ","), ("\t", "."), ("\t", ","), (" ", ".")]
 SUFFIXES = [".csv", ".tsv", ".txt", ".dat", ".xyz"]
@@ -54,21 +59,35 @@ def write(path, rows, sep, quote, encoding, compress):
 
     body = "\n".join((" " if sep == " " else sep).join(field(str(c)) for c in row) for row in rows)
     data = ("\ufeff" if encoding == "utf-8-sig" else "").encode() + body.encode(
-        "latin-1" if encoding == "latin-1" else "utf-8")  # fmt: skip
+        "latin-1" if encoding == "latin-1" else "utf-8"
+    )
     path.write_bytes(gzip.compress(data) if compress else data)
 
 
 @st.composite
 def target_files(draw):
-    layout = draw(st.sampled_from(["ids first", "ids last", "row names", "by sample order",
-                                   "by parcel order", "maps as rows"]))  # fmt: skip
+    layout = draw(
+        st.sampled_from(
+            [
+                "ids first",
+                "ids last",
+                "row names",
+                "by sample order",
+                "by parcel order",
+                "maps as rows",
+            ]
+        )
+    )
     ids_as = draw(st.sampled_from(["sample id", "other case", "short name", "label", "position"]))
     if layout == "maps as rows" and ids_as in ("label", "position"):
         ids_as = "sample id"
     sep, decimal = draw(st.sampled_from(SEPARATORS))
     positional = layout.startswith("by ")
     return {
-        "layout": layout, "ids_as": ids_as, "sep": sep, "decimal": decimal,
+        "layout": layout,
+        "ids_as": ids_as,
+        "sep": sep,
+        "decimal": decimal,
         "header": True if layout in ("row names", "maps as rows") else draw(st.booleans()),
         "encoding": draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1"])),
         "quote": draw(st.booleans()) and sep != " ",
@@ -81,7 +100,7 @@ def target_files(draw):
         "suffix": draw(st.sampled_from(SUFFIXES)),
         "fault": draw(st.sampled_from([None] * 8 + ["repeated id", "infinite value"])),
         "seed": draw(st.integers(0, 2**16)),
-    }  # fmt: skip
+    }
 
 
 def sample_name(sample_id: str, label: int, style: str, sep: str) -> str:
@@ -103,16 +122,20 @@ def build_target_file(case, truth, schaefer, tmp_path):
     values, labels = truth["values"][:, : case["n_maps"]].copy(), truth["labels"]
     expected, extra_row = np.full(values.shape, np.nan), None
     if case["layout"] == "by parcel order":
-        rows = [(None, values[list(labels).index(p)] if p in labels else np.full(len(names), 7.0))
-                for p in truth["parcels"]]  # fmt: skip
+        rows = [
+            (None, values[list(labels).index(p)] if p in labels else np.full(len(names), 7.0))
+            for p in truth["parcels"]
+        ]
         expected = values.copy()
     elif case["layout"] == "by sample order":
         rows, expected = [(None, v) for v in values], values.copy()
     else:
         order = rng.permutation(len(labels)) if case["shuffle"] else np.arange(len(labels))
         order = order[case["missing"] :]
-        rows = [(sample_name(schaefer.sample_ids[i], labels[i], case["ids_as"], case["sep"]),
-                 values[i]) for i in order]  # fmt: skip
+        rows = [
+            (sample_name(schaefer.sample_ids[i], labels[i], case["ids_as"], case["sep"]), values[i])
+            for i in order
+        ]
         expected[order] = values[order]
         if case["extra"]:  # a parcel the expression data lack (60), or a region of nowhere
             extra = (
@@ -207,8 +230,9 @@ def test_target_tables_are_read_right_or_refused_by_name(case, truth, schaefer, 
         assert maps.names == names, case
     else:
         assert len(maps.names) == len(names), case
-    np.testing.assert_allclose(maps.values, expected.astype(np.float32), rtol=1e-6,
-                               err_msg=str(case))  # fmt: skip
+    np.testing.assert_allclose(
+        maps.values, expected.astype(np.float32), rtol=1e-6, err_msg=str(case)
+    )
     assert path.name in maps.provenance["read"]
 
 
@@ -219,7 +243,8 @@ def expression_files(draw):
         "ids": draw(st.sampled_from(["first", "last", "row names"])),
         "ids_as": draw(st.sampled_from(["sample id", "other case", "short name"])),
         "header": draw(st.sampled_from([True] * 5 + [False])),
-        "sep": sep, "decimal": decimal,
+        "sep": sep,
+        "decimal": decimal,
         "encoding": draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1"])),
         "quote": draw(st.booleans()) and sep != " ",
         "genes_as_rows": draw(st.sampled_from([False] * 3 + [True])),
@@ -227,7 +252,7 @@ def expression_files(draw):
         "compress": draw(st.booleans()),
         "n_rows": draw(st.integers(12, 99)),
         "seed": draw(st.integers(0, 2**16)),
-    }  # fmt: skip
+    }
 
 
 @settings(CORPUS, max_examples=max(EXAMPLES // 4, 8))
@@ -240,24 +265,28 @@ def test_expression_tables_are_read_right_or_refused_by_name(case, schaefer, tmp
     if case["dates"]:
         genes[3] = "Sep-02"  # how a spreadsheet shows SEPT2
     ids = [sample_name(schaefer.sample_ids[i], 0, case["ids_as"], case["sep"]) for i in rows]
-    body = [[ident, *[cell(v, case["decimal"]) for v in vals]] for ident, vals in
-            zip(ids, values, strict=True)]  # fmt: skip
+    body = [
+        [ident, *[cell(v, case["decimal"]) for v in vals]]
+        for ident, vals in zip(ids, values, strict=True)
+    ]
     header = ["region" if case["ids"] != "row names" else "", *genes]
     if case["ids"] == "last":
         body, header = [row[1:] + row[:1] for row in body], header[1:] + header[:1]
     lines = [header, *body] if case["header"] else body
     if case["genes_as_rows"]:  # from the values: the body's id column may stand last
-        lines = [["gene", *ids], *[[g, *[cell(v, case["decimal"]) for v in values[:, j]]]
-                                   for j, g in enumerate(genes)]]  # fmt: skip
+        lines = [
+            ["gene", *ids],
+            *[[g, *[cell(v, case["decimal"]) for v in values[:, j]]] for j, g in enumerate(genes)],
+        ]
     path = tmp_path_factory.mktemp("e") / "mine.csv"
     write(path, lines, case["sep"], case["quote"], case["encoding"], case["compress"])
     try:
         data = ct.load_dataset(path)
     except ct.TableReadError as error:
         assert path.name in str(error)
-        assert (not case["header"] and not case["genes_as_rows"]
-                and "no header row" in str(error)) or (case["dates"] and "Sep-02" in str(error)), (
-            case, str(error))  # fmt: skip
+        assert (
+            not case["header"] and not case["genes_as_rows"] and "no header row" in str(error)
+        ) or (case["dates"] and "Sep-02" in str(error)), (case, str(error))
         return
     assert case["header"] or case["genes_as_rows"], case
     assert not case["dates"], case
@@ -267,13 +296,16 @@ def test_expression_tables_are_read_right_or_refused_by_name(case, schaefer, tmp
     assert sorted(truth_rows) == sorted(rows.tolist()), case  # every row placed, none shifted
     columns = [list(schaefer.genes).index(g) for g in genes]
     np.testing.assert_array_equal(data.expression, schaefer.expression[np.ix_(truth_rows, columns)])
-    assert "mine.csv" in data.provenance["read"] and "rows placed by region name" in (
-        data.provenance["read"])  # fmt: skip
+    assert (
+        "mine.csv" in data.provenance["read"]
+        and "rows placed by region name" in (data.provenance["read"])
+    )
 
 
 @pytest.mark.parametrize("method", ["pca", "kpca", "nmf", "tsne", "umap"])
-@pytest.mark.parametrize(("n_samples", "n_genes"), [(1, 20), (2, 20), (3, 20), (5, 20), (30, 1),
-                                                     (30, 3)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("n_samples", "n_genes"), [(1, 20), (2, 20), (3, 20), (5, 20), (30, 1), (30, 3)]
+)
 @pytest.mark.parametrize("k", [1, 2, 4])
 def test_degenerate_inputs_give_codes_or_a_named_error_that_states_the_minimum(
     method, n_samples, n_genes, k

@@ -59,8 +59,15 @@ def test_held_out_reconstruction_and_the_sweep_score_one_way(small_synthetic, tm
     settings = SweepSettings(coherence=False)
     split = make_split(small_synthetic, "random", 0, settings)
     table, _ = held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False)
-    sweep = run_sweep(small_synthetic, ["pca"], [2], ["random"], settings=settings,
-                      data_dir=tmp_path, progress=False)  # fmt: skip
+    sweep = run_sweep(
+        small_synthetic,
+        ["pca"],
+        [2],
+        ["random"],
+        settings=settings,
+        data_dir=tmp_path,
+        progress=False,
+    )
     assert set(RESULT_COLUMNS) <= set(sweep.columns)
     key = ["method", "k", "part", "metric"]
     ours = table[table["part"] != "fit"].set_index(key)["value"]
@@ -71,15 +78,28 @@ def test_held_out_reconstruction_and_the_sweep_score_one_way(small_synthetic, tm
 
 def test_method_params_reach_the_compressor_and_bad_ones_are_named(small_synthetic):
     split = ct.random_split(small_synthetic.n_samples, test_size=0.2, random_state=0)
-    _, models = held_out_reconstruction(small_synthetic, ["kpca"], [2], split, progress=False,
-                                        method_params={"kpca": {"gamma": 0.5}})  # fmt: skip
+    _, models = held_out_reconstruction(
+        small_synthetic,
+        ["kpca"],
+        [2],
+        split,
+        progress=False,
+        method_params={"kpca": {"gamma": 0.5}},
+    )
     assert models[("kpca", 2)].gamma_ == 0.5
     with pytest.raises(TypeError, match=r"method_params\['pca'\].*n_landmarks"):
-        held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False,
-                                method_params={"pca": {"n_landmarks": 10}})  # fmt: skip
+        held_out_reconstruction(
+            small_synthetic,
+            ["pca"],
+            [2],
+            split,
+            progress=False,
+            method_params={"pca": {"n_landmarks": 10}},
+        )
     with pytest.raises(ValueError, match="not compared: \\['umap'\\]"):
-        held_out_reconstruction(small_synthetic, ["pca"], [2], split, progress=False,
-                                method_params={"umap": {}})  # fmt: skip
+        held_out_reconstruction(
+            small_synthetic, ["pca"], [2], split, progress=False, method_params={"umap": {}}
+        )
 
 
 def test_one_scorer_gives_quantiles_of_the_per_gene_r2_it_returns():

@@ -25,9 +25,11 @@ def executed_notebook(path, text):
 
 
 def test_glued_values_and_citations_are_resolved_as_the_book_resolves_them(tmp_path):
-    text = ("On {glue:text}`name`, rho = {glue:text}`r:.2f` "
-            "{cite}`hawrylycz2012,markello2021`; see {doc}`running`.\n\n"
-            "```{note}\nA note.\n```\n\n```{dropdown} Solution 1\nIt is.\n```")  # fmt: skip
+    text = (
+        "On {glue:text}`name`, rho = {glue:text}`r:.2f` "
+        "{cite}`hawrylycz2012,markello2021`; see {doc}`running`.\n\n"
+        "```{note}\nA note.\n```\n\n```{dropdown} Solution 1\nIt is.\n```"
+    )
     page = render_report(executed_notebook(tmp_path / "ch.ipynb", text)).read_text()
     assert "On ahba-schaefer100, rho = 0.88" in page
     assert '<a href="#ref-hawrylycz2012">Hawrylycz et al. 2012</a>' in page
@@ -50,9 +52,12 @@ def test_every_key_the_chapters_cite_is_in_the_bibliography():
 
     from ct_helpers.rerun import NOTEBOOKS
 
-    cited = {key.strip() for path in NOTEBOOKS.glob("*.md")
-             for keys in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text())
-             for key in keys.split(",")}  # fmt: skip
+    cited = {
+        key.strip()
+        for path in NOTEBOOKS.glob("*.md")
+        for keys in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text())
+        for key in keys.split(",")
+    }
     entries = read_bibliography(BIBLIOGRAPHY)
     assert cited and cited <= set(entries)
     assert all("year" in entries[key] and "author" in entries[key] for key in cited)

@@ -28,17 +28,22 @@ def test_a_mistyped_parameter_is_refused_with_the_chapters_parameters(tmp_path):
         main(["run", "1", "-p", "datset", "ahba-dk83", "-o", str(tmp_path / "x.ipynb")])
 
 
-@pytest.mark.parametrize(("arguments", "answer"), [
-    (["02", "-p", "dataset", "ahba-shaefer100"],
-     r"no dataset 'ahba-shaefer100' \(did you mean 'ahba-schaefer100'\?\)"),
-    (["02", "-p", "dataset", "no_such_table.csv"], r"dataset: no file 'no_such_table.csv'"),
-    (["05", "-p", "k", "4"], r"k = 4: tsne makes at most 3 components; choose k <= 3"),
-    (["05", "-p", "targets", "mir"], r"no target source 'mir' \(did you mean 'mri'\?\)"),
-    (["05", "-p", "targets", "my_maps.csv"], r"no file or folder 'my_maps.csv'"),
-    (["06", "-p", "k", "two"], r"k: a whole number \(default 2\), not 'two'"),
-    (["06", "-p", "method", "pcaa"], r"no compressor 'pcaa' \(did you mean 'pca', 'kpca'\?\)"),
-    (["06", "-p", "table", "my_lh.csv"], r"table: no file 'my_lh.csv'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("arguments", "answer"),
+    [
+        (
+            ["02", "-p", "dataset", "ahba-shaefer100"],
+            r"no dataset 'ahba-shaefer100' \(did you mean 'ahba-schaefer100'\?\)",
+        ),
+        (["02", "-p", "dataset", "no_such_table.csv"], r"dataset: no file 'no_such_table.csv'"),
+        (["05", "-p", "k", "4"], r"k = 4: tsne makes at most 3 components; choose k <= 3"),
+        (["05", "-p", "targets", "mir"], r"no target source 'mir' \(did you mean 'mri'\?\)"),
+        (["05", "-p", "targets", "my_maps.csv"], r"no file or folder 'my_maps.csv'"),
+        (["06", "-p", "k", "two"], r"k: a whole number \(default 2\), not 'two'"),
+        (["06", "-p", "method", "pcaa"], r"no compressor 'pcaa' \(did you mean 'pca', 'kpca'\?\)"),
+        (["06", "-p", "table", "my_lh.csv"], r"table: no file 'my_lh.csv'"),
+    ],
+)
 def test_parameters_that_cannot_work_are_refused_in_one_line_before_a_kernel_starts(
     arguments, answer, tmp_path, monkeypatch
 ):
@@ -50,8 +55,19 @@ def test_parameters_that_cannot_work_are_refused_in_one_line_before_a_kernel_sta
 
 def test_a_dataset_that_needs_building_says_how(tmp_path):
     with pytest.raises(SystemExit, match=r"'ahba-voxel-8mm' is not built: run `make ahba RES=8`"):
-        main(["run", "02", "-p", "dataset", "ahba-voxel-8mm", "-p", "data_dir", str(tmp_path),
-              "--check"])  # fmt: skip
+        main(
+            [
+                "run",
+                "02",
+                "-p",
+                "dataset",
+                "ahba-voxel-8mm",
+                "-p",
+                "data_dir",
+                str(tmp_path),
+                "--check",
+            ]
+        )
 
 
 def test_one_value_for_a_list_parameter_is_a_list_and_check_runs_no_kernel(tmp_path, capsys):

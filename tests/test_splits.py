@@ -75,10 +75,12 @@ def test_blocked_split_lowers_the_training_share_of_neighbours_and_a_buffer_remo
     """Stated bound: with a buffer of r mm no held-out voxel has a training voxel within r."""
     adjacent = 8 * np.sqrt(3) + 0.01  # the 26 neighbours of a voxel on the 8 mm grid
     random = random_split(grid.n_samples, 0.2, random_state=0)
-    blocked = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid,
-                                  buffer_mm=0)  # fmt: skip
-    buffered = spatial_block_split(grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid,
-                                   buffer_mm=adjacent)  # fmt: skip
+    blocked = spatial_block_split(
+        grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid, buffer_mm=0
+    )
+    buffered = spatial_block_split(
+        grid.coords, 0.2, block_size_mm=40, random_state=0, grid=grid, buffer_mm=adjacent
+    )
     share_random = random.training_neighbour_share(grid.coords, adjacent)
     share_blocked = blocked.training_neighbour_share(grid.coords, adjacent)
     assert abs(share_random.mean() - 0.8) < 0.03
@@ -112,8 +114,9 @@ def test_the_default_buffer_keeps_every_training_sample_beyond_one_sample_spacin
 def test_every_seed_cuts_the_blocks_at_another_offset(grid):
     partitions = {tuple(spatial_blocks(grid.coords, 40, seed, grid)) for seed in range(5)}
     assert len(partitions) == 5
-    held_out = [frozenset(spatial_block_split(grid.coords, 0.2, 40, seed, grid).test)
-                for seed in range(5)]  # fmt: skip
+    held_out = [
+        frozenset(spatial_block_split(grid.coords, 0.2, 40, seed, grid).test) for seed in range(5)
+    ]
     assert len(set(held_out)) == 5
     folds = [tuple(cv_folds(grid.coords, "spatial", 5, seed, 40.0, grid)) for seed in range(5)]
     assert len(set(folds)) == 5
@@ -130,9 +133,11 @@ def test_a_buffer_is_a_distance_or_auto():
 
 def test_the_leakage_table_says_what_each_split_lets_through(grid):
     adjacent = 1.5 * sample_spacing(grid.coords)
-    splits = {"random": random_split(grid.n_samples, 0.2, random_state=0),
-              "unbuffered": spatial_block_split(grid.coords, 0.2, 40, 0, grid, buffer_mm=0),
-              "spatial": spatial_block_split(grid.coords, 0.2, 40, 0, grid)}  # fmt: skip
+    splits = {
+        "random": random_split(grid.n_samples, 0.2, random_state=0),
+        "unbuffered": spatial_block_split(grid.coords, 0.2, 40, 0, grid, buffer_mm=0),
+        "spatial": spatial_block_split(grid.coords, 0.2, 40, 0, grid),
+    }
     table = leakage_table(splits, grid.coords, adjacent)
     assert table.loc["random", "nearest training (mm)"] == 8.0  # a face neighbour trains
     assert table.loc["spatial", "nearest training (mm)"] > 8.0  # the default buffer: none

@@ -11,7 +11,8 @@ from ct_helpers.compressors import PCACompressor
 from ct_helpers.evaluation import metrics
 from ct_helpers.evaluation.baselines import CoordinatesBaseline, PositionDecoder, beyond_position
 from ct_helpers.evaluation.reconstruction import table_to_wide
-from ct_helpers.evaluation.sweep import SWEEP_COLUMNS, SweepSettings, run_sweep, sweep_folder
+from ct_helpers.evaluation.sweep import SWEEP_COLUMNS, SweepSettings, run_sweep
+from ct_helpers.evaluation.sweep_cells import sweep_folder
 from ct_helpers.evaluation.sweep_results import load_codes, load_gene_r2, load_sweep_table
 
 AE = {"hidden_layers": (8,), "max_epochs": 3, "patience": 2, "progress": False}
@@ -23,9 +24,15 @@ def data():
 
 
 def sweep(data, tmp_path, **kwargs):
-    args = {"methods": ["pca", "tsne", "autoencoder"], "latent_sizes": [2, 4],
-            "splits": ["random", "spatial"], "seeds": [0], "data_dir": tmp_path,
-            "progress": False, "method_params": {"autoencoder": AE}}  # fmt: skip
+    args = {
+        "methods": ["pca", "tsne", "autoencoder"],
+        "latent_sizes": [2, 4],
+        "splits": ["random", "spatial"],
+        "seeds": [0],
+        "data_dir": tmp_path,
+        "progress": False,
+        "method_params": {"autoencoder": AE},
+    }
     args = {**args, **kwargs}
     if "autoencoder" not in args["methods"]:
         args["method_params"] = {}
@@ -48,8 +55,14 @@ def test_sweep_table_schema_and_unreachable_sizes_are_rows_that_say_why(data, tm
     # zero by definition, up to the float32 rounding of the rebuilt mean (1e-7 relative)
     assert mean["r2"] == pytest.approx(0.0, abs=1e-7) and mean["rmse"] > pca["rmse"]
     codes = wide.loc[("pca", 2, "random", 0, "codes")]
-    assert {"morans_i_mean", "ami_hemisphere", "accuracy_hemisphere", "chance_hemisphere",
-            "trustworthiness", "continuity"} <= set(codes.dropna().index)  # fmt: skip
+    assert {
+        "morans_i_mean",
+        "ami_hemisphere",
+        "accuracy_hemisphere",
+        "chance_hemisphere",
+        "trustworthiness",
+        "continuity",
+    } <= set(codes.dropna().index)
     assert {"tsne", "autoencoder"} <= set(table.loc[table["part"] == "decoder", "method"])
     assert (table.loc[table["method"] == "coordinates", "k"] == 3).all()
     ok = table[table["status"].str.startswith("ok")]
@@ -76,8 +89,14 @@ def test_sweep_caches_every_cell_and_resumes_after_an_interruption(data, tmp_pat
     assert all(c["cached"] for c in again)
     assert first.equals(second)
     changed = []  # another parameter is another cell: a miss, not a stale hit
-    sweep(data, tmp_path, on_cell_done=changed.append, splits=["random"], latent_sizes=[2],
-          method_params={"autoencoder": {**AE, "max_epochs": 4}})  # fmt: skip
+    sweep(
+        data,
+        tmp_path,
+        on_cell_done=changed.append,
+        splits=["random"],
+        latent_sizes=[2],
+        method_params={"autoencoder": {**AE, "max_epochs": 4}},
+    )
     fresh = {c["method"] for c in changed if not c["cached"]}
     assert fresh == {"autoencoder"}
     codes = load_codes({"method": "pca", "k": 2, "split": "random", "seed": 0}, data, tmp_path)
@@ -90,8 +109,14 @@ def test_a_corrupted_cached_cell_is_recomputed_not_used(data, tmp_path):
     (codes_file,) = folder.glob("pca-k2-*-codes.npy")
     codes_file.write_bytes(codes_file.read_bytes()[:-8] + b"\0" * 8)
     seen = []
-    sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"],
-          on_cell_done=seen.append)  # fmt: skip
+    sweep(
+        data,
+        tmp_path,
+        methods=["pca"],
+        latent_sizes=[2],
+        splits=["random"],
+        on_cell_done=seen.append,
+    )
     assert [c["cached"] for c in seen if c["method"] == "pca"] == [False]
 
 
@@ -106,15 +131,22 @@ def test_every_gene_r2_is_kept_and_matches_the_quantiles_of_the_table(data, tmp_
         ours = genes.loc[genes["method"] == method, "r2"].median()
         assert ours == pytest.approx(median, rel=1e-5)
     # t-SNE has no native inverse: no rows, rather than NaNs
-    assert load_gene_r2(table[table["method"] == "tsne"], data, part="native",
-                        data_dir=tmp_path).empty  # fmt: skip
+    assert load_gene_r2(
+        table[table["method"] == "tsne"], data, part="native", data_dir=tmp_path
+    ).empty
     (damaged,) = sweep_folder(data, tmp_path).glob("pca-k2-*-gene-r2.npy")
     damaged.write_bytes(damaged.read_bytes()[:-4] + b"\0" * 4)
     with pytest.raises(ct.CacheError, match="gene-r2.npy"):
         load_gene_r2(table, data, data_dir=tmp_path)
     seen = []  # the sweep recomputes the damaged cell instead of trusting it
-    sweep(data, tmp_path, methods=["pca"], latent_sizes=[2], splits=["random"],
-          on_cell_done=seen.append)  # fmt: skip
+    sweep(
+        data,
+        tmp_path,
+        methods=["pca"],
+        latent_sizes=[2],
+        splits=["random"],
+        on_cell_done=seen.append,
+    )
     assert [c["cached"] for c in seen if c["method"] == "pca"] == [False]
 
 
@@ -196,7 +228,10 @@ def test_the_sweep_scores_codes_beside_coordinates_and_pairs_them_with_coordinat
     table = sweep(data, tmp_path, methods=["pca"], seeds=[0, 1], splits=["random"])
     rmse = table[table.metric == "rmse"]
     assert set(rmse.loc[rmse.method == "pca", "part"]) == {
-        "native", "decoder", "codes + coordinates"}  # fmt: skip
+        "native",
+        "decoder",
+        "codes + coordinates",
+    }
     assert set(rmse.loc[rmse.method == "coordinates", "part"]) == {"knn", "position decoder"}
     gain = beyond_position(table, test_fraction=None)
     assert gain[["method", "k"]].values.tolist() == [["pca", 2], ["pca", 4]]
@@ -204,8 +239,13 @@ def test_the_sweep_scores_codes_beside_coordinates_and_pairs_them_with_coordinat
     alone = rmse[rmse.part == "position decoder"]
     expected = (pca - alone.set_index("seed")["value"]).mean()
     assert gain.iloc[0]["difference"] == pytest.approx(expected)
-    off = sweep(data, tmp_path / "off", methods=["pca"], splits=["random"],
-                settings=SweepSettings(position_decoder=False))  # fmt: skip
+    off = sweep(
+        data,
+        tmp_path / "off",
+        methods=["pca"],
+        splits=["random"],
+        settings=SweepSettings(position_decoder=False),
+    )
     assert not off["part"].isin(["codes + coordinates"]).any()
     assert not off["part"].isin(["position decoder"]).any()
 
@@ -227,8 +267,15 @@ def test_library_warnings_are_reported_once_per_kind_not_per_fit(data, tmp_path)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # none may reach the page
-        table = run_sweep(data, ["nmf"], [2, 4], ["random"], data_dir=tmp_path, progress=False,
-                          method_params={"nmf": {"max_iter": 2}})  # fmt: skip
+        table = run_sweep(
+            data,
+            ["nmf"],
+            [2, 4],
+            ["random"],
+            data_dir=tmp_path,
+            progress=False,
+            method_params={"nmf": {"max_iter": 2}},
+        )
     lines = table.attrs["warnings"]  # NMF's own log line and scikit-learn's warning: one each
     assert "logged in 2 of 4 fits (nmf k = 2, random, nmf k = 4, random): NMF (k=2)" in "".join(
         lines
@@ -246,10 +293,13 @@ def test_every_reconstruction_is_compared_with_the_references_none_is_chosen_on_
         for seed in range(6):
             noise = 0.01 * np.sin(seed)  # the split's luck, shared by every method of a seed
             for method, k, part, value in [
-                ("pca", 2, "native", 0.10), ("pca", 2, "decoder", 0.12),
-                ("tsne", 2, "native", None), ("tsne", 2, "decoder", 0.15 + 0.001 * seed),
-                ("coordinates", 3, "knn", 0.13), ("training mean", 0, "baseline", 0.20),
-            ]:  # fmt: skip
+                ("pca", 2, "native", 0.10),
+                ("pca", 2, "decoder", 0.12),
+                ("tsne", 2, "native", None),
+                ("tsne", 2, "decoder", 0.15 + 0.001 * seed),
+                ("coordinates", 3, "knn", 0.13),
+                ("training mean", 0, "baseline", 0.20),
+            ]:
                 value = None if value is None else value + shift + noise
                 rows.append((method, k, split, seed, part, "rmse", value))
     table = pd.DataFrame(rows, columns=["method", "k", "split", "seed", "part", "metric", "value"])
@@ -277,15 +327,33 @@ def test_the_same_matrix_with_other_anatomy_is_another_sweep_not_a_stale_hit(dat
 def test_a_slow_method_can_repeat_fewer_times_and_still_pairs_with_the_rest(data, tmp_path):
     from ct_helpers.evaluation.paired import compare_methods
 
-    table = sweep(data, tmp_path, methods=["pca", "autoencoder"], latent_sizes=[2],
-                  splits=["random"], seeds=[0, 1, 2],
-                  seeds_by_method={"autoencoder": [0, 1]})  # fmt: skip
+    table = sweep(
+        data,
+        tmp_path,
+        methods=["pca", "autoencoder"],
+        latent_sizes=[2],
+        splits=["random"],
+        seeds=[0, 1, 2],
+        seeds_by_method={"autoencoder": [0, 1]},
+    )
     seeds = table.groupby("method")["seed"].unique().map(sorted).to_dict()
-    assert seeds == {"pca": [0, 1, 2], "autoencoder": [0, 1], "coordinates": [0, 1, 2],
-                     "training mean": [0, 1, 2]}  # fmt: skip
+    assert seeds == {
+        "pca": [0, 1, 2],
+        "autoencoder": [0, 1],
+        "coordinates": [0, 1, 2],
+        "training mean": [0, 1, 2],
+    }
     assert compare_methods(table, "pca", methods=["autoencoder"])["repeats"].tolist() == [2]
-    assert table.attrs["path"] != sweep(data, tmp_path, methods=["pca", "autoencoder"],
-                                        latent_sizes=[2], splits=["random"],
-                                        seeds=[0, 1, 2]).attrs["path"]  # fmt: skip
+    assert (
+        table.attrs["path"]
+        != sweep(
+            data,
+            tmp_path,
+            methods=["pca", "autoencoder"],
+            latent_sizes=[2],
+            splits=["random"],
+            seeds=[0, 1, 2],
+        ).attrs["path"]
+    )
     with pytest.raises(ValueError, match=r"not swept: \['umap'\]"):
         sweep(data, tmp_path, seeds_by_method={"umap": [0]})

@@ -173,8 +173,9 @@ def test_target_table_matches_rows_by_sample_id(schaefer, tmp_path):
     pd.concat([table, table.iloc[:1]]).to_csv(tmp_path / "twice.csv", index=False)
     with pytest.raises(ValueError, match="more than once"):
         T.load_target_table(tmp_path / "twice.csv", schaefer)
-    table.assign(region=[f"nowhere {i}" for i in range(99)]).to_csv(tmp_path / "bad.csv",
-                                                                     index=False)  # fmt: skip
+    table.assign(region=[f"nowhere {i}" for i in range(99)]).to_csv(
+        tmp_path / "bad.csv", index=False
+    )
     with pytest.raises(ValueError, match=r"no sample id .*'nowhere 0'.*expected ids such as"):
         T.load_target_table(tmp_path / "bad.csv", schaefer)
     table.assign(score="high").to_csv(tmp_path / "text.csv", index=False)
@@ -291,8 +292,9 @@ def test_a_table_without_ids_is_read_in_the_atlas_parcel_order_with_domains_from
     np.testing.assert_array_equal(maps["a"], schaefer.space.labels)  # parcel 60 skipped
     assert maps.info["domain"].tolist() == ["function", "myelination"]
     pd.DataFrame({"a": labels[:99]}).to_csv(tmp_path / "by_sample.csv", index=False)
-    np.testing.assert_array_equal(T.load_target_table(tmp_path / "by_sample.csv", schaefer)["a"],
-                                  labels[:99])  # fmt: skip
+    np.testing.assert_array_equal(
+        T.load_target_table(tmp_path / "by_sample.csv", schaefer)["a"], labels[:99]
+    )
     pd.DataFrame({"a": labels[:50]}).to_csv(tmp_path / "short.csv", index=False)
     expected = r"99 \(one per sample\) or 100 \(one per atlas parcel\)"
     with pytest.raises(ValueError, match=expected):

@@ -7,11 +7,16 @@ from ct_helpers import TableReadError, VoxelGrid, load_expression_nifti, load_ex
 
 
 def _table():
-    return pd.DataFrame({
-        "sample_id": ["v1", "v2", "v3"],
-        "x": [-30.0, 30.0, 0.0], "y": [0.0, 10.0, -40.0], "z": [10.0, 10.0, 0.0],
-        "GAD1": [0.1, 0.5, 0.9], "SST": [0.3, 0.2, 0.1],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "sample_id": ["v1", "v2", "v3"],
+            "x": [-30.0, 30.0, 0.0],
+            "y": [0.0, 10.0, -40.0],
+            "z": [10.0, 10.0, 0.0],
+            "GAD1": [0.1, 0.5, 0.9],
+            "SST": [0.3, 0.2, 0.1],
+        }
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])

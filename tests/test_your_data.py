@@ -14,12 +14,24 @@ import ct_helpers as ct
 from ct_helpers.data.parcels import atlas_regions
 from ct_helpers.data.regions import match_regions, region_key
 
-SHORT = {"accumbensarea": "accumb", "amygdala": "amyg", "caudate": "caud",
-         "hippocampus": "hippo", "pallidum": "pal", "putamen": "put",
-         "thalamusproper": "thal"}  # fmt: skip
-FREESURFER = {"accumbensarea": "Accumbens-area", "amygdala": "Amygdala", "caudate": "Caudate",
-              "hippocampus": "Hippocampus", "pallidum": "Pallidum", "putamen": "Putamen",
-              "thalamusproper": "Thalamus-Proper"}  # fmt: skip
+SHORT = {
+    "accumbensarea": "accumb",
+    "amygdala": "amyg",
+    "caudate": "caud",
+    "hippocampus": "hippo",
+    "pallidum": "pal",
+    "putamen": "put",
+    "thalamusproper": "thal",
+}
+FREESURFER = {
+    "accumbensarea": "Accumbens-area",
+    "amygdala": "Amygdala",
+    "caudate": "Caudate",
+    "hippocampus": "Hippocampus",
+    "pallidum": "Pallidum",
+    "putamen": "Putamen",
+    "thalamusproper": "Thalamus-Proper",
+}
 
 
 def enigma_name(name):
@@ -53,11 +65,11 @@ def write_table(path, dataset, names, genes=60, extra=None):
 
 
 def test_region_names_of_every_convention_reduce_to_one_key():
-    for names in (["L_bankssts", "ctx-lh-bankssts", "lh.bankssts", "bankssts_L",
-                   "Left bankssts"],
-                  ["Laccumb", "L_accumbensarea", "Left-Accumbens-area", "lh_accumbens"],
-                  ["Rthal", "Right-Thalamus-Proper", "Right-Thalamus",
-                   "R_thalamusproper"]):  # fmt: skip
+    for names in (
+        ["L_bankssts", "ctx-lh-bankssts", "lh.bankssts", "bankssts_L", "Left bankssts"],
+        ["Laccumb", "L_accumbensarea", "Left-Accumbens-area", "lh_accumbens"],
+        ["Rthal", "Right-Thalamus-Proper", "Right-Thalamus", "R_thalamusproper"],
+    ):
         assert len({region_key(name) for name in names}) == 1, names
     assert region_key("bankssts", hemisphere="L") == region_key("L_bankssts")
     assert region_key("brainstem") == region_key("Brain-Stem") == ("", "brainstem")
@@ -119,18 +131,20 @@ def test_one_naming_rule_for_expression_target_and_atlas_label_tables(
 
     names = [freesurfer_name(name) for name in dk83.sample_ids]
     write_table(tmp_path / "expression.csv", dk83, names)
-    assert list(ct.load_dataset(tmp_path / "expression.csv").space.names) == list(
-        dk83.sample_ids)  # fmt: skip
+    assert list(ct.load_dataset(tmp_path / "expression.csv").space.names) == list(dk83.sample_ids)
     maps = pd.DataFrame({"region": names, "map": np.arange(83.0)})
     maps.to_csv(tmp_path / "targets.csv", index=False)
-    np.testing.assert_array_equal(load_target_table(tmp_path / "targets.csv", dk83).values[:, 0],
-                                  np.arange(83.0))  # fmt: skip
+    np.testing.assert_array_equal(
+        load_target_table(tmp_path / "targets.csv", dk83).values[:, 0], np.arange(83.0)
+    )
     path, regions = atlas_regions("dk83", real_data_dir)
-    labels = pd.DataFrame({"id": regions.index, "label": [freesurfer_name(n) for n in
-                                                          dk83.sample_ids]})  # fmt: skip
+    labels = pd.DataFrame(
+        {"id": regions.index, "label": [freesurfer_name(n) for n in dk83.sample_ids]}
+    )
     labels.to_csv(tmp_path / "labels.csv", index=False)
-    own = ct.load_dataset(tmp_path / "expression.csv", atlas=path,
-                          atlas_labels=tmp_path / "labels.csv")  # fmt: skip
+    own = ct.load_dataset(
+        tmp_path / "expression.csv", atlas=path, atlas_labels=tmp_path / "labels.csv"
+    )
     np.testing.assert_array_equal(own.space.labels, regions.index)
     typo = names.index("ctx-lh-bankssts")
     names[typo] = "ctx-lh-bankstss"
@@ -172,16 +186,19 @@ def test_anatomy_columns_become_sample_info_and_other_text_columns_are_refused(d
 
 def test_a_readers_own_atlas_with_a_labels_table(dk83, tmp_path, real_data_dir):
     atlas, regions = atlas_regions("dk83", real_data_dir)
-    labels = pd.DataFrame({"id": regions.index, "label": [freesurfer_name(n) for n in
-                                                          regions["name"]]})  # fmt: skip
+    labels = pd.DataFrame(
+        {"id": regions.index, "label": [freesurfer_name(n) for n in regions["name"]]}
+    )
     labels.to_csv(tmp_path / "labels.csv", index=False)
     write_table(tmp_path / "mine.csv", dk83, [enigma_name(name) for name in dk83.sample_ids])
-    data = ct.load_expression_table(tmp_path / "mine.csv", atlas=atlas,
-                                    atlas_labels=tmp_path / "labels.csv")  # fmt: skip
+    data = ct.load_expression_table(
+        tmp_path / "mine.csv", atlas=atlas, atlas_labels=tmp_path / "labels.csv"
+    )
     np.testing.assert_array_equal(data.space.labels, dk83.space.labels)
     assert "(atlas labels labels.csv: text, utf-8, comma-separated" in data.provenance["read"]
-    match = match_regions(["L_bankssts", "nowhere"], labels.rename(columns={"label": "name"})
-                          .set_index("id"))  # fmt: skip
+    match = match_regions(
+        ["L_bankssts", "nowhere"], labels.rename(columns={"label": "name"}).set_index("id")
+    )
     assert match.unmatched == [1]
 
 
@@ -189,11 +206,17 @@ def test_a_saved_dataset_is_found_by_name_in_a_new_process(dk83, tmp_path):
     write_table(tmp_path / "dk.csv", dk83, [enigma_name(name) for name in dk83.sample_ids])
     data = ct.load_dataset(tmp_path / "dk.csv")
     assert ct.save_dataset(data, "my-dk-table", data_dir=tmp_path / "data") == "my-dk-table"
-    code = ("import ct_helpers as ct, json, sys; d = ct.load_dataset('my-dk-table', "
-            "data_dir=sys.argv[1]); "
-            "print(json.dumps([d.shape, list(d.sample_info.columns)]))")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    code = (
+        "import ct_helpers as ct, json, sys; d = ct.load_dataset('my-dk-table', "
+        "data_dir=sys.argv[1]); "
+        "print(json.dumps([d.shape, list(d.sample_info.columns)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "data")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     shape, columns = json.loads(out.strip().splitlines()[-1])
     assert shape == [83, 60] and {"region", "hemisphere", "lobe"} <= set(columns)
     assert "my-dk-table" in ct.list_datasets(tmp_path / "data").index
@@ -204,11 +227,14 @@ def test_a_saved_dataset_is_found_by_name_in_a_new_process(dk83, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("chapter", "placed_by"), [
-    ("02_classical_compressors", "region names"),
-    ("04_reconstruction_and_coherence", "region names"),
-    ("02_classical_compressors", "coordinates only"),  # brain maps as markers, no anatomy
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("chapter", "placed_by"),
+    [
+        ("02_classical_compressors", "region names"),
+        ("04_reconstruction_and_coherence", "region names"),
+        ("02_classical_compressors", "coordinates only"),  # brain maps as markers, no anatomy
+    ],
+)
 def test_chapters_run_on_a_readers_table_given_by_path(
     chapter, placed_by, dk83, tmp_path, monkeypatch, real_data_dir
 ):
@@ -232,8 +258,9 @@ def test_chapters_run_on_a_readers_table_given_by_path(
     if chapter.startswith("04"):
         parameters["voxel_dataset"] = None
     executed = run_chapter(NOTEBOOKS / f"{chapter}.md", tmp_path, parameters)
-    outputs = json.dumps([cell.get("outputs", []) for cell in
-                          json.loads(executed.read_text())["cells"]])  # fmt: skip
+    outputs = json.dumps(
+        [cell.get("outputs", []) for cell in json.loads(executed.read_text())["cells"]]
+    )
     assert "enigma_dk.csv" in outputs  # the figures and tables name the reader's data
 
 
@@ -254,8 +281,9 @@ def test_chapter_5_runs_on_a_single_target_table_in_atlas_order_without_ids(
     # book's targets in the chapter's own smoke test)
     parameters = {"targets": str(path), "seed": 1, "methods": ["pca", "nmf"]}
     executed = run_chapter(NOTEBOOKS / "05_prediction.md", tmp_path, parameters)
-    outputs = json.dumps([cell.get("outputs", []) for cell in
-                          json.loads(executed.read_text())["cells"]])  # fmt: skip
+    outputs = json.dumps(
+        [cell.get("outputs", []) for cell in json.loads(executed.read_text())["cells"]]
+    )
     assert "column 1" in outputs and "2 target maps" in outputs
 
 
@@ -290,8 +318,9 @@ def test_the_example_table_is_the_books_dk83_data_renamed(dk83, real_data_dir):
     rows = [list(dk83.sample_ids).index(name) for name in data.space.names]
     column_of = {gene: column for column, gene in enumerate(dk83.genes)}
     columns = [column_of[gene] for gene in data.genes]
-    np.testing.assert_allclose(data.expression, dk83.expression[np.ix_(rows, columns)],
-                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        data.expression, dk83.expression[np.ix_(rows, columns)], rtol=1e-5, atol=1e-6
+    )
     assert "brainstem" not in data.space.names and data.n_samples == 80
     assert data.n_genes == 10_000  # a subset, as tables from other pipelines are
 
@@ -300,8 +329,11 @@ def freesurfer_table(dk83, side, n_genes, seed):
     """One hemisphere of the real DK-83 data, named the FreeSurfer way, on a random gene subset."""
     rows = [i for i, name in enumerate(dk83.sample_ids) if name.startswith(f"{side}_")]
     genes = np.sort(np.random.default_rng(seed).choice(dk83.n_genes, n_genes, replace=False))
-    table = pd.DataFrame(dk83.expression[np.ix_(rows, genes)], columns=dk83.genes[genes],
-                         index=[freesurfer_name(dk83.sample_ids[i]) for i in rows])  # fmt: skip
+    table = pd.DataFrame(
+        dk83.expression[np.ix_(rows, genes)],
+        columns=dk83.genes[genes],
+        index=[freesurfer_name(dk83.sample_ids[i]) for i in rows],
+    )
     return table, rows, genes
 
 
@@ -327,11 +359,28 @@ def test_chapter_6_compresses_two_readers_tables_on_their_genes_and_overwrites_n
     right.to_csv(tmp_path / "my_rh.csv", sep=";", decimal=",")  # European, R row names
     env = {"CT_DATA": str(data_dir), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
     for name, html in (("my_lh", []), ("my_rh", ["--html"])):
-        subprocess.run([sys.executable, "-m", "ct_helpers.rerun", "run", "06", "--profile",
-                        "smoke", "-p", "table", f"{name}.csv", "-o", f"{name}.ipynb", *html],
-                       check=True, cwd=tmp_path, env=env, capture_output=True)  # fmt: skip
-    for name, rows, genes in (("my_lh", left_rows, left_genes),
-                              ("my_rh", right_rows, right_genes)):  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ct_helpers.rerun",
+                "run",
+                "06",
+                "--profile",
+                "smoke",
+                "-p",
+                "table",
+                f"{name}.csv",
+                "-o",
+                f"{name}.ipynb",
+                *html,
+            ],
+            check=True,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+        )
+    for name, rows, genes in (("my_lh", left_rows, left_genes), ("my_rh", right_rows, right_genes)):
         saved = ct.load_dataset(name, data_dir=data_dir)
         assert saved.shape == (len(rows), len(genes))
         order = [list(dk83.sample_ids).index(region) for region in saved.space.names]
@@ -342,13 +391,25 @@ def test_chapter_6_compresses_two_readers_tables_on_their_genes_and_overwrites_n
         expected = ct.make_compressor("pca", n_components=2, random_state=0).fit(shared)
         maps = pd.read_csv(data_dir / "your-data" / name / "latent-maps" / "pca-k2-seed0.csv")
         assert maps["sample_id"].tolist() == list(saved.sample_ids)
-        np.testing.assert_allclose(maps[["latent_1", "latent_2"]], expected.transform(saved),
-                                   rtol=1e-4, atol=1e-5)  # fmt: skip
+        np.testing.assert_allclose(
+            maps[["latent_1", "latent_2"]], expected.transform(saved), rtol=1e-4, atol=1e-5
+        )
     again = ct.load_dataset("example-dk83-enigma", data_dir=data_dir)
     np.testing.assert_array_equal(again.expression, example.expression)  # intact
-    kept = [fitted_model_path("pca", schaefer.select_genes(
-        ct.shared_genes(schaefer, ct.load_dataset(name, data_dir=data_dir), warn=False).genes),
-        2, random_state=0, data_dir=data_dir) for name in ("my_lh", "my_rh")]  # fmt: skip
+    kept = [
+        fitted_model_path(
+            "pca",
+            schaefer.select_genes(
+                ct.shared_genes(
+                    schaefer, ct.load_dataset(name, data_dir=data_dir), warn=False
+                ).genes
+            ),
+            2,
+            random_state=0,
+            data_dir=data_dir,
+        )
+        for name in ("my_lh", "my_rh")
+    ]
     assert kept[0] != kept[1] and all(path.exists() for path in kept)  # one per gene set
     page = (tmp_path / "my_rh.html").read_text(encoding="utf-8")
     assert "{glue" not in page and "{cite}" not in page
@@ -361,8 +422,11 @@ def test_a_measurement_column_is_not_taken_for_a_gene(dk83, tmp_path):
     names = [enigma_name(name) for name in dk83.sample_ids]
     volumes = np.linspace(1000.0, 9000.0, 83)
     write_table(tmp_path / "volumes.csv", dk83, names, extra={"volume_mm3": volumes})
-    with pytest.raises(ct.TableReadError, match=r"not named like gene symbols \(volume_mm3\).*"
-                                                r"info_columns=\['volume_mm3'\]"):  # fmt: skip
+    with pytest.raises(
+        ct.TableReadError,
+        match=r"not named like gene symbols \(volume_mm3\).*"
+        r"info_columns=\['volume_mm3'\]",
+    ):
         ct.load_dataset(tmp_path / "volumes.csv")
     data = ct.load_dataset(tmp_path / "volumes.csv", info_columns=["volume_mm3"])
     assert data.n_genes == 60 and "volume_mm3" not in data.genes

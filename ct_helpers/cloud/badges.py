@@ -24,9 +24,11 @@ BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 
 def links_from_sphinx(theme_options: dict[str, Any]) -> BookLinks:
     """:class:`BookLinks` from the theme options Jupyter Book makes of ``_config.yml``."""
-    repository = {"url": theme_options.get("repository_url"),
-                  "branch": theme_options.get("repository_branch"),
-                  "path_to_book": theme_options.get("path_to_docs")}  # fmt: skip
+    repository = {
+        "url": theme_options.get("repository_url"),
+        "branch": theme_options.get("repository_branch"),
+        "path_to_book": theme_options.get("path_to_docs"),
+    }
     return BookLinks.from_settings(repository, theme_options.get("launch_buttons") or {})
 
 
@@ -64,8 +66,8 @@ def add_badges(app, doctree, docname: str) -> None:
     notebook = Path(app.srcdir) / COLAB_FOLDER / f"{Path(docname).stem}.ipynb"
     if not notebook.is_file():
         logging.getLogger(__name__).warning(
-            f"{docname}: no Colab notebook {notebook.name}; run `make colab`.",
-            location=docname)  # fmt: skip
+            f"{docname}: no Colab notebook {notebook.name}; run `make colab`.", location=docname
+        )
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not isinstance(section[0], nodes.title):

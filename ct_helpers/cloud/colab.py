@@ -78,13 +78,20 @@ def colab_notebook(source: str | os.PathLike, links: BookLinks | None = None) ->
 
     links = BookLinks.from_config() if links is None else links
     chapter = jupytext.read(source)
-    install = {"cell_type": "code", "execution_count": None, "outputs": [],
-               "metadata": {"tags": [INSTALL_CELL_TAG]},
-               "source": install_cell_source(links)}  # fmt: skip
+    install = {
+        "cell_type": "code",
+        "execution_count": None,
+        "outputs": [],
+        "metadata": {"tags": [INSTALL_CELL_TAG]},
+        "source": install_cell_source(links),
+    }
     cells = [install]
     for cell in chapter.cells:
-        entry = {"cell_type": cell.cell_type, "metadata": dict(cell.metadata),
-                 "source": cell.source}  # fmt: skip
+        entry = {
+            "cell_type": cell.cell_type,
+            "metadata": dict(cell.metadata),
+            "source": cell.source,
+        }
         if cell.cell_type == "code":
             entry.update(execution_count=None, outputs=[])
         cells.append(entry)
@@ -94,10 +101,13 @@ def colab_notebook(source: str | os.PathLike, links: BookLinks | None = None) ->
 
 def notebook_text(notebook: dict) -> str:
     """Return the file text of ``notebook`` for ``colab/`` (stable: sorted keys, one indent)."""
-    cells = [{**cell, "source": cell["source"].splitlines(keepends=True)}
-             for cell in notebook["cells"]]  # fmt: skip
-    return json.dumps({**notebook, "cells": cells}, indent=1, sort_keys=True,
-                      ensure_ascii=False) + "\n"  # fmt: skip
+    cells = [
+        {**cell, "source": cell["source"].splitlines(keepends=True)} for cell in notebook["cells"]
+    ]
+    return (
+        json.dumps({**notebook, "cells": cells}, indent=1, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def chapter_sources(book_root: str | os.PathLike = BOOK_CONFIG.parent) -> list[Path]:
@@ -123,8 +133,11 @@ def write_colab_notebooks(
         expected[folder / f"{source.stem}.ipynb"] = notebook_text(colab_notebook(source, links))
     orphans = sorted(set(folder.glob("*.ipynb")) - set(expected))
     if check:
-        stale = [p for p, text in expected.items()
-                 if not p.is_file() or p.read_text(encoding="utf-8") != text]  # fmt: skip
+        stale = [
+            p
+            for p, text in expected.items()
+            if not p.is_file() or p.read_text(encoding="utf-8") != text
+        ]
         return stale + orphans
     folder.mkdir(exist_ok=True)
     for path in orphans:

@@ -70,8 +70,9 @@ class BookLinks:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no book configuration (_config.yml) there.")
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls.from_settings(config.get("repository", {}), config.get("launch_buttons", {}),
-                                 source=str(path))  # fmt: skip
+        return cls.from_settings(
+            config.get("repository", {}), config.get("launch_buttons", {}), source=str(path)
+        )
 
     @classmethod
     def from_settings(
@@ -87,10 +88,11 @@ class BookLinks:
             branch=str(repository.get("branch") or "main"),
             path_to_book=str(repository.get("path_to_book") or "").strip("/"),
             colab_url=str(launch_buttons.get("colab_url") or defaults["colab_url"].default),
-            binderhub_url=str(launch_buttons.get("binderhub_url")
-                              or defaults["binderhub_url"].default),
+            binderhub_url=str(
+                launch_buttons.get("binderhub_url") or defaults["binderhub_url"].default
+            ),
             notebook_interface=str(launch_buttons.get("notebook_interface") or "jupyterlab"),
-        )  # fmt: skip
+        )
 
     @property
     def github(self) -> tuple[str, str]:

@@ -12,27 +12,30 @@ from .autoencoder.estimator import (
     checkpoint_path,
     load_autoencoder,
 )
-from .base import Compressor, load_compressor
+from .base import Compressor
 from .decoder import KernelRidgeDecoder
 from .genes import align_genes
 from .kernel_pca import KernelPCACompressor
 from .kernels import median_heuristic_gamma
 from .linear import NMFCompressor, PCACompressor
+from .loading import load_compressor
 from .manifold import TSNECompressor, UMAPCompressor
 from .model_files import UntrustedModelFileError, register_saved_format
 from .registry import list_compressors, make_compressor, register_compressor
 
 register_compressor("pca", PCACompressor, "PCA by randomized SVD (scikit-learn)")
 register_compressor(
-    "kpca", KernelPCACompressor, "RBF kernel PCA, median-heuristic gamma, Nystroem above 10,000 "
-    "samples; kernel-ridge pre-image (scikit-learn)"
-)  # fmt: skip
+    "kpca",
+    KernelPCACompressor,
+    "RBF kernel PCA, median-heuristic gamma, Nystroem above 10,000 "
+    "samples; kernel-ridge pre-image (scikit-learn)",
+)
 register_compressor("nmf", NMFCompressor, "NMF, nndsvda start, coordinate descent (scikit-learn)")
 register_compressor("tsne", TSNECompressor, "t-SNE, FFT-accelerated, with transform (openTSNE)")
 register_compressor("umap", UMAPCompressor, "UMAP with transform and inverse (umap-learn)")
 register_compressor(
     "autoencoder", AutoEncoderCompressor, "the paper's deep auto-encoder (PyTorch, CUDA if present)"
-)  # fmt: skip
+)
 register_saved_format(SAVE_FORMAT, load_autoencoder)
 
 __all__ = [

@@ -15,7 +15,8 @@ implements ``_fit``, ``_transform`` and (where it has one) ``_inverse``:
   (:class:`~ct_helpers.compressors.decoder.KernelRidgeDecoder`) fitted on the
   training codes beside the method's own inverse, where it has one; both can be
   asked for (``inverse_transform(Z, method="native" | "decoder")``);
-* atomic, checksummed :meth:`Compressor.save` and :func:`load_compressor`.
+* atomic, checksummed :meth:`Compressor.save` (read back by
+  :func:`~ct_helpers.compressors.loading.load_compressor`).
 
 A subclass's ``_fit`` may return the training codes (t-SNE and UMAP do: their
 embedding of the training samples is the fit itself) and must leave its input
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,12 +35,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 
 from ..data.blocks import is_out_of_core
-from ..data.expression import ExpressionDataset, check_expression
+from ..data.checks import check_expression
+from ..data.expression import ExpressionDataset
 from ..data.preprocessing import ExpressionScaler, refuse_constant_genes, warn_if_clamped
-from ..storage import CacheError
 from .decoder import KernelRidgeDecoder
 from .genes import align_genes, matrix_and_genes
-from .model_files import load_model, save_model
+from .model_files import save_model
 from .out_of_core import fit_out_of_core, transform_out_of_core
 
 INVERSE_METHODS = ("auto", "native", "decoder")
@@ -235,15 +235,26 @@ class Compressor(TransformerMixin, BaseEstimator):
         in the data folder ``data_dir``): see
         :mod:`~ct_helpers.compressors.model_files`. A JSON side-car
         (``path`` + ``.json``) records the class, parameters, sha256 and package
-        versions; :func:`load_compressor` checks it.
+        versions; :func:`~.loading.load_compressor` checks it.
         """
         self._check_fitted()
-        params = {key: value if isinstance(value, int | float | str | bool | None | tuple)
-                  else repr(value) for key, value in self.get_params().items()}  # fmt: skip
-        return save_model(self, path, {
-            "class": f"{type(self).__module__}.{type(self).__qualname__}",
-            "name": self.name, "params": params,
-            "n_features_in": self.n_features_in_}, data_dir=data_dir)  # fmt: skip
+        params = {
+            key: value
+            if isinstance(value, int | float | str | bool | None | tuple)
+            else repr(value)
+            for key, value in self.get_params().items()
+        }
+        return save_model(
+            self,
+            path,
+            {
+                "class": f"{type(self).__module__}.{type(self).__qualname__}",
+                "name": self.name,
+                "params": params,
+                "n_features_in": self.n_features_in_,
+            },
+            data_dir=data_dir,
+        )
 
     # ------------------------------------------------------------------ for subclasses
 
@@ -269,8 +280,11 @@ class Compressor(TransformerMixin, BaseEstimator):
         if hasattr(self, "_fit_blocks") or not isinstance(matrix, np.memmap):
             return True
         if matrix.nbytes > 2**30:
-            logger.warning("%s has no out-of-core fit: the %.1f GB memory-mapped matrix is read "
-                           "into memory.", self.name, matrix.nbytes / 2**30)  # fmt: skip
+            logger.warning(
+                "%s has no out-of-core fit: the %.1f GB memory-mapped matrix is read into memory.",
+                self.name,
+                matrix.nbytes / 2**30,
+            )
         return False
 
     def _make_decoder(self) -> KernelRidgeDecoder | None:
@@ -321,8 +335,10 @@ class Compressor(TransformerMixin, BaseEstimator):
                 if (self.decoder not in (False, None) and needed > self.min_samples)
                 else ""
             )
-            raise ValueError(f"{self.name}: n_samples = {n_samples}; it needs at least "
-                             f"{needed} training samples{decoder}.")  # fmt: skip
+            raise ValueError(
+                f"{self.name}: n_samples = {n_samples}; it needs at least "
+                f"{needed} training samples{decoder}."
+            )
 
     def _check_n_components(self, shape: tuple[int, int]) -> None:
         k = self.n_components
@@ -359,31 +375,3 @@ class Compressor(TransformerMixin, BaseEstimator):
                 "ExpressionDataset or genes= to align columns by gene symbol."
             )
         return self._apply_scaler(matrix)
-
-
-def load_compressor(
-    path: str | os.PathLike, trusted: bool = False, data_dir: str | os.PathLike | None = None
-) -> Compressor:
-    """Load a compressor written by :meth:`Compressor.save`, verifying its checksum first.
-
-    Nothing in the file runs: arrays-and-JSON files rebuild only estimators of
-    ``ct_helpers`` and scikit-learn, the auto-encoder's file holds weights only,
-    and a pickle (t-SNE, UMAP) is read only when this installation signed it or
-    ``trusted=True`` (:mod:`~ct_helpers.compressors.model_files`).
-
-    Raises
-    ------
-    UntrustedModelFileError
-        For a pickle made elsewhere (or edited), unless ``trusted=True``.
-    CacheError
-        When the file or its side-car is missing or damaged.
-    """
-    path = Path(path)
-    try:
-        model = load_model(path, trusted=trusted, data_dir=data_dir)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, UnicodeDecodeError,
-            TypeError, IndexError, KeyError) as error:  # fmt: skip
-        raise CacheError(f"{path} cannot be read as a model ({error!r}).") from None
-    if not isinstance(model, Compressor):
-        raise CacheError(f"{path} does not hold a Compressor but a {type(model).__name__}.")
-    return model

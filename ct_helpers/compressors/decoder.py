@@ -33,7 +33,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
-from ..data.expression import check_expression
+from ..data.checks import check_expression
 from .kernels import median_heuristic_gamma
 
 #: Bandwidths tried, as multiples of the median-heuristic gamma.
@@ -148,13 +148,19 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         """Return the fitted decoder as tensors, numbers and strings (safe for weights_only)."""
         import torch
 
-        state = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name)))
-                 for name in _ARRAYS}  # fmt: skip
-        state.update(gamma_=float(self.gamma_), alpha_=float(self.alpha_),
-                     loo_rmse_=float(self.loo_rmse_), n_features_in_=int(self.n_features_in_),
-                     params=json.dumps({k: list(v) if isinstance(v, tuple) else v
-                                        for k, v in self.get_params().items()}),
-                     cv_results_=self.cv_results_.to_json(orient="records"))  # fmt: skip
+        state = {
+            name: torch.from_numpy(np.ascontiguousarray(getattr(self, name))) for name in _ARRAYS
+        }
+        state.update(
+            gamma_=float(self.gamma_),
+            alpha_=float(self.alpha_),
+            loo_rmse_=float(self.loo_rmse_),
+            n_features_in_=int(self.n_features_in_),
+            params=json.dumps(
+                {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
+            ),
+            cv_results_=self.cv_results_.to_json(orient="records"),
+        )
         return state
 
     @classmethod
@@ -232,8 +238,11 @@ def rbf(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
     True
     """
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
-    squared = (np.einsum("ij,ij->i", A, A)[:, None] + np.einsum("ij,ij->i", B, B)[None, :]
-               - 2.0 * (A @ B.T))  # fmt: skip
+    squared = (
+        np.einsum("ij,ij->i", A, A)[:, None]
+        + np.einsum("ij,ij->i", B, B)[None, :]
+        - 2.0 * (A @ B.T)
+    )
     np.maximum(squared, 0.0, out=squared)
     return np.exp(-gamma * squared, out=squared)
 

@@ -18,7 +18,8 @@ from typing import Any
 from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..storage import CacheError, cache_key
-from .base import Compressor, load_compressor
+from .base import Compressor
+from .loading import load_compressor
 from .registry import make_compressor
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,16 @@ def fitted_model_path(
     >>> a.name.startswith("fitted-synthetic-3d-16mm-pca-k2-seed0-"), a == b
     (True, False)
     """
-    key = cache_key(training.expression, genes=[str(g) for g in training.genes],
-                    samples=[str(s) for s in training.sample_ids], method=method,
-                    n_components=int(n_components), random_state=random_state,
-                    params={name: repr(value) for name, value in sorted(params.items())},
-                    format=FITTED_FORMAT)  # fmt: skip
+    key = cache_key(
+        training.expression,
+        genes=[str(g) for g in training.genes],
+        samples=[str(s) for s in training.sample_ids],
+        method=method,
+        n_components=int(n_components),
+        random_state=random_state,
+        params={name: repr(value) for name, value in sorted(params.items())},
+        format=FITTED_FORMAT,
+    )
     stem = re.sub(r"[^a-z0-9]+", "-", training.name.lower()).strip("-") or "data"
     name = f"fitted-{stem[:40]}-{method}-k{n_components}-seed{random_state}-{key}.model"
     return data_folder("models", data_dir) / name
@@ -103,8 +109,9 @@ def fit_or_load(
             return load_compressor(path, data_dir=data_dir), path
         except CacheError as error:
             logger.warning("Fitting %s again: %s", path.name, error)
-    model = make_compressor(method, n_components=n_components, random_state=random_state,
-                            **params).fit(training)  # fmt: skip
+    model = make_compressor(
+        method, n_components=n_components, random_state=random_state, **params
+    ).fit(training)
     model.save(path, data_dir=data_dir)
     return model, path
 

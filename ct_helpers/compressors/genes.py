@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..data.expression import ExpressionDataset, check_expression, check_gene_symbols
+from ..data.checks import check_expression, check_gene_symbols
+from ..data.expression import ExpressionDataset
 from ..messages import few
 
 logger = logging.getLogger(__name__)

@@ -99,8 +99,12 @@ class KernelPCACompressor(Compressor):
             self.gamma_ = float(self.gamma)
         self.exact_ = X.shape[0] <= self.max_exact_samples
         kernel = "exact" if self.exact_ else "Nystroem"
-        logger.info("kernel PCA: gamma=%.3g (1/n_genes=%.3g), %s kernel.",
-                    self.gamma_, self.default_gamma_, kernel)  # fmt: skip
+        logger.info(
+            "kernel PCA: gamma=%.3g (1/n_genes=%.3g), %s kernel.",
+            self.gamma_,
+            self.default_gamma_,
+            kernel,
+        )
         if self.exact_:
             self.model_ = KernelPCA(
                 n_components=self.n_components,
@@ -123,8 +127,9 @@ class KernelPCACompressor(Compressor):
         # twice over), then PCA in place on them: at 4 mm the peak RSS fell from 5.27 GB
         # to 5.00 GB (benchmarks/README.md)
         features = map_blocks(self.landmarks_.transform, X)
-        self.model_ = PCA(n_components=self.n_components, random_state=self.random_state,
-                          copy=False)  # fmt: skip
+        self.model_ = PCA(
+            n_components=self.n_components, random_state=self.random_state, copy=False
+        )
         codes = self.model_.fit_transform(features)
         del features
         rows = self.landmarks_.component_indices_

@@ -119,9 +119,15 @@ class NMFCompressor(Compressor):
 
     def _fit(self, X: np.ndarray) -> None:
         X = _non_negative(X, self.name)
-        settings = dict(n_components=self.n_components, init="nndsvda", solver="cd",
-                        beta_loss="frobenius", max_iter=self.max_iter, tol=self.tol,
-                        random_state=self.random_state)  # fmt: skip
+        settings = dict(
+            n_components=self.n_components,
+            init="nndsvda",
+            solver="cd",
+            beta_loss="frobenius",
+            max_iter=self.max_iter,
+            tol=self.tol,
+            random_state=self.random_state,
+        )
         # NMF.fit's own final error is ||X - W H|| from two matrix-sized temporaries (peak
         # RSS 4.3x the matrix at 4 mm); the same solver through non_negative_factorization,
         # and the error summed over row chunks, keeps the fit to the scaled copy.
@@ -136,8 +142,11 @@ class NMFCompressor(Compressor):
         self.model_.reconstruction_err_ = self.reconstruction_err_ = _residual_norm(X, W, H)
         self.converged_ = self.n_iter_ < self.max_iter
         if not self.converged_:
-            logger.warning("NMF (k=%d) stopped at max_iter=%d before converging.",
-                           self.n_components, self.max_iter)  # fmt: skip
+            logger.warning(
+                "NMF (k=%d) stopped at max_iter=%d before converging.",
+                self.n_components,
+                self.max_iter,
+            )
 
     def _fit_blocks(self, S, size: int) -> None:
         """Fit from row blocks of a matrix too large for memory (mini-batch NMF)."""

@@ -190,8 +190,10 @@ def _encode(value, arrays: dict[str, np.ndarray]):
         return {"frame": value.to_json(orient="split", double_precision=15)}
     if _storable(type(value)):
         cls = type(value)
-        return {"object": f"{cls.__module__}:{cls.__qualname__}",
-                "state": _encode(vars(value), arrays)}  # fmt: skip
+        return {
+            "object": f"{cls.__module__}:{cls.__qualname__}",
+            "state": _encode(vars(value), arrays),
+        }
     raise _NotStorable(f"{type(value).__module__}.{type(value).__qualname__}")
 
 
@@ -228,8 +230,10 @@ def _trusted_class(name: str, path: Path) -> type:
     module, _, qualname = name.partition(":")
     module = RENAMED_MODULES.get(module, module)
     if not module.startswith(TRUSTED_PACKAGES) or "." in qualname:
-        raise UntrustedModelFileError(f"{path} names the class {name!r}, which is not an "
-                                      "estimator of ct_helpers or scikit-learn.")  # fmt: skip
+        raise UntrustedModelFileError(
+            f"{path} names the class {name!r}, which is not an "
+            "estimator of ct_helpers or scikit-learn."
+        )
     cls = getattr(importlib.import_module(module), qualname, None)
     if not (isinstance(cls, type) and _storable(cls)):
         raise UntrustedModelFileError(f"{path} names {name!r}, which is not an estimator class.")
@@ -257,5 +261,11 @@ class _RenamedModulesUnpickler(pickle.Unpickler):
         return super().find_class(RENAMED_MODULES.get(module, module), name)
 
 
-__all__ = ["RENAMED_MODULES", "SAVED_FORMAT_LOADERS", "UntrustedModelFileError", "load_model",
-           "register_saved_format", "save_model"]  # fmt: skip
+__all__ = [
+    "RENAMED_MODULES",
+    "SAVED_FORMAT_LOADERS",
+    "UntrustedModelFileError",
+    "load_model",
+    "register_saved_format",
+    "save_model",
+]

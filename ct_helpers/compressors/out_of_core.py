@@ -36,7 +36,7 @@ from sklearn.decomposition import MiniBatchNMF
 from sklearn.utils.extmath import svd_flip
 
 from ..data.blocks import ScaledRows, block_rows, column_mean, map_blocks, row_blocks, take_rows
-from ..data.expression import check_gene_symbols
+from ..data.checks import check_gene_symbols
 from ..data.preprocessing import ExpressionScaler, refuse_constant_genes
 
 
@@ -72,8 +72,11 @@ def fit_out_of_core(model, X, genes, size: int | None = None):
             "load the dataset without mmap=True, or use pca, nmf or kpca."
         )
     codes = fit(scaled, size)
-    model.training_codes_ = (map_blocks(model._transform, scaled, size) if codes is None
-                             else np.asarray(codes, dtype=np.float32))  # fmt: skip
+    model.training_codes_ = (
+        map_blocks(model._transform, scaled, size)
+        if codes is None
+        else np.asarray(codes, dtype=np.float32)
+    )
     model.decoder_ = model._make_decoder()
     if model.decoder_ is not None:
         model.decoder_.fit(model.training_codes_, scaled)
@@ -84,16 +87,18 @@ def transform_out_of_core(model, X, size: int | None = None) -> np.ndarray:
     """Codes of the out-of-core matrix ``X`` (its genes in the model's order), block by block."""
     model._check_fitted()
     if X.shape[1] != model.n_features_in_:
-        raise ValueError(f"{model.name}: X has {X.shape[1]} genes, the model "
-                         f"{model.n_features_in_}.")  # fmt: skip
+        raise ValueError(
+            f"{model.name}: X has {X.shape[1]} genes, the model {model.n_features_in_}."
+        )
     return map_blocks(model._transform, ScaledRows(X, model.scaler_), size)
 
 
 # ------------------------------------------------------------------------------- methods
 
 
-def randomized_pca_blocks(S, n_components: int, size: int, random_state=None,
-                          oversamples: int = 10, n_iter: int = 4):  # fmt: skip
+def randomized_pca_blocks(
+    S, n_components: int, size: int, random_state=None, oversamples: int = 10, n_iter: int = 4
+):
     """Mean, components, singular values and total variance of ``S`` from row blocks.
 
     Randomized SVD of the centred matrix (Halko et al. 2011, algorithm 4.4):
@@ -142,16 +147,21 @@ def randomized_pca_blocks(S, n_components: int, size: int, random_state=None,
 
 def pca_fit_blocks(model, S, size: int) -> None:
     """:class:`~ct_helpers.compressors.linear.PCACompressor` from row blocks."""
-    mean, components, s, total = randomized_pca_blocks(S, model.n_components, size,
-                                                       model.random_state)  # fmt: skip
+    mean, components, s, total = randomized_pca_blocks(
+        S, model.n_components, size, model.random_state
+    )
     model.mean_, model.components_ = mean, np.ascontiguousarray(components)
     model.explained_variance_ratio_ = (s**2 / total).astype(np.float64)
 
 
 def nmf_fit_blocks(model, S, size: int, max_epochs: int = 20) -> None:
     """:class:`~ct_helpers.compressors.linear.NMFCompressor` by mini-batch NMF over row blocks."""
-    model.model_ = MiniBatchNMF(n_components=model.n_components, init="nndsvda",
-                                batch_size=size, random_state=model.random_state)  # fmt: skip
+    model.model_ = MiniBatchNMF(
+        n_components=model.n_components,
+        init="nndsvda",
+        batch_size=size,
+        random_state=model.random_state,
+    )
     rng = np.random.default_rng(model.random_state)
     starts = np.arange(0, S.shape[0], size)
     for _ in range(max_epochs):
@@ -182,14 +192,20 @@ def kernel_pca_fit_blocks(model, S, size: int) -> np.ndarray:
     landmark_rows = np.sort(rng.choice(n, min(model.n_landmarks, n), replace=False))
     landmarks = take_rows(S, landmark_rows, size)
     model.default_gamma_ = 1.0 / S.shape[1]
-    model.gamma_ = (median_heuristic_gamma(landmarks, random_state=model.random_state)
-                    if model.gamma is None else float(model.gamma))  # fmt: skip
+    model.gamma_ = (
+        median_heuristic_gamma(landmarks, random_state=model.random_state)
+        if model.gamma is None
+        else float(model.gamma)
+    )
     model.exact_ = False
-    model.landmarks_ = Nystroem(kernel="rbf", gamma=model.gamma_, n_components=len(landmarks),
-                                random_state=model.random_state).fit(landmarks)  # fmt: skip
+    model.landmarks_ = Nystroem(
+        kernel="rbf",
+        gamma=model.gamma_,
+        n_components=len(landmarks),
+        random_state=model.random_state,
+    ).fit(landmarks)
     features = map_blocks(model.landmarks_.transform, S, size)
-    model.model_ = PCA(n_components=model.n_components, random_state=model.random_state,
-                       copy=False)  # fmt: skip
+    model.model_ = PCA(n_components=model.n_components, random_state=model.random_state, copy=False)
     codes = model.model_.fit_transform(features)
     model.pre_image_ = KernelRidge(alpha=model.inverse_alpha, kernel="rbf", gamma=model.gamma_)
     model.pre_image_.fit(codes[landmark_rows], landmarks)

@@ -64,11 +64,13 @@ def list_compressors() -> pd.DataFrame:
     rows = []
     for entry in _COMPRESSORS.values():
         cls = entry.factory if isinstance(entry.factory, type) else None
-        rows.append({
-            "name": entry.name,
-            "max components": getattr(cls, "max_components", None),
-            "own inverse": getattr(cls, "has_native_inverse", None),
-            "checkpoints": getattr(cls, "trains_with_checkpoints", None),
-            "description": entry.description,
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": entry.name,
+                "max components": getattr(cls, "max_components", None),
+                "own inverse": getattr(cls, "has_native_inverse", None),
+                "checkpoints": getattr(cls, "trains_with_checkpoints", None),
+                "description": entry.description,
+            }
+        )
     return pd.DataFrame(rows).set_index("name")

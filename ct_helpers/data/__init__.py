@@ -8,7 +8,7 @@ own); :mod:`~ct_helpers.data.expression` is the one container they travel in;
 :mod:`~ct_helpers.data.spaces` places rows on MNI voxels or atlas regions,
 :mod:`~ct_helpers.data.atlases` reads label images and
 :mod:`~ct_helpers.data.sampling` reads any image at the samples
-(:mod:`~ct_helpers.data.volumes`: one value per sample of any brain space);
+(:mod:`~ct_helpers.data.brain_maps`: one value per sample of any brain space);
 :mod:`~ct_helpers.data.reading` reads a reader's table file by its content
 (or refuses it by name), :mod:`~ct_helpers.data.table_layout` tells what its
 rows and columns are, :mod:`~ct_helpers.data.tables` makes a dataset of a

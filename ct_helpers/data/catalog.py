@@ -35,13 +35,14 @@ import pandas as pd
 
 from ..config import data_folder
 from ..storage import CacheError, cache_key, read_record
-from .abagen.build import load_built_dataset
+from .abagen.built import load_built_dataset
 from .abagen.recipe import VOXEL_COUNTS, voxel_dataset_name
 from .expression import ExpressionDataset
+from .expression_images import load_expression_nifti
 from .parcels import load_ahba_dk83, load_ahba_schaefer100
 from .pseudovoxels import load_dk83_pseudovoxel
 from .synthetic import make_synthetic_expression
-from .tables import load_expression_nifti, load_expression_table
+from .tables import load_expression_table
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def load_dataset(
         ``.tsv``, ``.parquet``, ``.xlsx``: read by
         :func:`~ct_helpers.data.tables.load_expression_table`, rows placed by
         coordinates, atlas labels or region names) or of a 4-D NIfTI
-        (:func:`~ct_helpers.data.tables.load_expression_nifti`) with ``mask=`` and
+        (:func:`~ct_helpers.data.expression_images.load_expression_nifti`) with ``mask=`` and
         ``genes=``, or with ``<stem>_mask.nii.gz`` and ``<stem>_genes.txt``
         beside it, so a chapter's ``dataset`` parameter can name it alone.
     data_dir : str or path-like, optional
@@ -170,8 +171,10 @@ def load_dataset(
     """
     if _is_path(name):
         if mmap:
-            raise ValueError("mmap=True maps a saved dataset: save_dataset(load_dataset(path), "
-                             "name) once, then load_dataset(name, mmap=True).")  # fmt: skip
+            raise ValueError(
+                "mmap=True maps a saved dataset: save_dataset(load_dataset(path), "
+                "name) once, then load_dataset(name, mmap=True)."
+            )
         return _load_file(Path(name), data_dir, **kwargs)
     try:
         entry = _REGISTRY[name]
@@ -272,9 +275,12 @@ def _same_content(folder: Path, dataset: ExpressionDataset) -> bool:
         saved = ExpressionDataset.load(folder, mmap=True)
     except CacheError:
         return False
-    return (saved.shape == dataset.shape and np.array_equal(saved.genes, dataset.genes)
-            and np.array_equal(saved.sample_ids, dataset.sample_ids)
-            and np.array_equal(saved.expression, dataset.expression))  # fmt: skip
+    return (
+        saved.shape == dataset.shape
+        and np.array_equal(saved.genes, dataset.genes)
+        and np.array_equal(saved.sample_ids, dataset.sample_ids)
+        and np.array_equal(saved.expression, dataset.expression)
+    )
 
 
 def dataset_name_from_path(path: str | os.PathLike) -> str:
@@ -297,8 +303,11 @@ def dataset_name_from_path(path: str | os.PathLike) -> str:
 def _is_path(name) -> bool:
     """Whether ``name`` is a file path rather than a dataset name."""
     text = str(name)
-    return isinstance(name, os.PathLike) or os.sep in text or Path(text).suffix.lower() in (
-        FILE_SUFFIXES)  # fmt: skip
+    return (
+        isinstance(name, os.PathLike)
+        or os.sep in text
+        or Path(text).suffix.lower() in (FILE_SUFFIXES)
+    )
 
 
 def _load_file(path: Path, data_dir, **kwargs) -> ExpressionDataset:
@@ -306,8 +315,10 @@ def _load_file(path: Path, data_dir, **kwargs) -> ExpressionDataset:
         raise FileNotFoundError(f"Dataset file {path} does not exist.")
     if path.name.lower().endswith((".nii", ".nii.gz")):
         stem = path.name[: -len(".nii.gz")] if path.name.endswith(".gz") else path.stem
-        companions = {"mask": [path.with_name(f"{stem}_mask{s}") for s in (".nii.gz", ".nii")],
-                      "genes": [path.with_name(f"{stem}_genes.txt")]}  # fmt: skip
+        companions = {
+            "mask": [path.with_name(f"{stem}_mask{s}") for s in (".nii.gz", ".nii")],
+            "genes": [path.with_name(f"{stem}_genes.txt")],
+        }
         for option, candidates in companions.items():
             if option not in kwargs:
                 found = [c for c in candidates if c.exists()]
@@ -368,5 +379,11 @@ register_dataset(
     "synthetic",
 )
 
-__all__ = ["DEFAULT_DATASET", "list_datasets", "load_dataset", "load_dk83_pseudovoxel",
-           "register_dataset", "save_dataset"]  # fmt: skip
+__all__ = [
+    "DEFAULT_DATASET",
+    "list_datasets",
+    "load_dataset",
+    "load_dk83_pseudovoxel",
+    "register_dataset",
+    "save_dataset",
+]

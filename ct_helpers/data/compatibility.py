@@ -96,5 +96,9 @@ def compatibility_notes(training: ExpressionDataset, data: ExpressionDataset) ->
     return notes
 
 
-__all__ = ["OUTSIDE_RANGE_LIMIT", "compatibility_notes", "outside_range_share",
-           "uncovered_structures"]  # fmt: skip
+__all__ = [
+    "OUTSIDE_RANGE_LIMIT",
+    "compatibility_notes",
+    "outside_range_share",
+    "uncovered_structures",
+]

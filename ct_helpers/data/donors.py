@@ -57,8 +57,10 @@ class DonorExpression:
         return sorted(self.expression)
 
     def __repr__(self) -> str:
-        return (f"DonorExpression({self.dataset.name!r}: {len(self.expression)} donors x "
-                f"{self.dataset.shape[0]} rows x {self.dataset.shape[1]} genes)")  # fmt: skip
+        return (
+            f"DonorExpression({self.dataset.name!r}: {len(self.expression)} donors x "
+            f"{self.dataset.shape[0]} rows x {self.dataset.shape[1]} genes)"
+        )
 
 
 def save_donor_expression(
@@ -74,13 +76,23 @@ def save_donor_expression(
         raise ValueError(f"Donor matrices differ in shape: {shapes}.")
     with atomic_folder(folder / "donors") as staging:
         for donor, values in expression.items():
-            save_array(staging / f"{donor}.npy", np.asarray(values, dtype=np.float32),
-                       provenance={"donor": donor})  # fmt: skip
-        write_record(staging / "donors.json", {
-            "format": DONORS_FORMAT, "donors": sorted(expression),
-            "shape": list(next(iter(shapes.values()))),
-            "counts": {donor: np.asarray(n).astype(int).tolist() for donor, n in counts.items()},
-            "build_key": build_key})  # fmt: skip
+            save_array(
+                staging / f"{donor}.npy",
+                np.asarray(values, dtype=np.float32),
+                provenance={"donor": donor},
+            )
+        write_record(
+            staging / "donors.json",
+            {
+                "format": DONORS_FORMAT,
+                "donors": sorted(expression),
+                "shape": list(next(iter(shapes.values()))),
+                "counts": {
+                    donor: np.asarray(n).astype(int).tolist() for donor, n in counts.items()
+                },
+                "build_key": build_key,
+            },
+        )
     return folder / "donors"
 
 
@@ -125,12 +137,14 @@ def load_donor_expression(
     record_path = folder / "donors" / "donors.json"
     if not record_path.exists():
         raise DonorExpressionNotBuiltError(not_built_donors_message(name))
-    record = read_record(record_path, kind=DONORS_FORMAT,
-                         require=("donors", "shape", "counts", "build_key"))  # fmt: skip
+    record = read_record(
+        record_path, kind=DONORS_FORMAT, require=("donors", "shape", "counts", "build_key")
+    )
     dataset = ExpressionDataset.load(folder, mmap=mmap)
     if record["build_key"] != dataset.provenance.get("build_key"):
-        raise CacheError(f"{record_path} belongs to another build of {name!r}; rebuild it "
-                         "with --keep-donors.")  # fmt: skip
+        raise CacheError(
+            f"{record_path} belongs to another build of {name!r}; rebuild it with --keep-donors."
+        )
     shape = tuple(record["shape"])
     if shape != dataset.shape:
         raise CacheError(f"{record_path}: donors of shape {shape}, dataset {dataset.shape}.")
@@ -139,7 +153,7 @@ def load_donor_expression(
             folder / "donors" / f"{donor}.npy",
             expected_shape=shape,
             mmap_mode="r" if mmap else None,
-        )  # fmt: skip
+        )
         for donor in record["donors"]
     }
     counts = {donor: np.asarray(n, dtype=np.int64) for donor, n in record["counts"].items()}
@@ -155,10 +169,12 @@ def not_built_donors_message(name: str) -> str:
     The donors' own matrices of 'ahba-voxel-8mm' have not been built in this data folder.
     """
     resolution = name.removeprefix("ahba-voxel-").removesuffix("mm")
-    command = (f"make ahba RES={resolution} AHBA_ARGS=--keep-donors"
-               if name.startswith("ahba-voxel-") else
-               f"ct-build-ahba build --atlas ATLAS.nii.gz --name {name.removeprefix('ahba-')} "
-               "--keep-donors")  # fmt: skip
+    command = (
+        f"make ahba RES={resolution} AHBA_ARGS=--keep-donors"
+        if name.startswith("ahba-voxel-")
+        else f"ct-build-ahba build --atlas ATLAS.nii.gz --name {name.removeprefix('ahba-')} "
+        "--keep-donors"
+    )
     return (
         f"The donors' own matrices of {name!r} have not been built in this data folder.\n"
         f"Build them once, on a machine with internet, with\n    {command}\n"

@@ -22,9 +22,15 @@ from ..storage import atomic_path
 from .parcels import load_ahba_dk83
 
 #: ENIGMA toolbox short names of the Desikan-Killiany subcortical regions.
-ENIGMA_SUBCORTEX = {"accumbensarea": "accumb", "amygdala": "amyg", "caudate": "caud",
-                    "hippocampus": "hippo", "pallidum": "pal", "putamen": "put",
-                    "thalamusproper": "thal"}  # fmt: skip
+ENIGMA_SUBCORTEX = {
+    "accumbensarea": "accumb",
+    "amygdala": "amyg",
+    "caudate": "caud",
+    "hippocampus": "hippo",
+    "pallidum": "pal",
+    "putamen": "put",
+    "thalamusproper": "thal",
+}
 #: Genes the example keeps (of 15,633, drawn at random): other pipelines keep other genes.
 EXAMPLE_GENES = 10_000
 #: The regions the example leaves without values (to show how missing rows are handled).
@@ -57,8 +63,9 @@ def example_region_table(data_dir: str | os.PathLike | None = None, random_state
     dk83 = load_ahba_dk83(data_dir)
     keep = np.flatnonzero(np.asarray(dk83.sample_ids) != "brainstem")
     order = np.random.default_rng(random_state).permutation(dk83.n_genes)[:EXAMPLE_GENES]
-    table = pd.DataFrame(dk83.expression[np.ix_(keep, order)],
-                         columns=np.asarray(dk83.genes)[order])  # fmt: skip
+    table = pd.DataFrame(
+        dk83.expression[np.ix_(keep, order)], columns=np.asarray(dk83.genes)[order]
+    )
     names = [enigma_name(dk83.sample_ids[i]) for i in keep]
     table.loc[[names.index(region) for region in EMPTY_REGIONS], :] = np.nan
     table.insert(0, "label", names)

@@ -67,8 +67,10 @@ def save_latent_maps(
     """
     codes = np.asarray(codes, dtype=np.float32)
     if codes.ndim != 2 or codes.shape[0] != dataset.n_samples:
-        raise ValueError(f"codes of shape {codes.shape} do not have one row per sample of "
-                         f"{dataset.name} ({dataset.n_samples}).")  # fmt: skip
+        raise ValueError(
+            f"codes of shape {codes.shape} do not have one row per sample of "
+            f"{dataset.name} ({dataset.n_samples})."
+        )
     if not np.isfinite(codes).all():
         rows = np.flatnonzero(~np.isfinite(codes).all(axis=1))
         raise ValueError(f"codes are not finite at samples {list(dataset.sample_ids[rows[:5]])}.")
@@ -76,8 +78,12 @@ def save_latent_maps(
     if len(names) != codes.shape[1]:
         raise ValueError(f"{len(names)} component names for {codes.shape[1]} components.")
     folder = Path(folder)
-    origin = cache_key(codes, sample_ids=[str(i) for i in dataset.sample_ids], names=names,
-                       provenance=provenance or {})  # fmt: skip
+    origin = cache_key(
+        codes,
+        sample_ids=[str(i) for i in dataset.sample_ids],
+        names=names,
+        provenance=provenance or {},
+    )
     _refuse_other_origin(folder / f"{name}.json", origin, overwrite)
     table = pd.DataFrame({"sample_id": dataset.sample_ids})
     table[["x_mm", "y_mm", "z_mm"]] = dataset.coords
@@ -93,12 +99,22 @@ def save_latent_maps(
         with atomic_path(paths["nifti"]) as tmp:
             tmp.write_bytes(gzip.compress(image.to_bytes(), mtime=0))
     paths["record"] = folder / f"{name}.json"
-    write_record(paths["record"], {
-        "dataset": dataset.name, "origin": origin, "components": names,
-        "n_samples": dataset.n_samples,
-        "files": {kind: {"name": path.name, "sha256": sha256_file(path)}
-                  for kind, path in paths.items() if kind != "record"},
-        "provenance": provenance or {}, "versions": package_versions()})  # fmt: skip
+    write_record(
+        paths["record"],
+        {
+            "dataset": dataset.name,
+            "origin": origin,
+            "components": names,
+            "n_samples": dataset.n_samples,
+            "files": {
+                kind: {"name": path.name, "sha256": sha256_file(path)}
+                for kind, path in paths.items()
+                if kind != "record"
+            },
+            "provenance": provenance or {},
+            "versions": package_versions(),
+        },
+    )
     return paths
 
 

@@ -72,9 +72,11 @@ class GeneOverlap:
         >>> overlap.describe()
         'mine shares 1 of the 4 genes of ahba (25.0 %), which carry 30.0 % of its variance'
         """
-        return (f"{self.other} shares {self.n_shared:,} of the {self.n_training:,} genes of "
-                f"{self.training} ({100 * self.n_shared / self.n_training:.1f} %), which carry "
-                f"{100 * self.variance_share:.1f} % of its variance")  # fmt: skip
+        return (
+            f"{self.other} shares {self.n_shared:,} of the {self.n_training:,} genes of "
+            f"{self.training} ({100 * self.n_shared / self.n_training:.1f} %), which carry "
+            f"{100 * self.variance_share:.1f} % of its variance"
+        )
 
 
 def gene_variances(dataset: ExpressionDataset) -> np.ndarray:
@@ -136,19 +138,29 @@ def shared_genes(
     keep = np.isin(training.genes, names)
     if not keep.any():
         folded = np.isin(np.char.upper(training.genes.astype(str)), np.char.upper(names))
-        hint = (f" ({int(folded.sum())} would match ignoring case: gene symbols are "
-                "case-sensitive, HGNC symbols are upper case)" if folded.any() else "")  # fmt: skip
-        raise ValueError(f"{other_name} shares no gene with {training.name}: its genes "
-                         f"{few(list(names))}, {training.name}'s {few(list(training.genes))}"
-                         f"{hint}.")  # fmt: skip
+        hint = (
+            f" ({int(folded.sum())} would match ignoring case: gene symbols are "
+            "case-sensitive, HGNC symbols are upper case)"
+            if folded.any()
+            else ""
+        )
+        raise ValueError(
+            f"{other_name} shares no gene with {training.name}: its genes "
+            f"{few(list(names))}, {training.name}'s {few(list(training.genes))}"
+            f"{hint}."
+        )
     variances = gene_variances(training)
     share = float(variances[keep].sum() / variances.sum()) if variances.sum() > 0 else 0.0
-    overlap = GeneOverlap(training.genes[keep], training.n_genes, len(names), share,
-                          training.name, other_name)  # fmt: skip
+    overlap = GeneOverlap(
+        training.genes[keep], training.n_genes, len(names), share, training.name, other_name
+    )
     if warn and overlap.low:
-        warnings.warn(f"{overlap.describe()}: a model fitted on them misses most of what the "
-                      "training data vary in; compare its reconstruction with the full model's.",
-                      GeneOverlapWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            f"{overlap.describe()}: a model fitted on them misses most of what the "
+            "training data vary in; compare its reconstruction with the full model's.",
+            GeneOverlapWarning,
+            stacklevel=2,
+        )
     return overlap
 
 
@@ -165,5 +177,11 @@ def select_genes(dataset: ExpressionDataset, genes: Sequence[str]) -> Expression
     return dataset.select_genes(genes)
 
 
-__all__ = ["LOW_VARIANCE_SHARE", "GeneOverlap", "GeneOverlapWarning", "gene_variances",
-           "select_genes", "shared_genes"]  # fmt: skip
+__all__ = [
+    "LOW_VARIANCE_SHARE",
+    "GeneOverlap",
+    "GeneOverlapWarning",
+    "gene_variances",
+    "select_genes",
+    "shared_genes",
+]

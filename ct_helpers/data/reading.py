@@ -164,13 +164,22 @@ def read_table(
         grid, grid_annotations = _annotations(grid, annotation_rows)
         mark = decimal_mark(grid, path.name) if decimal == "auto" else decimal
         table, has_header, extra = _table_from_grid(grid, path.name, header, mark)
-        how = HowRead(path.name, container, compression, used_encoding, separator, mark,
-                      has_header, _suffix_note(path, container, notes) + tuple(extra))  # fmt: skip
+        how = HowRead(
+            path.name,
+            container,
+            compression,
+            used_encoding,
+            separator,
+            mark,
+            has_header,
+            _suffix_note(path, container, notes) + tuple(extra),
+        )
     offset = 1 if "row names in the first column" in how.notes else 0
     table.attrs["how_read"] = how
     table.attrs["annotations"] = {
         word: {str(column): cells.get(j + offset, "") for j, column in enumerate(table.columns)}
-        for word, cells in grid_annotations.items()}  # fmt: skip
+        for word, cells in grid_annotations.items()
+    }
     return table
 
 
@@ -206,8 +215,11 @@ def _annotations(grid: np.ndarray, words: tuple[str, ...]) -> tuple[np.ndarray, 
 def _suffix_note(path: Path, container: str, notes: list[str]) -> tuple[str, ...]:
     name = path.name.lower().removesuffix(".gz")
     suffix = name[name.rindex(".") :] if "." in name else ""
-    expected = {"parquet": (".parquet",), "Excel": (".xlsx", ".xls"),
-                "text": (".csv", ".tsv", ".txt", ".dat", ".tab", "")}[container]  # fmt: skip
+    expected = {
+        "parquet": (".parquet",),
+        "Excel": (".xlsx", ".xls"),
+        "text": (".csv", ".tsv", ".txt", ".dat", ".tab", ""),
+    }[container]
     if suffix not in expected:
         notes = [*notes, f"{container} content despite its suffix {suffix}"]
     return tuple(notes)
@@ -217,8 +229,10 @@ def _read_parquet(raw: bytes, path: Path) -> pd.DataFrame:
     try:
         table = pd.read_parquet(io.BytesIO(raw))
     except ImportError as error:
-        raise TableReadError(f"{path.name} is a parquet file; reading it needs pyarrow "
-                             f"(pip install pyarrow): {error}") from None  # fmt: skip
+        raise TableReadError(
+            f"{path.name} is a parquet file; reading it needs pyarrow "
+            f"(pip install pyarrow): {error}"
+        ) from None
     _check_names([str(c) for c in table.columns], path.name)
     if not isinstance(table.index, pd.RangeIndex):
         table.index = table.index.astype(str)
@@ -229,8 +243,10 @@ def _read_excel_cells(raw: bytes, path: Path) -> np.ndarray:
     try:
         sheet = pd.read_excel(io.BytesIO(raw), header=None, dtype=str)
     except ImportError as error:
-        raise TableReadError(f"{path.name} is an Excel file; reading it needs openpyxl "
-                             f"(pip install openpyxl): {error}") from None  # fmt: skip
+        raise TableReadError(
+            f"{path.name} is an Excel file; reading it needs openpyxl "
+            f"(pip install openpyxl): {error}"
+        ) from None
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
         raise TableReadError(f"{path.name} cannot be read as an Excel file: {error}") from None
     sheet = sheet.dropna(how="all").dropna(axis=1, how="all")
@@ -254,9 +270,11 @@ def _table_from_grid(grid, name, header, decimal) -> tuple[pd.DataFrame, bool, l
         raise TableReadError(f"{name} has a header row ({few(names, 5)}) but no data rows.")
     text_columns = is_text[start:].any(axis=0)
     columns = {
-        column: (grid[start:, j].astype(str).astype(object) if text_columns[j]
-                 else numbers[start:, j])
-        for j, column in enumerate(names)}  # fmt: skip
+        column: (
+            grid[start:, j].astype(str).astype(object) if text_columns[j] else numbers[start:, j]
+        )
+        for j, column in enumerate(names)
+    }
     table, notes = pd.DataFrame(columns), []
     if has_header and names[0] == "" and width > 1:  # R's write.csv, pandas' to_csv: row names
         table.pop("")
@@ -307,23 +325,33 @@ def _row_numbers(index: pd.Index) -> bool:
     if not all(INTEGER_PATTERN.match(str(value)) for value in index):
         return False
     values = np.array([int(value) for value in index])
-    return bool((values == np.arange(1, len(values) + 1)).all()
-                or (values == np.arange(len(values))).all())  # fmt: skip
+    return bool(
+        (values == np.arange(1, len(values) + 1)).all() or (values == np.arange(len(values))).all()
+    )
 
 
 def _check_names(names: list[str], name: str, allow_first_empty: bool = False) -> None:
     """Refuse empty and repeated column names, with their columns (counted from 0)."""
-    empty = [i for i, column in enumerate(names) if not str(column).strip()
-             and not (allow_first_empty and i == 0)]  # fmt: skip
+    empty = [
+        i
+        for i, column in enumerate(names)
+        if not str(column).strip() and not (allow_first_empty and i == 0)
+    ]
     if empty:
-        raise TableReadError(f"{name}: empty column names in columns {few(empty)} (counted "
-                             "from 0) of the header row; name them or remove them.")  # fmt: skip
+        raise TableReadError(
+            f"{name}: empty column names in columns {few(empty)} (counted "
+            "from 0) of the header row; name them or remove them."
+        )
     repeated = pd.Index(names)[pd.Index(names).duplicated(keep=False)].unique()
     if repeated.size:
-        where = [f"{column} (columns {few([i for i, c in enumerate(names) if c == column])})"
-                 for column in repeated[:10]]  # fmt: skip
-        raise TableReadError(f"{name}: duplicate column names {'; '.join(where)} in the header "
-                             "row; each column needs its own name.")  # fmt: skip
+        where = [
+            f"{column} (columns {few([i for i, c in enumerate(names) if c == column])})"
+            for column in repeated[:10]
+        ]
+        raise TableReadError(
+            f"{name}: duplicate column names {'; '.join(where)} in the header "
+            "row; each column needs its own name."
+        )
 
 
 __all__ = ["AmbiguousTableError", "HowRead", "TableReadError", "read_table"]

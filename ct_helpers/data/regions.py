@@ -29,10 +29,17 @@ KNOWN_ATLASES = ("dk83", "dk68", "schaefer100")
 
 #: Short and alternative names of Desikan-Killiany subcortical regions and the brainstem.
 REGION_ALIASES = {
-    "accumb": "accumbensarea", "accumbens": "accumbensarea", "amyg": "amygdala",
-    "caud": "caudate", "hippo": "hippocampus", "pal": "pallidum", "put": "putamen",
-    "thal": "thalamusproper", "thalamus": "thalamusproper", "brainstem": "brainstem",
-}  # fmt: skip
+    "accumb": "accumbensarea",
+    "accumbens": "accumbensarea",
+    "amyg": "amygdala",
+    "caud": "caudate",
+    "hippo": "hippocampus",
+    "pal": "pallidum",
+    "put": "putamen",
+    "thal": "thalamusproper",
+    "thalamus": "thalamusproper",
+    "brainstem": "brainstem",
+}
 
 _HEMISPHERE_PREFIX = re.compile(r"^(?:ctx[-_.]?)?(left|right|lh|rh|l|r)[-_. ]+(.+)$")
 _HEMISPHERE_SUFFIX = re.compile(r"^(.+?)[-_. ]+(left|right|lh|rh|l|r)$")
@@ -80,12 +87,19 @@ def region_key(name: str, hemisphere: str | None = None) -> tuple[str, str]:
 
 #: FreeSurfer's names of the Desikan-Killiany subcortical regions (``Left-<name>``).
 FREESURFER_SUBCORTEX = {
-    "accumbensarea": "Accumbens-area", "amygdala": "Amygdala", "caudate": "Caudate",
-    "hippocampus": "Hippocampus", "pallidum": "Pallidum", "putamen": "Putamen",
+    "accumbensarea": "Accumbens-area",
+    "amygdala": "Amygdala",
+    "caudate": "Caudate",
+    "hippocampus": "Hippocampus",
+    "pallidum": "Pallidum",
+    "putamen": "Putamen",
     "thalamusproper": "Thalamus-Proper",
-}  # fmt: skip
-_ENIGMA_SHORT = {long: short for short, long in REGION_ALIASES.items()
-                 if short not in ("accumbens", "thalamus", "brainstem")}  # fmt: skip
+}
+_ENIGMA_SHORT = {
+    long: short
+    for short, long in REGION_ALIASES.items()
+    if short not in ("accumbens", "thalamus", "brainstem")
+}
 
 
 def _freesurfer(side: str, region: str, name: str) -> str:
@@ -127,10 +141,12 @@ def naming_convention(names: Sequence[str], atlas_names: Sequence[str]) -> str:
     """
     keys = [region_key(name) for name in atlas_names]
     scores = {
-        convention: sum(render(*key, atlas) == str(name)
-                        for name, key, atlas in zip(names, keys, atlas_names, strict=True))
+        convention: sum(
+            render(*key, atlas) == str(name)
+            for name, key, atlas in zip(names, keys, atlas_names, strict=True)
+        )
         for convention, render in NAMING_CONVENTIONS.items()
-    }  # fmt: skip
+    }
     best = max(scores, key=scores.get)
     return best if scores[best] else "book"
 
@@ -183,9 +199,11 @@ class RegionMatch:
         """Raise a ValueError that lists every unmatched name with its closest known names."""
         if not self.unmatched:
             return
-        lines = [f"  {str(names[i])!r}: did you mean "
-                 f"{', '.join(self.suggestions.get(str(names[i])) or ['none close'])}?"
-                 for i in self.unmatched[:10]]  # fmt: skip
+        lines = [
+            f"  {str(names[i])!r}: did you mean "
+            f"{', '.join(self.suggestions.get(str(names[i])) or ['none close'])}?"
+            for i in self.unmatched[:10]
+        ]
         more = "" if len(self.unmatched) <= 10 else f"\n  ... and {len(self.unmatched) - 10} more"
         raise ValueError(
             f"{source}: {len(self.unmatched)} of {len(names)} region names match no region of "
@@ -249,8 +267,9 @@ def match_regions(
         first = str(names[unmatched[0]])
         freesurfer = first.lower().startswith(("ctx-", "left-", "right-"))
         convention = "FreeSurfer" if freesurfer else "book"
-    suggestions = {str(names[row]): suggest_regions(str(names[row]), regions, convention)
-                   for row in unmatched}  # fmt: skip
+    suggestions = {
+        str(names[row]): suggest_regions(str(names[row]), regions, convention) for row in unmatched
+    }
     seen, repeated = set(), []
     for row, label in enumerate(labels):
         if label and label in seen:
@@ -261,6 +280,14 @@ def match_regions(
     return RegionMatch(labels, unmatched, suggestions, atlas, convention)
 
 
-__all__ = ["FREESURFER_SUBCORTEX", "KNOWN_ATLASES", "NAMING_CONVENTIONS", "REGION_ALIASES",
-           "RegionMatch", "match_regions", "naming_convention", "region_key",
-           "suggest_regions"]  # fmt: skip
+__all__ = [
+    "FREESURFER_SUBCORTEX",
+    "KNOWN_ATLASES",
+    "NAMING_CONVENTIONS",
+    "REGION_ALIASES",
+    "RegionMatch",
+    "match_regions",
+    "naming_convention",
+    "region_key",
+    "suggest_regions",
+]

@@ -122,8 +122,9 @@ def sample_image(
         for m in range(volumes.shape[3]):
             measured = np.isfinite(volumes[..., m])
             filled = np.where(measured, volumes[..., m], 0.0)
-            weight = map_coordinates(measured.astype(np.float32), where, order=order,
-                                     mode="constant", cval=0.0)  # fmt: skip
+            weight = map_coordinates(
+                measured.astype(np.float32), where, order=order, mode="constant", cval=0.0
+            )
             value = map_coordinates(filled, where, order=order, mode="constant", cval=0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[:, m] = np.where(weight >= MIN_MEASURED_WEIGHT, value / weight, np.nan)

@@ -301,8 +301,9 @@ class Parcellation:
         an error that names it.
         """
         labelled = np.argwhere(self.atlas != 0)
-        values = sample_image(img, self.affine, labelled, interpolation,
-                              grid_shape=self.atlas.shape)  # fmt: skip
+        values = sample_image(
+            img, self.affine, labelled, interpolation, grid_shape=self.atlas.shape
+        )
         flat = values.reshape(values.shape[0], -1)
         means = label_means(flat, self.atlas[tuple(labelled.T)], self.labels)
         empty = np.flatnonzero(np.isnan(means).any(axis=1))

@@ -92,10 +92,15 @@ def make_synthetic_expression(
         block += rng.normal(scale=noise, size=block.shape).astype(np.float32)
         expression[rows] = np.clip(block, 0.0, 1.0)
     params = {
-        "n_genes": n_genes, "n_latent": n_latent, "resolution": resolution,
-        "n_samples": n_samples, "noise": noise, "smoothness_mm": smoothness_mm,
-        "n_hidden": n_hidden, "random_state": random_state,
-    }  # fmt: skip
+        "n_genes": n_genes,
+        "n_latent": n_latent,
+        "resolution": resolution,
+        "n_samples": n_samples,
+        "noise": noise,
+        "smoothness_mm": smoothness_mm,
+        "n_hidden": n_hidden,
+        "random_state": random_state,
+    }
     info = pd.DataFrame(
         latent.astype(np.float64), columns=[f"true_latent_{i + 1}" for i in range(n_latent)]
     )

@@ -42,8 +42,11 @@ def date_like_symbols(names: Sequence[str]) -> list[str]:
     >>> date_like_symbols(["GAD1", "Sep-02", "1-Mar", "MARCH1", "2002-09-01"])
     ['Sep-02', '1-Mar', '2002-09-01']
     """
-    return [str(name) for name in names
-            if any(pattern.match(str(name).strip()) for pattern in _DATE_PATTERNS)]  # fmt: skip
+    return [
+        str(name)
+        for name in names
+        if any(pattern.match(str(name).strip()) for pattern in _DATE_PATTERNS)
+    ]
 
 
 def check_no_dates(genes: Sequence[str], source: str, drop: bool = False) -> list[str]:
@@ -69,8 +72,9 @@ def check_no_dates(genes: Sequence[str], source: str, drop: bool = False) -> lis
             "HGNC now names them SEPTIN2, MARCHF1). Restore the symbols in the file, or pass "
             "mangled_genes='drop' to leave those columns out."
         )
-    logger.warning("%s: left out %d gene columns named like dates: %s.", source, len(dates),
-                   few(dates))  # fmt: skip
+    logger.warning(
+        "%s: left out %d gene columns named like dates: %s.", source, len(dates), few(dates)
+    )
     return [gene for gene in genes if gene not in set(dates)]
 
 

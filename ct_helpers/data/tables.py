@@ -1,8 +1,8 @@
-"""Load your own expression data: a table (CSV, TSV, parquet) or a 4-D NIfTI plus a mask.
+"""Load your own expression data from a table (CSV, TSV, parquet).
 
-Both return an :class:`~ct_helpers.data.expression.ExpressionDataset`, validated like
-the book's own data, so every chapter runs on it by changing one parameter.
-Chapter 1 ends with an example.
+It returns an :class:`~ct_helpers.data.expression.ExpressionDataset`, validated like
+the book's own data, so every chapter runs on it by changing one parameter
+(a 4-D NIfTI: :mod:`~ct_helpers.data.expression_images`). Chapter 1 ends with an example.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nilearn import image as nl_image
-from tqdm.auto import tqdm
 
 from ..messages import few
 from ..storage import sha256_file
-from .expression import ExpressionDataset, check_gene_symbols
+from .checks import check_gene_symbols
+from .expression import ExpressionDataset
 from .parcels import atlas_regions
 from .reading import TableReadError, read_table
 from .regions import KNOWN_ATLASES, match_regions
-from .spaces import Parcellation, VoxelGrid
+from .spaces import Parcellation
 from .table_layout import check_gene_like, check_no_dates, names_brain_regions
 
 logger = logging.getLogger(__name__)
@@ -127,10 +126,13 @@ def load_expression_table(
     if id_column is None and "sample_id" in table.columns:
         id_column = "sample_id"
     if region_column is None and not has_coords and label_column is None:
-        region_column = next((c for c in table.columns if c != id_column
-                              and not _is_numeric(table[c])), None)  # fmt: skip
-    hemisphere_column = next((c for c in table.columns if str(c).lower() == "hemisphere"
-                              and not _is_numeric(table[c])), None)  # fmt: skip
+        region_column = next(
+            (c for c in table.columns if c != id_column and not _is_numeric(table[c])), None
+        )
+    hemisphere_column = next(
+        (c for c in table.columns if str(c).lower() == "hemisphere" and not _is_numeric(table[c])),
+        None,
+    )
     roles = [id_column, label_column, region_column, hemisphere_column, *info_columns]
     roles = list(dict.fromkeys(c for c in roles if c is not None))
     absent = [column for column in roles if column not in table.columns]
@@ -148,15 +150,29 @@ def load_expression_table(
             f"{source}: gene columns must be numeric, but {few(non_numeric)} are not (an "
             "anatomy column? pass info_columns=[...]; an id? id_column=...)."
         )
-    ids = (table[id_column] if id_column else table[region_column] if region_column
-           else pd.Series([f"row_{i}" for i in range(len(table))])).astype(str)  # fmt: skip
+    ids = (
+        table[id_column]
+        if id_column
+        else table[region_column]
+        if region_column
+        else pd.Series([f"row_{i}" for i in range(len(table))])
+    ).astype(str)
     table, gene_columns, dropped = _handle_missing(table, gene_columns, ids, drop_missing, source)
     ids = ids[table.index].reset_index(drop=True)
     table = table.reset_index(drop=True)
     info = table[[c for c in (hemisphere_column, *info_columns) if c is not None]]
     space, coords, anatomy, placed = _place_rows(
-        table, source, coord_columns, has_coords, label_column, region_column,
-        hemisphere_column, atlas, atlas_labels, data_dir)  # fmt: skip
+        table,
+        source,
+        coord_columns,
+        has_coords,
+        label_column,
+        region_column,
+        hemisphere_column,
+        atlas,
+        atlas_labels,
+        data_dir,
+    )
     reading = "; ".join([how.describe(), *layout, placed])
     logger.info("Read %s", reading)
     if anatomy is not None:  # the atlas's anatomy, unless the table gives its own
@@ -185,8 +201,11 @@ def _samples_as_rows(table: pd.DataFrame, coord_columns, source) -> tuple[pd.Dat
     numeric = [c for c in table.columns if c in numbers]
     text = [c for c in table.columns if c not in numbers]
     named_rows = not isinstance(table.index, pd.RangeIndex)
-    if (not set(coord_columns) <= set(table.columns) and names_brain_regions(numeric)
-            and len(text) + named_rows == 1):  # fmt: skip
+    if (
+        not set(coord_columns) <= set(table.columns)
+        and names_brain_regions(numeric)
+        and len(text) + named_rows == 1
+    ):
         genes = table.index if named_rows else table.pop(text[0])
         table = table.set_axis(genes.astype(str), axis=0).T
         table.columns.name = None
@@ -225,16 +244,28 @@ def _handle_missing(table, gene_columns, ids, drop, source):
     if partial_genes:
         what.append(f"{len(partial_genes)} genes have missing values ({few(partial_genes)})")
     if not drop:
-        raise ValueError(f"{source}: {' and '.join(what)}. Pass drop_missing=True to drop them, "
-                         "or fill them first.")  # fmt: skip
+        raise ValueError(
+            f"{source}: {' and '.join(what)}. Pass drop_missing=True to drop them, "
+            "or fill them first."
+        )
     logger.warning("%s: dropped what has missing values: %s.", source, "; ".join(what))
     kept = [g for g, gap in zip(gene_columns, partial, strict=True) if not gap]
     dropped = {"dropped_rows": ids[empty_rows].tolist(), "dropped_genes": partial_genes}
     return table.loc[~empty_rows], kept, dropped
 
 
-def _place_rows(table, source, coord_columns, has_coords, label_column, region_column,
-                hemisphere_column, atlas, atlas_labels, data_dir):  # fmt: skip
+def _place_rows(
+    table,
+    source,
+    coord_columns,
+    has_coords,
+    label_column,
+    region_column,
+    hemisphere_column,
+    atlas,
+    atlas_labels,
+    data_dir,
+):
     """Return (space, coords, anatomy) of the rows: coordinates, integer labels or names."""
     if has_coords:
         space = None
@@ -245,14 +276,18 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
     if label_column is not None:
         if atlas is None or isinstance(atlas, str) and atlas in KNOWN_ATLASES + ("auto",):
             if atlas is None:
-                raise ValueError(f"{source}: label_column={label_column!r} needs the atlas image "
-                                 "its labels refer to (atlas=...).")  # fmt: skip
+                raise ValueError(
+                    f"{source}: label_column={label_column!r} needs the atlas image "
+                    "its labels refer to (atlas=...)."
+                )
             atlas, regions = atlas_regions(atlas, data_dir)
         labels = pd.to_numeric(table[label_column], errors="coerce")
         if labels.isna().any() or not np.allclose(labels, np.round(labels)):
-            raise ValueError(f"{source}: {label_column!r} holds non-integer labels "
-                             f"({few(table.loc[labels.isna(), label_column].tolist())}); region "
-                             "names go in region_column.")  # fmt: skip
+            raise ValueError(
+                f"{source}: {label_column!r} holds non-integer labels "
+                f"({few(table.loc[labels.isna(), label_column].tolist())}); region "
+                "names go in region_column."
+            )
         space = Parcellation(atlas, labels.to_numpy(dtype=np.int64), name=f"atlas of {source}")
         placed = f"rows placed by atlas label ({label_column!r}): {len(table)} regions"
         return space, space.coords, None, placed
@@ -263,16 +298,20 @@ def _place_rows(table, source, coord_columns, has_coords, label_column, region_c
         )
     names = table[region_column].astype(str).tolist()
     hemispheres = None if hemisphere_column is None else table[hemisphere_column].tolist()
-    atlas_path, regions, atlas_name = _atlas_for_names(names, hemispheres, atlas, atlas_labels,
-                                                       source, data_dir)  # fmt: skip
+    atlas_path, regions, atlas_name = _atlas_for_names(
+        names, hemispheres, atlas, atlas_labels, source, data_dir
+    )
     match = match_regions(names, regions, hemispheres, atlas=atlas_name)
     match.check(names, source)
     atlas_names = regions.loc[match.labels, "name"].astype(str).tolist()
-    space = Parcellation(atlas_path, match.labels, atlas_names,
-                         name=f"{atlas_name} regions of {source}")  # fmt: skip
+    space = Parcellation(
+        atlas_path, match.labels, atlas_names, name=f"{atlas_name} regions of {source}"
+    )
     anatomy = regions.loc[match.labels].drop(columns="name").reset_index(drop=True)
-    placed = (f"rows placed by region name in {atlas_name}: {len(names)} of {len(regions)} "
-              f"regions, {len(regions) - len(names)} absent")  # fmt: skip
+    placed = (
+        f"rows placed by region name in {atlas_name}: {len(names)} of {len(regions)} "
+        f"regions, {len(regions) - len(names)} absent"
+    )
     if "how_read" in regions.attrs:
         placed += f" (atlas labels {regions.attrs['how_read'].describe()})"
     return space, space.coords, anatomy, placed
@@ -282,14 +321,19 @@ def _atlas_for_names(names, hemispheres, atlas, atlas_labels, source, data_dir):
     """Return the atlas the region names refer to: given, a reader's own, or the best match."""
     if atlas is not None and not isinstance(atlas, str) or atlas_labels is not None:
         if atlas is None or atlas_labels is None:
-            raise ValueError(f"{source}: a reader's atlas needs both atlas=<image> and "
-                             "atlas_labels=<table with id and label columns>.")  # fmt: skip
-        labels = atlas_labels if isinstance(atlas_labels, pd.DataFrame) else read_table(
-            atlas_labels)  # fmt: skip
+            raise ValueError(
+                f"{source}: a reader's atlas needs both atlas=<image> and "
+                "atlas_labels=<table with id and label columns>."
+            )
+        labels = (
+            atlas_labels if isinstance(atlas_labels, pd.DataFrame) else read_table(atlas_labels)
+        )
         name_column = "label" if "label" in labels else "name"
         if "id" not in labels or name_column not in labels:
-            raise ValueError(f"atlas_labels needs columns 'id' and 'label' (or 'name'), has "
-                             f"{list(labels.columns)}.")  # fmt: skip
+            raise ValueError(
+                f"atlas_labels needs columns 'id' and 'label' (or 'name'), has "
+                f"{list(labels.columns)}."
+            )
         regions = labels.rename(columns={name_column: "name"}).set_index("id")
         if "how_read" in labels.attrs:  # how the labels file was read, for the provenance
             regions.attrs["how_read"] = labels.attrs["how_read"]
@@ -304,67 +348,4 @@ def _atlas_for_names(names, hemispheres, atlas, atlas_labels, source, data_dir):
     return best[1], best[2], best[3]
 
 
-def load_expression_nifti(
-    image, mask, genes: Sequence[str] | str | os.PathLike, name: str | None = None
-) -> ExpressionDataset:
-    """Load a 4-D NIfTI (one volume per gene) inside a 3-D mask.
-
-    Parameters
-    ----------
-    image : path or nibabel image
-        4-D image, volume ``g`` is gene ``genes[g]``.
-    mask : path or nibabel image
-        3-D mask on exactly the same grid (shape and affine).
-    genes : sequence of str or path
-        Gene symbols, or a text file with one symbol per line.
-    name : str, optional
-        Dataset name.
-
-    Volumes are read one at a time into a float32 matrix, so no float64 copy
-    of the whole image is made.
-    """
-    image_name = str(image) if isinstance(image, str | os.PathLike) else "4-D image"
-    mask_name = str(mask) if isinstance(mask, str | os.PathLike) else "mask image"
-    img = nl_image.load_img(image)
-    if img.ndim != 4:
-        raise ValueError(f"{image_name} must be 4-D (one volume per gene), got shape {img.shape}.")
-    grid = VoxelGrid(mask, name=f"mask {Path(mask_name).name}")
-    if img.shape[:3] != grid.shape or not np.allclose(img.affine, grid.affine, atol=1e-4):
-        raise ValueError(
-            f"{image_name} (grid {img.shape[:3]}) and {mask_name} (grid {grid.shape}) are not on "
-            "the same voxel grid; resample one onto the other first "
-            "(nilearn.image.resample_to_img)."
-        )
-    genes_source = "genes="
-    if isinstance(genes, str | os.PathLike) and Path(genes).exists():
-        genes_source = Path(genes).name
-        text = Path(genes).read_bytes().decode("utf-8-sig", errors="replace")  # a BOM: no symbol
-        genes = [line.strip().strip('"') for line in text.splitlines() if line.strip()]
-    genes = check_no_dates(list(genes), genes_source)
-    if len(genes) != img.shape[3]:
-        raise ValueError(f"{len(genes)} gene symbols for {img.shape[3]} volumes in {image_name}.")
-    expression = np.empty((grid.n_samples, len(genes)), dtype=np.float32)
-    index = tuple(grid.ijk.T)
-    for volume in tqdm(range(len(genes)), desc="reading gene volumes", disable=len(genes) < 500):
-        expression[:, volume] = np.asarray(img.dataobj[..., volume], dtype=np.float32)[index]
-    provenance = {"source": image_name, "mask": mask_name, "read": (
-        f"{Path(image_name).name}: 4-D NIfTI {img.shape}, one volume per gene ({len(genes)} "
-        f"symbols from {genes_source}); rows: the {grid.n_samples} voxels of "
-        f"{Path(mask_name).name}")}  # fmt: skip
-    logger.info("Read %s", provenance["read"])
-    for key, value in (("sha256", image_name), ("mask_sha256", mask_name)):
-        if Path(value).exists():
-            provenance[key] = sha256_file(value)
-    return ExpressionDataset(
-        expression=expression,
-        genes=genes,
-        sample_ids=[f"voxel_{i}_{j}_{k}" for i, j, k in grid.ijk],
-        coords=grid.coords,
-        name=name or Path(image_name).name,
-        space=grid,
-        description=f"user image {Path(image_name).name}",
-        provenance=provenance,
-    )
-
-
-__all__ = ["load_expression_nifti", "load_expression_table", "read_table"]
+__all__ = ["load_expression_table", "read_table"]

@@ -88,9 +88,16 @@ def sniff_separator(lines: list[str], name: str) -> str | None:
         counts = [len(_fields(line, separator)) for line in sample]
         body = counts[1:] or counts
         if min(body) > 1 and len(set(body)) == 1 and counts[0] in (body[0], body[0] - 1):
-            if separator == "," and body[0] == 2 and len(sample) > 1 and all(
-                    INTEGER_PATTERN.match(cell.strip()) for line in sample[1:]
-                    for cell in _fields(line, ",")):  # fmt: skip
+            if (
+                separator == ","
+                and body[0] == 2
+                and len(sample) > 1
+                and all(
+                    INTEGER_PATTERN.match(cell.strip())
+                    for line in sample[1:]
+                    for cell in _fields(line, ",")
+                )
+            ):
                 raise AmbiguousTableError(
                     f"{name}: every line is two integers split by a comma, which may also be one "
                     "column of numbers with a decimal comma; pass sep=',' (two columns) or "
@@ -144,8 +151,10 @@ def decimal_mark(grid: np.ndarray, name: str) -> str:
         return "."
     points = [c for c in sample[~np.isnan(parsed)] if "." in c]
     if points:
-        raise TableReadError(f"{name} mixes decimal marks: {commas[0]!r} and {points[0]!r}; "
-                             "pass decimal=',' or decimal='.'.")  # fmt: skip
+        raise TableReadError(
+            f"{name} mixes decimal marks: {commas[0]!r} and {points[0]!r}; "
+            "pass decimal=',' or decimal='.'."
+        )
     return ","
 
 

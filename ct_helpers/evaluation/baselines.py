@@ -158,8 +158,12 @@ class PositionDecoder:
         return blocks
 
     def _features(self, blocks: list[np.ndarray]) -> np.ndarray:
-        return np.hstack([(block - centre) / width for block, centre, width in zip(
-            blocks, self.centres_, self.widths_, strict=True)])  # fmt: skip
+        return np.hstack(
+            [
+                (block - centre) / width
+                for block, centre, width in zip(blocks, self.centres_, self.widths_, strict=True)
+            ]
+        )
 
 
 #: The part scored by the learned decoder given codes and coordinates (see
@@ -191,5 +195,12 @@ def beyond_position(
     >>> beyond_position(table)[["method", "difference", "verdict"]].round(3).values.tolist()
     [['pca', -0.02, 'lower']]
     """
-    return compare_methods(table, "coordinates", metric, CODES_AND_COORDINATES, split,
-                           reference_part=POSITION_DECODER, **options)  # fmt: skip
+    return compare_methods(
+        table,
+        "coordinates",
+        metric,
+        CODES_AND_COORDINATES,
+        split,
+        reference_part=POSITION_DECODER,
+        **options,
+    )

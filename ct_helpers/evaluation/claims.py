@@ -60,10 +60,15 @@ def _autoencoder_standing(table: pd.DataFrame, settings: dict) -> dict:
     tied += best.loc[best["tied"].map(lambda t: "autoencoder" in t), "k"].tolist()
     versus = compare_methods(table, "pca", part="native", methods=["autoencoder"], **settings)
     counts = versus["verdict"].value_counts()
-    return {"sizes": len(best), "alone": alone, "tied": tied,
-            "behind": sorted(set(best["k"]) - set(alone) - set(tied)),
-            "compared": len(versus), "verdicts": versus["verdict"].tolist(),
-            **{v: int(counts.get(v, 0)) for v in VERDICTS}}  # fmt: skip
+    return {
+        "sizes": len(best),
+        "alone": alone,
+        "tied": tied,
+        "behind": sorted(set(best["k"]) - set(alone) - set(tied)),
+        "compared": len(versus),
+        "verdicts": versus["verdict"].tolist(),
+        **{v: int(counts.get(v, 0)) for v in VERDICTS},
+    }
 
 
 def reconstruction_claims(
@@ -108,32 +113,53 @@ def reconstruction_claims(
         ae = _autoencoder_standing(table, settings)
         alone, behind = ae["alone"], ae["behind"]
         holds = "yes" if len(alone) == ae["sizes"] else ("no" if behind else "no difference")
-        rows.append([split, "native", "the auto-encoder reconstructs held-out data best at every k",
-                     "lowest RMSE at every k (4 mm voxels)",
-                     f"best at {len(alone)} of {ae['sizes']} sizes; tied for lowest at "
-                     f"{_sizes(ae['tied'])}; behind at {_sizes(behind)} ({level} paired "
-                     "intervals)", holds])  # fmt: skip
+        rows.append(
+            [
+                split,
+                "native",
+                "the auto-encoder reconstructs held-out data best at every k",
+                "lowest RMSE at every k (4 mm voxels)",
+                f"best at {len(alone)} of {ae['sizes']} sizes; tied for lowest at "
+                f"{_sizes(ae['tied'])}; behind at {_sizes(behind)} ({level} paired "
+                "intervals)",
+                holds,
+            ]
+        )
         n_lower, n_higher = ae["lower"], ae["higher"]
         if ae["compared"]:
             holds = claim_holds(ae["verdicts"], "lower")
-            rows.append([split, "native", "the auto-encoder beats PCA at every k",
-                         "lower RMSE than PCA at every k",
-                         f"lower at {n_lower} of {ae['compared']} sizes, higher at {n_higher}, "
-                         f"no difference at {ae['no difference']}", holds])  # fmt: skip
+            rows.append(
+                [
+                    split,
+                    "native",
+                    "the auto-encoder beats PCA at every k",
+                    "lower RMSE than PCA at every k",
+                    f"lower at {n_lower} of {ae['compared']} sizes, higher at {n_higher}, "
+                    f"no difference at {ae['no difference']}",
+                    holds,
+                ]
+            )
     decoded = table[(table["part"] == "decoder") & (table["method"] == "tsne")]
     if (decoded["k"] == 2).any() and (table["method"] == "training mean").any():
-        versus = compare_methods(table, "training mean", part="decoder", methods=["tsne"],
-                                 **settings)  # fmt: skip
+        versus = compare_methods(
+            table, "training mean", part="decoder", methods=["tsne"], **settings
+        )
         versus = versus[versus["k"] == 2]
         if len(versus):
             result = versus.iloc[0]
             verdict = claim_holds([result["verdict"]], "higher")
-            rows.append([split, "decoder", "t-SNE cannot be reconstructed",
-                         "no inverse, so no reconstruction",
-                         f"learned decoder at k = 2 minus the training mean: held-out RMSE "
-                         f"{result['difference']:+.4f} ({level} CI {result['low']:+.4f} to "
-                         f"{result['high']:+.4f}, {result['repeats']} repeats)",
-                         verdict])  # fmt: skip
+            rows.append(
+                [
+                    split,
+                    "decoder",
+                    "t-SNE cannot be reconstructed",
+                    "no inverse, so no reconstruction",
+                    f"learned decoder at k = 2 minus the training mean: held-out RMSE "
+                    f"{result['difference']:+.4f} ({level} CI {result['low']:+.4f} to "
+                    f"{result['high']:+.4f}, {result['repeats']} repeats)",
+                    verdict,
+                ]
+            )
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
@@ -168,9 +194,10 @@ def reconstruction_summary(
     """
     settings = {"split": split, "confidence": confidence, "test_fraction": test_fraction}
     best = best_by_k(table, part="native", **settings)
-    winners = [f"k = {row.k}: {row.lowest}" + (f" (tied: {', '.join(row.tied)})" if row.tied
-                                              else "")
-               for row in best.itertuples()]  # fmt: skip
+    winners = [
+        f"k = {row.k}: {row.lowest}" + (f" (tied: {', '.join(row.tied)})" if row.tied else "")
+        for row in best.itertuples()
+    ]
     natives = table[(table["part"] == "native") & (table["split"] == split)]
     seeds = natives.groupby("method")["seed"].nunique()
     summary: dict[str, str | int] = {
@@ -182,15 +209,19 @@ def reconstruction_summary(
     if (table["method"] == "training mean").any():
         for part in ("native", "decoder"):
             versus = compare_methods(table, "training mean", part=part, **settings)
-            worse += [f"{row.method} k = {row.k} ({part})"
-                      for row in versus[versus["verdict"] == "higher"].itertuples()]  # fmt: skip
+            worse += [
+                f"{row.method} k = {row.k} ({part})"
+                for row in versus[versus["verdict"] == "higher"].itertuples()
+            ]
     summary["worse_than_mean"] = "; ".join(worse) if worse else "none"
     if {"autoencoder", "pca"} <= set(natives["method"]):
         ae = _autoencoder_standing(table, settings)
         summary["ae_best"] = f"{len(ae['alone'])} of {ae['sizes']}"
-        summary["ae_vs_pca"] = (f"lower at {ae['lower']} of {ae['compared']} sizes, higher "
-                                f"at {ae['higher']} and not different at "
-                                f"{ae['no difference']}")  # fmt: skip
+        summary["ae_vs_pca"] = (
+            f"lower at {ae['lower']} of {ae['compared']} sizes, higher "
+            f"at {ae['higher']} and not different at "
+            f"{ae['no difference']}"
+        )
     return summary
 
 
@@ -208,6 +239,8 @@ def claim_counts(claims: pd.DataFrame) -> dict[str, int]:
     if "holds" not in claims.columns:
         raise ValueError(f"A claims table has a 'holds' column; got {list(claims.columns)}.")
     holds = claims["holds"]
-    return {"n_claims_hold": int((holds == "yes").sum()),
-            "n_claims_tied": int((holds == "no difference").sum()),
-            "n_claims": int(len(claims))}  # fmt: skip
+    return {
+        "n_claims_hold": int((holds == "yes").sum()),
+        "n_claims_tied": int((holds == "no difference").sum()),
+        "n_claims": int(len(claims)),
+    }

@@ -95,21 +95,27 @@ class CoherenceScorer:
         varying = np.ptp(codes, axis=0) > 0
         if varying.any():
             moran = metrics.morans_i(codes[:, varying], self._weights)
-            rows += [result_row("codes", "morans_i_mean", float(moran.mean())),
-                     result_row("codes", "morans_i_max", float(moran.max()))]  # fmt: skip
+            rows += [
+                result_row("codes", "morans_i_mean", float(moran.mean())),
+                result_row("codes", "morans_i_max", float(moran.max())),
+            ]
         if not varying.all():
             rows.append(result_row("codes", "constant_dimensions", float((~varying).sum())))
         for column, labels in self.labels.items():
             rows += self._label_rows(codes, column, labels, random_state)
         trust, cont = self._neighbourhood_preservation(codes)
-        rows += [result_row("codes", "trustworthiness", trust),
-                 result_row("codes", "continuity", cont)]  # fmt: skip
+        rows += [
+            result_row("codes", "trustworthiness", trust),
+            result_row("codes", "continuity", cont),
+        ]
         if position and self.position_folds and varying.any():
             share = self._position_share(codes[:, varying], random_state, standardise=True)
             rows.append(result_row("codes", "position_share", share.pooled))
             dimensions = np.flatnonzero(varying)[:2] + 1  # the paper's two maps
-            rows += [result_row("codes", f"position_share_dim{d}", float(value))
-                     for d, value in zip(dimensions, share.per_column, strict=False)]  # fmt: skip
+            rows += [
+                result_row("codes", f"position_share_dim{d}", float(value))
+                for d, value in zip(dimensions, share.per_column, strict=False)
+            ]
         return rows
 
     def coordinate_rows(self, random_state: int = 0) -> list[dict]:
@@ -142,8 +148,10 @@ class CoherenceScorer:
         scaled = ExpressionScaler().fit_transform(np.array(self.dataset.expression))
         share = self._position_share(scaled, random_state, standardise=False)
         median = float(np.nanmedian(share.per_column))
-        rows = [result_row("expression", "position_share", share.pooled),
-                result_row("expression", "position_share_median_gene", median)]  # fmt: skip
+        rows = [
+            result_row("expression", "position_share", share.pooled),
+            result_row("expression", "position_share_median_gene", median),
+        ]
         sizes = sorted({int(k) for k in top_k if 0 < int(k) < min(scaled.shape)})
         if sizes:
             components = PCA(n_components=sizes[-1], random_state=random_state).fit_transform(
@@ -157,8 +165,15 @@ class CoherenceScorer:
 
     def _position_share(self, values, random_state, standardise):
         grid = self.dataset.space if isinstance(self.dataset.space, VoxelGrid) else None
-        return position_share(values, self.dataset.coords, self.position_folds,
-                              self.block_size_mm, random_state, grid, standardise)  # fmt: skip
+        return position_share(
+            values,
+            self.dataset.coords,
+            self.position_folds,
+            self.block_size_mm,
+            random_state,
+            grid,
+            standardise,
+        )
 
     @staticmethod
     def _label_rows(codes, column, labels, random_state) -> list[dict]:
@@ -166,11 +181,14 @@ class CoherenceScorer:
         names, counts = np.unique(labels, return_counts=True)
         keep = np.isin(labels, names[counts >= MIN_LABEL_SAMPLES])
         status = "ok" if keep.all() else f"ok; {int((~keep).sum())} samples of rare labels left out"
-        accuracy, chance = metrics.label_accuracy(codes[keep], labels[keep],
-                                                  random_state=random_state)  # fmt: skip
-        return [result_row("codes", f"ami_{column}", ami),
-                result_row("codes", f"accuracy_{column}", accuracy, status),
-                result_row("codes", f"chance_{column}", chance, status)]  # fmt: skip
+        accuracy, chance = metrics.label_accuracy(
+            codes[keep], labels[keep], random_state=random_state
+        )
+        return [
+            result_row("codes", f"ami_{column}", ami),
+            result_row("codes", f"accuracy_{column}", accuracy, status),
+            result_row("codes", f"chance_{column}", chance, status),
+        ]
 
     def _neighbourhood_preservation(self, codes: np.ndarray) -> tuple[float, float]:
         """Trustworthiness and continuity of ``codes`` against the expression values."""

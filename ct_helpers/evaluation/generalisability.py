@@ -24,7 +24,7 @@ differences between triplets are the donors', not the seed's.
 from __future__ import annotations
 
 import itertools
-import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,17 +34,17 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from ..compressors import make_compressor
-from ..config import data_folder, package_versions
+from ..config import data_folder
 from ..data.donors import DonorExpression
 from ..messages import WarningLog, few
-from ..storage import CacheError, cache_key, load_table, save_table
+from ..storage import cache_key, cached_table
 from .metrics import column_correlations
 
 #: Dear et al.'s bar for a generalisable component.
 GENERALISABLE_G = 0.6
 #: Columns of :func:`generalisability` tables.
 G_COLUMNS = ["method", "k", "dimension", "g", "r_min", "r_max", "pairs", "regions"]
-#: Kind of the saved tables of :func:`cached_generalisability`.
+#: Kind of the saved tables of :func:`generalisability_table` (``cache=True``).
 G_TABLE_FORMAT = "ct-generalisability-1"
 
 
@@ -134,8 +134,9 @@ def match_dimensions(reference: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def _fit_codes(matrix, method, k, random_state, params, warnings_log, context) -> np.ndarray:
     """Codes of every row of ``matrix`` (NaN rows stay NaN) from ``method`` fitted on the rest."""
     present = np.isfinite(matrix).all(axis=1)
-    model = make_compressor(method, n_components=k, random_state=random_state,
-                            **{"decoder": False, **params})  # fmt: skip
+    model = make_compressor(
+        method, n_components=k, random_state=random_state, **{"decoder": False, **params}
+    )
     with warnings_log.record(context):
         codes = model.fit_transform(matrix[present])
     full = np.full((matrix.shape[0], k), np.nan)
@@ -193,15 +194,30 @@ def generalisability(
     pairs = disjoint_halves(donors)
     log = WarningLog("fits")
     groups = sorted({group for pair in pairs for group in pair})
-    bar = tqdm(total=len(groups) + 1, desc=f"{method} k={n_components}: donor groups",
-               disable=not progress)  # fmt: skip
-    reference = _fit_codes(pooled_expression(donor_expression, donors), method, n_components,
-                           random_state, params, log, "all donors")  # fmt: skip
+    bar = tqdm(
+        total=len(groups) + 1, desc=f"{method} k={n_components}: donor groups", disable=not progress
+    )
+    reference = _fit_codes(
+        pooled_expression(donor_expression, donors),
+        method,
+        n_components,
+        random_state,
+        params,
+        log,
+        "all donors",
+    )
     bar.update()
     codes = {}
     for group in groups:
-        fitted = _fit_codes(pooled_expression(donor_expression, group), method, n_components,
-                            random_state, params, log, "+".join(group))  # fmt: skip
+        fitted = _fit_codes(
+            pooled_expression(donor_expression, group),
+            method,
+            n_components,
+            random_state,
+            params,
+            log,
+            "+".join(group),
+        )
         codes[group] = match_dimensions(reference, fitted)
         bar.update()
     bar.close()
@@ -215,44 +231,94 @@ def generalisability(
             )
         r = np.diag(column_correlations(codes[one][rows], codes[other][rows]))
         for dimension, value in enumerate(r, 1):
-            records.append({"dimension": dimension, "group_a": "+".join(one),
-                            "group_b": "+".join(other), "r": float(value),
-                            "regions": int(rows.sum())})  # fmt: skip
+            records.append(
+                {
+                    "dimension": dimension,
+                    "group_a": "+".join(one),
+                    "group_b": "+".join(other),
+                    "r": float(value),
+                    "regions": int(rows.sum()),
+                }
+            )
     per_pair = pd.DataFrame(records)
     absolute = per_pair.assign(abs_r=per_pair["r"].abs()).groupby("dimension")
-    table = pd.DataFrame({
-        "method": method, "k": n_components,
-        "dimension": np.arange(1, n_components + 1),
-        "g": absolute["abs_r"].median().to_numpy(),
-        "r_min": absolute["abs_r"].min().to_numpy(),
-        "r_max": absolute["abs_r"].max().to_numpy(),
-        "pairs": len(pairs),
-        "regions": absolute["regions"].min().to_numpy(),
-    })[G_COLUMNS]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "method": method,
+            "k": n_components,
+            "dimension": np.arange(1, n_components + 1),
+            "g": absolute["abs_r"].median().to_numpy(),
+            "r_min": absolute["abs_r"].min().to_numpy(),
+            "r_max": absolute["abs_r"].max().to_numpy(),
+            "pairs": len(pairs),
+            "regions": absolute["regions"].min().to_numpy(),
+        }
+    )[G_COLUMNS]
     table.attrs["pairs"] = per_pair
     table.attrs["warnings"] = log.summary()
     return table
 
 
 def generalisability_table(
-    donor_expression: Mapping[str, np.ndarray],
+    donors: DonorExpression | Mapping[str, np.ndarray],
     methods: Sequence[str],
     sizes: Sequence[int],
     random_state: int = 0,
     method_params: Mapping[str, Mapping[str, Any]] | None = None,
+    data_dir: str | os.PathLike | None = None,
+    cache: bool = False,
 ) -> pd.DataFrame:
     """:func:`generalisability` of every method at every size, in one table.
 
     A size a method cannot reach (t-SNE above 3) gives no rows; the reason is
     in ``attrs["skipped"]``. ``attrs["pairs"]`` holds every pair's correlations
     (with ``method`` and ``k``), ``attrs["warnings"]`` the library warnings.
+
+    ``donors`` is a built dataset's :class:`~ct_helpers.data.donors.DonorExpression`
+    (:func:`~ct_helpers.data.donors.load_donor_expression`) or any mapping of
+    donor id to matrix. With ``cache=True`` (a built dataset's donors only) the
+    table is kept in ``<data_dir>/generalisability/`` under a key of the
+    donors' build and every parameter, with the package versions, and a second
+    call reads it instead of fitting again.
+
+    Examples
+    --------
+    >>> donors = ct.load_donor_expression("ahba-voxel-8mm")  # doctest: +SKIP
+    >>> generalisability_table(donors, ["pca"], [2], cache=True).round(2)  # doctest: +SKIP
     """
-    method_params = method_params or {}
+    method_params = {m: dict(p) for m, p in (method_params or {}).items() if m in methods}
+    if cache:
+        if not isinstance(donors, DonorExpression):
+            raise ValueError(
+                "cache=True needs a built dataset's donors (ct.load_donor_expression), "
+                "whose build names what is saved; got a plain mapping of matrices."
+            )
+        parameters = {
+            "dataset": donors.dataset.name,
+            "methods": list(methods),
+            "sizes": [int(k) for k in sizes],
+            "random_state": int(random_state),
+            "method_params": method_params,
+            "build_key": donors.dataset.provenance.get("build_key"),
+        }
+        path = data_folder("generalisability", data_dir) / (
+            f"{donors.dataset.name}-{cache_key(**parameters)}.csv"
+        )
+        return cached_table(
+            path,
+            lambda: generalisability_table(donors, methods, sizes, random_state, method_params),
+            parameters,
+            G_TABLE_FORMAT,
+            G_COLUMNS,
+            keep=("skipped",),
+        )
+    donor_expression = donors.expression if isinstance(donors, DonorExpression) else donors
     tables, pairs, skipped, warning_lines = [], [], [], []
     for method, k in tqdm(list(itertools.product(methods, sizes)), desc="generalisability"):
         try:
-            table = generalisability(donor_expression, method, k, random_state,
-                                     method_params.get(method), progress=False)  # fmt: skip
+            table = generalisability(
+                donor_expression, method, k, random_state, method_params.get(method), progress=False
+            )
         except ValueError as error:
             skipped.append(f"{method} k = {k}: {error}")
             continue
@@ -264,42 +330,3 @@ def generalisability_table(
     result.attrs["skipped"] = skipped
     result.attrs["warnings"] = warning_lines
     return result
-
-
-def cached_generalisability(
-    donors: DonorExpression,
-    methods: Sequence[str],
-    sizes: Sequence[int],
-    random_state: int = 0,
-    method_params: Mapping[str, Mapping[str, Any]] | None = None,
-    data_dir=None,
-) -> pd.DataFrame:
-    """:func:`generalisability_table` of a built dataset's donors, saved and read back.
-
-    The table is kept in ``<data_dir>/generalisability/`` under a key of the
-    donors' build and every parameter, with the package versions; a second
-    call reads it instead of fitting again.
-
-    Examples
-    --------
-    >>> donors = ct.load_donor_expression("ahba-voxel-8mm")  # doctest: +SKIP
-    >>> cached_generalisability(donors, ["pca"], [2]).round(2)  # doctest: +SKIP
-    """
-    method_params = {m: dict(p) for m, p in (method_params or {}).items() if m in methods}
-    parameters = {"dataset": donors.dataset.name, "methods": list(methods),
-                  "sizes": [int(k) for k in sizes], "random_state": int(random_state),
-                  "method_params": method_params,
-                  "build_key": donors.dataset.provenance.get("build_key")}  # fmt: skip
-    path = data_folder("generalisability", data_dir) / (
-        f"{donors.dataset.name}-{cache_key(**parameters)}.csv"
-    )
-    if path.exists():
-        try:
-            return load_table(path, kind=G_TABLE_FORMAT, columns=G_COLUMNS)
-        except CacheError as error:
-            logging.getLogger(__name__).warning("Recomputing %s: %s", path.name, error)
-    table = generalisability_table(donors.expression, methods, sizes, random_state,
-                                   method_params)  # fmt: skip
-    save_table(table, path, {**parameters, "versions": package_versions(),
-                             "skipped": table.attrs["skipped"]}, kind=G_TABLE_FORMAT)  # fmt: skip
-    return table

@@ -91,8 +91,10 @@ def mirror_pairs(
     hemisphere = np.asarray(hemisphere).astype(str)
     left, right = np.flatnonzero(hemisphere == "L"), np.flatnonzero(hemisphere == "R")
     if left.size < 2 or right.size < 2:
-        raise ValueError(f"Mirrored pairs need samples in both hemispheres; found "
-                         f"{left.size} left and {right.size} right.")  # fmt: skip
+        raise ValueError(
+            f"Mirrored pairs need samples in both hemispheres; found "
+            f"{left.size} left and {right.size} right."
+        )
     mirrored = np.asarray(coords, dtype=np.float64)[right] * [-1.0, 1.0, 1.0]
     distance = cdist(np.asarray(coords, dtype=np.float64)[left], mirrored)
     rows, columns = linear_sum_assignment(distance)
@@ -124,19 +126,26 @@ class HemisphereSignal:
 
     def as_row(self) -> dict:
         """Return the fields a reader compares, under readable names, and the verdict."""
-        return {"mirrored pairs": self.pairs, "accuracy": round(self.accuracy, 3),
-                "chance": round(self.chance, 3),
-                "accuracy, labels swapped": round(self.swapped_accuracy, 3),
-                "p (accuracy)": self.accuracy_p, "shared shift": round(self.shift_share, 3),
-                "shared shift, signs flipped": round(self.flipped_share, 3),
-                "p (shift)": self.shift_p, "verdict": self.verdict}  # fmt: skip
+        return {
+            "mirrored pairs": self.pairs,
+            "accuracy": round(self.accuracy, 3),
+            "chance": round(self.chance, 3),
+            "accuracy, labels swapped": round(self.swapped_accuracy, 3),
+            "p (accuracy)": self.accuracy_p,
+            "shared shift": round(self.shift_share, 3),
+            "shared shift, signs flipped": round(self.flipped_share, 3),
+            "p (shift)": self.shift_p,
+            "verdict": self.verdict,
+        }
 
     @property
     def verdict(self) -> str:
         """One phrase: no signal, a shared shift, or region-specific differences."""
         if self.accuracy_p >= self.alpha:
-            return ("no hemisphere signal beyond what the mirrored layout gives (accuracy "
-                    f"{self.accuracy:.2f}, label swaps {self.swapped_accuracy:.2f})")  # fmt: skip
+            return (
+                "no hemisphere signal beyond what the mirrored layout gives (accuracy "
+                f"{self.accuracy:.2f}, label swaps {self.swapped_accuracy:.2f})"
+            )
         if self.shift_p < self.alpha:
             dims = ", ".join(str(d + 1) for d in self.strongest_dimensions)
             return f"a shift shared by the mirrored pairs, strongest in dimensions {dims}"
@@ -209,17 +218,25 @@ def hemisphere_signal(
     standard = codes / np.where(spread > 0, spread, 1.0)
     differences = standard[pairs[:, 1]] - standard[pairs[:, 0]]
     share = _shift_share(differences)
-    flipped = np.array([_shift_share(differences * rng.choice([-1.0, 1.0], (len(pairs), 1)))
-                        for _ in range(n_flips)])  # fmt: skip
+    flipped = np.array(
+        [
+            _shift_share(differences * rng.choice([-1.0, 1.0], (len(pairs), 1)))
+            for _ in range(n_flips)
+        ]
+    )
     t = differences.mean(axis=0) / (differences.std(axis=0, ddof=1) / np.sqrt(len(pairs)))
     return HemisphereSignal(
-        pairs=len(pairs), accuracy=accuracy, chance=chance,
+        pairs=len(pairs),
+        accuracy=accuracy,
+        chance=chance,
         swapped_accuracy=float(np.median(swapped)),
         accuracy_p=float((1 + np.sum(swapped >= accuracy)) / (n_swaps + 1)),
-        shift_share=share, flipped_share=float(np.median(flipped)),
+        shift_share=share,
+        flipped_share=float(np.median(flipped)),
         shift_p=float((1 + np.sum(flipped >= share)) / (n_flips + 1)),
-        strongest_dimensions=[int(d) for d in np.argsort(-np.abs(t))[:3]], alpha=alpha,
-    )  # fmt: skip
+        strongest_dimensions=[int(d) for d in np.argsort(-np.abs(t))[:3]],
+        alpha=alpha,
+    )
 
 
 def hemisphere_signals(
@@ -240,8 +257,10 @@ def hemisphere_signals(
     """
     sides = hemisphere_labels(dataset)
     try:
-        rows = {name: hemisphere_signal(values, dataset.coords, sides, **options).as_row()
-                for name, values in codes.items()}  # fmt: skip
+        rows = {
+            name: hemisphere_signal(values, dataset.coords, sides, **options).as_row()
+            for name, values in codes.items()
+        }
     except ValueError as error:
         if "both hemispheres" not in str(error):
             raise
@@ -296,10 +315,18 @@ def hemisphere_accuracy_within_donors(
         if min(n_left, n_right) < min_rows:
             left_out[donor] = f"{n_left} left and {n_right} right rows of its own"
             continue
-        accuracy, chance = label_accuracy(encode(values[own]), sides[own],
-                                          random_state=random_state)  # fmt: skip
-        rows.append({"donor": donor, "left_rows": n_left, "right_rows": n_right,
-                     "accuracy": accuracy, "chance": chance})  # fmt: skip
+        accuracy, chance = label_accuracy(
+            encode(values[own]), sides[own], random_state=random_state
+        )
+        rows.append(
+            {
+                "donor": donor,
+                "left_rows": n_left,
+                "right_rows": n_right,
+                "accuracy": accuracy,
+                "chance": chance,
+            }
+        )
     table = pd.DataFrame(rows, columns=WITHIN_DONOR_COLUMNS)
     table.attrs["left_out"] = left_out
     return table

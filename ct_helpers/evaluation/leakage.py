@@ -47,12 +47,16 @@ def leakage_table(splits: dict[str, Split], coords: np.ndarray, radius_mm: float
     for name, split in splits.items():
         shares = split.training_neighbour_share(coords, radius_mm)
         nearest = float(split.nearest_training_distance(coords).min())
-        rows[name] = {"training": split.train.size, "held out": split.test.size,
-                      "buffer": split.excluded.size,
-                      "buffer (mm)": float(split.params.get("buffer_mm", 0.0)),
-                      "mean share": shares.mean(), "largest share": shares.max(),
-                      "held-out samples with none": float(np.mean(shares == 0)),
-                      "nearest training (mm)": nearest}  # fmt: skip
+        rows[name] = {
+            "training": split.train.size,
+            "held out": split.test.size,
+            "buffer": split.excluded.size,
+            "buffer (mm)": float(split.params.get("buffer_mm", 0.0)),
+            "mean share": shares.mean(),
+            "largest share": shares.max(),
+            "held-out samples with none": float(np.mean(shares == 0)),
+            "nearest training (mm)": nearest,
+        }
     return pd.DataFrame(rows).T
 
 

@@ -315,8 +315,10 @@ def neighbourhood_preservation(
     k = n_neighbors
     scale = 2.0 / (n * k * (2 * n - 3 * k - 1))
     penalties = []
-    for ranks_here, ranks_there in ((embedded_ranks, original_ranks),
-                                    (original_ranks, embedded_ranks)):  # fmt: skip
+    for ranks_here, ranks_there in (
+        (embedded_ranks, original_ranks),
+        (original_ranks, embedded_ranks),
+    ):
         neighbours = np.nonzero((ranks_here >= 1) & (ranks_here <= k))[1].reshape(n, k)
         there = np.take_along_axis(ranks_there, neighbours, axis=1).astype(np.int64)
         penalties.append(float(np.sum(np.clip(there - k, 0, None))))

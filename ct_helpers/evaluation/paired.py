@@ -78,8 +78,10 @@ class PairedDifference:
         '-0.0012 [95 % CI -0.0020 to -0.0004]'
         """
         level = f"{100 * self.confidence:g} %"
-        return (f"{self.difference:.{digits}f} [{level} CI {self.low:.{digits}f} to "
-                f"{self.high:.{digits}f}]")  # fmt: skip
+        return (
+            f"{self.difference:.{digits}f} [{level} CI {self.low:.{digits}f} to "
+            f"{self.high:.{digits}f}]"
+        )
 
 
 def mean_interval(
@@ -254,8 +256,18 @@ def compare_methods(
         if len(pair) < 2:
             continue
         result = paired_difference(pair.iloc[:, 0], pair.iloc[:, 1], confidence, test_fraction)
-        out.append([method, int(k), reference, result.repeats, result.difference, result.low,
-                    result.high, result.verdict])  # fmt: skip
+        out.append(
+            [
+                method,
+                int(k),
+                reference,
+                result.repeats,
+                result.difference,
+                result.low,
+                result.high,
+                result.verdict,
+            ]
+        )
     return pd.DataFrame(out, columns=COMPARISON_COLUMNS)
 
 
@@ -288,8 +300,12 @@ def best_by_k(
     >>> best_by_k(table).to_dict("records")
     [{'k': 2, 'lowest': 'pca', 'tied': (), 'best': 'pca'}]
     """
-    rows = table[(table["metric"] == metric) & (table["split"] == split)
-                 & (table["part"] == part) & table["value"].notna()]  # fmt: skip
+    rows = table[
+        (table["metric"] == metric)
+        & (table["split"] == split)
+        & (table["part"] == part)
+        & table["value"].notna()
+    ]
     if methods is not None:
         rows = rows[rows["method"].isin(methods)]
     means = rows.groupby(["k", "method"])["value"].mean()
@@ -297,13 +313,19 @@ def best_by_k(
     for k in sorted(means.index.get_level_values("k").unique()):
         at_k = means.xs(k, level="k")
         lowest = str(at_k.idxmin())
-        others = compare_methods(rows[rows["k"] == k], lowest, metric, part, split,
-                                 confidence=confidence, test_fraction=test_fraction)  # fmt: skip
+        others = compare_methods(
+            rows[rows["k"] == k],
+            lowest,
+            metric,
+            part,
+            split,
+            confidence=confidence,
+            test_fraction=test_fraction,
+        )
         separated = set(others.loc[others["verdict"] == "higher", "method"])
         # a method with fewer than two paired seeds cannot be separated from the lowest
         tied = tuple(m for m in at_k.sort_values().index if m != lowest and m not in separated)
-        out.append({"k": int(k), "lowest": lowest, "tied": tied,
-                    "best": None if tied else lowest})  # fmt: skip
+        out.append({"k": int(k), "lowest": lowest, "tied": tied, "best": None if tied else lowest})
     return pd.DataFrame(out, columns=["k", "lowest", "tied", "best"])
 
 

@@ -24,9 +24,12 @@ def format_comparisons(comparisons: pd.DataFrame, digits: int = 4) -> pd.DataFra
     >>> format_comparisons(pd.DataFrame(rows, columns=COMPARISON_COLUMNS)).loc["nmf", 2]
     '+0.0200 (+0.0100 to +0.0300)'
     """
-    text = comparisons.assign(cell=[
-        f"{row.difference:+.{digits}f} ({row.low:+.{digits}f} to {row.high:+.{digits}f})"
-        for row in comparisons.itertuples()])  # fmt: skip
+    text = comparisons.assign(
+        cell=[
+            f"{row.difference:+.{digits}f} ({row.low:+.{digits}f} to {row.high:+.{digits}f})"
+            for row in comparisons.itertuples()
+        ]
+    )
     table = text.pivot(index="method", columns="k", values="cell").fillna("")
     table.columns.name = f"k (minus {comparisons['reference'].iloc[0]})" if len(text) else "k"
     return table
@@ -59,18 +62,30 @@ def ranking_text(
     >>> ranking_text(table, "ami", 2, test_fraction=None)
     'umap 0.71 (0.69 to 0.73), pca 0.51 (0.49 to 0.53)'
     """
-    rows = table[(table["metric"] == metric) & (table["k"] == k) & (table["split"] == split)
-                 & (table["part"] == part) & table["value"].notna()]  # fmt: skip
+    rows = table[
+        (table["metric"] == metric)
+        & (table["k"] == k)
+        & (table["split"] == split)
+        & (table["part"] == part)
+        & table["value"].notna()
+    ]
     values = rows.groupby("method")["value"].agg(list)
     values = values[values.map(np.mean).sort_values(ascending=False).index]
-    parts = [format_interval(method, repeats, digits, confidence, test_fraction)
-             for method, repeats in values.items()]  # fmt: skip
-    null = table[(table["metric"] == metric) & (table["split"] == split)
-                 & (table["part"] == "coordinates as codes") & table["value"].notna()]  # fmt: skip
+    parts = [
+        format_interval(method, repeats, digits, confidence, test_fraction)
+        for method, repeats in values.items()
+    ]
+    null = table[
+        (table["metric"] == metric)
+        & (table["split"] == split)
+        & (table["part"] == "coordinates as codes")
+        & table["value"].notna()
+    ]
     text = ", ".join(parts)
     if len(null):
-        coordinates = format_interval("x, y, z as the code", null["value"].tolist(), digits,
-                                     confidence, test_fraction)  # fmt: skip
+        coordinates = format_interval(
+            "x, y, z as the code", null["value"].tolist(), digits, confidence, test_fraction
+        )
         text += f" ({coordinates})"
     return text
 

@@ -31,17 +31,25 @@ def published_rmse() -> pd.DataFrame:
     >>> float(table.query("method == 'autoencoder' and k == 2")["rmse"].iloc[0])
     0.0194
     """
-    rows = [{"method": method, "k": k, "rmse": value}
-            for k, values in _RMSE_4MM.items()
-            for method, value in zip(_METHODS, values, strict=True)
-            if value is not None]  # fmt: skip
+    rows = [
+        {"method": method, "k": k, "rmse": value}
+        for k, values in _RMSE_4MM.items()
+        for method, value in zip(_METHODS, values, strict=True)
+        if value is not None
+    ]
     return pd.DataFrame(rows)
 
 
 #: Mean test R² over the paper's 24 PET/MRI targets from 2-D codes (its text; regressor,
 #: cross-validation and target list not stated).
-_PREDICTION_R2 = {"autoencoder": 0.356, "tsne": 0.347, "umap": 0.318, "kpca": 0.133, "pca": 0.133,
-                  "nmf": 0.078}  # fmt: skip
+_PREDICTION_R2 = {
+    "autoencoder": 0.356,
+    "tsne": 0.347,
+    "umap": 0.318,
+    "kpca": 0.133,
+    "pca": 0.133,
+    "nmf": 0.078,
+}
 
 
 def published_prediction_r2() -> pd.Series:
@@ -63,5 +71,6 @@ def published_prediction_text() -> str:
     >>> published_prediction_text().split(", ")[0]
     '0.356 for autoencoder'
     """
-    return ", ".join(f"{value:.3f} for {method}"
-                     for method, value in published_prediction_r2().items())  # fmt: skip
+    return ", ".join(
+        f"{value:.3f} for {method}" for method, value in published_prediction_r2().items()
+    )

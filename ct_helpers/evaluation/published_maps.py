@@ -33,8 +33,8 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from ..config import data_folder
+from ..data.brain_maps import image_to_samples
 from ..data.expression import ExpressionDataset
-from ..data.volumes import image_to_samples
 from ..storage import CacheError
 from ..storage.records import remove_checked, verify_checked, write_checked
 from .metrics import column_correlations
@@ -47,8 +47,14 @@ PUBLISHED_MAPS_URL = (
 )
 URL_VARIABLE = "CT_PUBLISHED_MAPS_URL"
 #: The paper's short names of the six methods in its file names.
-PAPER_NAMES = {"autoencoder": "ae", "pca": "pca", "kpca": "kpca", "nmf": "nmf",
-               "tsne": "tsne", "umap": "umap"}  # fmt: skip
+PAPER_NAMES = {
+    "autoencoder": "ae",
+    "pca": "pca",
+    "kpca": "kpca",
+    "nmf": "nmf",
+    "tsne": "tsne",
+    "umap": "umap",
+}
 #: Grid of the published files per resolution: shape; the affine is diag(-r, r, r), origin below.
 PUBLISHED_SHAPES = {8: (24, 29, 24), 4: (47, 56, 47)}
 PUBLISHED_ORIGIN = (90.0, -126.0, -72.0)
@@ -71,9 +77,11 @@ def published_map_name(method: str, component: int, resolution: int = 8) -> str:
     if method not in PAPER_NAMES:
         raise ValueError(f"The paper published no maps of {method!r}; of {sorted(PAPER_NAMES)}.")
     if component not in (0, 1) or resolution not in PUBLISHED_SHAPES:
-        raise ValueError(f"Published maps exist for components 0 and 1 at "
-                         f"{sorted(PUBLISHED_SHAPES)} mm, not component {component} at "
-                         f"{resolution} mm.")  # fmt: skip
+        raise ValueError(
+            f"Published maps exist for components 0 and 1 at "
+            f"{sorted(PUBLISHED_SHAPES)} mm, not component {component} at "
+            f"{resolution} mm."
+        )
     return f"abagen_{PAPER_NAMES[method]}{component}_{resolution}mm.nii.gz"
 
 
@@ -180,8 +188,9 @@ def _download(url: str, path: Path, timeout: float) -> None:
         ) from None
     if not content:
         raise PublishedMapsUnavailable(f"{url} returned an empty file.")
-    write_checked(path, lambda tmp: tmp.write_bytes(content),
-                  {"source": url, "fetched_by": __name__})  # fmt: skip
+    write_checked(
+        path, lambda tmp: tmp.write_bytes(content), {"source": url, "fetched_by": __name__}
+    )
 
 
 def published_map_correlations(
@@ -210,16 +219,25 @@ def published_map_correlations(
         if method not in maps:
             continue
         values = np.asarray(values, dtype=np.float64)[:, :2]
-        theirs = np.column_stack([image_to_samples(p, dataset, background=None)
-                                  for p in maps[method]])  # fmt: skip
+        theirs = np.column_stack(
+            [image_to_samples(p, dataset, background=None) for p in maps[method]]
+        )
         rows_used = np.isfinite(values).all(axis=1) & np.isfinite(theirs).all(axis=1)
         r = column_correlations(values[rows_used], theirs[rows_used])
         ours, matched = linear_sum_assignment(-np.abs(r))
         for i, j in zip(ours, matched, strict=True):
-            rows.append({"method": method, "component": i + 1, "published_component": j,
-                         "r": float(r[i, j]), "abs_r": float(abs(r[i, j])),
-                         "samples": int(rows_used.sum())})  # fmt: skip
-    table = pd.DataFrame(rows, columns=["method", "component", "published_component", "r",
-                                        "abs_r", "samples"])  # fmt: skip
+            rows.append(
+                {
+                    "method": method,
+                    "component": i + 1,
+                    "published_component": j,
+                    "r": float(r[i, j]),
+                    "abs_r": float(abs(r[i, j])),
+                    "samples": int(rows_used.sum()),
+                }
+            )
+    table = pd.DataFrame(
+        rows, columns=["method", "component", "published_component", "r", "abs_r", "samples"]
+    )
     table.attrs["source"] = PUBLISHED_LABEL
     return table

@@ -101,9 +101,11 @@ def score_reconstruction(
     """
     gene_r2 = metrics.per_gene_r2(original, rebuilt, reference_mean)
     defined = gene_r2[np.isfinite(gene_r2)]
-    rows = [result_row(part, "rmse", metrics.rmse(original, rebuilt)),
-            result_row(part, "r2", metrics.r2(original, rebuilt, reference_mean)),
-            result_row(part, "genes_r2_undefined", float(gene_r2.size - defined.size))]  # fmt: skip
+    rows = [
+        result_row(part, "rmse", metrics.rmse(original, rebuilt)),
+        result_row(part, "r2", metrics.r2(original, rebuilt, reference_mean)),
+        result_row(part, "genes_r2_undefined", float(gene_r2.size - defined.size)),
+    ]
     for q in GENE_R2_QUANTILES:
         value = float(np.quantile(defined, q)) if defined.size else np.nan
         rows.append(result_row(part, f"gene_r2_q{round(100 * q):02d}", value))
@@ -314,9 +316,15 @@ def held_out_reconstruction(
     rows, models = [], {}
     cells = [(method, k) for method in methods for k in latent_sizes]
     for method, k in tqdm(cells, desc="fit + reconstruct", disable=not progress):
-        scores = fit_and_score(method, k, dataset.expression[split.train],
-                               dataset.expression[split.test], dataset.genes, random_state,
-                               method_params.get(method))  # fmt: skip
+        scores = fit_and_score(
+            method,
+            k,
+            dataset.expression[split.train],
+            dataset.expression[split.test],
+            dataset.genes,
+            random_state,
+            method_params.get(method),
+        )
         rows += [{"method": method, "k": k, **row} for row in scores.rows]
         if scores.model is not None:
             models[(method, k)] = scores.model
@@ -364,9 +372,10 @@ def held_out_summary(table: pd.DataFrame, k: int = 2) -> dict[str, str | float]:
     at_k = wide.xs(k, level="k")
     decoded = at_k.xs("decoder", level="part")["rmse"].dropna()
     summary: dict[str, str | float] = {
-        "best_k2": str(decoded.idxmin()), "best_k2_rmse": float(decoded.min()),
+        "best_k2": str(decoded.idxmin()),
+        "best_k2_rmse": float(decoded.min()),
         "mean_rmse": float(wide.loc[("training mean", 0, "baseline"), "rmse"]),
-    }  # fmt: skip
+    }
     if "kpca" in at_k.index.get_level_values("method"):
         native, decoder = (float(at_k.loc[("kpca", part), "r2"]) for part in ("native", "decoder"))
         gap = decoder - native

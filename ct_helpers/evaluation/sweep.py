@@ -25,19 +25,23 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import data_folder
 from ..data.anatomy import anatomical_labels
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..messages import WarningLog
 from ..parallel import run_tasks
-from ..storage import (
-    cache_key,
-    save_table,
-)
+from ..storage import cache_key
 from .coherence import CoherenceScorer
 from .splits import Split, random_split, spatial_block_split
-from .sweep_cells import SWEEP_FORMAT, cell_name, cell_params, read_cell, run_cell
+from .sweep_cells import (
+    SWEEP_FORMAT,
+    cell_name,
+    cell_params,
+    read_cell,
+    run_cell,
+    save_sweep_table,
+    sweep_folder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +131,14 @@ def make_split(dataset: ExpressionDataset, kind: str, seed: int, settings: Sweep
         return random_split(dataset.n_samples, settings.test_size, random_state=seed)
     if kind == "spatial":
         grid = dataset.space if isinstance(dataset.space, VoxelGrid) else None
-        return spatial_block_split(dataset.coords, settings.test_size, settings.block_size_mm,
-                                   random_state=seed, grid=grid,
-                                   buffer_mm=settings.buffer_mm)  # fmt: skip
+        return spatial_block_split(
+            dataset.coords,
+            settings.test_size,
+            settings.block_size_mm,
+            random_state=seed,
+            grid=grid,
+            buffer_mm=settings.buffer_mm,
+        )
     raise ValueError(f"Unknown split {kind!r}: use 'random' or 'spatial'.")
 
 
@@ -154,8 +163,17 @@ def _cell_task(context: _Context, method, k, kind, seed, params, name):
     """Compute one cell (here or on a Dask worker): its rows and the warnings it raised."""
     log = WarningLog()
     with log.record(f"{method} k = {k}, {kind}"):
-        rows = run_cell(context, context.folder, name, method, k, context.split(kind, seed),
-                         seed, params, context.keep_models)  # fmt: skip
+        rows = run_cell(
+            context,
+            context.folder,
+            name,
+            method,
+            k,
+            context.split(kind, seed),
+            seed,
+            params,
+            context.keep_models,
+        )
     return rows, log
 
 
@@ -257,35 +275,54 @@ def run_sweep(
     if unknown:
         raise ValueError(f"seeds_by_method names methods that are not swept: {unknown}.")
     method_seeds = {m: seeds_by_method.get(m, [int(s) for s in seeds]) for m in methods}
-    every_seed = list(dict.fromkeys([*map(int, seeds), *(s for own in method_seeds.values()
-                                                         for s in own)]))  # fmt: skip
+    every_seed = list(
+        dict.fromkeys([*map(int, seeds), *(s for own in method_seeds.values() for s in own)])
+    )
     method_seeds["coordinates"] = method_seeds["training mean"] = every_seed
     folder = sweep_folder(dataset, data_dir)
     coherence = None
     if settings.coherence:
-        coherence = CoherenceScorer(dataset, anatomical_labels(dataset, settings.label_columns),
-                                    settings.moran_neighbors, settings.neighbourhood_size,
-                                    settings.max_neighbourhood_samples, settings.position_folds,
-                                    settings.block_size_mm)  # fmt: skip
+        coherence = CoherenceScorer(
+            dataset,
+            anatomical_labels(dataset, settings.label_columns),
+            settings.moran_neighbors,
+            settings.neighbourhood_size,
+            settings.max_neighbourhood_samples,
+            settings.position_folds,
+            settings.block_size_mm,
+        )
     if coherence is not None:  # coherence's references: x, y, z as a code; the top-k PCs
         method_params["coordinates"] = {"coherence_of_coordinates": True}
         if settings.position_folds:  # fixed sizes: another latent_sizes is not another cell
             method_params["coordinates"]["position_reference_k"] = list(POSITION_REFERENCE_SIZES)
     context = _Context(dataset, settings, coherence, folder, keep_models)
     sizes = {"coordinates": [3], "training mean": [0]}  # 3 coordinates; no code at all
-    cells = [(m, int(k), s, seed) for s in splits for seed in every_seed
-             for m in [*methods, "coordinates", "training mean"] if seed in method_seeds[m]
-             for k in sizes.get(m, latent_sizes)]  # fmt: skip
-    names = [cell_name(m, k, s, seed, cell_params(m, method_params), settings)
-             for m, k, s, seed in cells]  # fmt: skip
+    cells = [
+        (m, int(k), s, seed)
+        for s in splits
+        for seed in every_seed
+        for m in [*methods, "coordinates", "training mean"]
+        if seed in method_seeds[m]
+        for k in sizes.get(m, latent_sizes)
+    ]
+    names = [
+        cell_name(m, k, s, seed, cell_params(m, method_params), settings) for m, k, s, seed in cells
+    ]
     cell_rows = [read_cell(folder, name, dataset.expression.shape[1]) for name in names]
     todo = [i for i, found in enumerate(cell_rows) if found is None]
 
     def report(i: int) -> None:
         if on_cell_done is not None:
             method, k, kind, seed = cells[i]
-            on_cell_done({"method": method, "k": k, "split": kind, "seed": seed,
-                          "cached": cell_rows[i] is not None})  # fmt: skip
+            on_cell_done(
+                {
+                    "method": method,
+                    "k": k,
+                    "split": kind,
+                    "seed": seed,
+                    "cached": cell_rows[i] is not None,
+                }
+            )
 
     for i in range(len(cells)):
         if cell_rows[i] is not None:
@@ -296,20 +333,33 @@ def run_sweep(
         library_warnings.merge(result[1])
         report(todo[index])
 
-    results = run_tasks(_cell_task, [(*cells[i], cell_params(cells[i][0], method_params), names[i])
-                                     for i in todo],
-                        shared=context, client=client, n_workers=n_workers, progress=progress,
-                        desc=f"sweep {dataset.name}", on_done=finished)  # fmt: skip
+    results = run_tasks(
+        _cell_task,
+        [(*cells[i], cell_params(cells[i][0], method_params), names[i]) for i in todo],
+        shared=context,
+        client=client,
+        n_workers=n_workers,
+        progress=progress,
+        desc=f"sweep {dataset.name}",
+        on_done=finished,
+    )
     for i, (found, _) in zip(todo, results, strict=True):
         cell_rows[i] = found
-    rows = [{"dataset": dataset.name, "method": method, "k": k, "split": kind, "seed": seed, **row}
-            for (method, k, kind, seed), found in zip(cells, cell_rows, strict=True)
-            for row in found]  # fmt: skip
+    rows = [
+        {"dataset": dataset.name, "method": method, "k": k, "split": kind, "seed": seed, **row}
+        for (method, k, kind, seed), found in zip(cells, cell_rows, strict=True)
+        for row in found
+    ]
     table = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
-    parameters = {"dataset": dataset.name, "methods": list(methods),
-                  "latent_sizes": [int(k) for k in latent_sizes], "splits": list(splits),
-                  "seeds": [int(s) for s in seeds], "settings": asdict(settings),
-                  "method_params": method_params}  # fmt: skip
+    parameters = {
+        "dataset": dataset.name,
+        "methods": list(methods),
+        "latent_sizes": [int(k) for k in latent_sizes],
+        "splits": list(splits),
+        "seeds": [int(s) for s in seeds],
+        "settings": asdict(settings),
+        "method_params": method_params,
+    }
     if seeds_by_method:  # only then: the key of every earlier table stays as it was
         parameters["seeds_by_method"] = seeds_by_method
     path = folder / f"sweep-{cache_key(**parameters, format=SWEEP_FORMAT)}.csv"
@@ -321,34 +371,6 @@ def run_sweep(
     return table
 
 
-def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None = None) -> Path:
-    """Where the sweep keeps the cells of ``dataset``: keyed by values, genes, places and anatomy.
-
-    The anatomy (``sample_info``) is part of the key because the coherence
-    scores of a cell depend on it: the same matrix with other labels is
-    another sweep, never a stale hit.
-
-    Examples
-    --------
-    >>> from ct_helpers.data.synthetic import make_synthetic_expression
-    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
-    >>> sweep_folder(data, "/tmp/ct-example").parent.name
-    'sweeps'
-    """
-    info = dataset.sample_info
-    anatomy = None if info is None else info.astype(str).to_dict(orient="list")
-    key = cache_key(dataset.expression, dataset.coords, genes=[str(g) for g in dataset.genes],
-                    anatomy=anatomy)  # fmt: skip
-    folder = data_folder("sweeps", data_dir) / f"{dataset.name}-{key}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: dict) -> Path:
-    """Write ``table`` as CSV atomically, with parameters, versions and sha256 beside it."""
-    return save_table(table, path, parameters, kind=SWEEP_FORMAT)
-
-
 __all__ = [
     "DEFAULT_LATENT_SIZES",
     "DEFAULT_METHODS",
@@ -356,6 +378,4 @@ __all__ = [
     "SweepSettings",
     "make_split",
     "run_sweep",
-    "save_sweep_table",
-    "sweep_folder",
 ]

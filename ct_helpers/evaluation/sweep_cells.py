@@ -10,15 +10,18 @@ checked (shape, sha256) when read back.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..compressors import make_compressor
-from ..config import package_versions
+from ..config import data_folder, package_versions
+from ..data.expression import ExpressionDataset
 from ..storage import (
     CacheError,
     cache_key,
@@ -26,6 +29,7 @@ from ..storage import (
     read_record,
     remove_checked,
     save_array,
+    save_table,
     write_record,
 )
 from .reconstruction import coordinates_scores, fit_and_score, training_mean_scores
@@ -57,9 +61,15 @@ def cell_key_params(method: str, params: Mapping[str, Any]) -> dict:
 
 def cell_name(method, k, kind, seed, params, settings) -> str:
     """Return a cell's file stem: readable parts and a key of all that decides its result."""
-    key = cache_key(method=method, k=k, split=kind, seed=seed,
-                    params=cell_key_params(method, params),
-                    settings=asdict(settings), format=SWEEP_FORMAT)  # fmt: skip
+    key = cache_key(
+        method=method,
+        k=k,
+        split=kind,
+        seed=seed,
+        params=cell_key_params(method, params),
+        settings=asdict(settings),
+        format=SWEEP_FORMAT,
+    )
     return f"{method.replace(' ', '-')}-k{k}-{kind}-seed{seed}-{key}"
 
 
@@ -69,8 +79,9 @@ def read_cell(folder: Path, name: str, n_genes: int) -> list[dict] | None:
     if not record.exists():
         return None
     try:
-        payload = read_record(record, kind=SWEEP_FORMAT,
-                              require=("rows", "codes_shape", "gene_r2_parts"))  # fmt: skip
+        payload = read_record(
+            record, kind=SWEEP_FORMAT, require=("rows", "codes_shape", "gene_r2_parts")
+        )
         if payload["codes_shape"] is not None:
             load_array(folder / f"{name}-codes.npy", expected_shape=tuple(payload["codes_shape"]))
         if payload.get("gene_r2_parts"):
@@ -98,8 +109,14 @@ def run_cell(context, folder, name, method, k, split, seed, params, keep_models)
     if method == "training mean":
         scores = training_mean_scores(dataset.expression[split.train], test)
     elif method == "coordinates":
-        scores = coordinates_scores(dataset, split, test, context.settings.coordinate_neighbors,
-                                    context.settings.position_decoder, seed)  # fmt: skip
+        scores = coordinates_scores(
+            dataset,
+            split,
+            test,
+            context.settings.coordinate_neighbors,
+            context.settings.position_decoder,
+            seed,
+        )
         if context.coherence is not None:  # how much of the genes is position: the reference
             scores.rows += context.coherence.expression_rows(
                 random_state=seed, top_k=params.get("position_reference_k", ())
@@ -124,22 +141,66 @@ def run_cell(context, folder, name, method, k, split, seed, params, keep_models)
             codes = scores.model.transform(dataset)
             if context.coherence is not None:
                 scores.rows += context.coherence.score(codes, random_state=seed)
-            provenance = {"method": method, "k": k, "split": split.kind, "seed": seed,
-                          "params": params}  # fmt: skip
+            provenance = {
+                "method": method,
+                "k": k,
+                "split": split.kind,
+                "seed": seed,
+                "params": params,
+            }
             save_array(folder / f"{name}-codes.npy", codes, provenance=provenance)
             if keep_models:
                 scores.model.save(folder / f"{name}-model.pkl")
     parts = sorted(scores.gene_r2)
     if parts:
-        save_array(folder / f"{name}-gene-r2.npy", np.stack([scores.gene_r2[p] for p in parts]),
-                   provenance={"parts": parts, "genes": len(dataset.genes)})  # fmt: skip
+        save_array(
+            folder / f"{name}-gene-r2.npy",
+            np.stack([scores.gene_r2[p] for p in parts]),
+            provenance={"parts": parts, "genes": len(dataset.genes)},
+        )
     rows = scores.rows
     for row in rows:
-        row["value"] = None if row["value"] is None or not np.isfinite(row["value"]) else float(
-            row["value"])  # fmt: skip
-    write_record(folder / f"{name}.json", {
-        "format": SWEEP_FORMAT, "rows": rows, "versions": package_versions(),
-        "codes_shape": None if codes is None else list(codes.shape),
-        "gene_r2_parts": parts})  # fmt: skip
+        row["value"] = (
+            None if row["value"] is None or not np.isfinite(row["value"]) else float(row["value"])
+        )
+    write_record(
+        folder / f"{name}.json",
+        {
+            "format": SWEEP_FORMAT,
+            "rows": rows,
+            "versions": package_versions(),
+            "codes_shape": None if codes is None else list(codes.shape),
+            "gene_r2_parts": parts,
+        },
+    )
     remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
     return rows
+
+
+def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None = None) -> Path:
+    """Where the sweep keeps the cells of ``dataset``: keyed by values, genes, places and anatomy.
+
+    The anatomy (``sample_info``) is part of the key because the coherence
+    scores of a cell depend on it: the same matrix with other labels is
+    another sweep, never a stale hit.
+
+    Examples
+    --------
+    >>> from ct_helpers.data.synthetic import make_synthetic_expression
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
+    >>> sweep_folder(data, "/tmp/ct-example").parent.name
+    'sweeps'
+    """
+    info = dataset.sample_info
+    anatomy = None if info is None else info.astype(str).to_dict(orient="list")
+    key = cache_key(
+        dataset.expression, dataset.coords, genes=[str(g) for g in dataset.genes], anatomy=anatomy
+    )
+    folder = data_folder("sweeps", data_dir) / f"{dataset.name}-{key}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_sweep_table(table: pd.DataFrame, path: str | os.PathLike, parameters: dict) -> Path:
+    """Write ``table`` as CSV atomically, with parameters, versions and sha256 beside it."""
+    return save_table(table, path, parameters, kind=SWEEP_FORMAT)

@@ -19,18 +19,22 @@ import pandas as pd
 
 from ..data.expression import ExpressionDataset
 from ..storage import CacheError, load_array, load_table, read_record
-from .sweep import SWEEP_COLUMNS, SweepSettings, sweep_folder
-from .sweep_cells import SWEEP_FORMAT, cell_name, cell_params
+from .sweep import SWEEP_COLUMNS, SweepSettings
+from .sweep_cells import SWEEP_FORMAT, cell_name, cell_params, sweep_folder
 
 
 def load_sweep_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a table written by :func:`save_sweep_table`, checking its checksum and shape."""
+    """Read a table saved by :func:`~.sweep_cells.save_sweep_table`; checksum and shape checked."""
     return load_table(path, kind=SWEEP_FORMAT, columns=SWEEP_COLUMNS)
 
 
-def load_codes(table_row: Mapping[str, Any], dataset: ExpressionDataset, data_dir=None,
-               settings: SweepSettings = SweepSettings(),
-               method_params: Mapping[str, Any] | None = None) -> np.ndarray:  # fmt: skip
+def load_codes(
+    table_row: Mapping[str, Any],
+    dataset: ExpressionDataset,
+    data_dir=None,
+    settings: SweepSettings = SweepSettings(),
+    method_params: Mapping[str, Any] | None = None,
+) -> np.ndarray:
     """Return the cached codes (all samples) of one swept cell, checked against their checksum.
 
     ``table_row`` needs ``method``, ``k``, ``split`` and ``seed`` (a row of the
@@ -61,28 +65,41 @@ def load_gene_r2(
         without held-out variance dropped).
     """
     frames = []
-    cells = table.loc[(table["part"] == part) & (table["metric"] == "rmse")
-                      & table["value"].notna(), ["method", "k", "split", "seed"]]  # fmt: skip
+    cells = table.loc[
+        (table["part"] == part) & (table["metric"] == "rmse") & table["value"].notna(),
+        ["method", "k", "split", "seed"],
+    ]
     for row in cells.drop_duplicates().to_dict("records"):
         params = (method_params or {}).get(row["method"], {})
         path = _cell_file(row, dataset, data_dir, settings, params, "gene-r2.npy")
-        record = read_record(path.with_name(path.name.replace("-gene-r2.npy", ".json")),
-                             kind=SWEEP_FORMAT, require=("gene_r2_parts",))  # fmt: skip
+        record = read_record(
+            path.with_name(path.name.replace("-gene-r2.npy", ".json")),
+            kind=SWEEP_FORMAT,
+            require=("gene_r2_parts",),
+        )
         parts = record["gene_r2_parts"]
         if part not in parts:
             raise CacheError(f"{path} holds the per-gene R² of {parts}, not of {part!r}.")
         values = load_array(path, expected_shape=(len(parts), dataset.expression.shape[1]))
-        frames.append(pd.DataFrame({**row, "gene": dataset.genes,
-                                    "r2": values[parts.index(part)]}))  # fmt: skip
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["method", "k", "split", "seed", "gene", "r2"])  # fmt: skip
+        frames.append(pd.DataFrame({**row, "gene": dataset.genes, "r2": values[parts.index(part)]}))
+    long = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["method", "k", "split", "seed", "gene", "r2"])
+    )
     return long.dropna(subset=["r2"])
 
 
 def _cell_file(table_row, dataset, data_dir, settings, method_params, suffix) -> Path:
     params = cell_params(table_row["method"], {table_row["method"]: dict(method_params or {})})
-    name = cell_name(table_row["method"], int(table_row["k"]), table_row["split"],
-                      int(table_row["seed"]), params, settings)  # fmt: skip
+    name = cell_name(
+        table_row["method"],
+        int(table_row["k"]),
+        table_row["split"],
+        int(table_row["seed"]),
+        params,
+        settings,
+    )
     return sweep_folder(dataset, data_dir) / f"{name}-{suffix}"
 
 
@@ -132,17 +149,38 @@ def reconstruction_references(
             means = at[at["part"] == part].groupby(["method", "k"])["value"].mean().dropna()
             if means.empty:
                 continue
-            versus = {reference: compare_methods(at, reference, part=part, split=split,
-                                                 confidence=confidence,
-                                                 test_fraction=test_fraction)
-                      .set_index(["method", "k"])["verdict"]
-                      for reference in ("coordinates", "training mean")}  # fmt: skip
-            rows += [[split, method, int(k), part, float(value),
-                      versus["coordinates"].get((method, k), "too few seeds"),
-                      versus["training mean"].get((method, k), "too few seeds")]
-                     for (method, k), value in means.items()]  # fmt: skip
-    columns = ["split", "method", "k", "reconstruction", "RMSE", "vs coordinates",
-               "vs training mean"]  # fmt: skip
+            versus = {
+                reference: compare_methods(
+                    at,
+                    reference,
+                    part=part,
+                    split=split,
+                    confidence=confidence,
+                    test_fraction=test_fraction,
+                ).set_index(["method", "k"])["verdict"]
+                for reference in ("coordinates", "training mean")
+            }
+            rows += [
+                [
+                    split,
+                    method,
+                    int(k),
+                    part,
+                    float(value),
+                    versus["coordinates"].get((method, k), "too few seeds"),
+                    versus["training mean"].get((method, k), "too few seeds"),
+                ]
+                for (method, k), value in means.items()
+            ]
+    columns = [
+        "split",
+        "method",
+        "k",
+        "reconstruction",
+        "RMSE",
+        "vs coordinates",
+        "vs training mean",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -172,12 +210,16 @@ def position_share_table(table: pd.DataFrame, split: str, k: int = 2) -> pd.Data
     expression's first 2 principal components       0.7    NaN    NaN
     expression itself (all genes)                   0.3    NaN    NaN
     """
-    names = {"position_share": "all maps", "position_share_dim1": "map 1",
-             "position_share_dim2": "map 2"}  # fmt: skip
+    names = {
+        "position_share": "all maps",
+        "position_share_dim1": "map 1",
+        "position_share_dim2": "map 2",
+    }
     rows = table[(table["split"] == split)]
     codes = rows[(rows["part"] == "codes") & (rows["k"] == k) & rows["metric"].isin(names)]
-    wide = codes.pivot_table(index="method", columns="metric", values="value", aggfunc="mean",
-                             sort=False)  # fmt: skip
+    wide = codes.pivot_table(
+        index="method", columns="metric", values="value", aggfunc="mean", sort=False
+    )
     wide = wide.reindex(columns=list(names)).rename(columns=names)
     expression = rows[rows["part"] == "expression"]
     top = expression.loc[expression["metric"] == f"position_share_pcs{k}", "value"]

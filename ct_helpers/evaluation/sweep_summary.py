@@ -52,24 +52,37 @@ def sweep_glue(
     random_refs = references[references["split"] == "random"]
     lower = int((random_refs["vs coordinates"] == "lower").sum())
     summary["beats_coordinates"] = f"{lower} of {len(random_refs)}"
-    parts = {("coordinates_rmse", "knn"), ("mean_rmse", "baseline"),
-             ("coordinates_decoder_rmse", "position decoder")}  # fmt: skip
+    parts = {
+        ("coordinates_rmse", "knn"),
+        ("mean_rmse", "baseline"),
+        ("coordinates_decoder_rmse", "position decoder"),
+    }
     for name, part in sorted(parts):
         if part in rmse.index.get_level_values("part"):
             summary[name] = float(rmse.xs(("random", part), level=["split", "part"]).iloc[0])
     splits = set(table["split"])
     if {"random", "spatial"} <= splits:
-        codes_r2 = wide["r2"].drop(["coordinates", "training mean"], level="method",
-                                   errors="ignore")  # fmt: skip
-        by_split = {split: codes_r2.xs(split, level="split").dropna()
-                    .groupby(level=["method", "k", "part"]).mean() for split in splits}  # fmt: skip
+        codes_r2 = wide["r2"].drop(
+            ["coordinates", "training mean"], level="method", errors="ignore"
+        )
+        by_split = {
+            split: codes_r2.xs(split, level="split")
+            .dropna()
+            .groupby(level=["method", "k", "part"])
+            .mean()
+            for split in splits
+        }
         both = pd.concat(by_split, axis=1).dropna()
         lower = int((both["spatial"] < both["random"]).sum())
-        summary.update(random_r2_median=float(both["random"].median()),
-                       spatial_r2_median=float(both["spatial"].median()),
-                       spatial_lower_share=f"{lower} of {len(both)}")  # fmt: skip
+        summary.update(
+            random_r2_median=float(both["random"].median()),
+            spatial_r2_median=float(both["spatial"].median()),
+            spatial_lower_share=f"{lower} of {len(both)}",
+        )
         knn = wide["r2"].xs(("coordinates", 3), level=["method", "k"]).groupby(level="split")
         means = knn.mean()
-        summary.update(coordinates_r2_random=float(means["random"]),
-                       coordinates_r2_spatial=float(means["spatial"]))  # fmt: skip
+        summary.update(
+            coordinates_r2_random=float(means["random"]),
+            coordinates_r2_spatial=float(means["spatial"]),
+        )
     return summary

@@ -37,19 +37,21 @@ def training_summary(model, n_fit_samples: int) -> pd.Series:
     """
     history = model.history_
     best = history.loc[history["epoch"] == model.best_epoch_].iloc[0]
-    return pd.Series({
-        "training samples": n_fit_samples - model.validation_rows_.size,
-        "validation samples": model.validation_rows_.size,
-        "epochs run": len(history),
-        "restored epoch": model.best_epoch_ + 1,
-        "stopped early": bool(model.stopped_early_),
-        "training loss at restored epoch": best["train_loss"],
-        "validation loss at restored epoch": best["validation_loss"],
-        "training loss at last epoch": history["train_loss"].iloc[-1],
-        "validation loss at last epoch": history["validation_loss"].iloc[-1],
-        "training time (s)": history["seconds"].sum(),
-        "device": model.device_,
-    })  # fmt: skip
+    return pd.Series(
+        {
+            "training samples": n_fit_samples - model.validation_rows_.size,
+            "validation samples": model.validation_rows_.size,
+            "epochs run": len(history),
+            "restored epoch": model.best_epoch_ + 1,
+            "stopped early": bool(model.stopped_early_),
+            "training loss at restored epoch": best["train_loss"],
+            "validation loss at restored epoch": best["validation_loss"],
+            "training loss at last epoch": history["train_loss"].iloc[-1],
+            "validation loss at last epoch": history["validation_loss"].iloc[-1],
+            "training time (s)": history["seconds"].sum(),
+            "device": model.device_,
+        }
+    )
 
 
 def shows_overfitting(summary: pd.Series) -> bool:
@@ -91,15 +93,20 @@ def variant_summary(model, train: np.ndarray, held_out: np.ndarray, batch_size: 
     """
     mean = model.scaler_.transform(train).mean(axis=0)
     score = reconstruction_scores(model, held_out, mean)["native"]
-    penalty = model.weight_penalty * sum(float(w.detach().pow(2).mean())
-                                         for w in weight_matrices(model.model_))  # fmt: skip
+    penalty = model.weight_penalty * sum(
+        float(w.detach().pow(2).mean()) for w in weight_matrices(model.model_)
+    )
     best = model.history_.loc[model.history_["epoch"] == model.best_epoch_].iloc[0]
     batch = min(batch_size, train.shape[0] - model.validation_rows_.size)
-    return {"parameters": count_parameters(model.model_),
-            "restored epoch": model.best_epoch_ + 1, "epochs run": len(model.history_),
-            "penalty share of the loss (%)": 100 * penalty / (best["train_loss"] * batch),
-            "validation / training loss": best["validation_loss"] / best["train_loss"],
-            "held-out RMSE": score["rmse"], "held-out R²": score["r2"]}  # fmt: skip
+    return {
+        "parameters": count_parameters(model.model_),
+        "restored epoch": model.best_epoch_ + 1,
+        "epochs run": len(model.history_),
+        "penalty share of the loss (%)": 100 * penalty / (best["train_loss"] * batch),
+        "validation / training loss": best["validation_loss"] / best["train_loss"],
+        "held-out RMSE": score["rmse"],
+        "held-out R²": score["r2"],
+    }
 
 
 def training_glue(summary: pd.Series, prefix: str) -> dict[str, int | float | str]:
@@ -127,27 +134,37 @@ def training_glue(summary: pd.Series, prefix: str) -> dict[str, int | float | st
     best, last = int(summary["restored epoch"]), int(summary["epochs run"])
     overfits = shows_overfitting(summary)
     values = {
-        "train_n": int(summary["training samples"]), "val_n": int(summary["validation samples"]),
-        "best_epoch": best, "epochs": last,
-        "gap": float(summary["validation loss at restored epoch"]
-                     / summary["training loss at restored epoch"]),
-        "val_rise": float(summary["validation loss at last epoch"]
-                          / summary["validation loss at restored epoch"]),
-        "train_fall": float(summary["training loss at last epoch"]
-                            / summary["training loss at restored epoch"]),
+        "train_n": int(summary["training samples"]),
+        "val_n": int(summary["validation samples"]),
+        "best_epoch": best,
+        "epochs": last,
+        "gap": float(
+            summary["validation loss at restored epoch"]
+            / summary["training loss at restored epoch"]
+        ),
+        "val_rise": float(
+            summary["validation loss at last epoch"] / summary["validation loss at restored epoch"]
+        ),
+        "train_fall": float(
+            summary["training loss at last epoch"] / summary["training loss at restored epoch"]
+        ),
         "overfit_reading": (
             "A training loss that keeps falling while the validation loss rises is "
-            "overfitting, seen directly" if overfits else
-            "This run does not show the rise of the validation loss that marks overfitting "
+            "overfitting, seen directly"
+            if overfits
+            else "This run does not show the rise of the validation loss that marks overfitting "
             "(with this few epochs the curves may not have turned yet; the smoke profile "
-            "stops after a handful)"),
+            "stops after a handful)"
+        ),
         "overfit_summary": (
             f"it overfits: the validation loss is lowest at epoch {best} and rises afterwards "
             "while the training loss keeps falling; early stopping, not the paper's weight "
-            "penalty, is what protects it" if overfits else
-            f"this run shows no overfitting yet (validation loss lowest at epoch {best} of "
-            f"{last}); run the default profile to see the curves turn"),
-    }  # fmt: skip
+            "penalty, is what protects it"
+            if overfits
+            else f"this run shows no overfitting yet (validation loss lowest at epoch {best} of "
+            f"{last}); run the default profile to see the curves turn"
+        ),
+    }
     return {f"{prefix}_{name}": value for name, value in values.items()}
 
 
@@ -174,8 +191,10 @@ def variants_glue(variants: pd.DataFrame, strong_factor: float) -> dict[str, flo
     (-10.0, 'small', '1e+04')
     """
     if len(variants) != 3:
-        raise ValueError(f"Expected the paper's, the strong-penalty and the small variant; "
-                         f"got {len(variants)} rows: {list(variants.index)}.")  # fmt: skip
+        raise ValueError(
+            f"Expected the paper's, the strong-penalty and the small variant; "
+            f"got {len(variants)} rows: {list(variants.index)}."
+        )
     paper, strong, small = (variants.iloc[i] for i in range(3))
     rmse = variants["held-out RMSE"]
     return {

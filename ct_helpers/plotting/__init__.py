@@ -3,20 +3,19 @@
 Split by what is drawn: :mod:`~ct_helpers.plotting.theme` (the palette every
 chapter shares), :mod:`~ct_helpers.plotting.brain` (brain maps, nilearn),
 :mod:`~ct_helpers.plotting.embeddings` (codes coloured by anatomy),
-:mod:`~ct_helpers.plotting.curves` (value distributions, learning curves,
-reconstructions, metrics by k), :mod:`~ct_helpers.plotting.summaries`
-(distributions and per-domain summaries, seaborn). Chapters call them as ``plotting.plot_...``.
+:mod:`~ct_helpers.plotting.curves` (value distributions, reconstructions,
+metrics by k), :mod:`~ct_helpers.plotting.training` (learning curves),
+:mod:`~ct_helpers.plotting.summaries` (distributions and per-domain summaries,
+seaborn). Chapters call them as ``plotting.plot_...``.
 """
 
 from .brain import plot_brain_map, plot_split, view_brain_map
 from .curves import (
     coherence_label_columns,
     plot_coherence_by_k,
-    plot_learning_curves,
     plot_metric_by_k,
     plot_reconstruction_bars,
     plot_reconstruction_density,
-    plot_validation_curves,
     plot_value_histogram,
 )
 from .embeddings import anatomical_groups, plot_embedding
@@ -28,6 +27,7 @@ from .summaries import (
     plot_null_calibration_grid,
 )
 from .theme import GROUP_COLOURS, METHOD_COLOURS, group_colours, use_book_theme
+from .training import plot_learning_curves, plot_validation_curves
 
 __all__ = [
     "GROUP_COLOURS",

@@ -55,8 +55,9 @@ def plot_brain_map(
     vmin = float(np.nanmin(values)) if vmin is None else vmin
     vmax = float(np.nanmax(values)) if vmax is None else vmax
     if dataset.space is None:
-        return _plot_markers(dataset, values, title, colorbar_label, cmap, vmin, vmax,
-                             display_mode, axes)  # fmt: skip
+        return _plot_markers(
+            dataset, values, title, colorbar_label, cmap, vmin, vmax, display_mode, axes
+        )
     image = dataset.to_image(np.where(np.isfinite(values), values, 0.0), background=0.0)
     display = nl_plotting.plot_stat_map(
         image,
@@ -111,26 +112,43 @@ def view_brain_map(
     """
     values = np.asarray(values, dtype=np.float32)
     if values.shape != (dataset.n_samples,):
-        raise ValueError(f"One value per sample of {dataset.name} is needed: "
-                         f"{dataset.n_samples}, got shape {values.shape}.")  # fmt: skip
+        raise ValueError(
+            f"One value per sample of {dataset.name} is needed: "
+            f"{dataset.n_samples}, got shape {values.shape}."
+        )
     if dataset.space is None:
-        raise ValueError(f"{dataset.name} has no brain space (voxel grid or atlas) to fill: "
-                         "draw it with plot_brain_map, which marks each sample.")  # fmt: skip
+        raise ValueError(
+            f"{dataset.name} has no brain space (voxel grid or atlas) to fill: "
+            "draw it with plot_brain_map, which marks each sample."
+        )
     image = dataset.to_image(np.where(np.isfinite(values), values, 0.0), background=0.0)
     return nl_plotting.view_img(
-        image, title=f"{title} — {dataset.title}", cmap=cmap, symmetric_cmap=symmetric,
-        threshold=1e-6, black_bg=False, dim=0, resampling_interpolation="nearest",
-    )  # fmt: skip
+        image,
+        title=f"{title} — {dataset.title}",
+        cmap=cmap,
+        symmetric_cmap=symmetric,
+        threshold=1e-6,
+        black_bg=False,
+        dim=0,
+        resampling_interpolation="nearest",
+    )
 
 
 def _plot_markers(dataset, values, title, colorbar_label, cmap, vmin, vmax, display_mode, axes):
     """One marker per sample on a glass brain: coordinates without a volume to fill."""
     finite = np.isfinite(values)
     display = nl_plotting.plot_markers(
-        values[finite], dataset.coords[finite], node_size=12, node_cmap=cmap, node_vmin=vmin,
-        node_vmax=vmax, display_mode="lzry" if display_mode == "ortho" else display_mode,
-        axes=axes, title=f"{title} — {dataset.title} (samples as markers)", colorbar=True,
-    )  # fmt: skip
+        values[finite],
+        dataset.coords[finite],
+        node_size=12,
+        node_cmap=cmap,
+        node_vmin=vmin,
+        node_vmax=vmax,
+        display_mode="lzry" if display_mode == "ortho" else display_mode,
+        axes=axes,
+        title=f"{title} — {dataset.title} (samples as markers)",
+        colorbar=True,
+    )
     _label_colorbar(display, colorbar_label)
     return display
 
@@ -146,6 +164,14 @@ def plot_split(dataset: ExpressionDataset, split: Split, axes=None):
     title = f"{split.kind} split, {split.test_fraction:.0%} held out"
     label = "training (1) / held out (2)" + (" / buffer (3)" if split.excluded.size else "")
     return plot_brain_map(
-        dataset, split.membership().astype(np.float32) + 1, title, label, cmap="coolwarm",
-        vmin=1, vmax=3 if split.excluded.size else 2, display_mode="z", cut_coords=5, axes=axes,
-    )  # fmt: skip
+        dataset,
+        split.membership().astype(np.float32) + 1,
+        title,
+        label,
+        cmap="coolwarm",
+        vmin=1,
+        vmax=3 if split.excluded.size else 2,
+        display_mode="z",
+        cut_coords=5,
+        axes=axes,
+    )

@@ -1,12 +1,10 @@
-"""Curves and densities: expression values, learning curves, reconstructions, metrics by k."""
+"""Curves and densities: expression values, reconstructions, metrics by k."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.ticker import MaxNLocator
 
 from ..data.anatomy import LABEL_COLUMNS
 from ..data.expression import ExpressionDataset
@@ -23,81 +21,6 @@ def plot_value_histogram(dataset: ExpressionDataset, ax=None, bins: int = 100):
     ax.set_xlabel("expression (scaled robust sigmoid, 0-1)")
     ax.set_ylabel("count of gene x sample entries" + (f" (every {step}th)" if step > 1 else ""))
     ax.set_title(f"Distribution of expression values — {dataset.title}", fontsize=10)
-    return ax
-
-
-def plot_learning_curves(history, best_epoch: int | None = None, title: str = "", ax=None):
-    """Training and validation loss per epoch (log scale), with the restored epoch marked.
-
-    Parameters
-    ----------
-    history : pandas.DataFrame
-        ``history_`` of an :class:`~ct_helpers.compressors.AutoEncoderCompressor`
-        (columns ``epoch``, ``train_loss``, ``validation_loss``).
-    best_epoch : int, optional
-        Epoch whose weights were kept (drawn as a dashed line).
-    title : str
-        Figure title.
-    ax : matplotlib Axes, optional
-        Where to draw (the current axes by default).
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    ax = ax or plt.gca()
-    curves = history.assign(epoch=history["epoch"] + 1).melt(
-        id_vars="epoch", value_vars=["train_loss", "validation_loss"], var_name="loss"
-    )
-    curves["loss"] = curves["loss"].map(
-        {"train_loss": "training (paper's loss)", "validation_loss": "validation (squared error)"}
-    )
-    sns.lineplot(curves, x="epoch", y="value", hue="loss", ax=ax,
-                 palette=["#4c72b0", "#dd8452"])  # fmt: skip
-    if best_epoch is not None:
-        ax.axvline(best_epoch + 1, color="black", linestyle="--", label="restored epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss per sample (summed over genes)")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
-    return ax
-
-
-def plot_validation_curves(models: dict, title: str = "", ax=None):
-    """Draw the validation loss per epoch of several trained auto-encoders (dots: restored).
-
-    Parameters
-    ----------
-    models : dict
-        Label -> fitted :class:`~ct_helpers.compressors.AutoEncoderCompressor`.
-    title : str
-        Figure title.
-    ax : matplotlib Axes, optional
-        Where to draw.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    ax = ax or plt.gca()
-    curves = pd.concat([model.history_.assign(run=label, epoch=model.history_["epoch"] + 1)
-                        for label, model in models.items()])  # fmt: skip
-    # runs are not methods: a qualitative palette, and dashes so overlapping runs stay visible
-    sns.lineplot(curves, x="epoch", y="validation_loss", hue="run", style="run", ax=ax,
-                 palette="colorblind")  # fmt: skip
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    restored = pd.DataFrame([{"epoch": m.best_epoch_ + 1,
-                              "loss": m.history_["validation_loss"].iloc[m.best_epoch_]}
-                             for m in models.values()])  # fmt: skip
-    ax.scatter(restored["epoch"], restored["loss"], color="black", zorder=3, s=12,
-               label="restored epoch")  # fmt: skip
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation loss per sample (summed over genes)")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
     return ax
 
 
@@ -157,8 +80,15 @@ def plot_reconstruction_density(
     bins = ax.hexbin(x, y, gridsize=80, bins="log", cmap="magma_r", mincnt=1)
     low, high = min(x.min(), y.min()), max(x.max(), y.max())
     ax.plot([low, high], [low, high], color="#4c72b0", linewidth=1, label="identity")
-    ax.text(0.03, 0.97, f"RMSE {rmse:.4f}\nr = {r:.3f}", transform=ax.transAxes, va="top",
-            fontsize=8, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})  # fmt: skip
+    ax.text(
+        0.03,
+        0.97,
+        f"RMSE {rmse:.4f}\nr = {r:.3f}",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+    )
     ax.figure.colorbar(bins, ax=ax, label="gene x sample entries (log)")
     ax.set_xlabel("original expression (scaled, 0-1)")
     ax.set_ylabel("reconstructed expression (scaled, 0-1)")
@@ -231,11 +161,12 @@ def plot_metric_by_k(
         if len(repeated):
             band = np.array([mean_interval(v, test_fraction=test_fraction)[1:] for v in repeated])
             ax.fill_between(repeated.index, band[:, 0], band[:, 1], color=colour, alpha=0.2)
-    styles = {"knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
-              "baseline": ("training mean", "training mean (no compression)", "--"),
-              "expression": ("coordinates", "the expression itself (all genes)", ":"),
-              "coordinates as codes": ("coordinates", "x, y, z as the code (no genes)",
-                                       (0, (1, 3)))}  # fmt: skip
+    styles = {
+        "knn": ("coordinates", "coordinates baseline (x, y, z; k-NN)", "-."),
+        "baseline": ("training mean", "training mean (no compression)", "--"),
+        "expression": ("coordinates", "the expression itself (all genes)", ":"),
+        "coordinates as codes": ("coordinates", "x, y, z as the code (no genes)", (0, (1, 3))),
+    }
     for reference_part, (method, label, style) in styles.items():
         values = rows[(rows["method"] == method) & (rows["part"] == reference_part)]["value"]
         if values.notna().any():
@@ -245,9 +176,16 @@ def plot_metric_by_k(
     if drawn_published:
         ks |= set(published["k"].unique())
         for index, (method, values) in enumerate(published.groupby("method", sort=False)):
-            ax.plot(values["k"], values[metric], linestyle=":", marker="x", ms=4, lw=1,
-                    color=METHOD_COLOURS.get(method),
-                    label="published (4 mm, other data)" if index == 0 else None)  # fmt: skip
+            ax.plot(
+                values["k"],
+                values[metric],
+                linestyle=":",
+                marker="x",
+                ms=4,
+                lw=1,
+                color=METHOD_COLOURS.get(method),
+                label="published (4 mm, other data)" if index == 0 else None,
+            )
     ax.set_xscale("log", base=2)
     if ks:
         ax.set_xticks(sorted(ks), [str(k) for k in sorted(ks)])
@@ -286,13 +224,23 @@ def plot_reconstruction_bars(table: pd.DataFrame, methods, k: int = 2, title: st
     positions, width = np.arange(len(methods)), 0.38
     for offset, how, hatch in ((-width / 2, "native", ""), (width / 2, "decoder", "//")):
         rows = at_k[at_k["part"] == how].set_index("method").reindex(list(methods))
-        ax.bar(positions + offset, rows["value"], width, hatch=hatch, edgecolor="black",
-               color=[METHOD_COLOURS.get(m, "#999999") for m in methods],
-               label=f"{how} reconstruction")  # fmt: skip
+        ax.bar(
+            positions + offset,
+            rows["value"],
+            width,
+            hatch=hatch,
+            edgecolor="black",
+            color=[METHOD_COLOURS.get(m, "#999999") for m in methods],
+            label=f"{how} reconstruction",
+        )
     mean = rmse.loc[rmse["method"] == "training mean", "value"]
     if not mean.empty:
-        ax.axhline(float(mean.iloc[0]), color="black", linestyle="--",
-                   label="training mean (no compression)")  # fmt: skip
+        ax.axhline(
+            float(mean.iloc[0]),
+            color="black",
+            linestyle="--",
+            label="training mean (no compression)",
+        )
     ax.set_xticks(positions, list(methods))
     ax.set_ylabel("held-out RMSE (scaled expression, 0-1)")
     ax.set_title(title or f"Reconstruction at k = {k}", fontsize=10)
@@ -341,33 +289,61 @@ def plot_coherence_by_k(
     matplotlib Figure
     """
     columns = coherence_label_columns(table)
-    names = {"morans_i_mean": "Moran's I, mean over latent maps",
-             "trustworthiness": f"trustworthiness (k = {neighbourhood_size})",
-             "continuity": f"continuity (k = {neighbourhood_size})",
-             **{f"ami_{c}": f"AMI, k-means vs {c}" for c in columns},
-             **{f"accuracy_{c}": f"accuracy predicting {c}" for c in columns},
-             "position_share": "share explained by position (R²)"}  # fmt: skip
-    metrics = ["morans_i_mean", *(f"ami_{c}" for c in columns),
-               *(f"accuracy_{c}" for c in columns), "trustworthiness", "continuity"]  # fmt: skip
+    names = {
+        "morans_i_mean": "Moran's I, mean over latent maps",
+        "trustworthiness": f"trustworthiness (k = {neighbourhood_size})",
+        "continuity": f"continuity (k = {neighbourhood_size})",
+        **{f"ami_{c}": f"AMI, k-means vs {c}" for c in columns},
+        **{f"accuracy_{c}": f"accuracy predicting {c}" for c in columns},
+        "position_share": "share explained by position (R²)",
+    }
+    metrics = [
+        "morans_i_mean",
+        *(f"ami_{c}" for c in columns),
+        *(f"accuracy_{c}" for c in columns),
+        "trustworthiness",
+        "continuity",
+    ]
     if "position_share" in set(table["metric"]):
         metrics.append("position_share")
     n_columns = (len(metrics) + 1) // 2
     fig, axes = plt.subplots(2, n_columns, figsize=(4.2 * n_columns, 7.5), squeeze=False)
     for index, (ax, metric) in enumerate(zip(axes.ravel(), metrics, strict=False)):
-        plot_metric_by_k(table, metric, "codes", split, ax, ylabel=names[metric],
-                         legend=index == 0, test_fraction=test_fraction)  # fmt: skip
+        plot_metric_by_k(
+            table,
+            metric,
+            "codes",
+            split,
+            ax,
+            ylabel=names[metric],
+            legend=index == 0,
+            test_fraction=test_fraction,
+        )
         if metric.startswith("accuracy_"):
             chance = table.loc[table["metric"] == f"chance_{metric.split('_', 1)[1]}", "value"]
-            ax.axhline(chance.dropna().mean(), color="black", linestyle=":", lw=1,
-                       label="chance (majority label)")  # fmt: skip
+            ax.axhline(
+                chance.dropna().mean(),
+                color="black",
+                linestyle=":",
+                lw=1,
+                label="chance (majority label)",
+            )
             ax.legend(handles=ax.get_lines()[-1:], fontsize=7)
         if metric == "position_share":
             from ..evaluation.sweep_results import top_pc_position_share  # sweep code: lazily
 
             top = top_pc_position_share(table, split)
             if len(top):
-                ax.plot(top.index, top.to_numpy(), color="black", linestyle="--", marker="s",
-                        ms=3, lw=1, label="expression's first k principal components")  # fmt: skip
+                ax.plot(
+                    top.index,
+                    top.to_numpy(),
+                    color="black",
+                    linestyle="--",
+                    marker="s",
+                    ms=3,
+                    lw=1,
+                    label="expression's first k principal components",
+                )
                 references = [line for line in ax.get_lines() if line.get_color() == "black"]
                 ax.legend(handles=references, fontsize=7)
     for ax in axes.ravel()[len(metrics) :]:

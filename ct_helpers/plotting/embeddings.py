@@ -74,8 +74,15 @@ def plot_embedding(
     )
     density = gaussian_kde(xy.T)(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
     extent = (low[0], high[0], low[1], high[1])
-    shade = ax.imshow(density / density.max(), origin="lower", extent=extent, cmap="Greys",
-                      aspect="auto", vmin=0, vmax=1)  # fmt: skip
+    shade = ax.imshow(
+        density / density.max(),
+        origin="lower",
+        extent=extent,
+        cmap="Greys",
+        aspect="auto",
+        vmin=0,
+        vmax=1,
+    )
     colorbar = ax.figure.colorbar(shade, ax=ax, fraction=0.046, pad=0.02)
     colorbar.set_label("density of samples (peak = 1)")
     if groups is None:
@@ -85,8 +92,9 @@ def plot_embedding(
         colours = group_colours(list(dict.fromkeys(groups)))
         for name, colour in colours.items():
             members = groups == name
-            ax.scatter(xy[members, 0], xy[members, 1], s=10, edgecolor="none", label=name,
-                       color=colour)  # fmt: skip
+            ax.scatter(
+                xy[members, 0], xy[members, 1], s=10, edgecolor="none", label=name, color=colour
+            )
         if legend:
             ax.legend(fontsize=7, markerscale=1.5, frameon=True, loc="best")
     ax.set_xlabel(f"{axis_label} 1 (a.u.)")

@@ -59,16 +59,31 @@ def plot_domain_summary(
         tests = spatial_significance(table, cv, alpha).set_index(["features", "target"])
         keys = pd.MultiIndex.from_frame(rows[["features", "target"]])
         significant[:] = tests["significant"].reindex(keys).fillna(False).to_numpy(dtype=bool)
-    common = {"x": "features", "y": "r2", "hue": "domain", "order": features,
-              "hue_order": domains, "palette": group_colours(domains), "ax": ax}  # fmt: skip
+    common = {
+        "x": "features",
+        "y": "r2",
+        "hue": "domain",
+        "order": features,
+        "hue_order": domains,
+        "palette": group_colours(domains),
+        "ax": ax,
+    }
     sns.barplot(rows, **common, errorbar=None, alpha=0.35, legend=legend)
     for chosen, strength in ((rows[~significant], 0.35), (rows[significant], 1.0)):
         if not chosen.empty:
-            sns.stripplot(chosen, **common, dodge=True, jitter=0.15, size=4, alpha=strength,
-                          legend=False)  # fmt: skip
+            sns.stripplot(
+                chosen, **common, dodge=True, jitter=0.15, size=4, alpha=strength, legend=False
+            )
     means = rows.groupby("features")["r2"].mean().reindex(features)
-    ax.scatter(range(len(features)), means, marker="D", color="black", s=30, zorder=4,
-               label="mean over all targets")  # fmt: skip
+    ax.scatter(
+        range(len(features)),
+        means,
+        marker="D",
+        color="black",
+        s=30,
+        zorder=4,
+        label="mean over all targets",
+    )
     ax.axhline(0.0, color="grey", lw=0.8, linestyle=":")
     ax.set_xticks(range(len(features)), features, rotation=30, ha="right")
     ax.set_xlabel("")
@@ -98,8 +113,13 @@ def plot_cv_comparison(table: pd.DataFrame, regressor: str = "ridge", ax=None):
         raise ValueError("The table needs both 'random' and 'spatial' rows.")
     for name in dict.fromkeys(rows["features"]):
         values = wide.loc[name]
-        ax.scatter(values["random"], values["spatial"], s=18, label=name,
-                   color=METHOD_COLOURS.get(name, "#bcbd22"))  # fmt: skip
+        ax.scatter(
+            values["random"],
+            values["spatial"],
+            s=18,
+            label=name,
+            color=METHOD_COLOURS.get(name, "#bcbd22"),
+        )
     low = float(np.nanmin(wide[["random", "spatial"]].to_numpy()))
     high = float(np.nanmax(wide[["random", "spatial"]].to_numpy()))
     ax.plot([low, high], [low, high], color="black", lw=0.8, linestyle="--", label="equal R²")
@@ -130,12 +150,28 @@ def plot_gene_r2(genes: pd.DataFrame, title: str = "", ax=None):
         _, ax = plt.subplots(figsize=(11, 4))
     methods = list(dict.fromkeys(genes["method"]))
     cells = genes.assign(cell=genes["method"] + " " + genes["k"].astype(str))
-    order = [f"{method} {k}" for method in methods
-             for k in sorted(set(genes.loc[genes["method"] == method, "k"]))]  # fmt: skip
+    order = [
+        f"{method} {k}"
+        for method in methods
+        for k in sorted(set(genes.loc[genes["method"] == method, "k"]))
+    ]
     palette = {method: METHOD_COLOURS.get(method, "#999999") for method in methods}
-    sns.violinplot(data=cells, x="cell", y="r2", hue="method", order=order, hue_order=methods,
-                   palette=palette, saturation=1, cut=0, inner="box", linewidth=0.6,
-                   density_norm="width", legend=False, ax=ax)  # fmt: skip
+    sns.violinplot(
+        data=cells,
+        x="cell",
+        y="r2",
+        hue="method",
+        order=order,
+        hue_order=methods,
+        palette=palette,
+        saturation=1,
+        cut=0,
+        inner="box",
+        linewidth=0.6,
+        density_norm="width",
+        legend=False,
+        ax=ax,
+    )
     ax.axhline(0, color="black", lw=0.8)
     ax.tick_params(axis="x", rotation=90, labelsize=7)
     ax.set_xlabel("method and latent size k")
@@ -177,10 +213,16 @@ def plot_null_calibration(
                 raise ValueError(f"The calibration has no rows for the {column} {wanted!r}.")
     for null, rows in table.groupby("null", sort=False):
         rows = rows.sort_values("smoothness_mm")
-        line = ax.plot(rows["smoothness_mm"], rows["false_positive_rate"], marker="o",
-                       label=null)[0]  # fmt: skip
-        ax.fill_between(rows["smoothness_mm"], rows["ci_low"], rows["ci_high"], alpha=0.15,
-                        color=line.get_color())  # fmt: skip
+        line = ax.plot(rows["smoothness_mm"], rows["false_positive_rate"], marker="o", label=null)[
+            0
+        ]
+        ax.fill_between(
+            rows["smoothness_mm"],
+            rows["ci_low"],
+            rows["ci_high"],
+            alpha=0.15,
+            color=line.get_color(),
+        )
     ax.axhline(alpha, color="black", linestyle="--", lw=1, label=f"alpha = {alpha:g}")
     ax.set_xlabel("smoothness of the random maps (FWHM, mm)")
     ax.set_ylabel("false-positive rate (share of independent pairs)")
@@ -208,14 +250,24 @@ def plot_null_calibration_grid(table: pd.DataFrame, alpha: float = 0.05, title: 
     """
     statistics = table["statistic"].drop_duplicates().tolist()
     geometries = table["geometry"].drop_duplicates().tolist()
-    fig, axes = plt.subplots(len(statistics), len(geometries), sharey=True, squeeze=False,
-                             figsize=(6.5 * len(geometries), 3.8 * len(statistics)))  # fmt: skip
+    fig, axes = plt.subplots(
+        len(statistics),
+        len(geometries),
+        sharey=True,
+        squeeze=False,
+        figsize=(6.5 * len(geometries), 3.8 * len(statistics)),
+    )
     where = {"volume": "in the volume", "sphere": "on the sphere"}
     for row, statistic in enumerate(statistics):
         for column, geometry in enumerate(geometries):
-            plot_null_calibration(table, alpha, ax=axes[row, column], statistic=statistic,
-                                  geometry=geometry,
-                                  title=f"{statistic}, maps smooth {where[geometry]}")  # fmt: skip
+            plot_null_calibration(
+                table,
+                alpha,
+                ax=axes[row, column],
+                statistic=statistic,
+                geometry=geometry,
+                title=f"{statistic}, maps smooth {where[geometry]}",
+            )
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

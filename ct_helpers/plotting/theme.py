@@ -20,18 +20,36 @@ METHOD_COLOURS = {
 
 #: Colours of anatomical groups (hemispheres, structures, lobes, Yeo networks).
 GROUP_COLOURS = {
-    "L": "#4c72b0", "R": "#dd8452", "B": "#55a868",
-    "cortex": "#4c72b0", "subcortex": "#da8bc3", "brainstem": "#8c8c8c",
-    "frontal": "#4c72b0", "parietal": "#dd8452", "temporal": "#55a868", "occipital": "#c44e52",
-    "cingulate": "#8172b3", "insula": "#937860",
-    "Vis": "#781286", "SomMot": "#4682b4", "DorsAttn": "#00760e", "SalVentAttn": "#c43afa",
-    "Limbic": "#dcf8a4", "Cont": "#e69422", "Default": "#cd3e4e",
+    "L": "#4c72b0",
+    "R": "#dd8452",
+    "B": "#55a868",
+    "cortex": "#4c72b0",
+    "subcortex": "#da8bc3",
+    "brainstem": "#8c8c8c",
+    "frontal": "#4c72b0",
+    "parietal": "#dd8452",
+    "temporal": "#55a868",
+    "occipital": "#c44e52",
+    "cingulate": "#8172b3",
+    "insula": "#937860",
+    "Vis": "#781286",
+    "SomMot": "#4682b4",
+    "DorsAttn": "#00760e",
+    "SalVentAttn": "#c43afa",
+    "Limbic": "#dcf8a4",
+    "Cont": "#e69422",
+    "Default": "#cd3e4e",
     # domains of target maps (Chapter 5)
-    "excitatory receptors": "#d62728", "inhibitory receptors": "#1f77b4",
-    "transporters": "#9467bd", "synaptic density": "#8c564b", "metabolism": "#e377c2",
-    "myelination": "#2ca02c", "morphology": "#7f7f7f", "function": "#ff7f0e",
+    "excitatory receptors": "#d62728",
+    "inhibitory receptors": "#1f77b4",
+    "transporters": "#9467bd",
+    "synaptic density": "#8c564b",
+    "metabolism": "#e377c2",
+    "myelination": "#2ca02c",
+    "morphology": "#7f7f7f",
+    "function": "#ff7f0e",
     "microstructure": "#17becf",
-}  # fmt: skip
+}
 
 
 def group_colours(names: list[str]) -> dict[str, str]:
@@ -71,6 +89,10 @@ def use_book_theme() -> None:
     True
     """
     pd.set_option("display.max_colwidth", None)
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9,
-                  palette=list(METHOD_COLOURS.values()),
-                  rc={"figure.dpi": 100, "savefig.dpi": 100})  # fmt: skip
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        font_scale=0.9,
+        palette=list(METHOD_COLOURS.values()),
+        rc={"figure.dpi": 100, "savefig.dpi": 100},
+    )

@@ -41,16 +41,15 @@ from scipy import stats
 from scipy.spatial.distance import cdist
 from tqdm.auto import tqdm
 
-from ..config import data_folder, package_versions
+from ..config import data_folder
 from ..data.expression import ExpressionDataset
 from ..data.spaces import VoxelGrid
 from ..evaluation.buffers import fold_buffers
 from ..evaluation.metrics import column_correlations
 from ..evaluation.splits import cv_folds
-from ..storage import CacheError, cache_key, load_table, save_table
+from ..storage import cache_key, cached_table
 from .null_choice import calibration_rates_text, calibration_summary, choose_null
 from .nulls import moran_eigenvectors, moran_surrogates, parcel_sphere_positions, spin_permutations
-from .protocol import prediction_scores
 from .random_maps import (
     CALIBRATION_GEOMETRIES,
     smooth_random_maps,
@@ -58,6 +57,7 @@ from .random_maps import (
     sphere_map_distances,
 )
 from .regressors import out_of_fold_predictions
+from .scores import prediction_scores
 from .variogram import variogram_surrogates
 
 #: Nulls the calibration can test.
@@ -65,13 +65,32 @@ CALIBRATION_NULLS = ("naive", "spin", "moran", "variogram")
 #: Statistics the calibration tests: correlation, and the results' cross-validated R².
 CALIBRATION_STATISTICS = ("pearson r", "cv R²")
 #: Columns of the calibration table.
-CALIBRATION_COLUMNS = ["null", "statistic", "geometry", "smoothness_mm", "pairs", "nulls",
-                       "samples", "false_positive_rate", "ci_low", "ci_high"]  # fmt: skip
+CALIBRATION_COLUMNS = [
+    "null",
+    "statistic",
+    "geometry",
+    "smoothness_mm",
+    "pairs",
+    "nulls",
+    "samples",
+    "false_positive_rate",
+    "ci_low",
+    "ci_high",
+]
 CALIBRATION_FORMAT = "ct-null-calibration-4"
-__all__ = ["CALIBRATION_NULLS", "CALIBRATION_STATISTICS", "CALIBRATION_GEOMETRIES",
-           "null_calibration", "cached_null_calibration", "choose_null",
-           "calibration_rates_text", "calibration_summary", "wilson_interval", "smooth_random_maps",
-           "sphere_arc_distances", "sphere_map_distances"]  # fmt: skip
+__all__ = [
+    "CALIBRATION_NULLS",
+    "CALIBRATION_STATISTICS",
+    "CALIBRATION_GEOMETRIES",
+    "null_calibration",
+    "choose_null",
+    "calibration_rates_text",
+    "calibration_summary",
+    "wilson_interval",
+    "smooth_random_maps",
+    "sphere_arc_distances",
+    "sphere_map_distances",
+]
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -124,13 +143,15 @@ class _NullMaker:
         if null == "moran":
             if self._eigenvectors is None:
                 self._eigenvectors = moran_eigenvectors(self.coords)
-            return moran_surrogates(x, self.coords, self.n_nulls, seed,
-                                    eigenvectors=self._eigenvectors)  # fmt: skip
+            return moran_surrogates(
+                x, self.coords, self.n_nulls, seed, eigenvectors=self._eigenvectors
+            )
         if null == "variogram":
             if self._distances is None:
                 self._distances = cdist(self.coords, self.coords)
-            return variogram_surrogates(x, self.coords, self.n_nulls, seed,
-                                        distances=self._distances)  # fmt: skip
+            return variogram_surrogates(
+                x, self.coords, self.n_nulls, seed, distances=self._distances
+            )
         raise ValueError(f"Unknown null {null!r}; one of {CALIBRATION_NULLS}.")
 
 
@@ -149,6 +170,7 @@ def null_calibration(
     block_size_mm: float = 40.0,
     buffer_mm: float | str = "auto",
     geometries: Sequence[str] = ("volume",),
+    cache: bool = False,
 ) -> pd.DataFrame:
     """False-positive rate of each null at ``alpha`` on pairs of independent smooth maps.
 
@@ -169,7 +191,7 @@ def null_calibration(
     random_state : int
         Seeds the maps and every null.
     data_dir : path, optional
-        Data folder (sphere surfaces of the spin test).
+        Data folder (sphere surfaces of the spin test; the saved table).
     progress : bool
         Show a progress bar over the pairs.
     statistics : sequence of str
@@ -187,6 +209,11 @@ def null_calibration(
         :func:`sphere_map_distances`; cortical parcels only, else skipped and
         named in ``attrs["skipped"]`` as ``"sphere"``). FWHM are mm of the
         volume in both: the sphere's arcs are rescaled to the samples' spacing.
+    cache : bool
+        Keep the table in ``<data_dir>/predictions/`` under a key of the
+        samples and every setting above, with the parameters and package
+        versions (and ``attrs["skipped"]``) beside it, and read it back when the
+        same calibration was run before (checksum checked).
 
     Returns
     -------
@@ -206,24 +233,68 @@ def null_calibration(
     unknown += sorted(set(statistics) - set(CALIBRATION_STATISTICS))
     unknown += sorted(set(geometries) - set(CALIBRATION_GEOMETRIES))
     if unknown:
-        raise ValueError(f"Unknown nulls, statistics or geometries {unknown}; nulls: "
-                         f"{CALIBRATION_NULLS}, statistics: {CALIBRATION_STATISTICS}, "
-                         f"geometries: {CALIBRATION_GEOMETRIES}.")  # fmt: skip
+        raise ValueError(
+            f"Unknown nulls, statistics or geometries {unknown}; nulls: "
+            f"{CALIBRATION_NULLS}, statistics: {CALIBRATION_STATISTICS}, "
+            f"geometries: {CALIBRATION_GEOMETRIES}."
+        )
+    if cache:
+        settings = {
+            "smoothness_mm": [float(fwhm) for fwhm in smoothness_mm],
+            "n_pairs": int(n_pairs),
+            "n_nulls": int(n_nulls),
+            "nulls": list(nulls),
+            "alpha": float(alpha),
+            "random_state": int(random_state),
+            "statistics": list(statistics),
+            "n_splits": int(n_splits),
+            "block_size_mm": float(block_size_mm),
+            "buffer_mm": buffer_mm,
+            "geometries": list(geometries),
+        }
+        parameters = {
+            "dataset": dataset.name,
+            "samples": dataset.n_samples,
+            "coords": cache_key(np.ascontiguousarray(dataset.coords)),
+            **settings,
+        }
+        path = data_folder("predictions", data_dir) / (
+            f"null-calibration-{dataset.name}-{cache_key(**parameters)}.csv"
+        )
+        run = {"data_dir": data_dir, "progress": progress}
+        return cached_table(
+            path,
+            lambda: null_calibration(dataset, **settings, **run),
+            parameters,
+            CALIBRATION_FORMAT,
+            CALIBRATION_COLUMNS,
+            keep=("skipped",),
+        )
     maker = _NullMaker(dataset, n_nulls, data_dir)
     skipped = {null: why for null in (*nulls, *geometries) if (why := maker.available(null))}
     used = [null for null in nulls if null not in skipped]
     shapes = [geometry for geometry in geometries if geometry not in skipped]
-    fold_of = cv_folds(dataset.coords, "spatial", n_splits, random_state, block_size_mm,
-                       dataset.space if isinstance(dataset.space, VoxelGrid) else None)  # fmt: skip
+    fold_of = cv_folds(
+        dataset.coords,
+        "spatial",
+        n_splits,
+        random_state,
+        block_size_mm,
+        dataset.space if isinstance(dataset.space, VoxelGrid) else None,
+    )
     folds = (fold_of, fold_buffers(dataset.coords, fold_of, buffer_mm))
     rows = []
-    bar = tqdm(total=len(shapes) * len(smoothness_mm) * n_pairs, desc="null calibration",
-               disable=not progress)  # fmt: skip
+    bar = tqdm(
+        total=len(shapes) * len(smoothness_mm) * n_pairs,
+        desc="null calibration",
+        disable=not progress,
+    )
     for shape, geometry in enumerate(shapes):
         distances = maker.map_distances(geometry)
         for level, fwhm in enumerate(smoothness_mm):
-            maps = smooth_random_maps(dataset.coords, fwhm, 2 * n_pairs,
-                                      random_state + level + 100 * shape, distances)  # fmt: skip
+            maps = smooth_random_maps(
+                dataset.coords, fwhm, 2 * n_pairs, random_state + level + 100 * shape, distances
+            )
             significant = {(null, statistic): 0 for null in used for statistic in statistics}
             for pair in range(n_pairs):
                 x, y = maps[:, 2 * pair], maps[:, 2 * pair + 1]
@@ -235,11 +306,20 @@ def null_calibration(
                 bar.update()
             for (null, statistic), count in significant.items():
                 low, high = wilson_interval(int(count), n_pairs)
-                rows.append({"null": null, "statistic": statistic, "geometry": geometry,
-                             "smoothness_mm": float(fwhm), "pairs": n_pairs,
-                             "nulls": 0 if null == "naive" else n_nulls,
-                             "samples": dataset.n_samples, "false_positive_rate": count / n_pairs,
-                             "ci_low": low, "ci_high": high})  # fmt: skip
+                rows.append(
+                    {
+                        "null": null,
+                        "statistic": statistic,
+                        "geometry": geometry,
+                        "smoothness_mm": float(fwhm),
+                        "pairs": n_pairs,
+                        "nulls": 0 if null == "naive" else n_nulls,
+                        "samples": dataset.n_samples,
+                        "false_positive_rate": count / n_pairs,
+                        "ci_low": low,
+                        "ci_high": high,
+                    }
+                )
     bar.close()
     table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
     table.attrs["skipped"] = skipped
@@ -271,23 +351,3 @@ def _cv_r2_p(x, y, null, maker, seed, folds) -> float:
         nulls, out_of_fold_predictions(features, nulls, fold_of, "ridge", 0, near)
     )[0]
     return float((1 + np.sum(null_r2 >= r2)) / (1 + nulls.shape[1]))
-
-
-def cached_null_calibration(dataset: ExpressionDataset, data_dir=None, **options) -> pd.DataFrame:
-    """:func:`null_calibration`, saved with its parameters in ``<data_dir>/predictions/``."""
-    parameters = {"dataset": dataset.name, "samples": dataset.n_samples,
-                  "coords": cache_key(np.ascontiguousarray(dataset.coords)),
-                  **{k: list(v) if isinstance(v, tuple) else v for k, v in options.items()
-                     if k != "progress"}}  # fmt: skip
-    path = data_folder("predictions", data_dir) / (
-        f"null-calibration-{dataset.name}-{cache_key(**parameters)}.csv"
-    )
-    if path.exists():
-        try:
-            return load_table(path, kind=CALIBRATION_FORMAT, columns=CALIBRATION_COLUMNS)
-        except CacheError:
-            path.unlink(missing_ok=True)
-    table = null_calibration(dataset, data_dir=data_dir, **options)
-    save_table(table, path, {**parameters, "skipped": table.attrs["skipped"],
-                             "versions": package_versions()}, kind=CALIBRATION_FORMAT)  # fmt: skip
-    return table

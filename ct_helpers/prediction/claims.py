@@ -21,109 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.claims import claim_counts, claim_holds
-from ..evaluation.paired import paired_difference
-from ..evaluation.paired_text import format_interval
 from ..evaluation.published import published_prediction_text
+from .comparisons import compare_feature_sets, ranking_with_intervals, repeat_means
 from .protocol import ALL_GENES, COORDINATES
 from .regressors import NESTED
 
 #: Columns of a claims table.
 CLAIM_COLUMNS = ["cv", "read out by", "claim", "paper", "here", "holds"]
-#: Columns of :func:`compare_feature_sets`.
-FEATURE_COMPARISON_COLUMNS = [
-    "features", "reference", "repeats", "difference", "low", "high", "verdict",
-]  # fmt: skip
-
-
-def repeat_means(table: pd.DataFrame, reader: str = "ridge", scheme: str = "spatial"):
-    """Mean R² over the target maps, per repeat (rows) and feature set (columns).
-
-    ``"all genes"`` is read by ridge whatever ``reader`` is (it has no other
-    reader). A table without a ``repeat`` column is one repeat.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"features": ["pca"] * 4, "target": ["a", "b"] * 2,
-    ...     "regressor": "ridge", "cv": "spatial", "repeat": [0, 0, 1, 1],
-    ...     "r2": [0.2, 0.4, 0.3, 0.5]})
-    >>> repeat_means(table).round(2).to_dict()
-    {'pca': {0: 0.3, 1: 0.4}}
-    """
-    if "repeat" not in table:
-        table = table.assign(repeat=0)
-    in_scheme = table[table["cv"] == scheme]
-    rows = in_scheme[(in_scheme["regressor"] == reader) & (in_scheme["features"] != ALL_GENES)]
-    genes = in_scheme[(in_scheme["regressor"] == "ridge") & (in_scheme["features"] == ALL_GENES)]
-    rows = pd.concat([rows, genes])
-    if rows.empty:
-        raise ValueError(f"The table has no rows read by {reader!r} under {scheme!r} folds.")
-    counts = rows.groupby(["repeat", "features"])["target"].nunique().unstack()
-    if counts.isna().any().any() or len(set(counts.to_numpy().ravel())) > 1:
-        raise ValueError(f"Feature sets were not scored on the same targets in every repeat "
-                         f"({reader}, {scheme}): {counts.to_dict()}")  # fmt: skip
-    order = list(dict.fromkeys(rows["features"]))
-    means = rows.pivot_table(index="repeat", columns="features", values="r2", aggfunc="mean")
-    means.columns.name = None
-    return means[order]
-
-
-def compare_feature_sets(
-    table: pd.DataFrame,
-    reference: str,
-    reader: str = "ridge",
-    scheme: str = "spatial",
-    n_splits: int = 5,
-    features: Sequence[str] | None = None,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Mean R² of each feature set minus ``reference``'s, paired over the repeats.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A prediction table with at least two repeats.
-    reference : str
-        The feature set compared against (e.g. ``"pca"``, ``"coordinates"``).
-    reader, scheme : str
-        Which regressor and CV scheme (see :func:`repeat_means`).
-    n_splits : int
-        K of the K-fold protocol: the interval is corrected for repeated
-        K-fold cross-validation (``test_fraction=1 / K``,
-        ``folds_per_repeat=K`` in :func:`~ct_helpers.evaluation.paired.mean_interval`).
-    features : sequence of str, optional
-        Feature sets compared (default: all but the reference).
-    confidence : float
-        Coverage of the intervals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`FEATURE_COMPARISON_COLUMNS`; ``verdict`` ``"higher"``
-        means the feature set predicts better than the reference.
-
-    Examples
-    --------
-    >>> rows = [(f, t, r, v + r / 10 + (t == "b") / 5) for r in range(4) for t in "ab"
-    ...         for f, v in (("pca", 0.30), ("umap", 0.35))]  # SYNTHETIC
-    >>> table = pd.DataFrame([(*row[:3], "ridge", "spatial", row[3]) for row in rows],
-    ...                      columns=["features", "target", "repeat", "regressor", "cv", "r2"])
-    >>> compare_feature_sets(table, "pca")[["features", "verdict"]].values.tolist()
-    [['umap', 'higher']]
-    """
-    means = repeat_means(table, reader, scheme)
-    if reference not in means:
-        raise ValueError(f"The table has no {reference!r} read by {reader!r} under {scheme!r}.")
-    chosen = [name for name in means if name != reference] if features is None else features
-    unknown = sorted(set(chosen) - set(means))
-    if unknown:
-        raise ValueError(f"The table has no {unknown} read by {reader!r} under {scheme!r}.")
-    out = []
-    for name in chosen:
-        result = paired_difference(means[name], means[reference], confidence,
-                                   1 / n_splits, folds_per_repeat=n_splits)  # fmt: skip
-        out.append([name, reference, result.repeats, result.difference, result.low,
-                    result.high, result.verdict])  # fmt: skip
-    return pd.DataFrame(out, columns=FEATURE_COMPARISON_COLUMNS)
 
 
 def _holds(verdicts: Sequence[str]) -> str:
@@ -171,7 +75,7 @@ def prediction_claims(
         How the codes are read out (``"ridge"``, ``"nested"``, ...) and the
         cross-validation scheme, recorded in every row.
     n_splits, confidence
-        As in :func:`compare_feature_sets`.
+        As in :func:`~.comparisons.compare_feature_sets`.
 
     Returns
     -------
@@ -194,8 +98,7 @@ def prediction_claims(
     missing = [name for name in [*methods, COORDINATES] if name not in means]
     if missing:
         raise ValueError(f"The table has no {missing} read by {reader!r} under {scheme!r}.")
-    settings = {"reader": reader, "scheme": scheme, "n_splits": n_splits,
-                "confidence": confidence}  # fmt: skip
+    settings = {"reader": reader, "scheme": scheme, "n_splits": n_splits, "confidence": confidence}
     ours = means.mean()
     rows = []
 
@@ -211,39 +114,56 @@ def prediction_claims(
                 {"higher": "lower", "lower": "higher", "no difference": "no difference"}
             )
         )  # AE's side
-        claim("the auto-encoder has the highest mean R²",
-              f"{published_r2['autoencoder']:.3f}, highest ({published_r2.idxmax()})",
-              f"auto-encoder {ours['autoencoder']:.3f}: {_standing(versus)}",
-              _holds(versus["verdict"].tolist()))  # fmt: skip
+        claim(
+            "the auto-encoder has the highest mean R²",
+            f"{published_r2['autoencoder']:.3f}, highest ({published_r2.idxmax()})",
+            f"auto-encoder {ours['autoencoder']:.3f}: {_standing(versus)}",
+            _holds(versus["verdict"].tolist()),
+        )
     if {"autoencoder", "pca"} <= present:
         row = compare_feature_sets(table, "pca", features=["autoencoder"], **settings).iloc[0]
-        claim("the auto-encoder beats PCA",
-              f"{published_r2['autoencoder']:.3f} vs {published_r2['pca']:.3f}",
-              f"{ours['autoencoder']:.3f} vs {ours['pca']:.3f}, difference {_difference(row)}",
-              _holds([row.verdict]))  # fmt: skip
+        claim(
+            "the auto-encoder beats PCA",
+            f"{published_r2['autoencoder']:.3f} vs {published_r2['pca']:.3f}",
+            f"{ours['autoencoder']:.3f} vs {ours['pca']:.3f}, difference {_difference(row)}",
+            _holds([row.verdict]),
+        )
     if {"tsne", "umap", "pca", "kpca", "nmf"} <= present:
         verdicts = []
         for manifold in ("tsne", "umap"):
-            versus = compare_feature_sets(table, manifold, features=["pca", "kpca", "nmf"],
-                                          **settings)  # fmt: skip
-            verdicts += [{"higher": "lower", "lower": "higher"}.get(v, v)
-                         for v in versus["verdict"]]  # fmt: skip
-        claim("t-SNE and UMAP beat PCA, kernel PCA and NMF",
-              f"{published_r2['tsne']:.3f}, {published_r2['umap']:.3f} vs <= "
-              f"{published_r2[['pca', 'kpca', 'nmf']].max():.3f}",
-              f"{verdicts.count('higher')} of 6 pairs higher, {verdicts.count('lower')} lower",
-              _holds(verdicts))  # fmt: skip
+            versus = compare_feature_sets(
+                table, manifold, features=["pca", "kpca", "nmf"], **settings
+            )
+            verdicts += [
+                {"higher": "lower", "lower": "higher"}.get(v, v) for v in versus["verdict"]
+            ]
+        claim(
+            "t-SNE and UMAP beat PCA, kernel PCA and NMF",
+            f"{published_r2['tsne']:.3f}, {published_r2['umap']:.3f} vs <= "
+            f"{published_r2[['pca', 'kpca', 'nmf']].max():.3f}",
+            f"{verdicts.count('higher')} of 6 pairs higher, {verdicts.count('lower')} lower",
+            _holds(verdicts),
+        )
     versus = compare_feature_sets(table, COORDINATES, features=list(methods), **settings)
-    claim("(not in the paper) every method beats 3 coordinates", "not tested",
-          f"coordinates {ours[COORDINATES]:.3f}; methods {_standing(versus)}".replace(
-              "above", "above them:").replace("tied with", "tied:").replace("below", "below:"),
-          _holds(versus["verdict"].tolist()))  # fmt: skip
+    claim(
+        "(not in the paper) every method beats 3 coordinates",
+        "not tested",
+        f"coordinates {ours[COORDINATES]:.3f}; methods {_standing(versus)}".replace(
+            "above", "above them:"
+        )
+        .replace("tied with", "tied:")
+        .replace("below", "below:"),
+        _holds(versus["verdict"].tolist()),
+    )
     if ALL_GENES in means:
         best = str(ours.reindex(list(methods)).idxmax())
         row = compare_feature_sets(table, ALL_GENES, features=[best], **settings).iloc[0]
-        claim("(not in the paper) k codes keep what all genes predict", "not tested",
-              f"best method ({best}) minus all genes (ridge) {_difference(row)}",
-              _holds([row.verdict]))  # fmt: skip
+        claim(
+            "(not in the paper) k codes keep what all genes predict",
+            "not tested",
+            f"best method ({best}) minus all genes (ridge) {_difference(row)}",
+            _holds([row.verdict]),
+        )
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
@@ -272,18 +192,22 @@ def claims_by_scheme(
     ['yes', 'yes']
     """
     readers = ["ridge"] + ([NESTED] if (table["regressor"] == NESTED).any() else [])
-    parts = [prediction_claims(table, methods, published_r2, reader, scheme, n_splits, confidence)
-             for scheme in schemes for reader in readers]  # fmt: skip
+    parts = [
+        prediction_claims(table, methods, published_r2, reader, scheme, n_splits, confidence)
+        for scheme in schemes
+        for reader in readers
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
 def coordinates_verdict(comparisons: pd.DataFrame) -> str:
     """Where the coordinates control stands against the methods, in words.
 
-    ``comparisons`` is :func:`compare_feature_sets` against ``"coordinates"``.
+    ``comparisons`` is :func:`~.comparisons.compare_feature_sets` against ``"coordinates"``.
 
     Examples
     --------
+    >>> from ct_helpers.prediction.comparisons import FEATURE_COMPARISON_COLUMNS
     >>> rows = [["pca", "coordinates", 5, -0.1, -0.2, -0.05, "lower"],
     ...         ["umap", "coordinates", 5, 0.0, -0.1, 0.1, "no difference"]]
     >>> coordinates_verdict(pd.DataFrame(rows, columns=FEATURE_COMPARISON_COLUMNS))
@@ -295,33 +219,10 @@ def coordinates_verdict(comparisons: pd.DataFrame) -> str:
         return "above every method"
     if counts.get("higher", 0) == n:
         return "below every method"
-    return (f"above {counts.get('lower', 0)}, tied with {counts.get('no difference', 0)} and "
-            f"below {counts.get('higher', 0)} of the {n} methods")  # fmt: skip
-
-
-def ranking_with_intervals(
-    table: pd.DataFrame,
-    features: Sequence[str],
-    reader: str = "ridge",
-    scheme: str = "spatial",
-    n_splits: int = 5,
-    confidence: float = 0.95,
-    digits: int = 2,
-) -> str:
-    """Feature sets ordered by mean R² over the repeats, each with its interval, as text.
-
-    Examples
-    --------
-    >>> rows = [(f, r, v + r / 100) for r in range(3) for f, v in (("pca", 0.3), ("umap", 0.5))]
-    >>> table = pd.DataFrame([(f, "t", r, "ridge", "spatial", v) for f, r, v in rows],
-    ...                      columns=["features", "target", "repeat", "regressor", "cv", "r2"])
-    >>> ranking_with_intervals(table, ["pca", "umap"])
-    'umap 0.51 (0.46 to 0.56), pca 0.31 (0.26 to 0.36)'
-    """
-    means = repeat_means(table, reader, scheme)[list(features)]
-    order = means.mean().sort_values(ascending=False).index
-    return ", ".join(format_interval(name, means[name].tolist(), digits, confidence,
-                                     1 / n_splits, n_splits) for name in order)  # fmt: skip
+    return (
+        f"above {counts.get('lower', 0)}, tied with {counts.get('no difference', 0)} and "
+        f"below {counts.get('higher', 0)} of the {n} methods"
+    )
 
 
 def prediction_summary(
@@ -356,8 +257,12 @@ def prediction_summary(
     if (table["regressor"] == NESTED).any():
         readers["_nested"] = NESTED
     for suffix, reader in readers.items():
-        settings = {"reader": reader, "scheme": scheme, "n_splits": n_splits,
-                    "confidence": confidence}  # fmt: skip
+        settings = {
+            "reader": reader,
+            "scheme": scheme,
+            "n_splits": n_splits,
+            "confidence": confidence,
+        }
         name = "ranking_text" if not suffix else "nested_ranking_text"
         summary[name] = ranking_with_intervals(table, methods, **settings)
         summary[f"coordinates_r2{suffix}"] = float(
@@ -366,9 +271,11 @@ def prediction_summary(
         versus = compare_feature_sets(table, COORDINATES, features=list(methods), **settings)
         summary[f"coordinates_verdict{suffix}"] = coordinates_verdict(versus)
     if "_nested" not in readers:  # the text can still name them
-        summary.update(nested_ranking_text="not scored (no \"nested\" among the regressors)",
-                       coordinates_r2_nested=float("nan"),
-                       coordinates_verdict_nested="not scored")  # fmt: skip
+        summary.update(
+            nested_ranking_text='not scored (no "nested" among the regressors)',
+            coordinates_r2_nested=float("nan"),
+            coordinates_verdict_nested="not scored",
+        )
     summary["all_genes_r2"] = float(means[ALL_GENES].mean()) if ALL_GENES in means else np.nan
     summary["published_text"] = published_prediction_text()
     if claims is not None:

@@ -57,8 +57,10 @@ def feature_runs(name: str, features, n_samples: int) -> list[np.ndarray]:
     shapes = {np.shape(run) for run in runs}
     for run in runs:
         if np.ndim(run) != 2 or np.shape(run)[0] != n_samples:
-            raise ValueError(f"Feature set {name!r} has shape {np.shape(run)}; expected "
-                             f"({n_samples}, n_features).")  # fmt: skip
+            raise ValueError(
+                f"Feature set {name!r} has shape {np.shape(run)}; expected "
+                f"({n_samples}, n_features)."
+            )
         if not np.isfinite(run).all():
             raise ValueError(f"Feature set {name!r} has NaN or infinite values.")
     if len(shapes) > 1:
@@ -76,10 +78,16 @@ def describe_feature_sets(feature_sets: Mapping) -> pd.DataFrame:
     tsne               2     3
     coordinates        3     1
     """
-    runs = {name: value if isinstance(value, list | tuple) else [value]
-            for name, value in feature_sets.items()}  # fmt: skip
-    return pd.DataFrame({"columns": {name: np.shape(r[0])[1] for name, r in runs.items()},
-                         "runs": {name: len(r) for name, r in runs.items()}})  # fmt: skip
+    runs = {
+        name: value if isinstance(value, list | tuple) else [value]
+        for name, value in feature_sets.items()
+    }
+    return pd.DataFrame(
+        {
+            "columns": {name: np.shape(r[0])[1] for name, r in runs.items()},
+            "runs": {name: len(r) for name, r in runs.items()},
+        }
+    )
 
 
 def compute_codes_over_seeds(
@@ -159,7 +167,16 @@ def compute_codes(
         except CacheError as error:
             logger.warning("Cached codes unusable (%s); computing them again.", error)
     codes = model.fit_transform(dataset)
-    save_array(path, np.asarray(codes, dtype=np.float32), provenance={
-        "dataset": dataset.name, "method": method, "k": k, "seed": random_state,
-        "params": {p: str(v) for p, v in keyed.items()}, "fitted_on": "all samples"})  # fmt: skip
+    save_array(
+        path,
+        np.asarray(codes, dtype=np.float32),
+        provenance={
+            "dataset": dataset.name,
+            "method": method,
+            "k": k,
+            "seed": random_state,
+            "params": {p: str(v) for p, v in keyed.items()},
+            "fitted_on": "all samples",
+        },
+    )
     return codes

@@ -23,9 +23,16 @@ logger = logging.getLogger(__name__)
 
 #: Domains used by the built-in targets (your own maps may use any name).
 DOMAINS = (
-    "excitatory receptors", "inhibitory receptors", "transporters", "synaptic density",
-    "metabolism", "myelination", "morphology", "function", "microstructure",
-)  # fmt: skip
+    "excitatory receptors",
+    "inhibitory receptors",
+    "transporters",
+    "synaptic density",
+    "metabolism",
+    "myelination",
+    "morphology",
+    "function",
+    "microstructure",
+)
 
 #: Targets with at least this many defined samples can be predicted.
 MIN_SAMPLES = 10
@@ -121,8 +128,13 @@ class TargetMaps:
     def select(self, names: Sequence[str]) -> TargetMaps:
         """Return the named targets only, in the given order."""
         columns = [self._column(name) for name in names]
-        return TargetMaps(self.values[:, columns], self.info.iloc[columns], self.sample_ids,
-                          self.dataset, dict(self.provenance))  # fmt: skip
+        return TargetMaps(
+            self.values[:, columns],
+            self.info.iloc[columns],
+            self.sample_ids,
+            self.dataset,
+            dict(self.provenance),
+        )
 
     def on_samples(self, dataset) -> TargetMaps:
         """Return the maps at the samples of ``dataset``, a subset of these maps' samples.
@@ -134,11 +146,18 @@ class TargetMaps:
         position = {sample: row for row, sample in enumerate(self.sample_ids)}
         missing = [s for s in dataset.sample_ids if s not in position]
         if missing:
-            raise ValueError(f"The targets of {self.dataset!r} have no samples {missing[:5]} of "
-                             f"{dataset.name!r}.")  # fmt: skip
+            raise ValueError(
+                f"The targets of {self.dataset!r} have no samples {missing[:5]} of "
+                f"{dataset.name!r}."
+            )
         rows = [position[s] for s in dataset.sample_ids]
-        return TargetMaps(self.values[rows], self.info.drop(columns="n_samples"),
-                          dataset.sample_ids, dataset.name, dict(self.provenance))  # fmt: skip
+        return TargetMaps(
+            self.values[rows],
+            self.info.drop(columns="n_samples"),
+            dataset.sample_ids,
+            dataset.name,
+            dict(self.provenance),
+        )
 
     def concat(self, other: TargetMaps) -> TargetMaps:
         """Targets of ``self`` and ``other`` (same dataset and samples) side by side."""
@@ -150,13 +169,16 @@ class TargetMaps:
         return TargetMaps(
             np.hstack([self.values, other.values]),
             pd.concat([self.info.drop(columns="n_samples"), other.info.drop(columns="n_samples")]),
-            self.sample_ids, self.dataset, _merged(self.provenance, other.provenance),
-        )  # fmt: skip
+            self.sample_ids,
+            self.dataset,
+            _merged(self.provenance, other.provenance),
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Values as a table: one row per sample, one column per target."""
-        return pd.DataFrame(self.values, index=pd.Index(self.sample_ids, name="sample"),
-                            columns=self.names)  # fmt: skip
+        return pd.DataFrame(
+            self.values, index=pd.Index(self.sample_ids, name="sample"), columns=self.names
+        )
 
     def _column(self, name: str) -> int:
         try:
@@ -194,8 +216,10 @@ def checked_map(
     if not np.isfinite(values).all():
         raise ValueError(f"{kind} surrogates need a finite map; drop the undefined samples first.")
     if n > max_samples:
-        raise ValueError(f"{n} samples: {kind} surrogates need {needs}; above {max_samples} "
-                         "samples, parcellate first.")  # fmt: skip
+        raise ValueError(
+            f"{n} samples: {kind} surrogates need {needs}; above {max_samples} "
+            "samples, parcellate first."
+        )
     return values, coords
 
 

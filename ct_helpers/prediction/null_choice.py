@@ -80,8 +80,10 @@ def calibration_rates_text(
     """
     rows = table[(table["statistic"] == statistic) & (table["geometry"] == geometry)]
     if rows.empty:
-        return (f"not calibrated on these samples (maps smoothed on the {geometry} "
-                "need cortical parcels)")  # fmt: skip
+        return (
+            f"not calibrated on these samples (maps smoothed on the {geometry} "
+            "need cortical parcels)"
+        )
     level = rows["smoothness_mm"].max() if smoothness_mm is None else smoothness_mm
     rows = rows[np.isclose(rows["smoothness_mm"], level)]
     rates = rows.set_index("null")["false_positive_rate"]
@@ -124,8 +126,10 @@ def calibration_summary(table: pd.DataFrame, null_method: str = "calibrated") ->
     summary["calibration_best"] = choose_null(table, "cv R²")
     calibrated = null_method == "calibrated"
     summary["used_null"] = summary["calibration_best"] if calibrated else null_method
-    smoothest = table[np.isclose(table["smoothness_mm"], summary["calibration_smoothest"])
-                      & (table["null"] != "naive")]  # fmt: skip
+    smoothest = table[
+        np.isclose(table["smoothness_mm"], summary["calibration_smoothest"])
+        & (table["null"] != "naive")
+    ]
     widths = smoothest.get("ci_high", np.nan) - smoothest.get("ci_low", np.nan)
     summary["calibration_half_width"] = float(100 * np.max(widths) / 2)
     return summary

@@ -108,12 +108,16 @@ def spin_permutations(
     coords = np.asarray(sphere_coords, dtype=np.float64)
     hemisphere = np.asarray(hemisphere).astype(str)
     if coords.ndim != 2 or coords.shape[1] != 3 or hemisphere.shape != (coords.shape[0],):
-        raise ValueError(f"sphere_coords {coords.shape} and hemisphere {hemisphere.shape} must be "
-                         "(n, 3) and (n,).")  # fmt: skip
+        raise ValueError(
+            f"sphere_coords {coords.shape} and hemisphere {hemisphere.shape} must be "
+            "(n, 3) and (n,)."
+        )
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
-        raise ValueError(f"Samples {bad[:10].tolist()} have no sphere position: the spin test "
-                         "needs cortical parcels; use Moran surrogates.")  # fmt: skip
+        raise ValueError(
+            f"Samples {bad[:10].tolist()} have no sphere position: the spin test "
+            "needs cortical parcels; use Moran surrogates."
+        )
     unknown = sorted(set(hemisphere) - {"L", "R"})
     if unknown:
         raise ValueError(f"Hemisphere labels must be 'L' or 'R', got {unknown}.")
@@ -182,24 +186,40 @@ def parcel_sphere_positions(
     if labels is not None and is_schaefer100(dataset):
         member = "brainspace/datasets/parcellations/schaefer_100_conte69.csv"
         parcels = np.loadtxt(fetch_file(member, BRAINSPACE, data_dir)).astype(np.int64)
-        spheres = [np.asarray(nib.load(fetch_file(
-            f"brainspace/datasets/surfaces/conte69_32k_{h}_sphere.gii", BRAINSPACE, data_dir)
-        ).agg_data()[0], dtype=np.float64) for h in ("lh", "rh")]  # fmt: skip
+        spheres = [
+            np.asarray(
+                nib.load(
+                    fetch_file(
+                        f"brainspace/datasets/surfaces/conte69_32k_{h}_sphere.gii",
+                        BRAINSPACE,
+                        data_dir,
+                    )
+                ).agg_data()[0],
+                dtype=np.float64,
+            )
+            for h in ("lh", "rh")
+        ]
     elif labels is not None and is_dk(dataset):
         from nilearn import datasets as nl_datasets
 
         surface = nl_datasets.fetch_surf_fsaverage("fsaverage5")
         parcels = dk_surface_labels(data_dir)
-        spheres = [np.asarray(nib.load(surface[f"sphere_{side}"]).agg_data()[0], np.float64)
-                   for side in ("left", "right")]  # fmt: skip
+        spheres = [
+            np.asarray(nib.load(surface[f"sphere_{side}"]).agg_data()[0], np.float64)
+            for side in ("left", "right")
+        ]
     else:
-        raise ValueError(f"No sphere positions are known for {dataset.name!r}: the spin test "
-                         "needs cortical parcels on a sphere; use Moran surrogates.")  # fmt: skip
+        raise ValueError(
+            f"No sphere positions are known for {dataset.name!r}: the spin test "
+            "needs cortical parcels on a sphere; use Moran surrogates."
+        )
     n_left = spheres[0].shape[0]
     coords = np.full((labels.size, 3), np.nan)
     hemisphere = np.full(labels.size, "", dtype="<U1")
-    for side, sphere, vertex_labels in (("L", spheres[0], parcels[:n_left]),
-                                        ("R", spheres[1], parcels[n_left:])):  # fmt: skip
+    for side, sphere, vertex_labels in (
+        ("L", spheres[0], parcels[:n_left]),
+        ("R", spheres[1], parcels[n_left:]),
+    ):
         centroids = sphere_centroids(sphere, vertex_labels, labels)
         found = np.isfinite(centroids).all(axis=1)
         coords[found] = centroids[found]
@@ -247,8 +267,9 @@ def moran_surrogates(
     >>> nulls.shape, bool(np.allclose(np.sort(nulls[:, 0]), np.sort(coords[:, 0])))
     ((40, 3), True)
     """
-    values, coords = checked_map(values, coords, "Moran", MAX_MORAN_SAMPLES,
-                                 "an n x n eigendecomposition")  # fmt: skip
+    values, coords = checked_map(
+        values, coords, "Moran", MAX_MORAN_SAMPLES, "an n x n eigendecomposition"
+    )
     if eigenvectors is None:
         eigenvectors = moran_eigenvectors(coords, n_neighbors)
     centred = values - values.mean()
@@ -317,8 +338,9 @@ def spatial_nulls(
     if method not in NULL_METHODS:
         raise ValueError(f"Unknown null method {method!r}: use one of {NULL_METHODS}.")
     if method == "variogram":
-        nulls = variogram_surrogates(values[defined], dataset.coords[defined], n_nulls,
-                                     random_state)  # fmt: skip
+        nulls = variogram_surrogates(
+            values[defined], dataset.coords[defined], n_nulls, random_state
+        )
         return nulls, "variogram"
     if method in ("auto", "spin"):
         try:
@@ -332,13 +354,20 @@ def spatial_nulls(
             perm = spin_permutations(sphere[defined], hemisphere[defined], n_nulls, random_state)
             return values[defined][perm], "spin"
         if method == "spin":
-            raise ValueError(f"Some samples where the map is defined are not cortical parcels of "
-                             f"{dataset.name!r}: the spin test cannot place them.")  # fmt: skip
+            raise ValueError(
+                f"Some samples where the map is defined are not cortical parcels of "
+                f"{dataset.name!r}: the spin test cannot place them."
+            )
     coords = dataset.coords[defined]
     return moran_surrogates(values[defined], coords, n_nulls, random_state), "moran"
 
 
 __all__ = [
-    "moran_eigenvectors", "moran_surrogates", "parcel_sphere_positions", "random_rotations",
-    "spatial_nulls", "sphere_centroids", "spin_permutations",
-]  # fmt: skip
+    "moran_eigenvectors",
+    "moran_surrogates",
+    "parcel_sphere_positions",
+    "random_rotations",
+    "spatial_nulls",
+    "sphere_centroids",
+    "spin_permutations",
+]

@@ -27,7 +27,7 @@ target map:
    runs (codes of several seeds, :mod:`~ct_helpers.prediction.features`)
    reads run ``r % n`` in repeat ``r``.
 3. **Scores**: R² and RMSE of the pooled out-of-fold predictions
-   (:func:`prediction_scores`); R² is 1 for a perfect prediction and 0 for
+   (:func:`~.scores.prediction_scores`); R² is 1 for a perfect prediction and 0 for
    predicting the target's mean everywhere.
 4. **Spatial null** (:func:`~ct_helpers.prediction.nulls.spatial_nulls`): the same
    cross-validated ridge score for ``n_nulls`` null maps that keep the
@@ -46,6 +46,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,7 @@ from ..data.spaces import VoxelGrid
 from ..evaluation.buffers import fold_buffers, resolve_buffer
 from ..evaluation.splits import CV_SCHEMES, cv_folds
 from ..parallel import run_tasks
-from ..storage import CacheError, cache_key, load_table, save_table
+from ..storage import cache_key, cached_table
 from .features import (
     ALL_GENES,
     CODES_FORMAT,
@@ -71,35 +72,26 @@ from .features import (
 from .maps import TargetMaps
 from .nulls import spatial_nulls
 from .regressors import NESTED, REGRESSORS, nested_out_of_fold_predictions, out_of_fold_predictions
+from .scores import prediction_scores
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the table returned by :func:`predict_targets`.
 PREDICTION_COLUMNS = [
-    "features", "target", "domain", "regressor", "cv", "repeat", "n_samples", "r2", "rmse",
-    "p_spatial", "null_method", "n_nulls", "chosen",
-]  # fmt: skip
-
-
-def prediction_scores(y: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """R² (against the mean of ``y``) and RMSE of predictions, per column.
-
-    Examples
-    --------
-    >>> y = np.array([1.0, 2.0, 3.0, 4.0])
-    >>> [float(s) for s in prediction_scores(y, y)], [float(s) for s in prediction_scores(
-    ...     y, np.full(4, 2.5))]
-    ([1.0, 0.0], [0.0, 1.118033988749895])
-    """
-    y = np.asarray(y, dtype=np.float64)
-    predicted = np.asarray(predicted, dtype=np.float64)
-    if y.shape != predicted.shape:
-        raise ValueError(f"y {y.shape} and predictions {predicted.shape} differ in shape.")
-    error = np.sum((y - predicted) ** 2, axis=0)
-    total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
-    if np.any(total == 0):
-        raise ValueError("R² is undefined for a constant target.")
-    return 1.0 - error / total, np.sqrt(error / y.shape[0])
+    "features",
+    "target",
+    "domain",
+    "regressor",
+    "cv",
+    "repeat",
+    "n_samples",
+    "r2",
+    "rmse",
+    "p_spatial",
+    "null_method",
+    "n_nulls",
+    "chosen",
+]
 
 
 def predict_targets(
@@ -117,6 +109,7 @@ def predict_targets(
     nested_from: Sequence[str] = ("ridge", "knn"),
     buffer_mm: float | str = "auto",
     data_dir: str | os.PathLike | None = None,
+    cache: bool = False,
     progress: bool = True,
     client: Any = None,
     n_workers: int = 1,
@@ -160,7 +153,13 @@ def predict_targets(
         0: no buffer). Random folds interleave samples, so a buffer would
         empty them; they stay the unbuffered, usual reference.
     data_dir : str or path-like, optional
-        Data folder (sphere positions for the spin test).
+        Data folder (sphere positions for the spin test; the saved table).
+    cache : bool
+        Keep the table in ``<data_dir>/predictions/`` under a key of the
+        features, targets and every setting above (not how it runs), with the
+        parameters and package versions beside it, and read it back (checksum
+        checked) when the same run was done before; ``table.attrs["path"]``
+        says where it is.
     progress : bool
         Show a progress bar (over targets).
     client : distributed.Client or str, optional
@@ -180,21 +179,73 @@ def predict_targets(
     """
     if targets.dataset != dataset.name or len(targets.sample_ids) != dataset.n_samples:
         raise ValueError(f"Targets belong to {targets.dataset!r}, not to {dataset.name!r}.")
-    runs = {name: feature_runs(name, features, dataset.n_samples)
-            for name, features in feature_sets.items()}  # fmt: skip
-    unknown = (sorted(set(regressors) - {*REGRESSORS, NESTED}) + sorted(set(cv) - set(CV_SCHEMES))
-               + sorted(set(nested_from) - set(REGRESSORS)))  # fmt: skip
+    runs = {
+        name: feature_runs(name, features, dataset.n_samples)
+        for name, features in feature_sets.items()
+    }
+    settings = {
+        "regressors": list(regressors),
+        "cv": list(cv),
+        "n_splits": int(n_splits),
+        "block_size_mm": float(block_size_mm),
+        "n_nulls": int(n_nulls),
+        "null_method": null_method,
+        "random_state": int(random_state),
+        "n_repeats": int(n_repeats),
+        "nested_from": list(nested_from),
+        "buffer_mm": buffer_mm,
+    }
+    if cache:
+        path = _saved_path(runs, targets, dataset, settings, data_dir)
+        run = {"data_dir": data_dir, "progress": progress, "client": client}
+        parameters = {
+            "dataset": dataset.name,
+            "features": list(runs),
+            "runs": {name: len(arrays) for name, arrays in runs.items()},
+            "targets": targets.names,
+            **settings,
+        }
+        return cached_table(
+            path,
+            lambda: predict_targets(runs, targets, dataset, **settings, **run, n_workers=n_workers),
+            parameters,
+            PREDICTION_FORMAT,
+            PREDICTION_COLUMNS,
+        )
+    unknown = (
+        sorted(set(regressors) - {*REGRESSORS, NESTED})
+        + sorted(set(cv) - set(CV_SCHEMES))
+        + sorted(set(nested_from) - set(REGRESSORS))
+    )
     if unknown:
         raise ValueError(f"Unknown regressors or CV schemes {unknown}.")
     if int(n_repeats) < 1:
         raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
-    shared = _PredictionInputs(runs, targets, dataset, tuple(regressors), tuple(cv),
-                               n_splits, block_size_mm, n_nulls, null_method, random_state,
-                               data_dir, int(n_repeats), tuple(nested_from),
-                               resolve_buffer(buffer_mm, dataset.coords))  # fmt: skip
-    per_target = run_tasks(_target_rows, [(column,) for column in range(targets.n_targets)],
-                           shared=shared, client=client, n_workers=n_workers, progress=progress,
-                           desc="predict targets")  # fmt: skip
+    shared = _PredictionInputs(
+        runs,
+        targets,
+        dataset,
+        tuple(regressors),
+        tuple(cv),
+        n_splits,
+        block_size_mm,
+        n_nulls,
+        null_method,
+        random_state,
+        data_dir,
+        int(n_repeats),
+        tuple(nested_from),
+        resolve_buffer(buffer_mm, dataset.coords),
+    )
+    per_target = run_tasks(
+        _target_rows,
+        [(column,) for column in range(targets.n_targets)],
+        shared=shared,
+        client=client,
+        n_workers=n_workers,
+        progress=progress,
+        desc="predict targets",
+    )
     return pd.DataFrame([row for rows in per_target for row in rows], columns=PREDICTION_COLUMNS)
 
 
@@ -228,15 +279,27 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
     y = y[defined]
     coords = dataset.coords[defined]
     sub_grid = grid if defined.all() else None
-    folds = {(scheme, repeat): cv_folds(coords, scheme, inputs.n_splits, random_state + repeat,
-                                        inputs.block_size_mm, sub_grid)
-             for scheme in inputs.cv for repeat in range(inputs.n_repeats)}  # fmt: skip
-    buffers = {key: fold_buffers(coords, fold_of, inputs.buffer_mm) if key[0] == "spatial"
-               else None for key, fold_of in folds.items()}  # fmt: skip
+    folds = {
+        (scheme, repeat): cv_folds(
+            coords, scheme, inputs.n_splits, random_state + repeat, inputs.block_size_mm, sub_grid
+        )
+        for scheme in inputs.cv
+        for repeat in range(inputs.n_repeats)
+    }
+    buffers = {
+        key: fold_buffers(coords, fold_of, inputs.buffer_mm) if key[0] == "spatial" else None
+        for key, fold_of in folds.items()
+    }
     nulls, how = (None, "none")
     if inputs.n_nulls > 0 and "ridge" in inputs.regressors:
-        nulls, how = spatial_nulls(targets.values[:, column], dataset, inputs.n_nulls,
-                                   inputs.null_method, random_state, inputs.data_dir)  # fmt: skip
+        nulls, how = spatial_nulls(
+            targets.values[:, column],
+            dataset,
+            inputs.n_nulls,
+            inputs.null_method,
+            random_state,
+            inputs.data_dir,
+        )
     rows = []
     for name, runs in inputs.feature_sets.items():
         wide = np.shape(runs[0])[1] > 1000
@@ -256,8 +319,10 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
                         predicted, picks = nested_out_of_fold_predictions(
                             features, y, fold_of, inputs.nested_from, seed, near
                         )
-                        chosen = ", ".join(f"{pick} {picks.count(pick)}/{len(picks)}"
-                                           for pick in dict.fromkeys(picks))  # fmt: skip
+                        chosen = ", ".join(
+                            f"{pick} {picks.count(pick)}/{len(picks)}"
+                            for pick in dict.fromkeys(picks)
+                        )
                     else:
                         predicted = out_of_fold_predictions(
                             features, y, fold_of, regressor, seed, near
@@ -266,16 +331,28 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
                     p_value = np.nan
                     with_nulls = regressor == "ridge" and nulls is not None and repeat == 0
                     if with_nulls:
-                        null_r2, _ = prediction_scores(nulls, out_of_fold_predictions(
-                            features, nulls, fold_of, "ridge", seed, near))  # fmt: skip
+                        null_r2, _ = prediction_scores(
+                            nulls,
+                            out_of_fold_predictions(features, nulls, fold_of, "ridge", seed, near),
+                        )
                         p_value = (1 + np.sum(null_r2 >= r2)) / (nulls.shape[1] + 1)
-                    rows.append({
-                        "features": name, "target": target, "domain": domain,
-                        "regressor": regressor, "cv": scheme, "repeat": repeat,
-                        "n_samples": int(defined.sum()), "r2": float(r2), "rmse": float(rmse),
-                        "p_spatial": float(p_value), "null_method": how if with_nulls else "none",
-                        "n_nulls": int(inputs.n_nulls) if with_nulls else 0, "chosen": chosen,
-                    })  # fmt: skip
+                    rows.append(
+                        {
+                            "features": name,
+                            "target": target,
+                            "domain": domain,
+                            "regressor": regressor,
+                            "cv": scheme,
+                            "repeat": repeat,
+                            "n_samples": int(defined.sum()),
+                            "r2": float(r2),
+                            "rmse": float(rmse),
+                            "p_spatial": float(p_value),
+                            "null_method": how if with_nulls else "none",
+                            "n_nulls": int(inputs.n_nulls) if with_nulls else 0,
+                            "chosen": chosen,
+                        }
+                    )
     return rows
 
 
@@ -283,90 +360,32 @@ def _target_rows(inputs: _PredictionInputs, column: int) -> list[dict]:
 PREDICTION_FORMAT = "ct-prediction-5"
 
 
-def cached_predict_targets(
-    feature_sets: Mapping[str, np.ndarray],
-    targets: TargetMaps,
-    dataset: ExpressionDataset,
-    data_dir: str | os.PathLike | None = None,
-    **settings,
-) -> pd.DataFrame:
-    """:func:`predict_targets`, read from the data folder when the same run was done before.
-
-    The table is saved as ``<data_dir>/predictions/<dataset>-<key>.csv``, where
-    the key covers the features, targets and settings; the parameters and
-    package versions are recorded beside it and its sha256 is checked on read.
-    ``table.attrs["path"]`` says where it is.
-    """
-    where = ("progress", "client", "n_workers")  # how it runs, not what it computes
-    recorded = {name: value for name, value in settings.items() if name not in where}
-    runs = {name: feature_runs(name, features, dataset.n_samples)
-            for name, features in feature_sets.items()}  # fmt: skip
-    key = cache_key(*(run for name in runs for run in runs[name]), targets.values,
-                    names=targets.names, domains=targets.domains, features=list(runs),
-                    runs={name: len(arrays) for name, arrays in runs.items()},
-                    settings=recorded, format=PREDICTION_FORMAT)  # fmt: skip
-    path = data_folder("predictions", data_dir) / f"{dataset.name}-{key}.csv"
-    if path.exists():
-        try:
-            table = load_table(path, PREDICTION_FORMAT, PREDICTION_COLUMNS)
-            table.attrs["path"] = path
-            return table
-        except CacheError as error:
-            logger.warning("Saved predictions unusable (%s); computing them again.", error)
-    table = predict_targets(runs, targets, dataset, data_dir=data_dir, **settings)
-    parameters = {"dataset": dataset.name, "features": list(feature_sets),
-                  "runs": {name: len(arrays) for name, arrays in runs.items()},
-                  "targets": targets.names, **recorded}  # fmt: skip
-    save_table(table, path, parameters, kind=PREDICTION_FORMAT)
-    table.attrs["path"] = path
-    return table
-
-
-def domain_summary(
-    table: pd.DataFrame, regressor: str = "ridge", cv: str = "random"
-) -> pd.DataFrame:
-    """Mean R² per feature set (rows) and domain (columns), with ``"all targets"`` last.
-
-    Each domain's mean is over its targets; ``"all targets"`` is the mean over
-    every target (the paper's headline number).
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"features": ["pca"] * 2, "target": ["a", "b"],
-    ...     "domain": ["myelination", "morphology"], "regressor": "ridge", "cv": "random",
-    ...     "r2": [0.5, 0.1]})
-    >>> domain_summary(table).round(2).to_dict("records")
-    [{'morphology': 0.1, 'myelination': 0.5, 'all targets': 0.3}]
-    """
-    chosen = table[(table["regressor"] == regressor) & (table["cv"] == cv)]
-    if chosen.empty:
-        raise ValueError(f"No rows for regressor {regressor!r} and cv {cv!r}.")
-    order = list(dict.fromkeys(chosen["features"]))
-    summary = chosen.pivot_table(index="features", columns="domain", values="r2", aggfunc="mean")
-    summary["all targets"] = chosen.groupby("features")["r2"].mean()
-    summary.columns.name = None
-    return summary.loc[order]
-
-
-def cv_difference(table: pd.DataFrame, regressor: str = "ridge") -> pd.DataFrame:
-    """R² under random and spatial CV side by side per feature set and target, with the drop.
-
-    ``drop = random - spatial``: how much of the random-CV R² came from
-    neighbours on both sides of the split.
-    """
-    chosen = table[table["regressor"] == regressor]
-    wide = chosen.pivot_table(index=["features", "target"], columns="cv", values="r2")
-    missing = [scheme for scheme in CV_SCHEMES if scheme not in wide.columns]
-    if missing:
-        raise ValueError(f"The table has no {missing} rows to compare.")
-    wide["drop"] = wide["random"] - wide["spatial"]
-    wide.columns.name = None
-    return wide
+def _saved_path(runs, targets: TargetMaps, dataset: ExpressionDataset, settings, data_dir) -> Path:
+    """Where :func:`predict_targets` keeps this run: keyed by features, targets and settings."""
+    key = cache_key(
+        *(run for name in runs for run in runs[name]),
+        targets.values,
+        names=targets.names,
+        domains=targets.domains,
+        features=list(runs),
+        runs={name: len(arrays) for name, arrays in runs.items()},
+        settings=settings,
+        format=PREDICTION_FORMAT,
+    )
+    return data_folder("predictions", data_dir) / f"{dataset.name}-{key}.csv"
 
 
 __all__ = [
-    "ALL_GENES", "CODES_FORMAT", "COORDINATES", "PREDICTION_COLUMNS", "PREDICTION_FORMAT",
-    "REGRESSORS", "cached_predict_targets", "compute_codes", "compute_codes_over_seeds",
-    "control_features", "cv_difference", "describe_feature_sets", "feature_runs",
-    "domain_summary", "predict_targets", "prediction_scores",
-]  # fmt: skip
+    "ALL_GENES",
+    "CODES_FORMAT",
+    "COORDINATES",
+    "PREDICTION_COLUMNS",
+    "PREDICTION_FORMAT",
+    "REGRESSORS",
+    "compute_codes",
+    "compute_codes_over_seeds",
+    "control_features",
+    "describe_feature_sets",
+    "feature_runs",
+    "predict_targets",
+]

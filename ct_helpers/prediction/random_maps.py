@@ -99,8 +99,10 @@ def smooth_random_maps(
             squared = cdist(coords, coords, "sqeuclidean")
         elif distances.shape != (coords.shape[0],) * 2:
             expected = (coords.shape[0],) * 2
-            raise ValueError(f"distances has shape {distances.shape}; expected {expected}, "
-                             "one row and column per sample.")  # fmt: skip
+            raise ValueError(
+                f"distances has shape {distances.shape}; expected {expected}, "
+                "one row and column per sample."
+            )
         else:
             squared = distances**2
         noise = np.exp(-squared / (2 * sigma**2)) @ noise

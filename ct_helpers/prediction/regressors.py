@@ -165,8 +165,10 @@ def _check_buffers(buffers: np.ndarray | None, labels: np.ndarray, n_samples: in
         return np.zeros((labels.size, n_samples), dtype=bool)
     buffers = np.asarray(buffers, dtype=bool)
     if buffers.shape != (labels.size, n_samples):
-        raise ValueError(f"buffers has shape {buffers.shape}; expected one row per fold "
-                         f"({labels.size}, {n_samples}).")  # fmt: skip
+        raise ValueError(
+            f"buffers has shape {buffers.shape}; expected one row per fold "
+            f"({labels.size}, {n_samples})."
+        )
     return buffers
 
 

@@ -21,9 +21,9 @@ import pandas as pd
 from ..data.expression import ExpressionDataset
 from ..data.subsets import select_samples
 from ..evaluation.buffers import resolve_buffer
-from .claims import compare_feature_sets
+from .comparisons import compare_feature_sets
 from .maps import TargetMaps
-from .protocol import COORDINATES, cached_predict_targets
+from .protocol import COORDINATES, predict_targets
 
 
 def hemisphere_samples(dataset: ExpressionDataset, hemisphere: str = "L") -> ExpressionDataset:
@@ -38,8 +38,10 @@ def hemisphere_samples(dataset: ExpressionDataset, hemisphere: str = "L") -> Exp
         raise ValueError(f"{dataset.name} has no hemisphere labels (sample_info['hemisphere']).")
     keep = info["hemisphere"].astype(str).to_numpy() == hemisphere
     if keep.sum() < 10:
-        raise ValueError(f"{dataset.name} has {int(keep.sum())} samples in hemisphere "
-                         f"{hemisphere!r}; at least 10 are needed.")  # fmt: skip
+        raise ValueError(
+            f"{dataset.name} has {int(keep.sum())} samples in hemisphere "
+            f"{hemisphere!r}; at least 10 are needed."
+        )
     return select_samples(dataset, keep, name=f"{dataset.name}-{hemisphere.lower()}h")
 
 
@@ -98,20 +100,33 @@ def hemisphere_sensitivity(
         return empty
     features = {method: codes_of(subset, method) for method in methods}
     features[COORDINATES] = np.asarray(subset.coords, dtype=np.float64)
-    part = cached_predict_targets(features, targets.on_samples(subset), subset, data_dir,
-                                  regressors=["ridge"], cv=[scheme], n_splits=n_splits,
-                                  n_repeats=n_repeats, block_size_mm=block_size_mm, n_nulls=0,
-                                  buffer_mm=resolve_buffer(buffer_mm, dataset.coords),
-                                  random_state=random_state, progress=False)  # fmt: skip
+    part = predict_targets(
+        features,
+        targets.on_samples(subset),
+        subset,
+        data_dir=data_dir,
+        cache=True,
+        regressors=["ridge"],
+        cv=[scheme],
+        n_splits=n_splits,
+        n_repeats=n_repeats,
+        block_size_mm=block_size_mm,
+        n_nulls=0,
+        buffer_mm=resolve_buffer(buffer_mm, dataset.coords),
+        random_state=random_state,
+        progress=False,
+    )
     compared = [m for m in [*methods, COORDINATES] if m != reference]
     sides = {"whole": table, hemisphere: part}
     columns = {}
     for side, rows in sides.items():
-        result = compare_feature_sets(rows, reference, "ridge", scheme, n_splits,
-                                      features=compared).set_index("features")  # fmt: skip
+        result = compare_feature_sets(
+            rows, reference, "ridge", scheme, n_splits, features=compared
+        ).set_index("features")
         label = "both hemispheres" if side == "whole" else f"hemisphere {hemisphere} only"
-        columns[label, "difference"] = [f"{r.difference:+.3f} ({r.low:+.3f} to {r.high:+.3f})"
-                                        for r in result.itertuples()]  # fmt: skip
+        columns[label, "difference"] = [
+            f"{r.difference:+.3f} ({r.low:+.3f} to {r.high:+.3f})" for r in result.itertuples()
+        ]
         columns[label, "verdict"] = result["verdict"].tolist()
     out = pd.DataFrame(columns, index=pd.Index(compared, name=f"minus {reference}"))
     verdicts = [key for key in out.columns if key[1] == "verdict"]

@@ -43,11 +43,15 @@ def spatial_significance(table: pd.DataFrame, cv: str = "spatial", alpha: float 
     """
     rows = table[(table["cv"] == cv) & table["p_spatial"].notna()]
     if rows.empty:
-        raise ValueError(f"The table has no spatial-null p-values under {cv!r} folds "
-                         "(n_nulls=0, or no ridge rows).")  # fmt: skip
+        raise ValueError(
+            f"The table has no spatial-null p-values under {cv!r} folds "
+            "(n_nulls=0, or no ridge rows)."
+        )
     if rows.duplicated(["features", "target"]).any():
-        raise ValueError("More than one p-value per feature set and target: pass one "
-                         "regressor's rows of one repeat.")  # fmt: skip
+        raise ValueError(
+            "More than one p-value per feature set and target: pass one "
+            "regressor's rows of one repeat."
+        )
     out = rows[["features", "target", "p_spatial"]].reset_index(drop=True)
     out["q (BH)"] = false_discovery_control(out["p_spatial"].to_numpy())
     out["significant"] = out["q (BH)"] < alpha

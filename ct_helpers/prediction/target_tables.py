@@ -94,22 +94,31 @@ def load_target_table(
     ids, id_rule = _ids(table, sample_column, path.name, dataset, keys)
     if ids is not None:
         maps = table.drop(columns=[ids.name]) if ids.name in table.columns else table
-        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule, integer_ids,
-                                        keys)  # fmt: skip
+        values, matched = _values_by_id(maps, ids, dataset, path.name, id_rule, integer_ids, keys)
     else:
         values, matched = _values_by_position(table, dataset, path.name)
     values = _numeric(values, path.name, dataset.sample_ids)
     names = [str(c) for c in values.columns]
     given_domains = {str(k): str(v) for k, v in annotations.get("domain", {}).items()}
-    info = pd.DataFrame({
-        "domain": [_domain_of(name, given_domains, domains, default_domain, path)
-                   for name in names],
-        "source": f"user table: {path}", "rule": "one value per sample, as given"},
-        index=pd.Index(names, name="target"))  # fmt: skip
+    info = pd.DataFrame(
+        {
+            "domain": [
+                _domain_of(name, given_domains, domains, default_domain, path) for name in names
+            ],
+            "source": f"user table: {path}",
+            "rule": "one value per sample, as given",
+        },
+        index=pd.Index(names, name="target"),
+    )
     reading = "; ".join([how.describe(), *layout, matched])
     logger.info("Read %s", reading)
-    return TargetMaps(values.to_numpy(np.float32), info, dataset.sample_ids, dataset.name,
-                      provenance={"source": str(path), "read": reading})  # fmt: skip
+    return TargetMaps(
+        values.to_numpy(np.float32),
+        info,
+        dataset.sample_ids,
+        dataset.name,
+        provenance={"source": str(path), "read": reading},
+    )
 
 
 def _samples_as_rows(table: pd.DataFrame, keys: dict) -> tuple[pd.DataFrame, list[str]]:
@@ -131,8 +140,9 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset, keys) -> tuple[pd.Se
     """Return the column of sample ids and the rule that chose it (``None``: rows by position)."""
     if sample_column is not None:
         if sample_column not in table.columns:
-            raise TableReadError(f"{name}: no column {sample_column!r}; columns: "
-                                 f"{few(table.columns)}.")  # fmt: skip
+            raise TableReadError(
+                f"{name}: no column {sample_column!r}; columns: {few(table.columns)}."
+            )
         return table[sample_column].astype(str).rename(sample_column), f"column {sample_column!r}"
     if not isinstance(table.index, pd.RangeIndex):
         return pd.Series(table.index.astype(str), index=table.index, name=None), "row names"
@@ -140,8 +150,10 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset, keys) -> tuple[pd.Se
     if len(text) == 1:
         return table[text[0]].astype(str).rename(text[0]), f"text column {text[0]!r}"
     if len(text) > 1:  # the one that names the dataset's samples; the others must be maps
-        hits = {c: sum(k in keys["id"] or region_key(k) in keys["region"]
-                       for k in table[c].astype(str)) for c in text}  # fmt: skip
+        hits = {
+            c: sum(k in keys["id"] or region_key(k) in keys["region"] for k in table[c].astype(str))
+            for c in text
+        }
         best = sorted(hits, key=hits.get, reverse=True)
         if hits[best[0]] == 0 or hits[best[0]] == hits[best[1]]:
             raise AmbiguousTableError(
@@ -150,8 +162,11 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset, keys) -> tuple[pd.Se
             )
         return table[best[0]].astype(str).rename(best[0]), f"text column {best[0]!r}"
     edges = [table.columns[0], table.columns[-1]] if table.shape[1] > 1 else []
-    named = [c for c in edges if any(word in str(c).lower() for word in ID_COLUMN_NAMES)
-             or str(c).startswith("column ")]  # fmt: skip
+    named = [
+        c
+        for c in edges
+        if any(word in str(c).lower() for word in ID_COLUMN_NAMES) or str(c).startswith("column ")
+    ]
     for column in named:  # a named id column, or a header-less table's edge column
         labels = table[column]
         whole = labels.notna().all() and np.allclose(labels, np.round(labels))
@@ -159,9 +174,14 @@ def _ids(table: pd.DataFrame, sample_column, name, dataset, keys) -> tuple[pd.Se
             continue
         ids = labels.round().astype(np.int64).astype(str).rename(column)
         by_position = _labels_by_position(len(table), dataset)
-        if str(column).startswith("column ") and by_position is not None and not (
+        if (
+            str(column).startswith("column ")
+            and by_position is not None
+            and not (
                 np.array_equal(labels.round().to_numpy(), by_position)
-                or np.array_equal(labels.round().to_numpy(), np.arange(len(table)))):  # fmt: skip
+                or np.array_equal(labels.round().to_numpy(), np.arange(len(table)))
+            )
+        ):
             raise AmbiguousTableError(
                 f"{name}: its {column} holds distinct integers that may be sample ids (atlas "
                 "labels or positions) or a map, and the rows fit a reading by position too; "
@@ -210,26 +230,38 @@ def _values_by_id(values: pd.DataFrame, ids: pd.Series, dataset, name, rule, int
         raise AmbiguousTableError(f"{name}: {error}") from None
     known = rows >= 0
     if not known.any():
-        raise TableReadError(f"{name}: no sample id of the table ({[str(i) for i in ids[:3]]} "
-                             f"...) is a sample of {dataset.name} (expected ids such as "
-                             f"{[str(i) for i in dataset.sample_ids[:3]]}, region names in another "
-                             "convention, or integer atlas labels).")  # fmt: skip
+        raise TableReadError(
+            f"{name}: no sample id of the table ({[str(i) for i in ids[:3]]} "
+            f"...) is a sample of {dataset.name} (expected ids such as "
+            f"{[str(i) for i in dataset.sample_ids[:3]]}, region names in another "
+            "convention, or integer atlas labels)."
+        )
     positions = pd.Series(rows[known])
     repeated = ids[known].to_numpy()[positions.duplicated(keep=False).to_numpy()]
     if repeated.size:
-        raise TableReadError(f"{name}: sample ids {few(sorted(set(repeated)))} appear more than "
-                             "once (or name the same sample).")  # fmt: skip
+        raise TableReadError(
+            f"{name}: sample ids {few(sorted(set(repeated)))} appear more than "
+            "once (or name the same sample)."
+        )
     if not known.all():
-        logger.warning("%s: %d rows name samples that %s lacks and are left out: %s.", name,
-                       int((~known).sum()), dataset.name,
-                       _with_suggestions(ids, rows, dataset) if how == "region name"
-                       else few(ids[~known].tolist()))  # fmt: skip
-    ordered = pd.DataFrame(np.nan, index=range(dataset.n_samples), columns=values.columns,
-                           dtype=object)  # fmt: skip
+        logger.warning(
+            "%s: %d rows name samples that %s lacks and are left out: %s.",
+            name,
+            int((~known).sum()),
+            dataset.name,
+            _with_suggestions(ids, rows, dataset)
+            if how == "region name"
+            else few(ids[~known].tolist()),
+        )
+    ordered = pd.DataFrame(
+        np.nan, index=range(dataset.n_samples), columns=values.columns, dtype=object
+    )
     ordered.iloc[rows[known]] = values.to_numpy(dtype=object)[known]
-    matched = (f"rows matched by {rule} ({how}): {int(known.sum())} of {dataset.n_samples} "
-               f"samples, {dataset.n_samples - int(known.sum())} absent, "
-               f"{int((~known).sum())} rows not in {dataset.name}")  # fmt: skip
+    matched = (
+        f"rows matched by {rule} ({how}): {int(known.sum())} of {dataset.n_samples} "
+        f"samples, {dataset.n_samples - int(known.sum())} absent, "
+        f"{int((~known).sum())} rows not in {dataset.name}"
+    )
     return ordered, matched
 
 
@@ -237,8 +269,9 @@ def _with_suggestions(ids: pd.Series, rows: np.ndarray, dataset) -> str:
     """Name the unmatched region names, each with the closest samples in the table's naming."""
     samples = pd.DataFrame({"name": [str(i) for i in dataset.sample_ids]})
     matched = rows >= 0
-    convention = naming_convention(ids[matched].astype(str).tolist(),
-                                   samples["name"].iloc[rows[matched]].tolist())  # fmt: skip
+    convention = naming_convention(
+        ids[matched].astype(str).tolist(), samples["name"].iloc[rows[matched]].tolist()
+    )
     parts = []
     for text in ids[~matched].astype(str).tolist()[:10]:
         close = suggest_regions(text, samples, convention)
@@ -284,8 +317,7 @@ def _integer_ids(numbers: list[int], space: Parcellation, integer_ids: str):
 def _values_by_position(table: pd.DataFrame, dataset, name):
     """Rows of a table of numbers alone: in the dataset's order, or in its atlas's parcel order."""
     space = dataset.space
-    parcels = (space.atlas_labels if isinstance(space, Parcellation)
-               else None)  # fmt: skip
+    parcels = space.atlas_labels if isinstance(space, Parcellation) else None
     fits_samples = len(table) == dataset.n_samples
     fits_parcels = parcels is not None and len(table) == parcels.size
     if fits_samples and fits_parcels and not np.array_equal(space.labels, parcels):
@@ -302,7 +334,8 @@ def _values_by_position(table: pd.DataFrame, dataset, name):
         rows = np.searchsorted(parcels, space.labels)
         return table.iloc[rows].reset_index(drop=True), (
             f"rows by position in atlas label order: {space.labels.size} of {parcels.size} "
-            f"parcels are samples of {dataset.name}")  # fmt: skip
+            f"parcels are samples of {dataset.name}"
+        )
     expected = f"{dataset.n_samples} (one per sample)" + (
         f" or {parcels.size} (one per atlas parcel)" if parcels is not None else ""
     )
@@ -326,9 +359,11 @@ def _numeric(values: pd.DataFrame, name, sample_ids) -> pd.DataFrame:
             )
         infinite = np.isinf(converted.to_numpy(dtype=float))
         if infinite.any():
-            raise TableReadError(f"{name}: column {column!r} holds infinite values at samples "
-                                 f"{few(np.asarray(sample_ids)[infinite])}; use an empty cell "
-                                 "or NaN for a sample the map does not cover.")  # fmt: skip
+            raise TableReadError(
+                f"{name}: column {column!r} holds infinite values at samples "
+                f"{few(np.asarray(sample_ids)[infinite])}; use an empty cell "
+                "or NaN for a sample the map does not cover."
+            )
         out[str(column)] = converted.astype(float)
     return pd.DataFrame(out)
 

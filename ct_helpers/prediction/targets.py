@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.brain_maps import image_to_samples
 from ..data.expression import ExpressionDataset
 from ..data.spaces import Parcellation
-from ..data.volumes import image_to_samples
 from .maps import TargetMaps
 from .target_tables import load_target_table
 
@@ -83,23 +83,38 @@ def load_target_images(
             raise ValueError(f"Target map {name!r} ({path}): {error}") from None
         missing = np.flatnonzero(~np.isfinite(values))
         if missing.size:
-            logger.warning("Target %r does not cover %d of %d samples (first: %s); they are left "
-                           "out when predicting it.", name, missing.size, values.size,
-                           ", ".join(map(str, dataset.sample_ids[missing[:5]])))  # fmt: skip
+            logger.warning(
+                "Target %r does not cover %d of %d samples (first: %s); they are left "
+                "out when predicting it.",
+                name,
+                missing.size,
+                values.size,
+                ", ".join(map(str, dataset.sample_ids[missing[:5]])),
+            )
         domain = domains if isinstance(domains, str) else domains.get(name)
         if domain is None:
             raise ValueError(f"No domain given for target {name!r}; domains: {dict(domains)}.")
         columns.append(values)
-        rows.append({"target": name, "domain": domain, "source": f"{source}: {path}",
-                     "rule": _rule(dataset, background)})  # fmt: skip
+        rows.append(
+            {
+                "target": name,
+                "domain": domain,
+                "source": f"{source}: {path}",
+                "rule": _rule(dataset, background),
+            }
+        )
         read.append(
             f"{Path(path).name}: NIfTI volume, {values.size - missing.size} of "
             f"{values.size} samples of {dataset.name} covered ({_rule(dataset, background)})"
         )
     logger.info("Read %s", " | ".join(read))
-    return TargetMaps(np.column_stack(columns), pd.DataFrame(rows).set_index("target"),
-                      dataset.sample_ids, dataset.name,
-                      provenance={"read": " | ".join(read)})  # fmt: skip
+    return TargetMaps(
+        np.column_stack(columns),
+        pd.DataFrame(rows).set_index("target"),
+        dataset.sample_ids,
+        dataset.name,
+        provenance={"read": " | ".join(read)},
+    )
 
 
 def _rule(dataset, background) -> str:
@@ -239,5 +254,10 @@ def _folder_domains(folder: Path, names: list[str], default: Mapping[str, str]) 
     return {name: given.get(name, default[name]) for name in names}
 
 
-__all__ = ["image_to_samples", "load_target_images", "load_target_table", "load_targets",
-           "register_target_source"]  # fmt: skip
+__all__ = [
+    "image_to_samples",
+    "load_target_images",
+    "load_target_table",
+    "load_targets",
+    "register_target_source",
+]

@@ -82,8 +82,9 @@ def variogram_surrogates(
     from brainsmash.mapgen.base import Base
     from brainsmash.mapgen.sampled import Sampled
 
-    values, coords = checked_map(values, coords, "Variogram", MAX_VARIOGRAM_SAMPLES,
-                                 "an n x n distance matrix")  # fmt: skip
+    values, coords = checked_map(
+        values, coords, "Variogram", MAX_VARIOGRAM_SAMPLES, "an n x n distance matrix"
+    )
     n = values.size
     if distances is None:
         distances = cdist(coords, coords)
@@ -94,9 +95,15 @@ def variogram_surrogates(
             nulls = generator(n=n_surrogates, batch_size=BATCH_SIZE)
         return nulls.reshape(n_surrogates, n).T
     order = np.argsort(distances, axis=1)
-    generator = Sampled(values, np.take_along_axis(distances, order, axis=1), order,
-                        ns=min(ns, n), knn=min(knn, n - 1), resample=True,
-                        seed=random_state)  # fmt: skip
+    generator = Sampled(
+        values,
+        np.take_along_axis(distances, order, axis=1),
+        order,
+        ns=min(ns, n),
+        knn=min(knn, n - 1),
+        resample=True,
+        seed=random_state,
+    )
     out = np.empty((n, n_surrogates))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "`row_stack` alias", DeprecationWarning)

@@ -28,6 +28,7 @@ reader's own saved model or dataset gives the error, naming the file.
 
 from .cached import (
     cache_key,
+    cached_table,
     load_array,
     load_table,
     save_array,
@@ -61,6 +62,7 @@ __all__ = [
     "atomic_folder",
     "atomic_path",
     "cache_key",
+    "cached_table",
     "load_array",
     "load_table",
     "read_record",

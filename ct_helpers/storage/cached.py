@@ -75,8 +75,11 @@ def save_array(
         with open(tmp, "wb") as handle:
             np.save(handle, array, allow_pickle=False)
 
-    return write_checked(path, write, {"shape": list(array.shape), "dtype": str(array.dtype),
-                                       "provenance": provenance or {}})  # fmt: skip
+    return write_checked(
+        path,
+        write,
+        {"shape": list(array.shape), "dtype": str(array.dtype), "provenance": provenance or {}},
+    )
 
 
 def load_array(
@@ -161,9 +164,16 @@ def save_table(
     >>> load_table(p, kind="example", columns=["a"])["a"].tolist()
     [1, 2]
     """
-    return write_checked(path, lambda tmp: table.to_csv(tmp, index=False), {
-        "format": kind, "parameters": parameters, "shape": list(table.shape),
-        "columns": list(map(str, table.columns))})  # fmt: skip
+    return write_checked(
+        path,
+        lambda tmp: table.to_csv(tmp, index=False),
+        {
+            "format": kind,
+            "parameters": parameters,
+            "shape": list(table.shape),
+            "columns": list(map(str, table.columns)),
+        },
+    )
 
 
 def load_table(
@@ -171,7 +181,8 @@ def load_table(
 ) -> pd.DataFrame:
     """Read a table written by :func:`save_table`, checking kind, checksum, shape and columns.
 
-    The parameters recorded with it are in ``table.attrs["parameters"]``.
+    The parameters and package versions recorded with it are in
+    ``table.attrs["parameters"]`` and ``table.attrs["versions"]``.
 
     Raises
     ------
@@ -193,4 +204,48 @@ def load_table(
             f"expected {meta.get('shape')} and {expected}."
         )
     table.attrs["parameters"] = meta.get("parameters", {})
+    table.attrs["versions"] = meta.get("versions", {})
+    return table
+
+
+def cached_table(
+    path: str | os.PathLike,
+    compute: Callable[[], pd.DataFrame],
+    parameters: dict[str, Any],
+    kind: str,
+    columns: list[str] | None = None,
+    keep: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Return the table saved at ``path`` when it is intact, else compute and save it.
+
+    The one rule behind every ``cache=True`` of the package: the table is read
+    back only when its checksum, kind, shape and columns are as recorded (a
+    damaged or stale file is computed again, with a logged warning), and a new
+    one is written atomically with ``parameters`` and the package versions.
+    ``keep`` names entries of ``table.attrs`` saved with it and restored on read.
+    ``table.attrs["path"]`` says where it is.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> first = cached_table(p, lambda: pd.DataFrame({"a": [1]}), {"seed": 0}, "example")
+    >>> cached_table(p, lambda: 1 / 0, {"seed": 0}, "example")["a"].tolist()  # read back
+    [1]
+    """
+    path = Path(path)
+    if path.exists():
+        try:
+            table = load_table(path, kind, columns)
+        except CacheError as error:
+            logger.warning("Saved table %s unusable (%s); computing it again.", path.name, error)
+        else:
+            for name in keep:
+                table.attrs[name] = table.attrs["parameters"].get(name)
+            table.attrs["path"] = path
+            return table
+    table = compute()
+    kept = {name: table.attrs.get(name) for name in keep}
+    save_table(table, path, {**parameters, **kept}, kind)
+    table.attrs["path"] = path
     return table

@@ -185,8 +185,13 @@ def temporary_folder(path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
-    return Path(tempfile.mkdtemp(prefix=f"{_temporary_prefix(path)}{_host()}-{os.getpid()}.",
-                                 suffix=".part", dir=path.parent))  # fmt: skip
+    return Path(
+        tempfile.mkdtemp(
+            prefix=f"{_temporary_prefix(path)}{_host()}-{os.getpid()}.",
+            suffix=".part",
+            dir=path.parent,
+        )
+    )
 
 
 def _previous_folder(path: Path) -> Path:

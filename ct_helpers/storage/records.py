@@ -54,8 +54,7 @@ def write_record(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     payload = json.loads(_canonical(payload))  # plain JSON types, as they will be read back
     checksum = hashlib.sha256(_canonical(payload)).hexdigest()
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps({**payload, RECORD_CHECKSUM: checksum}, indent=2,
-                                  sort_keys=True))  # fmt: skip
+        tmp.write_text(json.dumps({**payload, RECORD_CHECKSUM: checksum}, indent=2, sort_keys=True))
     return Path(path)
 
 
@@ -144,8 +143,11 @@ def write_checked(
     with atomic_path(path) as tmp:
         write(tmp)
         fsync_file(tmp)
-        facts = {"sha256": sha256_file(tmp), "bytes": tmp.stat().st_size,
-                 "versions": package_versions()}  # fmt: skip
+        facts = {
+            "sha256": sha256_file(tmp),
+            "bytes": tmp.stat().st_size,
+            "versions": package_versions(),
+        }
         write_record(pending, {**(record or {}), **facts})
     os.replace(pending, sidecar_path(path))
     return path
@@ -164,8 +166,9 @@ def verify_checked(path: str | os.PathLike) -> dict[str, Any]:
     remove_stale_temporaries(path)
     sidecar, pending = sidecar_path(path), _pending_sidecar(path)
     if not path.exists():
-        raise CacheError(f"{path} is missing" + (" although its side-car exists." if
-                                                  sidecar.exists() else "."))  # fmt: skip
+        raise CacheError(
+            f"{path} is missing" + (" although its side-car exists." if sidecar.exists() else ".")
+        )
     actual = sha256_file(path)
     problem = None
     try:
@@ -186,9 +189,11 @@ def verify_checked(path: str | os.PathLike) -> dict[str, Any]:
             return candidate
     if record is not None:
         size = path.stat().st_size
-        problem = (f"{path} is truncated, edited or damaged: {size} bytes with sha256 "
-                   f"{actual[:12]}..., its side-car records {record.get('bytes', '?')} bytes "
-                   f"with sha256 {record['sha256'][:12]}...")  # fmt: skip
+        problem = (
+            f"{path} is truncated, edited or damaged: {size} bytes with sha256 "
+            f"{actual[:12]}..., its side-car records {record.get('bytes', '?')} bytes "
+            f"with sha256 {record['sha256'][:12]}..."
+        )
     raise CacheError(problem if problem else f"{path} cannot be verified.")
 
 

@@ -41,12 +41,20 @@ def training_fingerprint(
     for array in (train_rows, validation_rows):
         digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
     architecture = [(name, tuple(p.shape)) for name, p in model.state_dict().items()]
-    optimisation = {key: value for key, value in asdict(settings).items()
-                    if not key.startswith("checkpoint_")}  # fmt: skip
+    optimisation = {
+        key: value for key, value in asdict(settings).items() if not key.startswith("checkpoint_")
+    }
     optimisation["precision"] = precision  # the one used, not "auto"
-    return json.dumps({"data_rows_sha256": digest.hexdigest(), "shape": list(data.shape),
-                       "architecture": repr(architecture), "settings": optimisation,
-                       "seed": seed}, sort_keys=True)  # fmt: skip
+    return json.dumps(
+        {
+            "data_rows_sha256": digest.hexdigest(),
+            "shape": list(data.shape),
+            "architecture": repr(architecture),
+            "settings": optimisation,
+            "seed": seed,
+        },
+        sort_keys=True,
+    )
 
 
 def save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> None:
@@ -61,9 +69,18 @@ def save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> No
         "generator": generator.get_state(),
         "best_state": None if finished else state["best_state"],
         "history": json.dumps(state["history"]),
-        **{key: state[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
-                                       "finished", "stopped_early")},
-    }  # fmt: skip
+        **{
+            key: state[key]
+            for key in (
+                "epoch",
+                "best_loss",
+                "best_epoch",
+                "bad_epochs",
+                "finished",
+                "stopped_early",
+            )
+        },
+    }
     record = {"format": CHECKPOINT_FORMAT, "epoch": state["epoch"], "finished": state["finished"]}
     write_checked(path, lambda tmp: torch.save(payload, tmp), record)
 
@@ -75,8 +92,9 @@ def load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> d
         verify_checked(path)
         payload = torch.load(path, map_location=device, weights_only=True)
     except (CacheError, RuntimeError, EOFError, OSError) as error:
-        logger.warning("Checkpoint %s is damaged (%s); training starts again from epoch 0.",
-                       path, error)  # fmt: skip
+        logger.warning(
+            "Checkpoint %s is damaged (%s); training starts again from epoch 0.", path, error
+        )
         remove_checked(path)
         return None
     if payload.get("format") != CHECKPOINT_FORMAT:
@@ -90,7 +108,17 @@ def load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> d
     if payload["optimizer"] is not None:  # None once finished: nothing left to optimise
         optimizer.load_state_dict(payload["optimizer"])
     generator.set_state(payload["generator"])
-    state = {key: payload[key] for key in ("epoch", "best_loss", "best_epoch", "bad_epochs",
-                                           "finished", "stopped_early", "best_state")}  # fmt: skip
+    state = {
+        key: payload[key]
+        for key in (
+            "epoch",
+            "best_loss",
+            "best_epoch",
+            "bad_epochs",
+            "finished",
+            "stopped_early",
+            "best_state",
+        )
+    }
     state["history"] = json.loads(payload["history"])
     return state

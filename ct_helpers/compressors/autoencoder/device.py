@@ -70,6 +70,9 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     if precision == "auto":
         return "bfloat16" if native else "float32"
     if precision == "bfloat16" and not native:
-        logger.warning("precision='bfloat16' on %s, which has no native bfloat16 arithmetic: "
-                       "it is emulated and slower than float32.", device)  # fmt: skip
+        logger.warning(
+            "precision='bfloat16' on %s, which has no native bfloat16 arithmetic: "
+            "it is emulated and slower than float32.",
+            device,
+        )
     return precision

@@ -165,9 +165,16 @@ class AutoEncoderCompressor(Compressor):
             precision=self.precision,
         )
         result = train_autoencoder(
-            self.model_, X, train_rows, validation_rows, settings, seed=seed, device=self.device,
-            checkpoint=self.checkpoint, progress=self.progress,
-        )  # fmt: skip
+            self.model_,
+            X,
+            train_rows,
+            validation_rows,
+            settings,
+            seed=seed,
+            device=self.device,
+            checkpoint=self.checkpoint,
+            progress=self.progress,
+        )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.stopped_early_ = result.stopped_early
@@ -190,10 +197,14 @@ class AutoEncoderCompressor(Compressor):
         self.model_.eval()
         device = next(self.model_.parameters()).device
         out = [
-            function(torch.from_numpy(np.ascontiguousarray(array[i : i + chunk], np.float32))
-                     .to(device)).float().cpu().numpy()
+            function(
+                torch.from_numpy(np.ascontiguousarray(array[i : i + chunk], np.float32)).to(device)
+            )
+            .float()
+            .cpu()
+            .numpy()
             for i in range(0, array.shape[0], chunk)
-        ]  # fmt: skip
+        ]
         return np.concatenate(out)
 
     # ------------------------------------------------------------------ saving
@@ -224,9 +235,16 @@ class AutoEncoderCompressor(Compressor):
             "precision": self.precision_,
             "decoder": None if self.decoder_ is None else self.decoder_.to_state(),
         }
-        write_checked(path, lambda tmp: torch.save(payload, tmp), {
-            "class": f"{type(self).__module__}.{type(self).__qualname__}",
-            "format": SAVE_FORMAT, "name": self.name, "params": params})  # fmt: skip
+        write_checked(
+            path,
+            lambda tmp: torch.save(payload, tmp),
+            {
+                "class": f"{type(self).__module__}.{type(self).__qualname__}",
+                "format": SAVE_FORMAT,
+                "name": self.name,
+                "params": params,
+            },
+        )
         return path
 
 
@@ -245,8 +263,9 @@ def load_autoencoder(path: str | os.PathLike, device: str = "cpu") -> AutoEncode
     if params["clip_percentiles"] is not None:
         params["clip_percentiles"] = tuple(params["clip_percentiles"])
     model = AutoEncoderCompressor(**params)
-    model.model_ = AutoEncoder(payload["n_features_in"], params["n_components"],
-                               params["hidden_layers"])  # fmt: skip
+    model.model_ = AutoEncoder(
+        payload["n_features_in"], params["n_components"], params["hidden_layers"]
+    )
     model.model_.load_state_dict(payload["state_dict"])
     model.model_.to(choose_device(device)).eval()
     scaler = json.loads(payload["scaler"])
@@ -301,11 +320,19 @@ def checkpoint_path(
         for key, value in params.items()
         if key not in ("checkpoint", "progress", "checkpoint_min_seconds")
     }
-    params.update(AutoEncoderCompressor(device=params.get("device", "auto"),
-                                        precision=params.get("precision", "auto"),
-                                        ).machine_dependent_params())  # fmt: skip
-    key = cache_key(dataset.expression, np.asarray(train_rows, dtype=np.int64),
-                    dataset=dataset.name, params=params, format=CHECKPOINT_FORMAT)  # fmt: skip
+    params.update(
+        AutoEncoderCompressor(
+            device=params.get("device", "auto"),
+            precision=params.get("precision", "auto"),
+        ).machine_dependent_params()
+    )
+    key = cache_key(
+        dataset.expression,
+        np.asarray(train_rows, dtype=np.int64),
+        dataset=dataset.name,
+        params=params,
+        format=CHECKPOINT_FORMAT,
+    )
     folder = data_folder("models", data_dir)
     folder.mkdir(exist_ok=True)
     return folder / f"autoencoder-{dataset.name}-{key}.pt"

@@ -128,12 +128,15 @@ def layer_table(model: AutoEncoder) -> pd.DataFrame:
     for part, half in (("encoder", model.encoder), ("decoder", model.decoder)):
         for layer in half:
             width = getattr(layer, "out_features", width)  # BatchNorm and ELU keep the width
-            rows.append({
-                "part": part,
-                "layer": type(layer).__name__,
-                "output width": width,
-                "parameters": sum(p.numel() for p in layer.parameters()),
-            })  # fmt: skip
-    rows.append({"part": "output", "layer": "Sigmoid", "output width": model.n_genes,
-                 "parameters": 0})  # fmt: skip
+            rows.append(
+                {
+                    "part": part,
+                    "layer": type(layer).__name__,
+                    "output width": width,
+                    "parameters": sum(p.numel() for p in layer.parameters()),
+                }
+            )
+    rows.append(
+        {"part": "output", "layer": "Sigmoid", "output width": model.n_genes, "parameters": 0}
+    )
     return pd.DataFrame(rows)

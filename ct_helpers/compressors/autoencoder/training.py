@@ -52,7 +52,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ...data.blocks import is_out_of_core, take_rows
-from ...data.expression import check_expression
+from ...data.checks import check_expression
 from .checkpoints import load_checkpoint, save_checkpoint, training_fingerprint
 from .device import PRECISIONS, choose_device, resolve_precision
 from .network import PAPER_WEIGHT_PENALTY, weight_matrices
@@ -130,8 +130,10 @@ def make_optimizer(model: torch.nn.Module, settings: TrainingSettings) -> torch.
     5
     """
     penalised = {id(w) for w in weight_matrices(model)}
-    groups = [{"params": [w], "weight_decay": 2 * settings.weight_penalty / w.numel()}
-              for w in weight_matrices(model)]  # fmt: skip
+    groups = [
+        {"params": [w], "weight_decay": 2 * settings.weight_penalty / w.numel()}
+        for w in weight_matrices(model)
+    ]
     rest = [p for p in model.parameters() if id(p) not in penalised]
     groups.append({"params": rest, "weight_decay": 0.0})
     device = next(model.parameters()).device
@@ -208,21 +210,33 @@ def train_autoencoder(
     optimizer = make_optimizer(model, settings)
     generator = torch.Generator().manual_seed(seed)
     precision = resolve_precision(settings.precision, device)
-    fingerprint = training_fingerprint(model, data, train_rows, validation_rows, settings, seed,
-                               precision)  # fmt: skip
-    state = {"epoch": 0, "best_loss": float("inf"), "best_epoch": -1, "bad_epochs": 0,
-             "history": [], "best_state": None, "finished": False,
-             "stopped_early": False}  # fmt: skip
+    fingerprint = training_fingerprint(
+        model, data, train_rows, validation_rows, settings, seed, precision
+    )
+    state = {
+        "epoch": 0,
+        "best_loss": float("inf"),
+        "best_epoch": -1,
+        "bad_epochs": 0,
+        "history": [],
+        "best_state": None,
+        "finished": False,
+        "stopped_early": False,
+    }
     resumed = None
     if checkpoint is not None and Path(checkpoint).exists():
         loaded = load_checkpoint(checkpoint, fingerprint, model, optimizer, generator, device)
         if loaded is not None:
             state, resumed = loaded, loaded["epoch"]
             logger.info("Resuming %s at epoch %d.", checkpoint, resumed)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16,
-                              enabled=precision == "bfloat16")  # fmt: skip
-    bar = tqdm(total=settings.max_epochs, initial=state["epoch"], desc="training",
-               disable=not progress or state["finished"], unit="epoch")  # fmt: skip
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
+    bar = tqdm(
+        total=settings.max_epochs,
+        initial=state["epoch"],
+        desc="training",
+        disable=not progress or state["finished"],
+        unit="epoch",
+    )
     epoch = state["epoch"]
     last_saved = time.perf_counter()
     while not state["finished"] and epoch < settings.max_epochs:
@@ -247,11 +261,15 @@ def train_autoencoder(
             "validation_loss": validation_sse / validation_rows.size,
             "validation_rmse": float(np.sqrt(validation_sse / validation_entries)),
             "seconds": time.perf_counter() - start,
-        }  # fmt: skip
+        }
         state["history"].append(record)
         if record["validation_loss"] < state["best_loss"]:
-            state.update(best_loss=record["validation_loss"], best_epoch=epoch, bad_epochs=0,
-                         best_state=copy.deepcopy(model.state_dict()))  # fmt: skip
+            state.update(
+                best_loss=record["validation_loss"],
+                best_epoch=epoch,
+                bad_epochs=0,
+                best_state=copy.deepcopy(model.state_dict()),
+            )
         else:
             state["bad_epochs"] += 1
         epoch += 1
@@ -259,12 +277,17 @@ def train_autoencoder(
         state["stopped_early"] = state["bad_epochs"] >= settings.patience
         state["finished"] = state["stopped_early"] or epoch >= settings.max_epochs
         bar.update(1)
-        bar.set_postfix(train=f"{record['train_loss']:.4g}", val=f"{record['validation_loss']:.4g}",
-                        best=state["best_epoch"])  # fmt: skip
+        bar.set_postfix(
+            train=f"{record['train_loss']:.4g}",
+            val=f"{record['validation_loss']:.4g}",
+            best=state["best_epoch"],
+        )
         if on_epoch_end is not None:
             on_epoch_end(epoch - 1, record)
-        due = (epoch % settings.checkpoint_every == 0
-               and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds)  # fmt: skip
+        due = (
+            epoch % settings.checkpoint_every == 0
+            and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds
+        )
         if checkpoint is not None and (state["finished"] or due):
             save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
             last_saved = time.perf_counter()

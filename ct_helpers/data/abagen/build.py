@@ -28,13 +28,12 @@ From the command line (``make ahba RES=8`` does both steps)::
 The results are datasets ``ahba-voxel-8mm``, ``ahba-voxel-4mm``,
 ``ahba-voxel-2mm`` and ``ahba-<name>`` for user atlases; asked for before they
 are built, :func:`~ct_helpers.data.catalog.load_dataset` raises
-:class:`DatasetNotBuiltError` with the command that builds them.
+:class:`~.built.DatasetNotBuiltError` with the command that builds them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -45,18 +44,17 @@ import numpy as np
 import pandas as pd
 
 from ...config import data_folder, get_data_dir
-from ...storage import CacheError, sha256_file
+from ...storage import sha256_file
 from ..atlases import read_atlas, voxel_atlas
 from ..donors import has_donor_expression, save_donor_expression
 from ..expression import ExpressionDataset
 from ..spaces import Parcellation
+from .built import load_if_current
 from .pieces import anchor_labels, piece_image, pieces_for_memory, plan_pieces
 from .recipe import (
     AHBA_DONORS,
     PAPER_ABAGEN_ARGUMENTS,
     abagen_memory_bytes,
-    build_command,
-    not_built_message,
     voxel_dataset_name,
 )
 from .running import read_donors, read_result, run_abagen, tissue_samples
@@ -65,10 +63,6 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the builder's output changes meaning, so old caches are rebuilt.
 BUILDER_VERSION = 1
-
-
-class DatasetNotBuiltError(FileNotFoundError):
-    """A dataset that must be built once (with internet) has not been built."""
 
 
 # --------------------------------------------------------------------------- build
@@ -184,7 +178,7 @@ def build_ahba_dataset(
         "drop_empty": drop_empty,
     }
     if not force:
-        cached = _load_if_current(folder, key)
+        cached = load_if_current(folder, key)
         if cached is not None and (not keep_donors or has_donor_expression(folder, key)):
             return cached
 
@@ -195,14 +189,22 @@ def build_ahba_dataset(
             "donor's matrix is as large as the result); pass pieces=1 on a machine with about "
             f"{abagen_memory_bytes(labels.size, n_donors=len(donors)) / 1e9:.0f} GB of memory."
         )
-    run = dict(atlas_info=atlas_info, abagen_dir=abagen_dir, donors=donors, arguments=arguments,
-               root=root, python=python)  # fmt: skip
+    run = dict(
+        atlas_info=atlas_info,
+        abagen_dir=abagen_dir,
+        donors=donors,
+        arguments=arguments,
+        root=root,
+        python=python,
+    )
     if n_pieces == 1:
-        expression, labels, counts, result = _build_whole(atlas_img, labels, drop_empty, run,
-                                                          keep_donors)  # fmt: skip
+        expression, labels, counts, result = _build_whole(
+            atlas_img, labels, drop_empty, run, keep_donors
+        )
     else:
-        expression, labels, counts, result = _build_in_pieces(atlas_img, labels, n_pieces,
-                                                              drop_empty, run)  # fmt: skip
+        expression, labels, counts, result = _build_in_pieces(
+            atlas_img, labels, n_pieces, drop_empty, run
+        )
     if atlas is None:
         coords = grid.coords
         sample_ids = [f"voxel_{i}_{j}_{k}" for i, j, k in grid.ijk]
@@ -218,18 +220,23 @@ def build_ahba_dataset(
         sample_ids = names
         if not pd.Index(names).is_unique:
             sample_ids = [f"{region}_{label}" for region, label in zip(names, labels, strict=True)]
-    sample_info = pd.DataFrame({
-        "label": labels,
-        "hemisphere": np.where(coords[:, 0] < 0, "L", np.where(coords[:, 0] > 0, "R", "B")),
-        "n_tissue_samples": counts,
-    })  # fmt: skip
+    sample_info = pd.DataFrame(
+        {
+            "label": labels,
+            "hemisphere": np.where(coords[:, 0] < 0, "L", np.where(coords[:, 0] > 0, "R", "B")),
+            "n_tissue_samples": counts,
+        }
+    )
     if info_table is not None:
         sample_info["region"] = names
         sample_info["hemisphere"] = info_table.loc[labels, "hemisphere"].to_numpy()
         sample_info["structure"] = info_table.loc[labels, "structure"].to_numpy()
     sampled = float((counts > 0).mean())
-    where = f"every in-brain voxel of the {resolution:g} mm MNI grid" if atlas is None else (
-        f"the {labels.size} regions of atlas {name!r}")  # fmt: skip
+    where = (
+        f"every in-brain voxel of the {resolution:g} mm MNI grid"
+        if atlas is None
+        else (f"the {labels.size} regions of atlas {name!r}")
+    )
     dataset = ExpressionDataset(
         expression=expression,
         genes=result["genes"],
@@ -262,26 +269,12 @@ def build_ahba_dataset(
     )
     dataset.save(folder)
     if keep_donors:
-        per_donor_counts = {d: _counts({"counts": {d: n}}, np.asarray(result["labels"]), labels)
-                            for d, n in result["counts"].items()}  # fmt: skip
+        per_donor_counts = {
+            d: _counts({"counts": {d: n}}, np.asarray(result["labels"]), labels)
+            for d, n in result["counts"].items()
+        }
         save_donor_expression(folder, result["donor_expression"], per_donor_counts, key)
     logger.info("Built %s (%d x %d) in %s.", dataset_name, *dataset.shape, folder)
-    return dataset
-
-
-def _load_if_current(folder: Path, key: dict) -> ExpressionDataset | None:
-    """Return the cached dataset when it was built with ``key``; ``None`` to (re)build."""
-    if not folder.exists():
-        return None
-    try:
-        dataset = ExpressionDataset.load(folder)
-    except (CacheError, ValueError, KeyError, OSError) as error:
-        logger.warning("Cached %s is unusable (%s); rebuilding it.", folder.name, error)
-        return None
-    if json.loads(json.dumps(dataset.provenance.get("build_key"))) != json.loads(json.dumps(key)):
-        logger.warning("Cached %s was built with other settings; rebuilding it.", folder.name)
-        return None
-    logger.info("Loaded %s from its cache %s (abagen not run).", folder.name, folder)
     return dataset
 
 
@@ -335,12 +328,18 @@ def _build_in_pieces(atlas_img, labels, n_pieces, drop_empty, run):
     coords, matched = tissue_samples(atlas_img, run)
     anchors = anchor_labels(atlas_img, coords, matched)
     if n_pieces is None:
-        n_pieces = pieces_for_memory(labels.size, anchors.size, available_memory_bytes(),
-                                     len(run["donors"]))  # fmt: skip
+        n_pieces = pieces_for_memory(
+            labels.size, anchors.size, available_memory_bytes(), len(run["donors"])
+        )
     plan = plan_pieces(labels, anchors, n_pieces)
-    logger.info("abagen in %d pieces of about %d labels, each with %d anchor labels near the "
-                "%d tissue samples.", len(plan), labels.size // len(plan), anchors.size,
-                len(coords))  # fmt: skip
+    logger.info(
+        "abagen in %d pieces of about %d labels, each with %d anchor labels near the "
+        "%d tissue samples.",
+        len(plan),
+        labels.size // len(plan),
+        anchors.size,
+        len(coords),
+    )
     expression = counts = merged = None
     filled = np.zeros(labels.size, dtype=bool)
     for number, (owned, seen) in enumerate(plan, 1):
@@ -355,8 +354,10 @@ def _build_in_pieces(atlas_img, labels, n_pieces, drop_empty, run):
             expression = np.empty((labels.size, len(result["genes"])), dtype=np.float32)
             counts = np.zeros(labels.size, dtype=np.int64)
         elif result["genes"] != merged["genes"]:
-            raise RuntimeError(f"abagen kept other genes in piece {number} than in piece 1; "
-                               "build with pieces=1 on a larger machine.")  # fmt: skip
+            raise RuntimeError(
+                f"abagen kept other genes in piece {number} than in piece 1; "
+                "build with pieces=1 on a larger machine."
+            )
         else:
             merged["seconds"] += result["seconds"]
             merged["dropped"] += result.get("dropped", [])
@@ -368,31 +369,3 @@ def _build_in_pieces(atlas_img, labels, n_pieces, drop_empty, run):
     if not filled.all():  # only with drop_empty: labels abagen left empty
         expression, counts = expression[filled], counts[filled]
     return expression, labels[filled], counts, merged
-
-
-# --------------------------------------------------------------------------- registry
-
-
-def load_built_dataset(
-    name: str,
-    data_dir: str | os.PathLike | None = None,
-    resolution: float | None = None,
-    mmap: bool = False,
-) -> ExpressionDataset:
-    """Load a dataset made by :func:`build_ahba_dataset`, or explain how to build it.
-
-    Raises
-    ------
-    DatasetNotBuiltError
-        When it has not been built in this data folder (message gives the command).
-    CacheError
-        When the cached files are corrupted or truncated (rebuild with the same command).
-    """
-    folder = data_folder("datasets", data_dir) / name
-    if not (folder / "dataset.json").exists():
-        raise DatasetNotBuiltError(not_built_message(name, resolution))
-    try:
-        return ExpressionDataset.load(folder, mmap=mmap)
-    except CacheError as error:
-        command = build_command(resolution) if resolution else "the command that built it"
-        raise CacheError(f"{error} Rebuild {name!r} with {command}.") from error

@@ -52,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--donors", nargs="+", default="all", help="donor ids (default all)")
     build.add_argument("--python", help="python of the abagen environment")
     build.add_argument("--force", action="store_true", help="rebuild even if cached")
-    build.add_argument("--pieces", default="auto",
-                       help="run abagen on this many pieces of the atlas (default: auto, "
-                            "by available memory)")  # fmt: skip
+    build.add_argument(
+        "--pieces",
+        default="auto",
+        help="run abagen on this many pieces of the atlas (default: auto, by available memory)",
+    )
     build.add_argument(
         "--keep-donors",
         action="store_true",

@@ -87,8 +87,10 @@ def anchor_labels(
     tree = cKDTree(nib.affines.apply_affine(atlas.affine, np.c_[where]))
     sample_xyz = np.asarray(sample_xyz, dtype=float).reshape(-1, 3)
     nearest, _ = tree.query(sample_xyz, k=1)
-    voxels = [np.asarray(hits, dtype=np.int64)
-              for hits in tree.query_ball_point(sample_xyz, nearest + 1e-6)]  # fmt: skip
+    voxels = [
+        np.asarray(hits, dtype=np.int64)
+        for hits in tree.query_ball_point(sample_xyz, nearest + 1e-6)
+    ]
     labels = data[where][np.concatenate(voxels)] if voxels else np.array([], dtype=data.dtype)
     matched = np.asarray(matched_labels, dtype=labels.dtype)
     return np.union1d(labels, matched[matched != 0])

@@ -96,14 +96,18 @@ def not_built_message(name: str, resolution: float | None = None) -> str:
     lines = [f"Dataset {name!r} has not been built in this data folder."]
     if resolution is not None:
         n_voxels = VOXEL_COUNTS.get(int(resolution))
-        size = "" if n_voxels is None else (
-            f" The result is {n_voxels:,} voxels x {N_GENES_EXPECTED:,} genes "
-            f"({n_voxels * N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32). abagen itself needs "
-            f"about {abagen_memory_bytes(n_voxels) / 1e9:.0f} GB for it in one run (estimated "
-            "from measurements, ct_helpers.data.abagen.recipe); where less memory is "
-            "available the builder runs abagen on pieces of the grid, one after the other, "
-            "with the same result (AHBA_ARGS='--pieces N' sets their number)."
-        )  # fmt: skip
+        size = (
+            ""
+            if n_voxels is None
+            else (
+                f" The result is {n_voxels:,} voxels x {N_GENES_EXPECTED:,} genes "
+                f"({n_voxels * N_GENES_EXPECTED * 4 / 1e9:.2f} GB as float32). abagen itself needs "
+                f"about {abagen_memory_bytes(n_voxels) / 1e9:.0f} GB for it in one run (estimated "
+                "from measurements, ct_helpers.data.abagen.recipe); where less memory is "
+                "available the builder runs abagen on pieces of the grid, one after the other, "
+                "with the same result (AHBA_ARGS='--pieces N' sets their number)."
+            )
+        )
         lines.append(
             "Build it once, on a machine with internet, from the repository root with\n"
             f"    {build_command(resolution)}\n"
@@ -163,7 +167,7 @@ def paper_comparison(voxel_counts: dict[float, int] | None = None) -> pd.DataFra
         "donor aggregation": (
             "abagen defaults",
             f"region_agg={args['region_agg']!r}, agg_metric={args['agg_metric']!r}",
-        ),  # fmt: skip
+        ),
         "voxel grid": (
             "FSL MNI152 mask, affine diag(-r, r, r), origin (90, -126, -72)",
             "nilearn's MNI152 2009 mask on the same FSL grid geometry",

@@ -132,7 +132,9 @@ def read_donors(result_dir: Path, result: dict, labels: np.ndarray) -> dict[str,
             raise CacheError(f"{path}: donor {donor}'s matrix does not match its checksum.")
         values = np.load(path, allow_pickle=False)
         if values.shape != (len(result["labels"]), len(result["genes"])):
-            raise CacheError(f"{path}: shape {values.shape}, but {len(result['labels'])} labels x "
-                             f"{len(result['genes'])} genes recorded.")  # fmt: skip
+            raise CacheError(
+                f"{path}: shape {values.shape}, but {len(result['labels'])} labels x "
+                f"{len(result['genes'])} genes recorded."
+            )
         donors[donor] = values[order]
     return donors

@@ -119,10 +119,10 @@ def sample_coordinates(request: dict) -> Path:
 
     output = Path(request["output"])
     arguments = request["arguments"]
-    files = abagen.fetch_microarray(data_dir=request["abagen_data_dir"],
-                                    donors=request["donors"], verbose=1)  # fmt: skip
-    atlas, _ = images.coerce_atlas_to_dict(request["atlas"], list(files),
-                                           request["atlas_info"])  # fmt: skip
+    files = abagen.fetch_microarray(
+        data_dir=request["abagen_data_dir"], donors=request["donors"], verbose=1
+    )
+    atlas, _ = images.coerce_atlas_to_dict(request["atlas"], list(files), request["atlas_info"])
     coords, matched = {}, {}
     for donor, parts in files.items():
         corrected = arguments.get("corrected_mni", True)
@@ -179,8 +179,10 @@ def run(request: dict) -> Path:
         for donor, parts in files.items()
     }
     keep_donors = bool(request.get("keep_donors", False))
-    _log(f"abagen.get_expression_data on {request['atlas']} with {request['arguments']}"
-         + (" (every donor's matrix kept)" if keep_donors else ""))  # fmt: skip
+    _log(
+        f"abagen.get_expression_data on {request['atlas']} with {request['arguments']}"
+        + (" (every donor's matrix kept)" if keep_donors else "")
+    )
     expression, counts, report = abagen.get_expression_data(
         request["atlas"],
         atlas_info=request["atlas_info"],
@@ -228,8 +230,10 @@ def run(request: dict) -> Path:
             "seconds": round(time.perf_counter() - started, 2),
         }
         (staging / "result.json").write_text(json.dumps(result, indent=1))
-    _log(f"done in {time.perf_counter() - started:.1f} s: {values.shape[0]} regions x "
-         f"{values.shape[1]} genes -> {output}")  # fmt: skip
+    _log(
+        f"done in {time.perf_counter() - started:.1f} s: {values.shape[0]} regions x "
+        f"{values.shape[1]} genes -> {output}"
+    )
     return output
 
 

