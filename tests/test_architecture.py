@@ -6,6 +6,8 @@ checked for cycles with Tarjan's algorithm.
 """
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -216,3 +218,103 @@ def test_the_formatter_formats_everything():
         if marker in line
     ]
     assert skipped == [], f"let ruff format these lines: {skipped}"
+
+
+PACKAGES = sorted(name for name in MODULES if is_package(name))
+
+
+@pytest.mark.parametrize("namespace", PACKAGES)
+def test_every_name_a_namespace_exports_resolves(namespace):
+    """A name in ``__all__`` left dangling by a move or a rename is found here, not by a reader."""
+    module = importlib.import_module(namespace)
+    dangling = []
+    for name in getattr(module, "__all__", []):
+        try:
+            getattr(module, name)
+        except AttributeError:
+            dangling.append(name)
+    assert dangling == [], f"{namespace}.__all__ names what it does not hold: {dangling}"
+
+
+#: Chapters import ct_helpers as ``ct`` (and what ct exports, such as ``plotting``) plus
+#: names from at most this many subpackages' namespaces.
+MAX_CHAPTER_SUBPACKAGES = 2
+
+
+def chapter_imports(text: str) -> list[tuple[str, str]]:
+    """(module, name) of every ct_helpers import in a chapter's code cells (MyST text)."""
+    imports = []
+    for block in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S):
+        code = "\n".join(
+            "" if line.startswith((":", "%", "!")) else line for line in block.splitlines()
+        )
+        code = re.sub(r"\A---\n.*?\n---\n", "", code, flags=re.S)  # cell options
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ct_helpers"):
+                imports += [(node.module, alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imports += [
+                    (alias.name, alias.name)
+                    for alias in node.names
+                    if alias.name.startswith("ct_helpers")
+                ]
+    return imports
+
+
+def chapter_import_problems(text: str, exported: set[str], subpackages: set[str]) -> list[str]:
+    """What breaks the chapters' import rule (CONTRIBUTING.md), in words."""
+    problems, used, seen = [], set(), set()
+    for module, name in chapter_imports(text):
+        parts = module.split(".")
+        if module == "ct_helpers" and name in subpackages:
+            if name not in exported:  # ct.plotting is ct's own: importing it counts as ct
+                used.add(name)
+        elif len(parts) == 2 and parts[1] in subpackages:
+            used.add(parts[1])
+        elif not (module == "ct_helpers" and name == "ct_helpers"):
+            problems.append(f"{module} (import from ct or a subpackage's namespace)")
+        if name in exported and module != "ct_helpers":
+            problems.append(f"{name} from {module} (ct.{name} exists)")
+        if name in seen:
+            problems.append(f"{name} imported twice")
+        seen.add(name)
+    if len(used) > MAX_CHAPTER_SUBPACKAGES:
+        problems.append(f"{len(used)} subpackages {sorted(used)}")
+    return problems
+
+
+def test_the_import_rule_finds_deep_repeated_and_exported_names():
+    import ct_helpers as ct
+
+    subpackages = {"plotting", "prediction", "evaluation", "compressors", "data"}
+    text = (
+        "```{code-cell} ipython3\nimport ct_helpers as ct\nfrom ct_helpers import plotting\n"
+        "from ct_helpers.prediction import cv_folds, load_targets\n"
+        "from ct_helpers.evaluation.paired import paired_difference\n"
+        "from ct_helpers.compressors import Compressor\n"
+        "from ct_helpers.data import paper_comparison\n```\n"
+        "```{code-cell} ipython3\n:tags: [hide-input]\n"
+        "from ct_helpers.prediction import cv_folds\n```\n"
+    )
+    problems = chapter_import_problems(text, set(ct.__all__), subpackages)
+    assert problems == [
+        "load_targets from ct_helpers.prediction (ct.load_targets exists)",
+        "ct_helpers.evaluation.paired (import from ct or a subpackage's namespace)",
+        "Compressor from ct_helpers.compressors (ct.Compressor exists)",
+        "cv_folds imported twice",
+        "3 subpackages ['compressors', 'data', 'prediction']",
+    ]
+
+
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.md"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_chapters_import_from_ct_and_at_most_two_subpackages(chapter):
+    import pkgutil
+
+    import ct_helpers as ct
+
+    subpackages = {m.name for m in pkgutil.iter_modules(ct.__path__)}
+    problems = chapter_import_problems(chapter.read_text(), set(ct.__all__), subpackages)
+    assert problems == [], f"{chapter.name}: {problems}"

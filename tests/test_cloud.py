@@ -165,7 +165,7 @@ def test_a_stale_missing_or_orphaned_notebook_is_found_and_rewritten(tmp_path):
         "02_classical_compressors.ipynb",
         "99_removed.ipynb",
     ]
-    from ct_helpers.rerun import main
+    from ct_helpers.ct_book import main
 
     assert main(["colab", "--check", "--book", str(tmp_path)]) == 1
     assert main(["colab", "--book", str(tmp_path)]) == 0
@@ -339,7 +339,7 @@ def test_post_build_succeeds_in_a_clean_virtual_environment(tmp_path):
 
 def test_fetch_book_data_caches_the_default_data_and_mri_maps(real_data_dir, capsys):
     from ct_helpers.cloud.prefetch import fetch_book_data
-    from ct_helpers.rerun import main
+    from ct_helpers.ct_book import main
 
     table = fetch_book_data(real_data_dir)
     assert list(table["item"]) == [

@@ -146,7 +146,7 @@ def test_every_ct_book_command_works(command, reader_folder):
     if arguments[0] == "run" and not executes and "--check" not in arguments:
         arguments.append("--check")
     done = subprocess.run(
-        [sys.executable, "-m", "ct_helpers.rerun", *arguments],
+        [sys.executable, "-m", "ct_helpers.ct_book", *arguments],
         cwd=folder,
         env=environment(data_dir),
         capture_output=True,
@@ -181,7 +181,7 @@ def test_every_jupytext_and_papermill_command_works(reader_folder):
     import jupytext
 
     from ct_helpers.chapter_parameters import check_parameters
-    from ct_helpers.rerun import chapter_parameters, find_chapter
+    from ct_helpers.ct_book import chapter_parameters, find_chapter
 
     folder, data_dir = reader_folder
     commands = [c for _, c in COMMANDS if kind_of(c) in ("jupytext", "papermill")]

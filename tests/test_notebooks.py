@@ -1,6 +1,5 @@
 """Execute every chapter with papermill in the smoke profile, as a reader would."""
 
-import ast
 import json
 import os
 import re
@@ -49,7 +48,6 @@ EXPECTED_OUTPUTS = {
 def assert_no_machine_paths(executed):
     """The published page shows no folder of the machine that built it ($CT_DATA/... instead)."""
     import os
-    import re
 
     text = executed.read_text()
     outputs = "".join(json.dumps(cell.get("outputs", [])) for cell in json.loads(text)["cells"])
@@ -84,7 +82,6 @@ def test_every_chapter_ends_with_exercises_and_their_folded_solutions():
     """3 to 5 exercises end every chapter; each has its solution folded away (a dropdown
     "Solution N"), and the chapter runs at least one of them as code in a hide-cell cell,
     executed with the chapter (issue 30)."""
-    import re
 
     for chapter in CHAPTERS:
         text = chapter.read_text()
@@ -216,92 +213,31 @@ def test_hidden_code_cells_only_glue(chapter):
     )
 
 
-#: Chapters import ct_helpers as ``ct`` plus at most this many of its subpackages.
-MAX_CHAPTER_SUBPACKAGES = 2
-#: Breaches of the import rule still in a chapter (counted 2026-12-04): the counts may
-#: only fall; Chapter 5 is done.
-IMPORT_PROBLEMS = {
-    "01_data": 2,
-    "02_classical_compressors": 5,
-    "03_autoencoder": 13,
-    "04_reconstruction_and_coherence": 18,
-    "06_your_data": 7,
-}
-
-
-def chapter_imports(text: str) -> list[tuple[str, str]]:
-    """(module, name) of every ct_helpers import in a chapter's code cells (MyST text)."""
-    imports = []
-    for block in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S):
-        code = "\n".join(
-            "" if line.startswith((":", "%", "!")) else line for line in block.splitlines()
-        )
-        code = re.sub(r"\A---\n.*?\n---\n", "", code, flags=re.S)  # cell options
-        for node in ast.walk(ast.parse(code)):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ct_helpers"):
-                imports += [(node.module, alias.name) for alias in node.names]
-            elif isinstance(node, ast.Import):
-                imports += [
-                    (alias.name, alias.name)
-                    for alias in node.names
-                    if alias.name.startswith("ct_helpers")
-                ]
-    return imports
-
-
-def chapter_import_problems(text: str, exported: set[str], subpackages: set[str]) -> list[str]:
-    """What breaks the chapters' import rule (CONTRIBUTING.md), in words."""
-    problems, used, seen = [], set(), set()
-    for module, name in chapter_imports(text):
-        parts = module.split(".")
-        if module == "ct_helpers" and name in subpackages:
-            used.add(name)
-        elif len(parts) == 2 and parts[1] in subpackages:
-            used.add(parts[1])
-        elif not (module == "ct_helpers" and name == "ct_helpers"):
-            problems.append(f"{module} (import from ct or a subpackage's namespace)")
-        if name in exported and module != "ct_helpers":
-            problems.append(f"{name} from {module} (ct.{name} exists)")
-        if name in seen:
-            problems.append(f"{name} imported twice")
-        seen.add(name)
-    if len(used) > MAX_CHAPTER_SUBPACKAGES:
-        problems.append(f"{len(used)} subpackages {sorted(used)}")
-    return problems
-
-
-def test_the_import_rule_finds_deep_repeated_and_exported_names():
-    import ct_helpers as ct
-
-    subpackages = {"plotting", "prediction", "evaluation", "compressors", "data"}
-    text = (
-        "```{code-cell} ipython3\nimport ct_helpers as ct\nfrom ct_helpers import plotting\n"
-        "from ct_helpers.prediction import cv_folds, load_targets\n"
-        "from ct_helpers.evaluation.paired import paired_difference\n"
-        "from ct_helpers.compressors import Compressor\n```\n"
-        "```{code-cell} ipython3\n:tags: [hide-input]\n"
-        "from ct_helpers.prediction import cv_folds\n```\n"
-    )
-    problems = chapter_import_problems(text, set(ct.__all__), subpackages)
-    assert problems == [
-        "load_targets from ct_helpers.prediction (ct.load_targets exists)",
-        "ct_helpers.evaluation.paired (import from ct or a subpackage's namespace)",
-        "Compressor from ct_helpers.compressors (ct.Compressor exists)",
-        "cv_folds imported twice",
-        "3 subpackages ['compressors', 'plotting', 'prediction']",
-    ]
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_chapters_import_from_ct_and_at_most_two_subpackages(chapter):
-    import pkgutil
+def test_every_name_a_chapter_uses_is_defined(chapter, tmp_path):
+    """ruff's undefined-name check on the chapter as a script: a name left behind by a moved
+    import fails here in a second, not after minutes of executing the chapter."""
+    import subprocess
+    import sys
 
-    import ct_helpers as ct
+    import jupytext
 
-    subpackages = {m.name for m in pkgutil.iter_modules(ct.__path__)}
-    problems = chapter_import_problems(chapter.read_text(), set(ct.__all__), subpackages)
-    allowed = IMPORT_PROBLEMS.get(chapter.stem, 0)
-    assert len(problems) <= allowed, f"{chapter.name}: {problems}"
-    assert allowed == 0 or len(problems) == allowed, (
-        f"{chapter.name}: {len(problems)} import problems now; lower IMPORT_PROBLEMS to match"
+    script = tmp_path / f"{chapter.stem}.py"
+    jupytext.write(jupytext.read(chapter), script, fmt="py:percent")
+    ruff = Path(sys.executable).with_name("ruff")
+    checked = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "F821,F811",
+            "--config",
+            "builtins = ['display', 'get_ipython']",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
     )
+    assert checked.returncode == 0, checked.stdout

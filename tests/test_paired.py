@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ct_helpers.evaluation.claims import reconstruction_claims
 from ct_helpers.evaluation.paired import (
     best_by_k,
     compare_methods,
     mean_interval,
     paired_difference,
 )
+from ct_helpers.evaluation.reconstruction_claims import reconstruction_claims
 
 COLUMNS = ["method", "k", "split", "seed", "part", "metric", "value", "status"]
 
@@ -171,7 +171,7 @@ def test_the_t_sne_claim_compares_its_decoder_with_the_training_mean():
 
 
 def test_the_summary_names_reconstructions_worse_than_the_training_mean():
-    from ct_helpers.evaluation.claims import reconstruction_summary
+    from ct_helpers.evaluation.reconstruction_claims import reconstruction_summary
 
     table = sweep_like(
         {("pca", 2): 0.10, ("umap", 8): 0.25, ("autoencoder", 2): 0.11, ("training mean", 0): 0.2}
@@ -216,7 +216,7 @@ def test_a_ranking_ends_with_the_coordinates_own_score_when_the_sweep_has_it():
 
 
 def test_a_claim_holds_only_when_every_comparison_goes_its_way():
-    from ct_helpers.evaluation.claims import claim_holds
+    from ct_helpers.evaluation.reconstruction_claims import claim_holds
 
     assert claim_holds(["lower", "lower"], "lower") == "yes"
     assert claim_holds(["lower", "no difference"], "lower") == "no difference"

@@ -50,7 +50,7 @@ def test_a_value_no_cell_glued_or_an_unknown_reference_is_refused(tmp_path):
 def test_every_key_the_chapters_cite_is_in_the_bibliography():
     import re
 
-    from ct_helpers.rerun import NOTEBOOKS
+    from ct_helpers.ct_book import NOTEBOOKS
 
     cited = {
         key.strip()

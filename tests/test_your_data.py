@@ -363,7 +363,7 @@ def test_chapter_6_compresses_two_readers_tables_on_their_genes_and_overwrites_n
             [
                 sys.executable,
                 "-m",
-                "ct_helpers.rerun",
+                "ct_helpers.ct_book",
                 "run",
                 "06",
                 "--profile",

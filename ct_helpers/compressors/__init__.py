@@ -6,12 +6,14 @@ also fits a learned decoder (:class:`KernelRidgeDecoder`), so all of them
 reconstruct; the auto-encoder (Chapter 3) is in the same registry.
 """
 
+from .autoencoder.device import choose_device, resolve_precision
 from .autoencoder.estimator import (
     SAVE_FORMAT,
     AutoEncoderCompressor,
     checkpoint_path,
     load_autoencoder,
 )
+from .autoencoder.network import AutoEncoder, count_parameters, layer_table
 from .base import Compressor
 from .decoder import KernelRidgeDecoder
 from .genes import align_genes
@@ -39,6 +41,11 @@ register_compressor(
 register_saved_format(SAVE_FORMAT, load_autoencoder)
 
 __all__ = [
+    "resolve_precision",
+    "layer_table",
+    "count_parameters",
+    "choose_device",
+    "AutoEncoder",
     "AutoEncoderCompressor",
     "Compressor",
     "KernelPCACompressor",

@@ -18,3 +18,17 @@ scales; :mod:`~ct_helpers.data.abagen` builds voxel-wise AHBA with abagen in its
 own environment, and :mod:`~ct_helpers.data.donors` keeps each donor's own
 matrix beside such a build. Nothing here imports a later stage.
 """
+
+from .abagen.recipe import PAPER_ABAGEN_ARGUMENTS, paper_comparison
+from .compatibility import compatibility_notes
+from .examples import EXAMPLE_GENES, example_region_table
+from .export import save_latent_maps
+
+__all__ = [
+    "EXAMPLE_GENES",
+    "PAPER_ABAGEN_ARGUMENTS",
+    "compatibility_notes",
+    "example_region_table",
+    "paper_comparison",
+    "save_latent_maps",
+]

@@ -2,7 +2,7 @@
 
 :func:`sweep_glue` gathers them from the sweep's long table and its
 references (:func:`~ct_helpers.evaluation.sweep_results.reconstruction_references`):
-the claims of :func:`~ct_helpers.evaluation.claims.reconstruction_summary`,
+the claims of :func:`~ct_helpers.evaluation.reconstruction_claims.reconstruction_summary`,
 the coordinates baseline's and the training mean's RMSE on the random split,
 how many reconstructions beat the coordinates, and how the random and the
 spatially blocked splits compare in R². Every value is a mean over the seeds.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .claims import reconstruction_summary
 from .reconstruction import table_to_wide
+from .reconstruction_claims import reconstruction_summary
 
 
 def sweep_glue(
@@ -33,7 +33,7 @@ def sweep_glue(
     Returns
     -------
     dict
-        :func:`~ct_helpers.evaluation.claims.reconstruction_summary`'s keys;
+        :func:`~ct_helpers.evaluation.reconstruction_claims.reconstruction_summary`'s keys;
         ``beats_coordinates`` (``"a of n"`` random-split reconstructions lower
         than the coordinates baseline); ``coordinates_rmse``, ``mean_rmse``
         and (when the sweep scored it) ``coordinates_decoder_rmse``, the

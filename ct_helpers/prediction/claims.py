@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..evaluation.claims import claim_counts, claim_holds
 from ..evaluation.published import published_prediction_text
+from ..evaluation.reconstruction_claims import claim_counts, claim_holds
 from .comparisons import compare_feature_sets, ranking_with_intervals, repeat_means
 from .protocol import ALL_GENES, COORDINATES
 from .regressors import NESTED
@@ -244,7 +244,7 @@ def prediction_summary(
         (``"..._nested"`` for the nested reader, "not scored" and NaN without
         it); ``all_genes_r2`` (NaN when not scored); ``published_text``, the
         paper's mean R² per method; with ``claims`` (:func:`claims_by_scheme`)
-        also :func:`~ct_helpers.evaluation.claims.claim_counts`. Every key is
+        also :func:`~ct_helpers.evaluation.reconstruction_claims.claim_counts`. Every key is
         always there, so a page can name them whatever was run.
 
     Examples

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ct_helpers.rerun import NOTEBOOKS, find_chapter, main, parse_value
+from ct_helpers.ct_book import NOTEBOOKS, find_chapter, main, parse_value
 
 
 def test_values_are_read_as_a_shell_user_means_them(tmp_path):
@@ -74,7 +74,7 @@ def test_one_value_for_a_list_parameter_is_a_list_and_check_runs_no_kernel(tmp_p
     import jupytext
 
     from ct_helpers.chapter_parameters import check_parameters
-    from ct_helpers.rerun import chapter_parameters
+    from ct_helpers.ct_book import chapter_parameters
 
     known = chapter_parameters(jupytext.read(find_chapter("05")))
     assert check_parameters({"methods": "pca", "k": 4}, known) == {"methods": ["pca"], "k": 4}
