@@ -29,6 +29,7 @@ def target_smoothness(
     dataset: ExpressionDataset,
     null_method: str = "auto",
     n_maps: int = 200,
+    n_shuffles: int = 200,
     neighbours: int = 6,
     random_state: int = 0,
     data_dir: str | os.PathLike | None = None,
@@ -37,7 +38,7 @@ def target_smoothness(
 
     Each map's measured samples are joined on their ``neighbours``-nearest-neighbour
     graph (:func:`~ct_helpers.evaluation.metrics.knn_weights`); ``n_maps`` null maps
-    (:func:`~ct_helpers.prediction.nulls.spatial_nulls`) and as many random
+    (:func:`~ct_helpers.prediction.nulls.spatial_nulls`) and ``n_shuffles`` random
     shuffles of its values are scored on the same graph. A useful null is
     about as smooth as its target; shuffles are not smooth at all.
 
@@ -57,7 +58,7 @@ def target_smoothness(
         defined = np.isfinite(values)
         weights = knn_weights(dataset.coords[defined], neighbours)
         nulls, how = spatial_nulls(values, dataset, n_maps, null_method, random_state, data_dir)
-        measured = np.tile(values[defined, None], (1, n_maps))
+        measured = np.tile(values[defined, None], (1, n_shuffles))
         shuffled = np.random.default_rng(random_state).permuted(measured, axis=0)
         rows.append(
             {
