@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the payload or the fingerprint changes.
 CHECKPOINT_FORMAT = "ct-autoencoder-checkpoint-4"
+#: Where training stands: saved in every checkpoint and restored from it.
+_PROGRESS_KEYS = ("epoch", "best_loss", "best_epoch", "bad_epochs", "finished", "stopped_early")
 
 
 def training_fingerprint(
@@ -69,17 +71,7 @@ def save_checkpoint(path, fingerprint, model, optimizer, generator, state) -> No
         "generator": generator.get_state(),
         "best_state": None if finished else state["best_state"],
         "history": json.dumps(state["history"]),
-        **{
-            key: state[key]
-            for key in (
-                "epoch",
-                "best_loss",
-                "best_epoch",
-                "bad_epochs",
-                "finished",
-                "stopped_early",
-            )
-        },
+        **{key: state[key] for key in _PROGRESS_KEYS},
     }
     record = {"format": CHECKPOINT_FORMAT, "epoch": state["epoch"], "finished": state["finished"]}
     write_checked(path, lambda tmp: torch.save(payload, tmp), record)
@@ -108,17 +100,6 @@ def load_checkpoint(path, fingerprint, model, optimizer, generator, device) -> d
     if payload["optimizer"] is not None:  # None once finished: nothing left to optimise
         optimizer.load_state_dict(payload["optimizer"])
     generator.set_state(payload["generator"])
-    state = {
-        key: payload[key]
-        for key in (
-            "epoch",
-            "best_loss",
-            "best_epoch",
-            "bad_epochs",
-            "finished",
-            "stopped_early",
-            "best_state",
-        )
-    }
+    state = {key: payload[key] for key in (*_PROGRESS_KEYS, "best_state")}
     state["history"] = json.loads(payload["history"])
     return state
