@@ -96,6 +96,7 @@ _SUBMODULES = (
     "config",
     "data",
     "evaluation",
+    "interpretation",
     "messages",
     "parallel",
     "plotting",

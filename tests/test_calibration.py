@@ -123,7 +123,7 @@ def test_a_calibration_is_saved_and_read_back(grid, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("calibrated again although the table is saved")
 
-    monkeypatch.setattr(C, "_NullMaker", refuse)
+    monkeypatch.setattr(C, "NullMaker", refuse)
     again = C.null_calibration(grid, data_dir=tmp_path, progress=False, cache=True, **options)
     np.testing.assert_allclose(again["false_positive_rate"], table["false_positive_rate"])
     assert again.attrs["parameters"]["n_pairs"] == 5
@@ -180,7 +180,7 @@ def test_the_cv_r2_test_is_the_protocol_s_test():
 
     data = ct.make_synthetic_expression(n_genes=5, resolution=16, random_state=0)  # SYNTHETIC
     x, y = C.smooth_random_maps(data.coords, 40, 2, random_state=1).T
-    maker = C._NullMaker(data, 30, None)
+    maker = C.NullMaker(data, 30, None)
     fold_of = ct.evaluation.splits.cv_folds(data.coords, "spatial", 5, 0, 40.0, data.space)
     folds = (fold_of, fold_buffers(data.coords, fold_of))  # the protocol's default buffer
     p = C._cv_r2_p(x, y, "moran", maker, 0, folds)

@@ -102,6 +102,13 @@ IMAGING_TRANSCRIPTOMICS = Distribution(
         f"{_IT}/DK/atlas-DK_labels.csv": (
             "58b623281e1d3fe7f690d1ad40d66bfcfe92cb50e1d5689d388f3615b69c4ac1"
         ),
+        # cell-type marker gene sets (GMT): Lake et al. 2018 and pooled (Seidlitz et al. 2020)
+        "imaging_transcriptomics/data/geneset_LAKE.gmt": (
+            "d82f252f8085b9c2b153e7dac83e002af77022edfa473f48d4677e16e61b191f"
+        ),
+        "imaging_transcriptomics/data/geneset_Pooled.gmt": (
+            "51f7af62abde62afedc212d6b796efe6ae46cb4570678b530a8ed56d82e833f1"
+        ),
     },
 )
 

@@ -82,6 +82,7 @@ __all__ = [
     "CALIBRATION_NULLS",
     "CALIBRATION_STATISTICS",
     "CALIBRATION_GEOMETRIES",
+    "NullMaker",
     "null_calibration",
     "choose_null",
     "calibration_rates_text",
@@ -111,8 +112,19 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
-class _NullMaker:
-    """Null maps of any map on one set of samples, sharing what every map can share."""
+class NullMaker:
+    """Null maps of any map on one set of samples, sharing what every map can share.
+
+    The spin test's permutations (one set per seed), the Moran eigenvectors
+    and the distances of variogram surrogates are computed once and reused
+    for every map.
+
+    Examples
+    --------
+    >>> maker = NullMaker(data, n_nulls=100, data_dir=None)  # doctest: +SKIP
+    >>> maker("moran", values, seed=0).shape  # doctest: +SKIP
+    (99, 100)
+    """
 
     def __init__(self, dataset: ExpressionDataset, n_nulls: int, data_dir):
         self.coords, self.n_nulls = dataset.coords, n_nulls
@@ -124,6 +136,7 @@ class _NullMaker:
         except ValueError:
             pass
         self._eigenvectors = self._distances = None
+        self._spins: dict[int, np.ndarray] = {}
 
     def available(self, null: str) -> str | None:
         """Why ``null`` (or maps smoothed on the ``"sphere"``) cannot be made here, or None."""
@@ -138,8 +151,13 @@ class _NullMaker:
         return sphere_map_distances(self.sphere, self.hemisphere, self.coords)
 
     def __call__(self, null: str, x: np.ndarray, seed: int) -> np.ndarray:
+        """Return ``n_nulls`` null maps (columns) of map ``x`` by ``null``, seeded by ``seed``."""
         if null == "spin":
-            return x[spin_permutations(self.sphere, self.hemisphere, self.n_nulls, seed)]
+            if seed not in self._spins:
+                self._spins[seed] = spin_permutations(
+                    self.sphere, self.hemisphere, self.n_nulls, seed
+                )
+            return x[self._spins[seed]]
         if null == "moran":
             if self._eigenvectors is None:
                 self._eigenvectors = moran_eigenvectors(self.coords)
@@ -270,7 +288,7 @@ def null_calibration(
             CALIBRATION_COLUMNS,
             keep=("skipped",),
         )
-    maker = _NullMaker(dataset, n_nulls, data_dir)
+    maker = NullMaker(dataset, n_nulls, data_dir)
     skipped = {null: why for null in (*nulls, *geometries) if (why := maker.available(null))}
     used = [null for null in nulls if null not in skipped]
     shapes = [geometry for geometry in geometries if geometry not in skipped]
