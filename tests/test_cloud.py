@@ -347,7 +347,9 @@ def test_fetch_book_data_caches_the_default_data_and_mri_maps(real_data_dir, cap
         "MRI maps: ahba-schaefer100",
         "ahba-dk83",
         "MRI maps: ahba-dk83",
+        "gene sets: lake",
+        "gene sets: pooled",
     ]
-    assert list(table["shape"]) == [(99, 15633), (99, 7), (83, 15633), (83, 3)]
+    assert list(table["shape"]) == [(99, 15633), (99, 7), (83, 15633), (83, 3), (30,), (7,)]
     assert main(["fetch", "--data-dir", str(real_data_dir)]) == 0
     assert "MRI maps: ahba-dk83" in capsys.readouterr().out

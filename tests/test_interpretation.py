@@ -118,6 +118,7 @@ def test_the_shipped_gmt_files_are_read_whole_and_matched_to_the_real_table(
     assert lake.coverage["share_matched"].min() > 0.8
     assert lake.source["sha256"].startswith("d82f252f")
     assert lake.source["file"].startswith("$CT_DATA")  # no machine path on a page
+    assert lake.listed["Ex1"][:2] == ["CBLN2", "ENC1"]  # as the file lists them
 
 
 # --- gene weights ----------------------------------------------------------------------
@@ -300,3 +301,39 @@ def test_a_planted_depth_gradient_is_a_layer_trend():
             ),
             {"truth": latent},
         )
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def test_the_figures_show_every_cell_mark_layer_and_null(planted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ct_helpers import plotting
+    from ct_helpers.plotting.interpretation import enrichment_grid
+
+    data, gene_sets, latent = planted
+    test = Enrichment(data, gene_sets, n_nulls=999, spatial_null="moran")
+    table = test.test({"pca": np.c_[latent, -latent + 0.1 * np.arange(400) / 400]})
+    values, marks = enrichment_grid(table)
+    assert values.shape == (len(gene_sets.names), 2) and marks.loc["planted", "pca dim1"] == "**"
+    ax = plotting.plot_enrichment_heatmap(table, title="SYNTHETIC")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("**") == int((marks == "**").to_numpy().sum())
+    assert ax.figure.axes[-1].get_ylabel() == "mean gene weight (Pearson r)"  # colour bar
+    plt.close("all")
+    lake_like = table.assign(
+        gene_set=table["gene_set"].map(dict(zip(gene_sets.names, LAKE_LAYERS.index, strict=False)))
+    )
+    ax = plotting.plot_layer_profile(layer_profile(lake_like.dropna(subset=["gene_set"])))
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["L2/3", "L2/3-L4"]
+    assert len(ax.get_lines()) >= 2 and ax.get_ylabel() == "mean gene weight (Pearson r)"
+    plt.close("all")
+    calibration = enrichment_calibration(test, (0.0,), n_maps=4, progress=False)
+    ax = plotting.plot_enrichment_calibration(calibration)
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"random genes", "spatial"}
+    assert "SYNTHETIC" in ax.get_xlabel()
+    plt.close("all")

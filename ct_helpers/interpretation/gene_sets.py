@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -109,12 +109,15 @@ class GeneSets:
         ``missing_examples``.
     source : dict
         File (as shown on a page), sha256 and citation.
+    listed : dict of str to list of str
+        Every set as the file lists it, before matching (all sets, kept or not).
     """
 
     name: str
     sets: dict[str, list[str]]
     coverage: pd.DataFrame
     source: dict
+    listed: dict[str, list[str]] = field(default_factory=dict)
 
     def membership(self, genes) -> np.ndarray:
         """Boolean matrix (n_sets, n_genes): which of ``genes`` belong to each set.
@@ -226,7 +229,7 @@ def load_gene_sets(
         "citation": citation,
         "min_genes": min_genes,
     }
-    return GeneSets(name=name, sets=sets, coverage=coverage, source=source_info)
+    return GeneSets(name=name, sets=sets, coverage=coverage, source=source_info, listed=listed)
 
 
 __all__ = [

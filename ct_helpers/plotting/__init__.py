@@ -6,7 +6,8 @@ chapter shares), :mod:`~ct_helpers.plotting.brain` (brain maps, nilearn),
 :mod:`~ct_helpers.plotting.curves` (value distributions, reconstructions,
 metrics by k), :mod:`~ct_helpers.plotting.training` (learning curves),
 :mod:`~ct_helpers.plotting.summaries` (distributions and per-domain summaries,
-seaborn). Chapters call them as ``plotting.plot_...``.
+seaborn), :mod:`~ct_helpers.plotting.interpretation` (cell-type enrichment,
+layer profiles). Chapters call them as ``plotting.plot_...``.
 """
 
 from .brain import plot_brain_map, plot_split, view_brain_map
@@ -19,6 +20,7 @@ from .curves import (
     plot_value_histogram,
 )
 from .embeddings import anatomical_groups, plot_embedding
+from .interpretation import plot_enrichment_calibration, plot_enrichment_heatmap, plot_layer_profile
 from .summaries import (
     plot_cv_comparison,
     plot_domain_summary,
@@ -41,6 +43,9 @@ __all__ = [
     "plot_cv_comparison",
     "plot_domain_summary",
     "plot_embedding",
+    "plot_enrichment_calibration",
+    "plot_enrichment_heatmap",
+    "plot_layer_profile",
     "plot_gene_r2",
     "plot_learning_curves",
     "plot_metric_by_k",
