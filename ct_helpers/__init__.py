@@ -6,7 +6,8 @@ subpackages: :mod:`~ct_helpers.data` (where expression comes from and which
 brain space it lives in) -> :mod:`~ct_helpers.compressors` (PCA, kernel PCA, NMF,
 t-SNE, UMAP, the auto-encoder) -> :mod:`~ct_helpers.evaluation` (splits,
 metrics, the sweep) -> :mod:`~ct_helpers.prediction` (target maps, nulls, the
-protocol) -> :mod:`~ct_helpers.plotting`. :mod:`~ct_helpers.config` and
+protocol) -> :mod:`~ct_helpers.interpretation` (gene weights, cell-type
+enrichment) -> :mod:`~ct_helpers.plotting`. :mod:`~ct_helpers.config` and
 :mod:`~ct_helpers.storage` serve them all. This namespace holds what a reader
 calls; ``CONTRIBUTING.md`` says where new code goes.
 

@@ -32,6 +32,7 @@ from ct_helpers.interpretation import (
     loading_agreement,
     read_gmt,
     stability_summary,
+    top_gene_lists,
     top_genes,
     verdict_marks,
     weight_agreement,
@@ -155,6 +156,9 @@ def test_top_genes_lists_both_poles_in_order():
     table = top_genes(weights, n=2)
     assert table[("dim1", "+")].tolist() == ["b (+0.90)", "d (+0.50)"]
     assert table[("dim1", "-")].tolist() == ["c (-0.70)", "a (+0.10)"]
+    lists = top_gene_lists({"pca": weights, "umap": -weights}, n=2)
+    assert lists.loc[("pca", "dim1"), "high"] == "b, d"
+    assert lists.loc[("umap", "dim1"), "high"] == "c, a"  # a flipped sign swaps the poles
 
 
 def test_weight_agreement_matches_reordered_flipped_dimensions_on_shared_genes():

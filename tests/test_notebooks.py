@@ -22,7 +22,8 @@ def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data
     # papermill injects a parameter every chapter has, at its default value, so the run fills
     # the data folder's caches (sweeps, models, predictions) exactly as the book build reads
     # them: CI builds the smoke book after the tests from the same $CT_DATA.
-    executed = run_colab_notebook(chapter, tmp_path, {"data_dir": None})
+    parameters = {"data_dir": None, **READER_PARAMETERS.get(chapter.stem, lambda _: {})(tmp_path)}
+    executed = run_colab_notebook(chapter, tmp_path, parameters)
     assert_glued_values_format(executed)
     assert_no_machine_paths(executed)
     for text in EXPECTED_OUTPUTS.get(chapter.stem, ()):
@@ -30,6 +31,22 @@ def test_chapter_runs_in_smoke_profile(chapter, tmp_path, monkeypatch, real_data
     if os.environ.get("CT_BOOK_OUTPUTS"):  # CI builds the smoke book from these outputs
         save_book_outputs(chapter, executed, Path(os.environ["CT_BOOK_OUTPUTS"]))
 
+
+def readers_gene_sets(folder: Path) -> dict:
+    """A reader's own GMT file (real astrocyte and oligodendrocyte markers) for Chapter 7."""
+    path = folder / "my_markers.gmt"
+    astrocyte = "GFAP AQP4 ALDH1L1 SLC1A3 SLC1A2 GJA1 SOX9 GLUL SPARCL1 NDRG2 ATP1A2 FGFR3"
+    oligodendrocyte = "MBP PLP1 MOBP MOG MAG CNP OLIG1 OLIG2 SOX10 CLDN11 ERMN TF"
+    path.write_text(
+        f"my_astrocytes\tNA\t{astrocyte.replace(' ', chr(9))}\n"
+        f"my_oligodendrocytes\thttp://example.org\t{oligodendrocyte.replace(' ', chr(9))}\n"
+    )
+    return {"your_gene_sets": str(path)}
+
+
+#: Parameters a reader changes, given beside ``data_dir`` in the smoke runs (Chapter 7 tests
+#: a reader's GMT file in the same run, so CI runs no chapter twice for it).
+READER_PARAMETERS = {"07_interpretation": readers_gene_sets}
 
 #: Outputs a chapter must show even in the smoke profile.
 EXPECTED_OUTPUTS = {
@@ -42,6 +59,8 @@ EXPECTED_OUTPUTS = {
     ),
     # the null calibration, every null that applies to the Schaefer-100 parcels
     "05_prediction": ("plot_null_calibration", "<th>variogram</th>", "<th>spin</th>"),
+    # the reader's GMT file, matched and tested beside the shipped ones
+    "07_interpretation": ("my_oligodendrocytes",),
 }
 
 

@@ -17,7 +17,7 @@ seeds, bootstrap samples and atlases.
 from .enrichment import Enrichment, enrichment_counts, verdict_marks
 from .enrichment_calibration import calibration_overview, enrichment_calibration
 from .gene_sets import SHIPPED_GENE_SETS, GeneSetError, GeneSets, load_gene_sets, read_gmt
-from .gene_weights import gene_weights, loading_agreement, top_genes
+from .gene_weights import gene_weights, loading_agreement, top_gene_lists, top_genes
 from .layers import LAKE_LAYERS, layer_marker_check, layer_profile, layer_trend
 from .stability import bootstrap_stability, seed_stability, stability_summary, weight_agreement
 from .summary import best_methods, interpretability_table
@@ -43,6 +43,7 @@ __all__ = [
     "read_gmt",
     "seed_stability",
     "stability_summary",
+    "top_gene_lists",
     "top_genes",
     "verdict_marks",
     "weight_agreement",

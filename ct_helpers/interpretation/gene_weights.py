@@ -16,6 +16,7 @@ centring ``X`` changes nothing).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -145,6 +146,34 @@ def top_genes(weights: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return table
 
 
+def top_gene_lists(weights: Mapping[str, pd.DataFrame], n: int = 5) -> pd.DataFrame:
+    """List the ``n`` highest and lowest genes of every dimension of every method, as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (method, dimension); ``high`` and ``low`` list the genes
+        from the most extreme inwards, comma-separated.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"dim1": [0.9, -0.8, 0.1]}, index=["A", "B", "C"])
+    >>> top_gene_lists({"pca": w}, n=2).loc[("pca", "dim1")].tolist()
+    ['A, C', 'B, C']
+    """
+    rows = {}
+    for method, table in weights.items():
+        for dimension in table.columns:
+            ordered = table[dimension].sort_values()
+            rows[(method, dimension)] = {
+                "high": ", ".join(ordered.index[::-1][:n]),
+                "low": ", ".join(ordered.index[:n]),
+            }
+    result = pd.DataFrame.from_dict(rows, orient="index")
+    result.index.names = ["method", "dimension"]
+    return result
+
+
 def loading_agreement(model, data) -> pd.DataFrame:
     """How PCA's gene weights compare with its loadings, dimension by dimension.
 
@@ -184,4 +213,4 @@ def loading_agreement(model, data) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("dimension")
 
 
-__all__ = ["dimension_names", "gene_weights", "loading_agreement", "top_genes"]
+__all__ = ["dimension_names", "gene_weights", "loading_agreement", "top_gene_lists", "top_genes"]

@@ -127,6 +127,7 @@ def bootstrap_stability(
     random_state: int = 0,
     params: Mapping | None = None,
     progress: bool = True,
+    warnings_log: WarningLog | None = None,
 ) -> pd.DataFrame:
     """Refit ``method`` on bootstrap samples; compare each refit's gene weights with ``reference``.
 
@@ -147,13 +148,16 @@ def bootstrap_stability(
         Further parameters of the compressor.
     progress : bool
         Show a progress bar.
+    warnings_log : WarningLog, optional
+        Where the refits' library warnings are collected (one line per kind
+        in its ``summary()``); by default a new one.
 
     Returns
     -------
     pandas.DataFrame
         One row per (bootstrap, dimension): ``method``, ``bootstrap``,
-        ``dimension``, ``matched``, ``r``; library warnings of the refits are
-        counted in ``attrs["warnings"]``.
+        ``dimension``, ``matched``, ``r``; the warnings' summary is in
+        ``attrs["warnings"]``.
 
     Examples
     --------
@@ -163,7 +167,7 @@ def bootstrap_stability(
         raise ValueError(f"n_bootstrap must be at least 1, got {n_bootstrap}.")
     rng = np.random.default_rng(random_state)
     k = reference.shape[1]
-    log = WarningLog()
+    log = WarningLog() if warnings_log is None else warnings_log
     rows = []
     for b in tqdm(range(n_bootstrap), desc=f"bootstrap {method}", disable=not progress):
         drawn = np.sort(rng.integers(0, dataset.n_samples, dataset.n_samples))

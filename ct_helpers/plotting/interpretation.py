@@ -109,8 +109,11 @@ def plot_layer_profile(profile: pd.DataFrame, title: str = "", ax=None):
 def plot_enrichment_calibration(table: pd.DataFrame, alpha: float = 0.05, title: str = "", ax=None):
     """False-positive rate of each null against the maps' smoothness (seaborn).
 
-    One point per gene set (faint) and the mean over sets with a 95 % Wilson
-    interval for the pooled count (bars); the dashed line is ``alpha``.
+    One point per gene set (faint) and the mean over the sets (diamond) with
+    a 95 % Wilson interval as wide as one set's (``n_maps`` trials): the
+    sets are tested on the same maps, so their tests are not independent, and
+    the mean of their rates is known at least this well. The dashed line is
+    ``alpha``.
 
     Returns
     -------
@@ -118,7 +121,7 @@ def plot_enrichment_calibration(table: pd.DataFrame, alpha: float = 0.05, title:
     """
     ax = ax or plt.gca()
     rows = table.assign(
-        setting=table["geometry"] + ", " + table["smoothness_mm"].map("{:g} mm".format)
+        setting=table["geometry"] + "\n" + table["smoothness_mm"].map("{:g} mm".format)
     )
     order = list(dict.fromkeys(rows["setting"]))
     palette = {"random_genes": "#d95f02", "spatial": "#1b9e77"}
@@ -136,11 +139,11 @@ def plot_enrichment_calibration(table: pd.DataFrame, alpha: float = 0.05, title:
         legend=False,
     )
     means = rows.groupby(["setting", "null"], sort=False).agg(
-        rate=("false_positive_rate", "mean"), hits=("false_positives", "sum"), n=("n_maps", "sum")
+        rate=("false_positive_rate", "mean"), n=("n_maps", "first")
     )
     for (setting, null), row in means.iterrows():
         x = order.index(setting) + (-0.2 if null == "random_genes" else 0.2)
-        low, high = wilson_interval(int(row["hits"]), int(row["n"]))
+        low, high = wilson_interval(int(round(row["rate"] * row["n"])), int(row["n"]))
         ax.errorbar(
             x,
             row["rate"],
