@@ -30,6 +30,7 @@ from ct_helpers.interpretation import (
     layer_trend,
     load_gene_sets,
     loading_agreement,
+    null_disagreement,
     read_gmt,
     stability_summary,
     top_gene_lists,
@@ -250,6 +251,12 @@ def test_counts_and_fdr_within_each_method(planted):
     assert counts.loc["truth", "spatial"] >= 1
     for _, group in table.groupby("method"):
         assert (group["q_spatial"] >= group["p_spatial"] - 1e-12).all()
+    said = null_disagreement(table)
+    assert said["n_tests"] == len(table) == 2 * len(gene_sets.names)
+    assert said["n_random"] == int(table["significant_random_genes"].sum())
+    assert said["n_lost"] == int(
+        (table["significant_random_genes"] & ~table["significant_spatial"]).sum()
+    )
     with pytest.raises(ValueError, match="at least 19"):
         Enrichment(data, gene_sets, n_nulls=5)
     with pytest.raises(ValueError, match="spin null cannot be used"):

@@ -20,7 +20,7 @@ from .gene_sets import SHIPPED_GENE_SETS, GeneSetError, GeneSets, load_gene_sets
 from .gene_weights import gene_weights, loading_agreement, top_gene_lists, top_genes
 from .layers import LAKE_LAYERS, layer_marker_check, layer_profile, layer_trend
 from .stability import bootstrap_stability, seed_stability, stability_summary, weight_agreement
-from .summary import best_methods, interpretability_table
+from .summary import best_methods, interpretability_table, null_disagreement
 
 __all__ = [
     "Enrichment",
@@ -40,6 +40,7 @@ __all__ = [
     "layer_trend",
     "load_gene_sets",
     "loading_agreement",
+    "null_disagreement",
     "read_gmt",
     "seed_stability",
     "stability_summary",

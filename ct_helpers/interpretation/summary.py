@@ -61,6 +61,48 @@ def interpretability_table(
     return table
 
 
+def null_disagreement(table: pd.DataFrame) -> dict:
+    """How the two nulls' verdicts differ, as plain values for a chapter's text.
+
+    Returns
+    -------
+    dict
+        ``n_tests``, ``n_random`` and ``n_spatial`` (significant under each
+        null), ``n_lost`` (under random genes only), and for the strongest of
+        those by random-gene z: ``top_z_name`` ("set on method dimension", or
+        "none"), ``top_z``, ``top_z_p_spatial`` and ``top_z_q_spatial``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"method": ["pca"] * 2, "dimension": ["dim1"] * 2,
+    ...                   "gene_set": ["Ast", "Oli"], "z_random_genes": [9.0, -4.0],
+    ...                   "p_spatial": [0.3, 0.001], "q_spatial": [0.3, 0.002],
+    ...                   "significant_random_genes": [True, True],
+    ...                   "significant_spatial": [False, True]})
+    >>> null_disagreement(t)["top_z_name"], null_disagreement(t)["n_lost"]
+    ('Ast on pca dim1', 1)
+    """
+    random, spatial = table["significant_random_genes"], table["significant_spatial"]
+    lost = table[random & ~spatial]
+    values = {
+        "n_tests": len(table),
+        "n_random": int(random.sum()),
+        "n_spatial": int(spatial.sum()),
+        "n_lost": len(lost),
+        "top_z_name": "none",
+        "top_z": 0.0,
+        "top_z_p_spatial": 1.0,
+        "top_z_q_spatial": 1.0,
+    }
+    if len(lost):
+        top = lost.loc[lost["z_random_genes"].abs().idxmax()]
+        values["top_z_name"] = f"{top['gene_set']} on {top['method']} {top['dimension']}"
+        values["top_z"] = float(top["z_random_genes"])
+        values["top_z_p_spatial"] = float(top["p_spatial"])
+        values["top_z_q_spatial"] = float(top["q_spatial"])
+    return values
+
+
 def best_methods(table: pd.DataFrame, column: str) -> list[str]:
     """Return the methods with the highest ``column`` (all of them when tied).
 
@@ -75,4 +117,4 @@ def best_methods(table: pd.DataFrame, column: str) -> list[str]:
     return [str(m) for m in values.index[values == values.max()]]
 
 
-__all__ = ["best_methods", "interpretability_table"]
+__all__ = ["best_methods", "interpretability_table", "null_disagreement"]
