@@ -27,7 +27,7 @@ NAME ?=
 ATLAS_INFO ?=
 AHBA_ARGS ?=
 
-.PHONY: book book-strict book-from-tests book-check colab corpus test test-fast test-python lint benchmark ahba ahba-env clean help
+.PHONY: book book-cached book-strict book-from-tests book-check colab corpus test test-fast test-python lint benchmark ahba ahba-env clean help
 
 help:
 	@echo "make book | make test | make test-fast | make lint | make benchmark | make clean"
@@ -51,6 +51,16 @@ $(VENV)/.installed-%: pyproject.toml $(VENV)/.torch
 book: $(VENV)/.installed-book
 	CT_PROFILE=$(CT_PROFILE) $(BIN)/jupyter-book build . --all --builder html $(JB_FLAGS)
 	@echo "Book built: open _build/html/index.html"
+
+# The published build (.github/workflows/book.yml): like make book, but a chapter whose code
+# is unchanged since the last build is read from the execution cache (_build/.jupyter_cache,
+# which the workflow keeps only while the chapters and ct_helpers are unchanged).
+book-cached: $(VENV)/.installed-book
+	mkdir -p _build
+	sed 's/^  execute_notebooks: force$$/  execute_notebooks: cache/' _config.yml > _build/_config.cached.yml
+	grep -q "execute_notebooks: cache" _build/_config.cached.yml
+	CT_PROFILE=$(CT_PROFILE) $(BIN)/jupyter-book build . --all --builder html \
+		--config _build/_config.cached.yml $(JB_FLAGS)
 
 # CI: warnings are errors, and a chapter that raises fails the build (raise_on_error).
 book-strict: JB_FLAGS = -W --keep-going
@@ -115,9 +125,14 @@ corpus: $(VENV)/.installed-test
 	CT_CORPUS_EXAMPLES=$(CORPUS_EXAMPLES) $(BIN)/python -m pytest -q -p no:logging \
 		tests/test_reading_corpus.py -k "tables_are_read"
 
+# Code style, the GitHub workflows (zizmor's security audits, offline, and the workflow
+# schema; actionlint is not installable from a package index alone) and the pre-commit hooks.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ct_helpers tests benchmarks .ci
 	$(BIN)/ruff format --check ct_helpers tests benchmarks .ci
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 benchmark: $(VENV)/.installed-test $(AHBA_VENV)/.installed
 	$(BIN)/python benchmarks/bench_data_loading.py

@@ -80,7 +80,8 @@ def test_sphinx_theme_options_give_the_same_links():
         "path_to_docs": CONFIG["repository"]["path_to_book"],
         "launch_buttons": CONFIG["launch_buttons"],
     }
-    assert links_from_sphinx(options) == BookLinks.from_config(ROOT / "_config.yml")
+    baseurl = CONFIG["html"]["baseurl"]
+    assert links_from_sphinx(options, baseurl) == BookLinks.from_config(ROOT / "_config.yml")
     assert is_chapter("notebooks/01_data") and not is_chapter("book/running")
 
 
@@ -94,7 +95,7 @@ def test_the_theme_colab_button_is_pointed_at_the_notebook():
         "repository_branch": "main",
         "launch_buttons": {"colab_url": "https://colab.research.google.com"},
     }
-    app = SimpleNamespace(config=SimpleNamespace(html_theme_options=options))
+    app = SimpleNamespace(config=SimpleNamespace(html_theme_options=options, html_baseurl=""))
     theme_url = "https://colab.research.google.com/github/me/book/blob/main/notebooks/01_data.md"
     buttons = [
         {"text": "Binder", "url": "https://mybinder.org/x"},
@@ -353,3 +354,17 @@ def test_fetch_book_data_caches_the_default_data_and_mri_maps(real_data_dir, cap
     assert list(table["shape"]) == [(99, 15633), (99, 7), (83, 15633), (83, 3), (30,), (7,)]
     assert main(["fetch", "--data-dir", str(real_data_dir)]) == 0
     assert "MRI maps: ahba-dk83" in capsys.readouterr().out
+
+
+def test_the_published_address_comes_from_the_config_and_readme_links_to_it():
+    from ct_helpers.cloud.links import BookLinks
+
+    links = BookLinks.from_config()
+    assert links.book == "https://compressed-transcriptomics.github.io/compressed-transcriptomics"
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert f"<{links.book}>" in readme
+    assert links.published("notebooks/07_interpretation.md") == (
+        f"{links.book}/notebooks/07_interpretation.html"
+    )
+    derived = BookLinks.from_settings({"url": "https://github.com/Me/book"}, {})
+    assert derived.book == "https://me.github.io/book"  # GitHub Pages when no baseurl is set

@@ -22,14 +22,19 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 
 
-def links_from_sphinx(theme_options: dict[str, Any]) -> BookLinks:
-    """:class:`BookLinks` from the theme options Jupyter Book makes of ``_config.yml``."""
+def links_from_sphinx(theme_options: dict[str, Any], baseurl: str = "") -> BookLinks:
+    """:class:`BookLinks` from the theme options Jupyter Book makes of ``_config.yml``.
+
+    ``baseurl`` is Sphinx's ``html_baseurl`` (``html.baseurl`` of ``_config.yml``).
+    """
     repository = {
         "url": theme_options.get("repository_url"),
         "branch": theme_options.get("repository_branch"),
         "path_to_book": theme_options.get("path_to_docs"),
     }
-    return BookLinks.from_settings(repository, theme_options.get("launch_buttons") or {})
+    return BookLinks.from_settings(
+        repository, theme_options.get("launch_buttons") or {}, html={"baseurl": baseurl}
+    )
 
 
 def badge_html(links: BookLinks, chapter: str) -> str:
@@ -62,7 +67,7 @@ def add_badges(app, doctree, docname: str) -> None:
 
     if not is_chapter(docname) or app.builder.format != "html":
         return
-    links = links_from_sphinx(app.config.html_theme_options)
+    links = links_from_sphinx(app.config.html_theme_options, app.config.html_baseurl)
     notebook = Path(app.srcdir) / COLAB_FOLDER / f"{Path(docname).stem}.ipynb"
     if not notebook.is_file():
         logging.getLogger(__name__).warning(
@@ -79,7 +84,7 @@ def point_colab_button(app, pagename: str, templatename, context: dict, doctree)
     """Point the theme's Colab launch button at the chapter's notebook (``html-page-context``)."""
     if not is_chapter(pagename):
         return
-    links = links_from_sphinx(app.config.html_theme_options)
+    links = links_from_sphinx(app.config.html_theme_options, app.config.html_baseurl)
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if group.get("type") == "group" else []:
             if button.get("text") == "Colab":

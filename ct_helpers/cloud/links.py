@@ -44,6 +44,9 @@ class BookLinks:
         Colab's and the BinderHub's addresses.
     notebook_interface : str
         ``"jupyterlab"`` or ``"classic"``: where Binder opens a chapter.
+    book_url : str
+        Where the book is published (``html.baseurl`` of ``_config.yml``); by
+        default the repository's GitHub Pages address.
 
     Examples
     --------
@@ -52,6 +55,8 @@ class BookLinks:
     'https://colab.research.google.com/github/me/book/blob/dev/colab/01_data.ipynb'
     >>> links.pip_requirement()
     'ct_helpers[colab] @ git+https://github.com/me/book@dev'
+    >>> links.published("notebooks/07_interpretation.md")
+    'https://me.github.io/book/notebooks/07_interpretation.html'
     """
 
     repository_url: str
@@ -60,6 +65,7 @@ class BookLinks:
     colab_url: str = "https://colab.research.google.com"
     binderhub_url: str = "https://mybinder.org"
     notebook_interface: str = "jupyterlab"
+    book_url: str = ""
 
     @classmethod
     def from_config(cls, path: str | os.PathLike = BOOK_CONFIG) -> BookLinks:
@@ -71,14 +77,21 @@ class BookLinks:
             raise FileNotFoundError(f"{path}: no book configuration (_config.yml) there.")
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls.from_settings(
-            config.get("repository", {}), config.get("launch_buttons", {}), source=str(path)
+            config.get("repository", {}),
+            config.get("launch_buttons", {}),
+            source=str(path),
+            html=config.get("html", {}),
         )
 
     @classmethod
     def from_settings(
-        cls, repository: Mapping, launch_buttons: Mapping, source: str = "_config.yml"
+        cls,
+        repository: Mapping,
+        launch_buttons: Mapping,
+        source: str = "_config.yml",
+        html: Mapping | None = None,
     ) -> BookLinks:
-        """Build from the ``repository`` and ``launch_buttons`` mappings of the configuration."""
+        """Build from the ``repository``, ``launch_buttons`` and ``html`` mappings of the config."""
         url = str(repository.get("url") or "").rstrip("/")
         if not url:
             raise ValueError(f"{source}: repository.url is not set; the cloud links need it.")
@@ -92,6 +105,7 @@ class BookLinks:
                 launch_buttons.get("binderhub_url") or defaults["binderhub_url"].default
             ),
             notebook_interface=str(launch_buttons.get("notebook_interface") or "jupyterlab"),
+            book_url=str((html or {}).get("baseurl") or "").rstrip("/"),
         )
 
     @property
@@ -129,6 +143,18 @@ class BookLinks:
         prefix = "lab/tree" if self.notebook_interface == "jupyterlab" else "tree"
         base = f"{self.binderhub_url.rstrip('/')}/v2/gh/{org}/{repo}/{self.branch}"
         return f"{base}?urlpath={prefix}/{self.chapter_source(chapter)}"
+
+    @property
+    def book(self) -> str:
+        """Return the published book's address (GitHub Pages unless ``book_url`` says otherwise)."""
+        if self.book_url:
+            return self.book_url
+        org, repo = self.github
+        return f"https://{org.lower()}.github.io/{repo}"
+
+    def published(self, chapter: str | os.PathLike) -> str:
+        """Return the address of ``chapter``'s page in the published book."""
+        return f"{self.book}/{CHAPTER_FOLDER}/{Path(chapter).stem}.html"  # the built site
 
     def pip_requirement(self, extra: str = "colab") -> str:
         """Return the pip requirement of ``ct_helpers`` from this repository and branch."""
