@@ -348,3 +348,14 @@ def test_the_figures_show_every_cell_mark_layer_and_null(planted):
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"random genes", "spatial"}
     assert "SYNTHETIC" in ax.get_xlabel()
     plt.close("all")
+
+
+def test_every_prefix_of_the_random_draws_is_a_uniform_set_of_distinct_genes():
+    from ct_helpers.interpretation.enrichment import random_prefixes
+
+    draws = random_prefixes(20_000, 10, 4, random_state=3)  # 40 chunks of 500 rows
+    assert all(len(set(row)) == 4 for row in draws[:500])
+    for m in (1, 2, 4):
+        share = np.bincount(draws[:, :m].ravel(), minlength=10) / len(draws)
+        np.testing.assert_allclose(share, m / 10, atol=0.015)  # each gene equally often
+    assert not np.array_equal(draws[:500], draws[500:1000])  # chunks differ

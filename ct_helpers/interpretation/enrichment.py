@@ -68,6 +68,29 @@ def z_scores(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
         return np.where(sd > 0, (observed - null.mean(axis=1)) / sd, np.nan)
 
 
+def random_prefixes(n_draws: int, n_genes: int, length: int, random_state: int = 0) -> np.ndarray:
+    """Draw the first ``length`` entries of ``n_draws`` independent permutations of the genes.
+
+    Any prefix of a row (its first ``m`` entries) is a uniformly random set of ``m``
+    distinct genes, so one array serves random gene sets of every size. Drawn in
+    chunks of rows, so memory stays near 500 x ``n_genes`` keys.
+
+    Examples
+    --------
+    >>> draws = random_prefixes(3, 10, 4, random_state=0)
+    >>> draws.shape, all(len(set(row)) == 4 for row in draws)
+    ((3, 4), True)
+    """
+    rng = np.random.default_rng(random_state)
+    out = np.empty((n_draws, length), dtype=np.int64)
+    for start in range(0, n_draws, 500):
+        keys = rng.random((min(500, n_draws - start), n_genes), dtype=np.float32)
+        smallest = np.argpartition(keys, length - 1, axis=1)[:, :length]
+        order = np.take_along_axis(keys, smallest, axis=1).argsort(axis=1)
+        out[start : start + len(keys)] = np.take_along_axis(smallest, order, axis=1)
+    return out
+
+
 class Enrichment:
     """Score gene sets on latent maps and test the scores against both nulls.
 
@@ -125,11 +148,9 @@ class Enrichment:
             self.sizes[:, None]
         )
         self._matrix, self._sd = matrix, sd
-        rng = np.random.default_rng(self.random_state)
-        largest = int(self.sizes.max())
-        keys = rng.random((self.n_nulls, len(genes)), dtype=np.float32)
-        self._random_genes = np.argpartition(keys, largest - 1, axis=1)[:, :largest]
-        rng.shuffle(self._random_genes, axis=1)  # argpartition's prefix is not random in order
+        self._random_genes = random_prefixes(
+            self.n_nulls, len(genes), int(self.sizes.max()), self.random_state
+        )
         self.null_maker = NullMaker(data, self.n_nulls, data_dir)
         if spatial_null == "auto":
             spatial_null = "spin" if self.null_maker.available("spin") is None else "moran"
@@ -282,6 +303,7 @@ __all__ = [
     "NULLS",
     "SPATIAL_NULLS",
     "enrichment_counts",
+    "random_prefixes",
     "two_sided_p",
     "verdict_marks",
     "z_scores",
