@@ -359,3 +359,17 @@ def test_every_prefix_of_the_random_draws_is_a_uniform_set_of_distinct_genes():
         share = np.bincount(draws[:, :m].ravel(), minlength=10) / len(draws)
         np.testing.assert_allclose(share, m / 10, atol=0.015)  # each gene equally often
     assert not np.array_equal(draws[:500], draws[500:1000])  # chunks differ
+
+
+def test_calibration_verdicts_name_the_worst_and_the_roughest_setting(planted):
+    from ct_helpers.interpretation import calibration_verdicts
+
+    data, gene_sets, _ = planted
+    test = Enrichment(data, gene_sets, n_nulls=39, spatial_null="moran")
+    table = enrichment_calibration(test, (0.0, 35.0), n_maps=5, progress=False)
+    said = calibration_verdicts(table)
+    assert said["rough_setting"] == "volume, 0 mm"
+    by_null = table.groupby("null")["false_positive_rate"].mean()
+    assert said["fpr_random"] == pytest.approx(by_null["random_genes"])
+    spatial = table[table["null"] == "spatial"].groupby("smoothness_mm")["false_positive_rate"]
+    assert said["worst_rate"] == pytest.approx(spatial.mean().max())

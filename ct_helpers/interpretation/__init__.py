@@ -15,7 +15,11 @@ seeds, bootstrap samples and atlases.
 """
 
 from .enrichment import Enrichment, enrichment_counts, verdict_marks
-from .enrichment_calibration import calibration_overview, enrichment_calibration
+from .enrichment_calibration import (
+    calibration_overview,
+    calibration_verdicts,
+    enrichment_calibration,
+)
 from .gene_sets import SHIPPED_GENE_SETS, GeneSetError, GeneSets, load_gene_sets, read_gmt
 from .gene_weights import gene_weights, loading_agreement, top_gene_lists, top_genes
 from .layers import LAKE_LAYERS, layer_marker_check, layer_profile, layer_trend
@@ -31,6 +35,7 @@ __all__ = [
     "best_methods",
     "bootstrap_stability",
     "calibration_overview",
+    "calibration_verdicts",
     "enrichment_calibration",
     "enrichment_counts",
     "gene_weights",

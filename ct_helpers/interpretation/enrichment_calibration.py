@@ -136,4 +136,41 @@ def calibration_overview(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-__all__ = ["calibration_overview", "enrichment_calibration"]
+def calibration_verdicts(table: pd.DataFrame) -> dict:
+    """Summarise a calibration as the plain values a chapter glues.
+
+    Returns
+    -------
+    dict
+        ``fpr_random`` and ``fpr_spatial`` (each null's rate over every
+        setting and set), ``fpr_half_width`` (the widest half interval of one
+        set's rate), ``worst_setting`` / ``worst_rate`` (the spatial null's
+        highest mean rate) and ``rough_setting`` / ``rough_rate`` (the
+        random-gene null's mean rate on the least smooth maps).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"geometry": "volume", "smoothness_mm": [0.0, 0.0, 40.0, 40.0],
+    ...                   "null": ["random_genes", "spatial"] * 2, "gene_set": "Ast",
+    ...                   "false_positive_rate": [0.6, 0.04, 0.5, 0.08],
+    ...                   "low": 0.0, "high": 0.2})
+    >>> v = calibration_verdicts(t)
+    >>> v["worst_setting"], v["rough_setting"], round(v["rough_rate"], 2)
+    ('volume, 40 mm', 'volume, 0 mm', 0.6)
+    """
+    overview = calibration_overview(table)
+    rates = table.groupby("null")["false_positive_rate"].mean()
+    worst = overview.xs("spatial", level="null")["mean_rate"]
+    rough = overview.xs("random_genes", level="null")["mean_rate"].sort_index(level=1)
+    return {
+        "fpr_random": float(rates["random_genes"]),
+        "fpr_spatial": float(rates["spatial"]),
+        "fpr_half_width": float(overview["one_set_half_width"].max()),
+        "worst_setting": "{}, {:g} mm".format(*worst.idxmax()),
+        "worst_rate": float(worst.max()),
+        "rough_setting": "{}, {:g} mm".format(*rough.index[0]),
+        "rough_rate": float(rough.iloc[0]),
+    }
+
+
+__all__ = ["calibration_overview", "calibration_verdicts", "enrichment_calibration"]
