@@ -368,7 +368,7 @@ def test_calibration_verdicts_name_the_worst_and_the_roughest_setting(planted):
     test = Enrichment(data, gene_sets, n_nulls=39, spatial_null="moran")
     table = enrichment_calibration(test, (0.0, 35.0), n_maps=5, progress=False)
     said = calibration_verdicts(table)
-    assert said["rough_setting"] == "volume, 0 mm"
+    assert said["rough_setting"] == "0 mm"
     by_null = table.groupby("null")["false_positive_rate"].mean()
     assert said["fpr_random"] == pytest.approx(by_null["random_genes"])
     spatial = table[table["null"] == "spatial"].groupby("smoothness_mm")["false_positive_rate"]
