@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .enrichment import enrichment_counts
 from .stability import stability_summary
 
 
@@ -44,12 +45,12 @@ def interpretability_table(
     >>> interpretability_table(t).loc["pca"].tolist()
     [1, 2, 1, 2]
     """
-    grouped = enrichment.groupby("method", sort=False)
+    counts = enrichment_counts(enrichment)  # the same counts Chapter 7 shows per method
     by_dimension = enrichment.groupby(["method", "dimension"], sort=False)["significant_spatial"]
     table = pd.DataFrame(
         {
-            "significant_spatial": grouped["significant_spatial"].sum().astype(int),
-            "significant_random_genes": grouped["significant_random_genes"].sum().astype(int),
+            "significant_spatial": counts["spatial"].astype(int),
+            "significant_random_genes": counts["random_genes"].astype(int),
             "dimensions_with_a_cell_type": by_dimension.any().groupby(level=0, sort=False).sum(),
             "dimensions": by_dimension.any().groupby(level=0, sort=False).size(),
         }
