@@ -303,6 +303,41 @@ def test_decoder_leave_one_out_error_equals_refitting_without_each_sample():
     assert decoder.cv_results_["loo_rmse"].min() == decoder.loo_rmse_
 
 
+def _svd_decomposition(phi):
+    """The decoder's feature decomposition as it was before: an SVD of the tall matrix."""
+    u, s, vt = np.linalg.svd(phi, full_matrices=False)
+    keep = s > s[0] * 1e-6
+    return u[:, keep], s[keep], vt[keep]
+
+
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_decoder_from_one_eigendecomposition_equals_the_svd_path(duplicated, monkeypatch):
+    from sklearn.kernel_approximation import Nystroem
+
+    from ct_helpers.compressors import decoder as D
+
+    rng = np.random.default_rng(1)
+    codes = rng.normal(size=(600, 3))
+    if duplicated:  # repeated codes: a rank-deficient kernel, near-empty directions
+        codes[300:] = codes[:300] + 1e-9 * rng.normal(size=(300, 3))
+    targets = np.c_[np.sin(codes), codes**2] + 0.1 * rng.normal(size=(600, 6))
+    held_out = rng.normal(size=(50, 3))
+    params = {"n_landmarks": 400, "random_state": 0}
+    now = D.KernelRidgeDecoder(**params).fit(codes, targets.astype(np.float32))
+    monkeypatch.setattr(D, "feature_decomposition", _svd_decomposition)
+    before = D.KernelRidgeDecoder(**params).fit(codes, targets.astype(np.float32))
+    np.testing.assert_allclose(now.cv_results_, before.cv_results_, rtol=1e-6)
+    np.testing.assert_allclose(now.predict(held_out), before.predict(held_out), atol=1e-5)
+    # the normalisation from eigh is scikit-learn's from its SVD, negative eigenvalues
+    # too: the same approximate kernel K_nm K_mm^-1 K_mn (features differ only by
+    # rounding in K_mm's near-empty directions, its eigenvalues clipped at 1e-12)
+    theirs = Nystroem(gamma=now.gamma_, n_components=400, random_state=0).fit(codes)
+    _, ours = D.nystroem_basis(codes, now.gamma_, 400, 0)
+    features = D.rbf(codes, theirs.components_, now.gamma_) @ ours.T
+    their_features = theirs.transform(codes)
+    np.testing.assert_allclose(features @ features.T, their_features @ their_features.T, atol=1e-6)
+
+
 def test_decoder_rejects_bad_input():
     decoder = ct.compressors.KernelRidgeDecoder()
     with pytest.raises(ValueError, match="3 code rows for 4 target rows"):
@@ -339,6 +374,30 @@ def test_a_model_pickled_before_the_package_was_split_loads_when_trusted(small_s
         load_compressor(path, trusted=True, data_dir=tmp_path).transform(small_synthetic),
         model.transform(small_synthetic),
     )
+
+
+def test_umap_distances_compiled_equal_its_own_pair_by_pair_to_the_bit(monkeypatch):
+    import umap.umap_ as umap_module
+    from sklearn.metrics import pairwise_distances
+    from umap.distances import euclidean
+
+    from ct_helpers.compressors import manifold
+
+    X = np.random.default_rng(3).random((300, 500)).astype(np.float32)  # SYNTHETIC
+    ours = manifold.UMAPCompressor(n_components=2, random_state=0, decoder=False).fit(X[:240])
+    assert getattr(umap_module.pairwise_distances, "ct_compiled_pairs", False)
+    for args in ((X[:240],), (X[240:], X[:240])):  # a fit's square, a transform's rectangle
+        assert np.array_equal(
+            umap_module.pairwise_distances(*args, metric=euclidean),
+            pairwise_distances(*args, metric=euclidean),
+        )
+    codes = (ours.training_codes_, ours.transform(X[240:]))
+    # umap-learn's own path: scikit-learn's pairwise_distances calling its numba metric
+    monkeypatch.setattr(umap_module, "pairwise_distances", pairwise_distances)
+    monkeypatch.setattr(manifold, "use_compiled_pairs", lambda: None)
+    theirs = manifold.UMAPCompressor(n_components=2, random_state=0, decoder=False).fit(X[:240])
+    assert np.array_equal(codes[0], theirs.training_codes_)
+    assert np.array_equal(codes[1], theirs.transform(X[240:]))
 
 
 def test_umap_numba_functions_are_cached_on_disk_before_they_compile():

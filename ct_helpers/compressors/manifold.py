@@ -22,7 +22,9 @@ Implementation choices
   samples in gene space, which took over 14 CPU-minutes without finishing for
   733 queries against the 2,933 training voxels at 8 mm, so it is offered up to
   ``native_inverse_max_samples`` (default 1,000) training samples. The learned
-  decoder covers every k and every size.
+  decoder covers every k and every size. Below 4,096 training samples
+  umap-learn computes all distances, one Python call per pair;
+  :mod:`.umap_distances` computes the same distances in one compiled loop.
 
 Both methods fit the training embedding as a whole; ``fit_transform`` returns
 that embedding, ``transform`` places samples one by one against it (for the
@@ -38,6 +40,7 @@ import numpy as np
 from .base import Compressor
 from .decoder import KernelRidgeDecoder
 from .jit_cache import umap_class
+from .umap_distances import use_compiled_pairs
 
 
 class TSNECompressor(Compressor):
@@ -177,6 +180,7 @@ class UMAPCompressor(Compressor):
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
         UMAP = umap_class()  # numba functions compiled once per installation, then cached
+        use_compiled_pairs()  # all-pairs distances compiled, not called pair by pair
 
         self.n_neighbors_ = int(min(self.n_neighbors, X.shape[0] - 1))
         self.model_ = UMAP(
@@ -192,6 +196,7 @@ class UMAPCompressor(Compressor):
             return self.model_.fit_transform(X)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
+        use_compiled_pairs()  # also for a model read from a file
         return self.model_.transform(X)
 
     def _inverse(self, Z: np.ndarray) -> np.ndarray:
