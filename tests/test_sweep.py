@@ -357,3 +357,23 @@ def test_a_slow_method_can_repeat_fewer_times_and_still_pairs_with_the_rest(data
     )
     with pytest.raises(ValueError, match=r"not swept: \['umap'\]"):
         sweep(data, tmp_path, seeds_by_method={"umap": [0]})
+
+
+def test_each_sample_is_embedded_once_training_codes_from_the_fit(data, tmp_path):
+    # t-SNE's fit embedding differs from a second placement of the same samples: the
+    # cell keeps the fit's, the held-out samples' from their one transform, and places
+    # only the blocked split's buffer samples, which are in neither set
+    from ct_helpers.compressors import load_compressor
+    from ct_helpers.evaluation.sweep import make_split
+
+    sweep(data, tmp_path, methods=["tsne"], latent_sizes=[2], splits=["spatial"])
+    split = make_split(data, "spatial", 0, SweepSettings())
+    assert split.excluded.size > 0
+    cell = {"method": "tsne", "k": 2, "split": "spatial", "seed": 0}
+    codes = load_codes(cell, data, tmp_path)
+    (model_file,) = sweep_folder(data, tmp_path).glob("tsne-k2-spatial-*-model.pkl")
+    model = load_compressor(model_file, trusted=True)
+    np.testing.assert_array_equal(codes[split.train], model.training_codes_)
+    assert not np.allclose(codes[split.train], model.transform(data.expression[split.train]))
+    rest = np.r_[split.test, split.excluded]
+    np.testing.assert_allclose(codes[rest], model.transform(data.expression[rest]), atol=1e-4)

@@ -50,12 +50,14 @@ class FitScores:
 
     ``rows`` are ``{"part", "metric", "value", "status"}`` dicts; ``gene_r2``
     holds the held-out R² of every gene per reconstruction; ``model`` is None
-    when the method could not be fitted (the rows say why).
+    when the method could not be fitted (the rows say why); ``test_codes`` are
+    the held-out samples' codes, computed once (the sweep reuses them).
     """
 
     rows: list[dict]
     model: Compressor | None = None
     gene_r2: dict[str, np.ndarray] = field(default_factory=dict)
+    test_codes: np.ndarray | None = None
 
 
 def result_row(part: str, metric: str, value, status: str = "ok") -> dict:
@@ -160,7 +162,7 @@ def fit_and_score(
             coords[0], train, codes=model.training_codes_
         )
     del train  # the caller's copy: freed before the held-out rows are reconstructed
-    codes = model.transform(test)
+    codes = result.test_codes = model.transform(test)
     held_out = test if model.scaler_ is None else model.scaler_.transform(test, copy=False)
     for how, (rows, gene_r2) in _score_inverses(model, codes, held_out, reference_mean).items():
         result.rows += rows

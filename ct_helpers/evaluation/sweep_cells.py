@@ -37,7 +37,7 @@ from .reconstruction import coordinates_scores, fit_and_score, training_mean_sco
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever what a cached cell holds changes.
-SWEEP_FORMAT = "ct-sweep-6"
+SWEEP_FORMAT = "ct-sweep-7"  # 7: training codes from the fit
 
 
 def cell_params(method: str, method_params: Mapping[str, Mapping[str, Any]]) -> dict:
@@ -138,7 +138,7 @@ def run_cell(context, folder, name, method, k, split, seed, params, keep_models)
             else None,
         )
         if scores.model is not None:
-            codes = scores.model.transform(dataset)
+            codes = every_sample_codes(scores.model, scores.test_codes, split, dataset)
             if context.coherence is not None:
                 scores.rows += context.coherence.score(codes, random_state=seed)
             provenance = {
@@ -175,6 +175,36 @@ def run_cell(context, folder, name, method, k, split, seed, params, keep_models)
     )
     remove_checked(folder / f"{name}-checkpoint.pt")  # the cell's record replaces it
     return rows
+
+
+def every_sample_codes(model, test_codes: np.ndarray, split, dataset) -> np.ndarray:
+    """Codes of every sample of ``dataset``, each embedded once: the coherence metrics' input.
+
+    The training samples' codes are the fit's (``model.training_codes_``, what
+    ``fit_transform`` returns: for t-SNE and UMAP the embedding itself, not a
+    second placement of the same samples), the held-out samples' are
+    ``test_codes`` (computed for their reconstruction), and only samples in
+    neither (the blocked split's buffer) are transformed here.
+
+    Examples
+    --------
+    >>> from ct_helpers.compressors import PCACompressor
+    >>> from ct_helpers.data.synthetic import make_synthetic_expression
+    >>> from ct_helpers.evaluation.splits import Split
+    >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
+    >>> split = Split(np.arange(0, 60), np.arange(70, data.n_samples), "example")
+    >>> model = PCACompressor(n_components=2, decoder=False).fit(data.expression[split.train])
+    >>> codes = every_sample_codes(model, model.transform(data.expression[split.test]), split, data)
+    >>> bool(np.allclose(codes, model.transform(data.expression), atol=1e-5))
+    True
+    """
+    codes = np.empty((dataset.n_samples, model.training_codes_.shape[1]), dtype=np.float32)
+    codes[split.train] = model.training_codes_
+    codes[split.test] = test_codes
+    rest = np.setdiff1d(np.arange(dataset.n_samples), np.union1d(split.train, split.test))
+    if rest.size:
+        codes[rest] = model.transform(dataset.expression[rest], genes=dataset.genes)
+    return codes
 
 
 def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None = None) -> Path:
