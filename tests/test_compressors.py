@@ -430,3 +430,14 @@ def test_importing_umap_adds_no_library_noise_to_a_page():
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_nmf_training_codes_are_the_fit_of_scikit_learn_not_a_second_solve(small_synthetic):
+    from sklearn.decomposition import NMF
+
+    model = ct.make_compressor("nmf", n_components=3, random_state=0, decoder=False)
+    codes = model.fit_transform(small_synthetic)
+    scaled = model.scaler_.transform(small_synthetic.expression)
+    theirs = NMF(3, init="nndsvda", solver="cd", max_iter=1000, tol=1e-4, random_state=0)
+    np.testing.assert_allclose(codes, theirs.fit_transform(scaled), rtol=1e-4, atol=1e-6)
+    assert not np.allclose(codes, model.transform(small_synthetic), rtol=1e-4, atol=1e-6)

@@ -117,7 +117,7 @@ class NMFCompressor(Compressor):
         self.max_iter = max_iter
         self.tol = tol
 
-    def _fit(self, X: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray) -> np.ndarray:
         X = _non_negative(X, self.name)
         settings = dict(
             n_components=self.n_components,
@@ -147,6 +147,7 @@ class NMFCompressor(Compressor):
                 self.n_components,
                 self.max_iter,
             )
+        return W  # the training samples' codes from the fit, not from a second solve
 
     def _fit_blocks(self, S, size: int) -> None:
         """Fit from row blocks of a matrix too large for memory (mini-batch NMF)."""
