@@ -12,7 +12,11 @@ Run ``python benchmarks/bench_autoencoder.py`` (CPU, or CUDA when present:
    float32, and of the engine with bfloat16 autocast;
 2. for each engine precision, achieved GFLOP/s of a training step against the
    measured matrix-multiply rate of the same layer shapes in that precision on
-   this device, as a fraction;
+   this device, as a fraction; and the step's roofline: its matmul time at that
+   rate plus the bytes it moves (``step_bytes``: weights, gradients, Adam's
+   moments, autocast's copies, activations) at the measured memory bandwidth
+   (a large tensor copy), with the achieved fraction of it and the CPU's
+   native bfloat16 instructions (AVX512-BF16, AMX);
 3. with ``--converge-epochs N``: both precisions trained from the same seed
    with early stopping (patience 30, at most N epochs): held-out RMSE of each,
    their ratio, and the wall time until each is within 5 % of its final RMSE.
@@ -113,6 +117,61 @@ def step_flops(model: AutoEncoder, batch: int) -> float:
     )
 
 
+def memory_bandwidth(device, megabytes: int = 512, repeats: int = 5) -> float:
+    """GB/s of a large tensor copy (bytes read plus bytes written), the best of ``repeats``."""
+    source = torch.rand(megabytes * 2**18, device=device)  # float32: 4 bytes each
+    target = torch.empty_like(source)
+    target.copy_(source)  # warm-up: pages touched
+    best = 0.0
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        target.copy_(source)
+        _sync(device)
+        best = max(best, 2 * source.nbytes / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+#: Bytes moved per weight in one training step, by precision (see :func:`step_bytes`).
+BYTES_PER_WEIGHT = {
+    # forward and backward read the weight (4 + 4), backward writes its gradient (4),
+    # fused Adam reads weight, gradient and both moments (16) and writes three (12)
+    "float32": 4 + 4 + 4 + 16 + 12,
+    # autocast reads the float32 weight and writes a bfloat16 copy (4 + 2), forward and
+    # backward read the copy (2 + 2), the bfloat16 gradient is written, read and written
+    # again as float32 (2 + 2 + 4), then the same fused Adam (28)
+    "bfloat16": 4 + 2 + 2 + 2 + 2 + 2 + 4 + 28,
+}
+
+
+def step_bytes(model: AutoEncoder, batch: int, precision: str) -> float:
+    """Bytes a training step moves: the weights' traffic plus each layer's activations.
+
+    Weights: :data:`BYTES_PER_WEIGHT`. Activations: every linear layer's input
+    and output are read or written three times (forward, and the two backward
+    products), in the compute precision. Caches are ignored: the weights
+    (about 64 MB in float32) do not fit in them.
+    """
+    linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    weights = sum(m.weight.numel() + m.bias.numel() for m in linear)
+    element = 2 if precision == "bfloat16" else 4
+    activations = sum(3 * batch * (m.in_features + m.out_features) * element for m in linear)
+    return weights * BYTES_PER_WEIGHT[precision] + activations
+
+
+def cpu_instructions() -> dict:
+    """The CPU's native low-precision instructions (Linux ``/proc/cpuinfo``) and torch's view."""
+    try:
+        flags = set(open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split())
+    except (OSError, IndexError):
+        flags = set()
+    wanted = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16")
+    return {
+        "flags": [flag for flag in wanted if flag in flags],
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
+
+
 def _sync(device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -130,12 +189,23 @@ def engine_speed(matrix, train, validation, device, precision: str, epochs: int)
     achieved = step_flops(model, 128) * (train.size // 128) / seconds / 1e9
     dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     peak = matmul_rate(model, 128, device, dtype=dtype)
+    bandwidth = memory_bandwidth(device)
+    step_seconds = seconds / (train.size // 128)
+    matmul_seconds = step_flops(model, 128) / (peak * 1e9)
+    memory_seconds = step_bytes(model, 128, precision) / (bandwidth * 1e9)
     return {
         "seconds_per_epoch": seconds,
         "samples_per_second": (train.size // 128) * 128 / seconds,
         "achieved_gflops": achieved,
         "matmul_gflops": peak,
         "fraction_of_matmul": achieved / peak,
+        "step_ms": 1e3 * step_seconds,
+        "memory_gb_per_s": bandwidth,
+        "step_mb_moved": step_bytes(model, 128, precision) / 1e6,
+        "roofline_ms": 1e3 * (matmul_seconds + memory_seconds),
+        "roofline_matmul_ms": 1e3 * matmul_seconds,
+        "roofline_memory_ms": 1e3 * memory_seconds,
+        "fraction_of_roofline": (matmul_seconds + memory_seconds) / step_seconds,
     }
 
 
@@ -225,6 +295,7 @@ def main() -> None:
         "genes": matrix.shape[1],
         "native_bfloat16": native_bfloat16(device),
         "auto_precision": resolve_precision("auto", device),
+        "cpu": cpu_instructions(),
     }
     if device.type == "cuda":
         record["gpu"] = torch.cuda.get_device_name(device)
