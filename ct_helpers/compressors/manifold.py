@@ -54,6 +54,14 @@ class TSNECompressor(Compressor):
         Optimisation iterations after the early-exaggeration phase.
     n_jobs : int
         Threads; 1 keeps results identical from run to run.
+    neighbors : str
+        openTSNE's nearest-neighbour search. ``"exact"`` (default): all
+        distances as matrix products (scikit-learn's brute force), which is
+        what openTSNE itself picks below 1,000 samples; on the 8 mm voxels
+        (2,933 x 15,633) the fit took 14 s against 66 s with Annoy, whose trees
+        in 15,633 dimensions are approximate as well as slow, and placing 733
+        new voxels 1.4 s against 15 s. ``"auto"``, ``"annoy"``,
+        ``"pynndescent"``: openTSNE's choices.
 
     Attributes
     ----------
@@ -87,11 +95,13 @@ class TSNECompressor(Compressor):
         perplexity: float = 30.0,
         n_iter: int = 500,
         n_jobs: int = 1,
+        neighbors: str = "exact",
     ):
         super().__init__(n_components, random_state, clip_percentiles, scale, decoder)
         self.perplexity = perplexity
         self.n_iter = n_iter
         self.n_jobs = n_jobs
+        self.neighbors = neighbors
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
         from openTSNE import TSNE  # optional heavy import
@@ -103,6 +113,7 @@ class TSNECompressor(Compressor):
             n_iter=self.n_iter,
             negative_gradient_method=self._gradient(X.shape[0]),
             initialization="pca",
+            neighbors=self.neighbors,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
             verbose=False,
