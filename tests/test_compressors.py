@@ -443,13 +443,13 @@ def test_nmf_training_codes_are_the_fit_of_scikit_learn_not_a_second_solve(small
     assert not np.allclose(codes, model.transform(small_synthetic), rtol=1e-4, atol=1e-6)
 
 
-def test_tsne_exact_neighbours_are_what_opentsne_picks_below_1000_samples(small_synthetic):
-    # below 1,000 samples openTSNE's "auto" is scikit-learn's exact search: the default
-    # "exact" changes nothing there; above, it replaces Annoy's approximate trees
+def test_tsne_exact_neighbours_are_opentsnes_choice_below_1000_samples(small_synthetic):
+    # below 1,000 samples openTSNE's "auto" (the default) is scikit-learn's exact search;
+    # above, "exact" replaces Annoy's approximate trees, faster but another embedding
     params = {"n_components": 2, "random_state": 0, "decoder": False, "n_iter": 50}
-    exact = ct.make_compressor("tsne", **params).fit(small_synthetic)
-    auto = ct.make_compressor("tsne", neighbors="auto", **params).fit(small_synthetic)
-    assert small_synthetic.n_samples < 1000 and exact.get_params()["neighbors"] == "exact"
+    exact = ct.make_compressor("tsne", neighbors="exact", **params).fit(small_synthetic)
+    auto = ct.make_compressor("tsne", **params).fit(small_synthetic)
+    assert small_synthetic.n_samples < 1000 and auto.get_params()["neighbors"] == "auto"
     np.testing.assert_array_equal(exact.training_codes_, auto.training_codes_)
     annoy = ct.make_compressor("tsne", neighbors="annoy", **params).fit(small_synthetic)
     assert not np.array_equal(exact.training_codes_, annoy.training_codes_)
