@@ -225,14 +225,15 @@ def feature_decomposition(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     """Thin SVD ``U, S, V^T`` of a tall feature matrix from one eigendecomposition of its Gram.
 
     ``phi`` (n x m, n >= m, float64) has ``phi^T phi = V S^2 V^T``, an m x m
-    eigenproblem, and ``U = phi V / S``: one product and one ``eigh`` of the
-    small matrix instead of an SVD of the tall one (about 5x faster at 2,933 x
-    1,000). Directions with ``S`` below ``1e-6`` of the largest are dropped, as
+    eigenproblem, and ``U = phi V / S``: two products and one ``eigh`` of the
+    small matrix instead of an SVD of the tall one (with ``eigh`` for the
+    landmarks' kernel too, the decoder fits twice as fast on the 8 mm grid,
+    ``benchmarks/README.md``). Directions with ``S`` below ``1e-6`` of the largest are dropped, as
     numerically empty; in the kept ones U loses orthogonality only as
     ``(S_max / S)^2`` times machine precision, at most 1e-4 in the weakest, whose
     ridge shrinkage ``S^2 / (S^2 + alpha)`` is below 1e-5 for every penalty the
     decoder tries, so the leave-one-out errors and coefficients agree with the
-    SVD's to rounding (``tests/test_decoder.py``). A wide ``phi`` (fewer rows than
+    SVD's to rounding (``tests/test_compressors.py``). A wide ``phi`` (fewer rows than
     columns: fewer training samples than landmarks cannot happen, but a caller
     may pass one) goes through :func:`numpy.linalg.svd`.
 
