@@ -338,6 +338,50 @@ def test_decoder_from_one_eigendecomposition_equals_the_svd_path(duplicated, mon
     np.testing.assert_allclose(features @ features.T, their_features @ their_features.T, atol=1e-6)
 
 
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_decoder_from_the_targets_gram_equals_the_per_bandwidth_products(duplicated, monkeypatch):
+    from ct_helpers.compressors import decoder as D
+    from ct_helpers.compressors import target_gram
+
+    rng = np.random.default_rng(2)
+    codes = rng.normal(size=(300, 2))
+    if duplicated:  # a rank-deficient kernel: directions dropped, the Gram route still exact
+        codes[150:] = codes[:150] + 1e-9 * rng.normal(size=(150, 2))
+    # more targets than samples, as the genes of the book's grids: the Gram route is taken
+    targets = np.sin(codes @ rng.normal(size=(2, 700))) + 0.1 * rng.normal(size=(300, 700))
+    targets = targets.astype(np.float32) + 5.0  # far from zero: centring matters
+    held_out = rng.normal(size=(40, 2))
+    target_gram.clear_memo()
+    now = D.KernelRidgeDecoder(n_landmarks=200, random_state=0).fit(codes, targets)
+    mean = targets.mean(axis=0, dtype=np.float64)
+    assert target_gram._kept(target_gram._content_key(targets, mean)) is not None, "not taken"
+    monkeypatch.setattr(D, "gram_may_pay", lambda *args: False)
+    before = D.KernelRidgeDecoder(n_landmarks=200, random_state=0).fit(codes, targets)
+    np.testing.assert_allclose(now.cv_results_, before.cv_results_, rtol=1e-7)
+    assert (now.gamma_, now.alpha_) == (before.gamma_, before.alpha_)
+    np.testing.assert_allclose(now.coef_, before.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(now.predict(held_out), before.predict(held_out), atol=1e-6)
+
+
+def test_the_kept_targets_gram_is_returned_only_for_the_same_content():
+    from ct_helpers.compressors.target_gram import centred_gram, clear_memo
+
+    Y = np.random.default_rng(0).random((30, 2500)).astype(np.float32)
+    mean = Y.mean(axis=0, dtype=np.float64)
+    first = centred_gram(Y, mean)
+    centred = Y.astype(np.float64) - mean
+    np.testing.assert_allclose(first, centred @ centred.T, rtol=1e-12)
+    assert centred_gram(Y.copy(), mean) is first  # the same content: kept, not recomputed
+    assert not first.flags.writeable
+    changed = Y.copy()
+    changed[7, 2400] += 1e-3  # one value, in the last column block
+    other = centred_gram(changed, mean)
+    assert other is not first and other[7, 7] != first[7, 7]
+    assert centred_gram(changed, mean + 1.0) is not other  # another mean: another Gram
+    clear_memo()
+    assert centred_gram(Y, mean) is not first
+
+
 def test_decoder_rejects_bad_input():
     decoder = ct.compressors.KernelRidgeDecoder()
     with pytest.raises(ValueError, match="3 code rows for 4 target rows"):

@@ -35,6 +35,7 @@ from sklearn.utils import check_random_state
 from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
 from ..data.checks import check_expression
 from .kernels import median_heuristic_gamma
+from .target_gram import gram_may_pay, targets_gram
 
 #: Bandwidths tried, as multiples of the median-heuristic gamma.
 DEFAULT_GAMMA_SCALES = (1 / 16, 1 / 4, 1.0, 4.0)
@@ -106,12 +107,20 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
                 f"samples (leave-one-out over at least two), got {Z.shape[0]}."
             )
         self.target_mean_ = _column_mean(Y)
-        chunk = block_rows() if is_out_of_core(Y) else 256
-        target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)
         base_gamma = median_heuristic_gamma(Z, random_state=self.random_state)
+        fits = (_FeatureFit(Z, base_gamma * scale, self) for scale in self.gamma_scales)
+        gram = None  # the targets' Gram, when kept or cheaper than a pass per bandwidth
+        if not is_out_of_core(Y) and gram_may_pay(*Y.shape):
+            fits = list(fits)  # every bandwidth's decomposition first: their ranks decide
+            gram = targets_gram(Y, self.target_mean_, [fit.s.size for fit in fits])
+        if gram is not None:
+            target_sq = np.diag(gram).copy()
+        else:
+            chunk = block_rows() if is_out_of_core(Y) else 256
+            target_sq = squared_row_norms(Y, self.target_mean_, chunk=chunk)
         results, best = [], None
-        for scale in self.gamma_scales:  # at most two fits in memory (each is genes wide)
-            fit = _FeatureFit(Z, Y, base_gamma * scale, self)
+        for fit in fits:  # without the Gram, at most two fits in memory (each genes wide)
+            fit.project(Y, self.target_mean_, gram)
             for relative in self.relative_alphas:
                 rmse = fit.loo_rmse(relative, target_sq)
                 results.append(
@@ -120,6 +129,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
                 if best is None or rmse < best[0]:
                     best = (rmse, fit, relative)  # the winner is kept, never computed again
             del fit
+        del fits
         self.cv_results_ = pd.DataFrame(results)
         self.loo_rmse_, fit, relative = best
         del best
@@ -184,11 +194,14 @@ class _FeatureFit:
     With centred features Phi = U S V^T, ridge predictions are U D U^T Y with
     D = S^2 / (S^2 + alpha); the leave-one-out residual of sample i is its
     residual divided by (1 - h_i), h_i = 1/n + sum_j U_ij^2 D_j (1/n: the
-    unpenalised intercept). Squared residual norms need only U^T Y, Y (U^T Y)^T
-    and row norms of Y, computed once per gamma, so every alpha costs O(n r^2).
+    unpenalised intercept). Squared residual norms need only U^T Y (U^T Y)^T,
+    (Y - mean) (U^T Y)^T and row norms of Y, computed once per gamma, so every
+    alpha costs O(n r^2). Given the targets' centred Gram G (n x n), the first
+    two are U^T G U and G U, and U^T Y itself is computed only for the
+    coefficients (:mod:`.target_gram`).
     """
 
-    def __init__(self, Z: np.ndarray, Y: np.ndarray, gamma: float, params: KernelRidgeDecoder):
+    def __init__(self, Z: np.ndarray, gamma: float, params: KernelRidgeDecoder):
         self.gamma = gamma
         self.components, self.normalization = nystroem_basis(
             Z, gamma, params.n_landmarks, params.random_state
@@ -198,25 +211,39 @@ class _FeatureFit:
         phi -= self.feature_mean
         self.u, self.s, self.vt = feature_decomposition(phi)
         self.s_max2 = float(self.s[0] ** 2)
-        # U^T Y = U^T (Y - mean): U is orthogonal to the ones vector. Sums in float64, read
-        # in row blocks: the LOO residual is a small difference of large terms
+
+    def project(self, Y, target_mean: np.ndarray, gram: np.ndarray | None = None) -> None:
+        """Compute the products of the targets that every penalty's error needs."""
+        self.targets, self.n_samples, self.n_targets = Y, *Y.shape
+        if gram is not None:  # U^T (Y - mean) = U^T Y: U is orthogonal to the ones vector
+            self.projected = None  # computed for the chosen gamma only
+            self.cross = gram @ self.u  # (Y - mean) (U^T Y)^T
+            self.gram = self.u.T @ self.cross
+            return
+        # Sums in float64, read in row blocks: the LOO residual is a small difference of
+        # large terms
         self.projected = _left_product(self.u, Y)
-        mean_term = self.projected @ params.target_mean_
+        mean_term = self.projected @ target_mean
         self.cross = _right_product(Y, self.projected.T) - mean_term  # (Y - mean) (U^T Y)^T
         self.gram = self.projected @ self.projected.T
-        self.n_samples, self.n_targets = Y.shape
 
     def loo_rmse(self, relative_alpha: float, target_sq: np.ndarray) -> float:
         shrink = self.s**2 / (self.s**2 + relative_alpha * self.s_max2)
         weighted = self.u * shrink
         leverage = 1.0 / self.n_samples + np.einsum("ij,ij->i", self.u, weighted)
-        fitted_sq = np.einsum("ij,ij->i", weighted @ self.gram, weighted)
+        if self.projected is not None and self.n_targets < self.s.size:  # few targets
+            fitted = weighted @ self.projected  # n x targets: cheaper than n x r x r
+            fitted_sq = np.einsum("ij,ij->i", fitted, fitted)
+        else:
+            fitted_sq = np.einsum("ij,ij->i", weighted @ self.gram, weighted)
         cross = np.einsum("ij,ij->i", weighted, self.cross)
         residual_sq = np.maximum(target_sq - 2 * cross + fitted_sq, 0.0)
         loo = residual_sq / (1.0 - leverage) ** 2
         return float(np.sqrt(loo.sum() / (self.n_samples * self.n_targets)))
 
     def coefficients(self, relative_alpha: float) -> np.ndarray:
+        if self.projected is None:
+            self.projected = _left_product(self.u, self.targets)
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
         return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
 
