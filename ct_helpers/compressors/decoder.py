@@ -18,7 +18,8 @@ Why kernel ridge (and not a small MLP)
   samples only: the held-out samples are never seen.
 * It scales: the kernel is approximated with ``n_landmarks`` Nystroem
   landmarks (exact when there are no more training samples than landmarks), so
-  the cost is linear in the number of samples.
+  the cost is linear in the number of samples. With fewer samples than genes
+  the bandwidths share one pass over the genes (:mod:`.target_gram`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         Leave-one-out RMSE for every (gamma, alpha) tried.
     loo_rmse_ : float
         The chosen pair's leave-one-out RMSE (units of the targets).
+
+    Notes
+    -----
+    With at most 4,096 samples and more targets than half of them, ``fit``
+    may compute the targets' centred Gram (samples x samples, float64) and
+    keep the last one in memory for the next fit on the same targets
+    (:mod:`~ct_helpers.compressors.target_gram`; ``target_gram.clear_memo()``
+    frees it).
 
     Examples
     --------
