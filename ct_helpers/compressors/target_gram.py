@@ -12,8 +12,9 @@ numbers, in float64, to rounding (``tests/test_compressors.py``).
 
 Every decoder of a sweep cell (the compressor's, the one given codes and
 coordinates) and every cell of a split fits the same scaled training matrix,
-so the last Gram is kept, keyed by the matrix's content (a BLAKE2 hash, about
-0.2 s for the 8 mm grid's training matrix against 1.4 s for the Gram), and
+so the last Gram is kept, keyed by the matrix's content
+(:func:`~ct_helpers.storage.cache_key`, a SHA-256 of its bytes: about 0.1 s for
+the 8 mm grid's training matrix against 1.4 s for the Gram), and
 used whenever it is kept; otherwise it is computed only where it costs fewer
 multiply-adds (:func:`gram_is_cheaper`: not for two smooth codes, whose
 features have few directions, nor for fewer targets than half the samples).
@@ -21,19 +22,20 @@ features have few directions, nor for fewer targets than half the samples).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
+from ..storage import cache_key
+
 #: Above this many samples the Gram (n x n float64, 134 MB at 4,096) is not used.
 MAX_GRAM_SAMPLES = 4096
 #: Columns of the targets converted to float64 at a time.
 GRAM_COLUMNS = 1024
 
-_memo: dict[tuple, np.ndarray] = {}
+_memo: dict[str, np.ndarray] = {}
 _memo_lock = threading.Lock()
 
 
@@ -114,12 +116,12 @@ def centred_gram(Y: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return kept if kept is not None else _compute_and_keep(Y, mean, key)
 
 
-def _kept(key: tuple | None) -> np.ndarray | None:
+def _kept(key: str | None) -> np.ndarray | None:
     with _memo_lock:
         return None if key is None else _memo.get(key)
 
 
-def _compute_and_keep(Y: np.ndarray, mean: np.ndarray, key: tuple | None) -> np.ndarray:
+def _compute_and_keep(Y: np.ndarray, mean: np.ndarray, key: str | None) -> np.ndarray:
     n = Y.shape[0]
     gram = np.zeros((n, n), dtype=np.float64, order="F")
     for start in range(0, Y.shape[1], GRAM_COLUMNS):
@@ -143,10 +145,8 @@ def clear_memo() -> None:
         _memo.clear()
 
 
-def _content_key(Y: np.ndarray, mean: np.ndarray) -> tuple | None:
-    """Shape, dtype and a hash of the bytes of ``Y`` and ``mean`` (None: Y not contiguous)."""
+def _content_key(Y: np.ndarray, mean: np.ndarray) -> str | None:
+    """Return the cache key of ``Y`` and ``mean`` (None for a strided Y: hashing would copy it)."""
     if not Y.flags.c_contiguous:
         return None
-    digest = hashlib.blake2b(memoryview(Y).cast("B"), digest_size=20)
-    digest.update(np.ascontiguousarray(mean, dtype=np.float64).tobytes())
-    return (Y.shape, Y.dtype.str, digest.hexdigest())
+    return cache_key(Y, np.asarray(mean, dtype=np.float64), what="centred targets' Gram")
