@@ -44,7 +44,7 @@ RMSE_TOLERANCE = 0.01  # relative
 COHERENCE_TOLERANCE = 0.01  # absolute
 
 CHILD = r"""
-import json, sys, tempfile, time
+import json, shutil, sys, tempfile, time
 import numpy as np
 import ct_helpers as ct
 from ct_helpers.evaluation.sweep import run_sweep
@@ -72,6 +72,7 @@ for cell in cells:
 np.savez(out + ".npz", **codes)
 table.to_csv(out + ".csv", index=False)
 json.dump({"seconds": seconds, "cells": cells}, open(out + ".json", "w"))
+shutil.rmtree(data_dir)  # the cells and models: gigabytes per full sweep
 """
 
 
