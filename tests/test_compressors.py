@@ -428,6 +428,7 @@ def test_umap_distances_compiled_equal_its_own_pair_by_pair_to_the_bit(monkeypat
 
     from ct_helpers.compressors import manifold
 
+    # 500 genes: tiles of 64 rows; 240 training rows make 4 tiles, the last one short
     X = np.random.default_rng(3).random((300, 500)).astype(np.float32)  # SYNTHETIC
     ours = manifold.UMAPCompressor(n_components=2, random_state=0, decoder=False).fit(X[:240])
     assert getattr(umap_module.pairwise_distances, "ct_compiled_pairs", False)

@@ -8,13 +8,13 @@ voxels) that is 4.3 million calls in a fit and 10.7 million in a transform of
 every voxel, 135 s of a 150 s transform (``benchmarks/README.md``).
 
 :func:`use_compiled_pairs` routes those calls to one compiled loop over all
-pairs that calls the *same* numba ``euclidean`` and stores its results as
-scikit-learn does (float32, upper triangle mirrored): the same distances to
-the bit, hence the same neighbour graph and the same embedding. Matrix products
-(``|x|^2 + |y|^2 - 2 x.y``) would be faster still but round differently, and
-one float32 ulp in one distance is enough to send UMAP's stochastic layout
-elsewhere (measured: a wholly different layout on 240 SYNTHETIC samples), so
-they are not used.
+pairs (rows taken in cache-sized tiles) that calls the *same* numba
+``euclidean`` and stores its results as scikit-learn does (float32, upper
+triangle mirrored): the same distances to the bit, hence the same neighbour
+graph and the same embedding. Matrix products (``|x|^2 + |y|^2 - 2 x.y``) would
+be faster still but round differently, and one float32 ulp in one distance is
+enough to send UMAP's stochastic layout elsewhere (measured: a wholly different
+layout on 240 SYNTHETIC samples), so they are not used.
 """
 
 from __future__ import annotations
