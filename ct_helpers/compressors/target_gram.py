@@ -22,21 +22,20 @@ features have few directions, nor for fewer targets than half the samples).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
-from ..storage import cache_key
+from ..storage import KeptInMemory, cache_key
 
 #: Above this many samples the Gram (n x n float64, 134 MB at 4,096) is not used.
 MAX_GRAM_SAMPLES = 4096
 #: Columns of the targets converted to float64 at a time.
 GRAM_COLUMNS = 1024
 
-_memo: dict[str, np.ndarray] = {}
-_memo_lock = threading.Lock()
+#: One Gram kept: a sweep's cells come split by split.
+_kept_grams = KeptInMemory(size=1)
 
 
 def gram_may_pay(n_samples: int, n_targets: int) -> bool:
@@ -91,7 +90,7 @@ def targets_gram(Y: np.ndarray, mean: np.ndarray, ranks: Sequence[int]) -> np.nd
     (50, 50)
     """
     key = _content_key(Y, mean)
-    kept = _kept(key)
+    kept = _kept_grams.get(key)
     if kept is not None or not gram_is_cheaper(*Y.shape, ranks):
         return kept
     return _compute_and_keep(Y, mean, key)
@@ -112,13 +111,8 @@ def centred_gram(Y: np.ndarray, mean: np.ndarray) -> np.ndarray:
     True
     """
     key = _content_key(Y, mean)
-    kept = _kept(key)
+    kept = _kept_grams.get(key)
     return kept if kept is not None else _compute_and_keep(Y, mean, key)
-
-
-def _kept(key: str | None) -> np.ndarray | None:
-    with _memo_lock:
-        return None if key is None else _memo.get(key)
 
 
 def _compute_and_keep(Y: np.ndarray, mean: np.ndarray, key: str | None) -> np.ndarray:
@@ -132,17 +126,12 @@ def _compute_and_keep(Y: np.ndarray, mean: np.ndarray, key: str | None) -> np.nd
     upper = np.triu_indices(n, 1)
     gram[upper[1], upper[0]] = gram[upper]  # dsyrk fills the upper triangle
     gram.setflags(write=False)
-    if key is not None:
-        with _memo_lock:
-            _memo.clear()  # one kept: a sweep's cells come split by split
-            _memo[key] = gram
-    return gram
+    return _kept_grams.keep(key, gram)
 
 
 def clear_memo() -> None:
     """Forget the kept Gram (frees its memory)."""
-    with _memo_lock:
-        _memo.clear()
+    _kept_grams.clear()
 
 
 def _content_key(Y: np.ndarray, mean: np.ndarray) -> str | None:

@@ -45,6 +45,7 @@ from .files import (
     sha256_file,
     temporary_folder,
 )
+from .kept import KeptInMemory
 from .records import (
     RECORD_CHECKSUM,
     read_record,
@@ -59,6 +60,7 @@ __all__ = [
     "RECORD_CHECKSUM",
     "STALE_AFTER_SECONDS",
     "CacheError",
+    "KeptInMemory",
     "atomic_folder",
     "atomic_path",
     "cache_key",

@@ -1,0 +1,71 @@
+"""A few results kept in memory between calls, named by the content that produced them.
+
+The data folder caches results on disk (:mod:`.cached`); some intermediate
+results are worth keeping only for the life of a process: a sweep fits every
+method and size of one split to the same scaled training matrix, so the
+learned decoder's targets' Gram and UMAP's all-pairs distances are the same
+for each of its cells. :class:`KeptInMemory` keeps the last few such results,
+keyed by :func:`~ct_helpers.storage.cache_key` of their inputs (a SHA-256 of
+the bytes, about 0.1 s for the 8 mm grid's training matrix), and forgets the
+oldest first. It is thread-safe (Dask's threaded workers share it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+
+class KeptInMemory:
+    """The last ``size`` results, by key; the oldest is forgotten first.
+
+    Parameters
+    ----------
+    size : int
+        How many results are kept at most.
+
+    Examples
+    --------
+    >>> kept = KeptInMemory(size=1)
+    >>> kept.keep("a", 1), kept.get("a")
+    (1, 1)
+    >>> kept.keep("b", 2), kept.get("a"), len(kept)
+    (2, None, 1)
+    """
+
+    def __init__(self, size: int = 1):
+        if size < 1:
+            raise ValueError(f"KeptInMemory keeps at least one result; size={size}.")
+        self.size = size
+        self._results: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None) -> Any | None:
+        """Return the result kept under ``key``, or None (also for a None key)."""
+        if key is None:
+            return None
+        with self._lock:
+            result = self._results.get(key)
+            if result is not None:
+                self._results.move_to_end(key)
+            return result
+
+    def keep(self, key: str | None, result: Any) -> Any:
+        """Keep ``result`` under ``key`` (nothing for a None key) and return it."""
+        if key is not None:
+            with self._lock:
+                self._results[key] = result
+                self._results.move_to_end(key)
+                while len(self._results) > self.size:
+                    self._results.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        """Forget every kept result (frees their memory)."""
+        with self._lock:
+            self._results.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._results)
