@@ -446,6 +446,30 @@ def test_umap_distances_compiled_equal_its_own_pair_by_pair_to_the_bit(monkeypat
     assert np.array_equal(codes[1], theirs.transform(X[240:]))
 
 
+def test_umap_distances_are_kept_for_the_same_content_and_handed_out_as_copies(monkeypatch):
+    from ct_helpers.compressors import _umap_pairwise
+    from ct_helpers.compressors.umap_distances import clear_kept, kept_pairwise_euclidean
+
+    computed = []
+    compute = _umap_pairwise.pairwise_euclidean
+    monkeypatch.setattr(
+        _umap_pairwise, "pairwise_euclidean", lambda *a: computed.append(a) or compute(*a)
+    )
+    X = np.random.default_rng(4).random((40, 30)).astype(np.float32)  # SYNTHETIC
+    clear_kept()
+    square, rectangle = kept_pairwise_euclidean(X), kept_pairwise_euclidean(X[:7], X)
+    square[0, 1] = -1.0  # umap-learn may write into what it gets: not into the kept one
+    again = kept_pairwise_euclidean(X.copy())  # the same content, another array
+    np.testing.assert_array_equal(kept_pairwise_euclidean(X[:7].copy(), X), rectangle)
+    assert len(computed) == 2 and again[0, 1] == again[1, 0] > 0
+    changed = X.copy()
+    changed[39, 29] += 1e-3  # one value of the last row
+    assert kept_pairwise_euclidean(changed)[39, 0] != again[39, 0] and len(computed) == 3
+    clear_kept()
+    np.testing.assert_array_equal(kept_pairwise_euclidean(X), again)
+    assert len(computed) == 4
+
+
 def test_umap_numba_functions_are_cached_on_disk_before_they_compile():
     from numba.core.caching import NullCache
 
