@@ -48,6 +48,31 @@ def test_pooling_weights_standardised_maps_equally_and_raw_columns_by_variance(p
     assert abs(raw.pooled) < 0.05 and raw.per_column[0] < standardised.per_column[0]
 
 
+def test_kept_feature_bases_give_the_same_shares_to_the_bit_without_eigh(points, monkeypatch):
+    from ct_helpers.compressors import decoder
+
+    coords, rng = points[0][:200], points[1]  # SYNTHETIC maps; a sweep's codes share folds
+    maps = np.c_[np.sin(coords[:, 0] / 20), rng.normal(size=len(coords))]
+    other = np.cos(coords[:, 2] / 25)
+    decoder.clear_kept_bases()
+    first = position_share(maps, coords, random_state=3)
+    eighs = []
+    eigh = np.linalg.eigh
+    monkeypatch.setattr(np.linalg, "eigh", lambda a: eighs.append(a.shape) or eigh(a))
+    again, another = (
+        position_share(maps, coords, random_state=3),
+        position_share(other, coords, random_state=3),
+    )
+    assert eighs == []  # every fold's and bandwidth's basis was kept
+    np.testing.assert_array_equal(again.per_column, first.per_column)
+    decoder.clear_kept_bases()
+    fresh = position_share(other, coords, random_state=3)
+    assert len(eighs) == 5 * 4 * 2  # folds x bandwidths x (landmarks' kernel, features)
+    assert fresh.pooled == another.pooled  # kept or computed: the same to the bit
+    position_share(other, coords, random_state=4)  # another seed draws other landmarks
+    assert len(eighs) == 2 * 5 * 4 * 2
+
+
 def test_bad_input_is_named(points):
     coords, _ = points
     values = np.ones((len(coords), 2))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import json
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from sklearn.utils import check_random_state
 
 from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
 from ..data.checks import check_expression
+from ..storage import KeptInMemory, cache_key
 from .kernels import median_heuristic_gamma
 from .target_gram import gram_may_pay, targets_gram
 
@@ -42,6 +44,8 @@ from .target_gram import gram_may_pay, targets_gram
 DEFAULT_GAMMA_SCALES = (1 / 16, 1 / 4, 1.0, 4.0)
 #: Ridge penalties tried, relative to the largest eigenvalue of the kernel feature matrix.
 DEFAULT_RELATIVE_ALPHAS = tuple(10.0 ** np.arange(-7, 1))
+#: Feature bases kept by decoders with ``keep_features=True``: 5 folds x 4 bandwidths and more.
+_kept_bases = KeptInMemory(size=24)
 
 
 class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
@@ -60,6 +64,15 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         the training set is not larger.
     random_state : int or None
         Seed of the landmark choice and of the median-heuristic subsample.
+    keep_features : bool
+        Keep each bandwidth's feature basis (landmarks, normalisation and
+        decomposition: about 16 MB with 1,000 landmarks) in memory for the next
+        fit to the same codes with the same settings, which then skips both
+        ``eigh`` per bandwidth (the same numbers to the bit). For many fits of
+        other targets to the same codes: the position share fits the MNI
+        coordinates of the same folds to every code of a sweep
+        (:func:`~ct_helpers.evaluation.position.position_share`). The last 24
+        bases are kept; :func:`clear_kept_bases` frees them.
 
     Attributes
     ----------
@@ -97,11 +110,13 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         relative_alphas=DEFAULT_RELATIVE_ALPHAS,
         n_landmarks: int = 1000,
         random_state: int | None = 0,
+        keep_features: bool = False,
     ):
         self.gamma_scales = gamma_scales
         self.relative_alphas = relative_alphas
         self.n_landmarks = n_landmarks
         self.random_state = random_state
+        self.keep_features = keep_features
 
     def fit(self, Z, Y) -> KernelRidgeDecoder:
         """Learn the map from codes ``Z`` (n x k) to targets ``Y`` (n x genes); Y is not copied."""
@@ -212,13 +227,26 @@ class _FeatureFit:
 
     def __init__(self, Z: np.ndarray, gamma: float, params: KernelRidgeDecoder):
         self.gamma = gamma
-        self.components, self.normalization = nystroem_basis(
-            Z, gamma, params.n_landmarks, params.random_state
-        )
-        phi = rbf(Z, self.components, gamma) @ self.normalization.T
-        self.feature_mean = phi.mean(axis=0)
-        phi -= self.feature_mean
-        self.u, self.s, self.vt = feature_decomposition(phi)
+        key = _basis_key(Z, gamma, params)
+        kept = _kept_bases.get(key)
+        if kept is not None:  # the kept basis: the same operations as below, no eigh
+            # copies: a decoder's attributes are its own
+            parts = (part.copy() for part in kept)
+            self.components, self.normalization, self.feature_mean, self.s, self.vt = parts
+            phi = rbf(Z, self.components, gamma) @ self.normalization.T
+            phi -= self.feature_mean
+            self.u = phi @ (self.vt.T / self.s)
+        else:
+            self.components, self.normalization = nystroem_basis(
+                Z, gamma, params.n_landmarks, params.random_state
+            )
+            phi = rbf(Z, self.components, gamma) @ self.normalization.T
+            self.feature_mean = phi.mean(axis=0)
+            phi -= self.feature_mean
+            self.u, self.s, self.vt = feature_decomposition(phi)
+            if phi.shape[0] >= phi.shape[1]:  # U = phi V / S (a wide phi's U is the SVD's)
+                basis = (self.components, self.normalization, self.feature_mean, self.s, self.vt)
+                _kept_bases.keep(key, tuple(part.copy() for part in basis))
         self.s_max2 = float(self.s[0] ** 2)
 
     def project(self, Y, target_mean: np.ndarray, gram: np.ndarray | None = None) -> None:
@@ -255,6 +283,24 @@ class _FeatureFit:
             self.projected = _left_product(self.u, self.targets)
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
         return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
+
+
+def _basis_key(Z: np.ndarray, gamma: float, params: KernelRidgeDecoder) -> str | None:
+    """Key of a kept feature basis; None unless kept and reproducible (an integer seed)."""
+    if not params.keep_features or not isinstance(params.random_state, numbers.Integral):
+        return None
+    return cache_key(
+        Z,
+        what="decoder feature basis",
+        gamma=float(gamma),
+        landmarks=int(params.n_landmarks),
+        seed=int(params.random_state),
+    )
+
+
+def clear_kept_bases() -> None:
+    """Forget the feature bases kept by decoders with ``keep_features=True``."""
+    _kept_bases.clear()
 
 
 def feature_decomposition(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -112,7 +112,9 @@ def position_share(
             scale = targets.std(axis=0, dtype=np.float64).astype(np.float32)
             scale[scale == 0] = 1.0
             targets /= scale
-        model = KernelRidgeDecoder(random_state=random_state).fit(coords[train], targets)
+        # every code of a sweep is fitted to the same folds' coordinates: bases kept
+        model = KernelRidgeDecoder(random_state=random_state, keep_features=True)
+        model.fit(coords[train], targets)
         del targets
         predicted = model.predict(coords[test])
         predicted *= scale
