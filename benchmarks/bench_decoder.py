@@ -15,7 +15,12 @@ builds Nystroem RBF features. The paths timed (the older ones patched in):
   pass for the targets' centred Gram, one for the chosen bandwidth's
   coefficients; timed with the kept Gram forgotten before each fit (**cold**)
   and computed beforehand (**kept**: what every decoder of a sweep cell after
-  the split's first Gram sees, whatever its ranks).
+  the split's first Gram sees, whatever its ranks);
+* **eigh, feature bases kept** (the position share only, since 2026-12-04
+  night): every fold's and bandwidth's landmarks, normalisation and feature
+  decomposition kept from the untimed first call
+  (``KernelRidgeDecoder(keep_features=True)``), as every coherence cell of a
+  sweep after the first finds them; the other paths forget them before each fit.
 
 Real data: PCA codes (k = 2; and k = 8 on the voxels) of 80 % of the
 ``ahba-schaefer100`` parcels and of the ``ahba-dk83-pseudovoxel-8mm`` voxels,
@@ -73,7 +78,8 @@ def no_gram():
     return mock.patch.object(D, "gram_may_pay", lambda *args: False)
 
 
-#: name -> (patches, the Gram: "cold" forgotten before each fit, "kept" computed beforehand)
+#: name -> (patches, what is kept: None or "cold" nothing (the Gram forgotten before each
+#: fit), "kept" the Gram computed beforehand, "bases" the position share's feature bases)
 PATHS = {
     "two SVDs": (
         lambda: (
@@ -86,15 +92,22 @@ PATHS = {
     "eigh": (lambda: (no_gram(),), None),
     "eigh + targets' Gram, cold": (lambda: (), "cold"),
     "eigh + targets' Gram, kept": (lambda: (), "kept"),
+    "eigh, feature bases kept": (lambda: (), "bases"),
 }
 
 
-def timed(fit, repeats: int, cold: bool):
-    """Best time of ``repeats`` calls of ``fit`` (after an untimed warm-up) and its last result."""
+def timed(fit, repeats: int, kept: str | None):
+    """Best time of ``repeats`` calls of ``fit`` (after an untimed warm-up) and its last result.
+
+    Before each call the kept Gram is forgotten (``kept="cold"``) and the kept
+    feature bases are, unless ``kept="bases"``.
+    """
     best, result = np.inf, fit()
     for _ in range(repeats):
-        if cold:
+        if kept == "cold":
             target_gram.clear_memo()
+        if kept != "bases":
+            D.clear_kept_bases()
         start = time.perf_counter()
         result = fit()
         best = min(best, time.perf_counter() - start)
@@ -109,15 +122,16 @@ def compare(label: str, size: dict, fit, outputs, repeats: int, targets=None) ->
     """
     row, first = {"dataset": label, **size}, None
     for name, (patches, gram) in PATHS.items():
-        if gram == "kept" and targets is None:
-            continue
+        if (gram == "kept" and targets is None) or (gram == "bases" and targets is not None):
+            continue  # the Gram for many targets, the feature bases for the position share
         with ExitStack() as stack:
             for patch in patches():
                 stack.enter_context(patch)
             target_gram.clear_memo()
+            D.clear_kept_bases()
             if gram == "kept":
                 target_gram.centred_gram(targets, targets.mean(axis=0, dtype=np.float64))
-            seconds, result = timed(fit, repeats, cold=gram == "cold")
+            seconds, result = timed(fit, repeats, gram)
         first = outputs(result) if first is None else first
         row[f"{name} (s)"] = round(seconds, 3)
         row[f"{name}: max |difference|"] = float(np.abs(outputs(result) - first).max())
