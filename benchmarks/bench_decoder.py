@@ -47,7 +47,7 @@ from sklearn.utils import check_random_state
 
 import ct_helpers as ct
 from ct_helpers.compressors import decoder as D
-from ct_helpers.compressors import target_gram
+from ct_helpers.compressors import decoder_features, target_gram
 
 DATASETS = ("ahba-schaefer100", "ahba-dk83-pseudovoxel-8mm")
 #: (dataset, k) decoded into the genes: 2 smooth codes have few feature directions, 8 many
@@ -107,7 +107,7 @@ def timed(fit, repeats: int, kept: str | None):
         if kept == "cold":
             target_gram.clear_memo()
         if kept != "bases":
-            D.clear_kept_bases()
+            decoder_features.clear_kept_bases()
         start = time.perf_counter()
         result = fit()
         best = min(best, time.perf_counter() - start)
@@ -128,7 +128,7 @@ def compare(label: str, size: dict, fit, outputs, repeats: int, targets=None) ->
             for patch in patches():
                 stack.enter_context(patch)
             target_gram.clear_memo()
-            D.clear_kept_bases()
+            decoder_features.clear_kept_bases()
             if gram == "kept":
                 target_gram.centred_gram(targets, targets.mean(axis=0, dtype=np.float64))
             seconds, result = timed(fit, repeats, gram)

@@ -49,12 +49,12 @@ def test_pooling_weights_standardised_maps_equally_and_raw_columns_by_variance(p
 
 
 def test_kept_feature_bases_give_the_same_shares_to_the_bit_without_eigh(points, monkeypatch):
-    from ct_helpers.compressors import decoder
+    from ct_helpers.compressors import decoder_features
 
     coords, rng = points[0][:200], points[1]  # SYNTHETIC maps; a sweep's codes share folds
     maps = np.c_[np.sin(coords[:, 0] / 20), rng.normal(size=len(coords))]
     other = np.cos(coords[:, 2] / 25)
-    decoder.clear_kept_bases()
+    decoder_features.clear_kept_bases()
     first = position_share(maps, coords, random_state=3)
     eighs = []
     eigh = np.linalg.eigh
@@ -65,7 +65,7 @@ def test_kept_feature_bases_give_the_same_shares_to_the_bit_without_eigh(points,
     )
     assert eighs == []  # every fold's and bandwidth's basis was kept
     np.testing.assert_array_equal(again.per_column, first.per_column)
-    decoder.clear_kept_bases()
+    decoder_features.clear_kept_bases()
     fresh = position_share(other, coords, random_state=3)
     assert len(eighs) == 5 * 4 * 2  # folds x bandwidths x (landmarks' kernel, features)
     assert fresh.pooled == another.pooled  # kept or computed: the same to the bit

@@ -26,17 +26,21 @@ from __future__ import annotations
 
 import io
 import json
-import numbers
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
 
 from ..data.blocks import block_rows, column_mean, is_out_of_core, row_blocks
 from ..data.checks import check_expression
-from ..storage import KeptInMemory, cache_key
+from .decoder_features import (
+    basis_key,
+    feature_decomposition,
+    kept_bases,
+    nystroem_basis,
+    rbf,
+)
 from .kernels import median_heuristic_gamma
 from .target_gram import gram_may_pay, targets_gram
 
@@ -44,8 +48,6 @@ from .target_gram import gram_may_pay, targets_gram
 DEFAULT_GAMMA_SCALES = (1 / 16, 1 / 4, 1.0, 4.0)
 #: Ridge penalties tried, relative to the largest eigenvalue of the kernel feature matrix.
 DEFAULT_RELATIVE_ALPHAS = tuple(10.0 ** np.arange(-7, 1))
-#: Feature bases kept by decoders with ``keep_features=True``: 5 folds x 4 bandwidths and more.
-_kept_bases = KeptInMemory(size=24)
 
 
 class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
@@ -72,7 +74,7 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         other targets to the same codes: the position share fits the MNI
         coordinates of the same folds to every code of a sweep
         (:func:`~ct_helpers.evaluation.position.position_share`). The last 24
-        bases are kept; :func:`clear_kept_bases` frees them.
+        bases are kept; :func:`.decoder_features.clear_kept_bases` frees them.
 
     Attributes
     ----------
@@ -227,8 +229,8 @@ class _FeatureFit:
 
     def __init__(self, Z: np.ndarray, gamma: float, params: KernelRidgeDecoder):
         self.gamma = gamma
-        key = _basis_key(Z, gamma, params)
-        kept = _kept_bases.get(key)
+        key = basis_key(Z, gamma, params)
+        kept = kept_bases.get(key)
         if kept is not None:  # the kept basis: the same operations as below, no eigh
             # copies: a decoder's attributes are its own
             parts = (part.copy() for part in kept)
@@ -246,7 +248,7 @@ class _FeatureFit:
             self.u, self.s, self.vt = feature_decomposition(phi)
             if phi.shape[0] >= phi.shape[1]:  # U = phi V / S (a wide phi's U is the SVD's)
                 basis = (self.components, self.normalization, self.feature_mean, self.s, self.vt)
-                _kept_bases.keep(key, tuple(part.copy() for part in basis))
+                kept_bases.keep(key, tuple(part.copy() for part in basis))
         self.s_max2 = float(self.s[0] ** 2)
 
     def project(self, Y, target_mean: np.ndarray, gram: np.ndarray | None = None) -> None:
@@ -283,117 +285,6 @@ class _FeatureFit:
             self.projected = _left_product(self.u, self.targets)
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
         return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
-
-
-def _basis_key(Z: np.ndarray, gamma: float, params: KernelRidgeDecoder) -> str | None:
-    """Key of a kept feature basis; None unless kept and reproducible (an integer seed)."""
-    if not params.keep_features or not isinstance(params.random_state, numbers.Integral):
-        return None
-    return cache_key(
-        Z,
-        what="decoder feature basis",
-        gamma=float(gamma),
-        landmarks=int(params.n_landmarks),
-        seed=int(params.random_state),
-    )
-
-
-def clear_kept_bases() -> None:
-    """Forget the feature bases kept by decoders with ``keep_features=True``."""
-    _kept_bases.clear()
-
-
-def feature_decomposition(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Thin SVD ``U, S, V^T`` of a tall feature matrix from one eigendecomposition of its Gram.
-
-    ``phi`` (n x m, n >= m, float64) has ``phi^T phi = V S^2 V^T``, an m x m
-    eigenproblem, and ``U = phi V / S``: two products and one ``eigh`` of the
-    small matrix instead of an SVD of the tall one (with ``eigh`` for the
-    landmarks' kernel too, the decoder fits twice as fast on the 8 mm grid,
-    ``benchmarks/README.md``). Directions with ``S`` below ``1e-6`` of the largest are dropped, as
-    numerically empty; in the kept ones U loses orthogonality only as
-    ``(S_max / S)^2`` times machine precision, at most 1e-4 in the weakest, whose
-    ridge shrinkage ``S^2 / (S^2 + alpha)`` is below 1e-5 for every penalty the
-    decoder tries, so the leave-one-out errors and coefficients agree with the
-    SVD's to rounding (``tests/test_compressors.py``). A wide ``phi`` (fewer rows than
-    columns: fewer training samples than landmarks cannot happen, but a caller
-    may pass one) goes through :func:`numpy.linalg.svd`.
-
-    Examples
-    --------
-    >>> phi = np.random.default_rng(0).normal(size=(50, 8))  # SYNTHETIC
-    >>> u, s, vt = feature_decomposition(phi)
-    >>> bool(np.allclose((u * s) @ vt, phi)), bool(np.allclose(u.T @ u, np.eye(8)))
-    (True, True)
-    """
-    if phi.shape[0] < phi.shape[1]:
-        u, s, vt = np.linalg.svd(phi, full_matrices=False)
-    else:
-        eigenvalues, vectors = np.linalg.eigh(phi.T @ phi)
-        order = np.argsort(eigenvalues)[::-1]
-        s = np.sqrt(np.maximum(eigenvalues[order], 0.0))
-        vt = vectors[:, order].T
-        u = None
-    keep = s > s[0] * 1e-6  # drop numerically empty directions
-    s, vt = s[keep], vt[keep]
-    u = phi @ (vt.T / s) if u is None else u[:, keep]
-    return u, s, vt
-
-
-def rbf(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
-    """RBF kernel ``exp(-gamma ||a - b||^2)`` of the rows of A and B (float64).
-
-    scikit-learn's ``rbf_kernel`` without its input checks, which cost more
-    than the kernel itself on the book's small matrices (the decoder builds
-    hundreds per sweep).
-
-    Examples
-    --------
-    >>> from sklearn.metrics.pairwise import rbf_kernel
-    >>> A = np.random.default_rng(0).normal(size=(5, 3))  # SYNTHETIC
-    >>> bool(np.allclose(rbf(A, A[:2], 0.5), rbf_kernel(A, A[:2], gamma=0.5)))
-    True
-    """
-    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
-    squared = (
-        np.einsum("ij,ij->i", A, A)[:, None]
-        + np.einsum("ij,ij->i", B, B)[None, :]
-        - 2.0 * (A @ B.T)
-    )
-    np.maximum(squared, 0.0, out=squared)
-    return np.exp(-gamma * squared, out=squared)
-
-
-def nystroem_basis(
-    Z: np.ndarray, gamma: float, n_landmarks: int, random_state
-) -> tuple[np.ndarray, np.ndarray]:
-    """Landmarks and normalisation of the Nystroem RBF features, as scikit-learn draws them.
-
-    The same landmarks (a seeded permutation of the rows, its first
-    ``n_landmarks``) and the same ``K_mm^(-1/2)`` as
-    :class:`sklearn.kernel_approximation.Nystroem` (from ``eigh`` of the symmetric
-    ``K_mm``, not its SVD), so features are
-    ``rbf(Z, landmarks, gamma) @ normalization.T``; exact when ``n_landmarks``
-    is at least the number of rows.
-
-    Examples
-    --------
-    >>> from sklearn.kernel_approximation import Nystroem
-    >>> Z = np.random.default_rng(0).normal(size=(40, 2))  # SYNTHETIC
-    >>> landmarks, norm = nystroem_basis(Z, 0.3, 10, 0)
-    >>> theirs = Nystroem(gamma=0.3, n_components=10, random_state=0).fit(Z)
-    >>> bool(np.allclose(rbf(Z, landmarks, 0.3) @ norm.T, theirs.transform(Z)))
-    True
-    """
-    order = check_random_state(random_state).permutation(Z.shape[0])
-    landmarks = np.asarray(Z, dtype=np.float64)[order[: min(n_landmarks, Z.shape[0])]]
-    # K_mm is symmetric: its SVD is U = V, S = |lambda|, V^T = sign(lambda) V^T of its
-    # eigendecomposition, so the normalisation U S^(-1/2) V^T is computed from eigh
-    eigenvalues, vectors = np.linalg.eigh(rbf(landmarks, landmarks, gamma))
-    factor = np.where(eigenvalues < 0, -1.0, 1.0) / np.sqrt(
-        np.clip(np.abs(eigenvalues), 1e-12, None)
-    )
-    return landmarks, (vectors * factor) @ vectors.T
 
 
 def _column_mean(Y) -> np.ndarray:
