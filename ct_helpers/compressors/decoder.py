@@ -38,6 +38,7 @@ from .decoder_features import (
     basis_key,
     feature_decomposition,
     kept_bases,
+    left_vectors,
     nystroem_basis,
     rbf,
 )
@@ -237,7 +238,7 @@ class _FeatureFit:
             self.components, self.normalization, self.feature_mean, self.s, self.vt = parts
             phi = rbf(Z, self.components, gamma) @ self.normalization.T
             phi -= self.feature_mean
-            self.u = phi @ (self.vt.T / self.s)
+            self.u = left_vectors(phi, self.s, self.vt)  # as feature_decomposition does
         else:
             self.components, self.normalization = nystroem_basis(
                 Z, gamma, params.n_landmarks, params.random_state

@@ -85,8 +85,21 @@ def feature_decomposition(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
         u = None
     keep = s > s[0] * 1e-6  # drop numerically empty directions
     s, vt = s[keep], vt[keep]
-    u = phi @ (vt.T / s) if u is None else u[:, keep]
+    u = left_vectors(phi, s, vt) if u is None else u[:, keep]
     return u, s, vt
+
+
+def left_vectors(phi: np.ndarray, s: np.ndarray, vt: np.ndarray) -> np.ndarray:
+    """``U = phi V / S``: the left singular vectors from the right ones (a kept basis's too).
+
+    Examples
+    --------
+    >>> phi = np.random.default_rng(0).normal(size=(20, 3))  # SYNTHETIC
+    >>> u, s, vt = np.linalg.svd(phi, full_matrices=False)
+    >>> bool(np.allclose(left_vectors(phi, s, vt), u))
+    True
+    """
+    return phi @ (vt.T / s)
 
 
 def rbf(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
