@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..storage import KeptInMemory, cache_key
+from ..storage import KeptInMemory
 
 #: Feature bases kept by decoders with ``keep_features=True``: 5 folds x 4 bandwidths and more.
 kept_bases = KeptInMemory(size=24)
@@ -38,8 +38,8 @@ def basis_key(Z: np.ndarray, gamma: float, params) -> str | None:
     """
     if not params.keep_features or not isinstance(params.random_state, numbers.Integral):
         return None
-    return cache_key(
-        Z,
+    return KeptInMemory.key(
+        np.ascontiguousarray(Z),
         what="decoder feature basis",
         gamma=float(gamma),
         landmarks=int(params.n_landmarks),

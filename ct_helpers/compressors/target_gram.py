@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
-from ..storage import KeptInMemory, cache_key
+from ..storage import KeptInMemory
 
 #: Above this many samples the Gram (n x n float64, 134 MB at 4,096) is not used.
 MAX_GRAM_SAMPLES = 4096
@@ -135,7 +135,6 @@ def clear_memo() -> None:
 
 
 def _content_key(Y: np.ndarray, mean: np.ndarray) -> str | None:
-    """Return the cache key of ``Y`` and ``mean`` (None for a strided Y: hashing would copy it)."""
-    if not Y.flags.c_contiguous:
-        return None
-    return cache_key(Y, np.asarray(mean, dtype=np.float64), what="centred targets' Gram")
+    """Return the kept Gram's key of ``Y`` and ``mean`` (None for a strided Y)."""
+    mean = np.asarray(mean, dtype=np.float64)
+    return KeptInMemory.key(Y, mean, what="centred targets' Gram")

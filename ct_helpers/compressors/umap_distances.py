@@ -29,7 +29,7 @@ import functools
 
 import numpy as np
 
-from ..storage import KeptInMemory, cache_key
+from ..storage import KeptInMemory
 
 #: Distance matrices larger than this are computed every time, not kept.
 MAX_KEPT_BYTES = 128 * 2**20
@@ -80,10 +80,9 @@ def kept_pairwise_euclidean(X: np.ndarray, Y: np.ndarray | None = None) -> np.nd
     """
     from ._umap_pairwise import pairwise_euclidean
 
-    contiguous = X.flags.c_contiguous and (Y is None or Y.flags.c_contiguous)
     small = 4 * X.shape[0] * (X if Y is None else Y).shape[0] <= MAX_KEPT_BYTES
     parts = (X,) if Y is None else (X, Y)
-    key = cache_key(*parts, what="umap euclidean pairs") if contiguous and small else None
+    key = KeptInMemory.key(*parts, what="umap euclidean pairs") if small else None
     distances = _kept_distances.get(key)
     if distances is None:
         distances = pairwise_euclidean(X, X if Y is None else Y, Y is None)

@@ -16,6 +16,10 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+
+from .cached import cache_key
+
 
 class KeptInMemory:
     """The last ``size`` results, by key; the oldest is forgotten first.
@@ -40,6 +44,25 @@ class KeptInMemory:
         self.size = size
         self._results: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def key(*arrays: np.ndarray, **parts: Any) -> str | None:
+        """Return the inputs' :func:`~ct_helpers.storage.cache_key`; None if one is strided.
+
+        Hashing a strided array would copy it first (a matrix-sized copy for a
+        column slice of the expression), so such inputs are computed every time.
+
+        Examples
+        --------
+        >>> X = np.zeros((4, 3), dtype=np.float32)
+        >>> KeptInMemory.key(X, what="x") == KeptInMemory.key(X.copy(), what="x")
+        True
+        >>> KeptInMemory.key(X[:, :2], what="x") is None
+        True
+        """
+        if not all(np.asarray(array).flags.c_contiguous for array in arrays):
+            return None
+        return cache_key(*arrays, **parts)
 
     def get(self, key: str | None) -> Any | None:
         """Return the result kept under ``key``, or None (also for a None key)."""
