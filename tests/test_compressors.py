@@ -275,6 +275,56 @@ def test_kernel_pca_nystroem_path_matches_the_exact_kernel(small_synthetic):
     assert set(coarse.inverse_methods()) == {"native", "decoder"}
 
 
+def test_kernel_pca_solves_its_pre_image_once_with_scikit_learns_numbers(
+    small_synthetic, monkeypatch
+):
+    """scikit-learn's fit_transform solves the pre-image twice; the compressor once, same bits."""
+    from sklearn.decomposition import KernelPCA
+
+    X = small_synthetic.expression
+    ours = KernelPCACompressor(n_components=3, random_state=0, decoder=False)
+    theirs = KernelPCA(
+        n_components=3,
+        kernel="rbf",
+        gamma=ct.compressors.median_heuristic_gamma(ours.fit(X).scaler_.transform(X)),
+        eigen_solver="randomized",
+        fit_inverse_transform=True,
+        random_state=0,
+    )
+    solves = []
+    solve = KernelPCA._fit_inverse_transform
+    monkeypatch.setattr(
+        KernelPCA, "_fit_inverse_transform", lambda *a: solves.append(1) or solve(*a)
+    )
+    ours.fit(X)
+    assert len(solves) == 1
+    codes = theirs.fit_transform(ours.scaler_.transform(X))
+    assert len(solves) == 3  # scikit-learn's own: in fit, then again in fit_transform
+    np.testing.assert_array_equal(ours.training_codes_, codes)
+    np.testing.assert_array_equal(ours.model_.dual_coef_, theirs.dual_coef_)
+
+
+def test_median_heuristic_is_kept_by_the_content_of_the_sampled_rows(monkeypatch):
+    from ct_helpers.compressors import kernels
+    from ct_helpers.storage import forget_kept_results
+
+    computed = []
+    pdist = kernels.pdist
+    monkeypatch.setattr(kernels, "pdist", lambda *a, **k: computed.append(1) or pdist(*a, **k))
+    X = np.random.default_rng(5).random((300, 40)).astype(np.float32)  # SYNTHETIC
+    forget_kept_results()
+    first = kernels.median_heuristic_gamma(X, max_samples=200)
+    assert kernels.median_heuristic_gamma(X.copy(), max_samples=200) == first
+    assert len(computed) == 1
+    changed = X.copy()
+    changed[:, 0] += 0.5  # every row moves: another subset content
+    assert kernels.median_heuristic_gamma(changed, max_samples=200) != first
+    assert kernels.median_heuristic_gamma(X, max_samples=200, random_state=1) != first
+    assert len(computed) == 3
+    assert forget_kept_results() >= 3
+    assert kernels.median_heuristic_gamma(X, max_samples=200) == first and len(computed) == 4
+
+
 def test_decoder_leave_one_out_error_equals_refitting_without_each_sample():
     from sklearn.metrics.pairwise import rbf_kernel
 

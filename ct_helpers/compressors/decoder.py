@@ -75,7 +75,8 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         other targets to the same codes: the position share fits the MNI
         coordinates of the same folds to every code of a sweep
         (:func:`~ct_helpers.evaluation.position.position_share`). The last 24
-        bases are kept; :func:`.decoder_features.clear_kept_bases` frees them.
+        bases are kept; :func:`~ct_helpers.storage.forget_kept_results` frees
+        them with every other result kept in memory.
 
     Attributes
     ----------
@@ -91,8 +92,8 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
     With at most 4,096 samples and more targets than half of them, ``fit``
     may compute the targets' centred Gram (samples x samples, float64) and
     keep the last one in memory for the next fit on the same targets
-    (:mod:`~ct_helpers.compressors.target_gram`; ``target_gram.clear_memo()``
-    frees it).
+    (:mod:`~ct_helpers.compressors.target_gram`;
+    :func:`~ct_helpers.storage.forget_kept_results` frees it).
 
     Examples
     --------

@@ -48,7 +48,7 @@ def basis_key(Z: np.ndarray, gamma: float, params) -> str | None:
 
 
 def clear_kept_bases() -> None:
-    """Forget the feature bases kept by decoders with ``keep_features=True``."""
+    """Forget the bases kept by ``keep_features=True`` decoders (``forget_kept_results``: all)."""
     kept_bases.clear()
 
 

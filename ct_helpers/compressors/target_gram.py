@@ -130,7 +130,7 @@ def _compute_and_keep(Y: np.ndarray, mean: np.ndarray, key: str | None) -> np.nd
 
 
 def clear_memo() -> None:
-    """Forget the kept Gram (frees its memory)."""
+    """Forget the kept Gram (frees its memory; ``storage.forget_kept_results`` frees all)."""
     _kept_grams.clear()
 
 

@@ -20,7 +20,8 @@ A sweep fits UMAP at every size to the same training matrix and places the same
 held-out samples, so the last training square and the last rectangle are kept
 in memory (:class:`~ct_helpers.storage.KeptInMemory`, by the content of the
 two matrices; results up to :data:`MAX_KEPT_BYTES`), and each call gets a copy.
-:func:`clear_kept` forgets them.
+:func:`clear_kept` forgets them
+(:func:`~ct_helpers.storage.forget_kept_results`: every kept result).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def kept_pairwise_euclidean(X: np.ndarray, Y: np.ndarray | None = None) -> np.nd
 
 
 def clear_kept() -> None:
-    """Forget the kept distance matrices (frees their memory)."""
+    """Forget the kept distance matrices (``storage.forget_kept_results`` frees all)."""
     _kept_distances.clear()
 
 

@@ -24,6 +24,10 @@ wrong* in ``book/running.md`` explains it to readers):
 Callers decide what damage means: a cache is rebuilt, a download fetched again,
 a sweep cell recomputed, a checkpoint restarted (with a logged warning), and a
 reader's own saved model or dataset gives the error, naming the file.
+
+Besides files, a few intermediate results are kept in memory for the next fit
+on the same data (:class:`KeptInMemory`); :func:`forget_kept_results` frees
+them all.
 """
 
 from .cached import (
@@ -45,7 +49,7 @@ from .files import (
     sha256_file,
     temporary_folder,
 )
-from .kept import KeptInMemory
+from .kept import KeptInMemory, forget_kept_results
 from .records import (
     RECORD_CHECKSUM,
     read_record,
@@ -61,6 +65,7 @@ __all__ = [
     "STALE_AFTER_SECONDS",
     "CacheError",
     "KeptInMemory",
+    "forget_kept_results",
     "atomic_folder",
     "atomic_path",
     "cache_key",
