@@ -116,7 +116,11 @@ class KernelPCACompressor(Compressor):
                 random_state=self.random_state,
                 copy_X=False,  # X is the compressor's own scaled copy
             )
-            return self.model_.fit_transform(X)
+            # fit, not fit_transform: scikit-learn's fit_transform (1.9) solves the pre-image
+            # a second time after fit already did, the same n x n solve for every gene (5 s
+            # at 8 mm); its codes are these, computed by the same expression
+            self.model_.fit(X)
+            return self.model_.eigenvectors_ * np.sqrt(self.model_.eigenvalues_)
         self.landmarks_ = Nystroem(
             kernel="rbf",
             gamma=self.gamma_,
