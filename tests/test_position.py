@@ -100,6 +100,28 @@ def test_the_sweep_reports_each_codes_share_beside_the_expressions_own():
     assert CoherenceScorer(data, {}, position_folds=0).expression_rows() == []
 
 
+def test_the_expressions_own_share_is_computed_once_per_seed_and_handed_out_as_copies(
+    monkeypatch,
+):
+    """Both splits' coordinates cells ask for the same rows: one computation, equal copies."""
+    from ct_helpers.evaluation import coherence
+
+    data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
+    scorer = CoherenceScorer(data, {})
+    calls = []
+    share = coherence.position_share
+    monkeypatch.setattr(coherence, "position_share", lambda *a: calls.append(1) or share(*a))
+    first = scorer.expression_rows(random_state=0, top_k=(2,))
+    assert len(calls) == 2  # all genes, then the first 2 components
+    first[0]["value"] = -1.0  # a cell rounds its rows in place: not the kept ones
+    again = scorer.expression_rows(random_state=0, top_k=(2, 2, 500))  # the same sizes
+    assert len(calls) == 2 and again[0]["value"] > 0 and len(again) == len(first)
+    fresh = CoherenceScorer(data, {}).expression_rows(random_state=0, top_k=(2,))
+    assert again == fresh
+    scorer.expression_rows(random_state=1, top_k=(2,))
+    assert len(calls) == 6  # another seed: computed, in this scorer and the fresh one
+
+
 def test_sweep_table_has_the_position_panel(tmp_path):
     data = ct.make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
     table = ct.run_sweep(data, ["pca"], [2], ["spatial"], data_dir=tmp_path, progress=False)

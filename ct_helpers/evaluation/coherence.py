@@ -82,6 +82,7 @@ class CoherenceScorer:
         self._weights = None
         self._rows: np.ndarray | None = None
         self._gene_space_ranks: np.ndarray | None = None
+        self._expression_rows: dict[tuple, list[dict]] = {}
 
     def score(self, codes: np.ndarray, random_state: int = 0, position: bool = True) -> list[dict]:
         """Rows (part ``codes``) of every coherence metric of ``codes`` (n_samples x k).
@@ -142,9 +143,20 @@ class CoherenceScorer:
         and weighted equally like a code's maps (``position_share_pcs<k>``).
         A code above it keeps more position than the expression's own leading
         directions of variance.
+
+        The rows depend on the dataset, ``random_state`` and ``top_k`` only, not
+        on a split, so they are computed once per scorer (about 30 s on the
+        8 mm grid) and each split's coordinates cell gets a copy.
         """
         if not self.position_folds:
             return []
+        sizes = sorted({int(k) for k in top_k if 0 < int(k) < min(self.dataset.expression.shape)})
+        key = (random_state, tuple(sizes))
+        if key not in self._expression_rows:
+            self._expression_rows[key] = self._compute_expression_rows(random_state, sizes)
+        return [dict(row) for row in self._expression_rows[key]]
+
+    def _compute_expression_rows(self, random_state, sizes) -> list[dict]:
         scaled = ExpressionScaler().fit_transform(np.array(self.dataset.expression))
         share = self._position_share(scaled, random_state, standardise=False)
         median = float(np.nanmedian(share.per_column))
@@ -152,7 +164,6 @@ class CoherenceScorer:
             result_row("expression", "position_share", share.pooled),
             result_row("expression", "position_share_median_gene", median),
         ]
-        sizes = sorted({int(k) for k in top_k if 0 < int(k) < min(scaled.shape)})
         if sizes:
             components = PCA(n_components=sizes[-1], random_state=random_state).fit_transform(
                 scaled
