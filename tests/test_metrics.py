@@ -80,6 +80,31 @@ def test_label_accuracy_reports_chance_and_names_too_rare_labels():
         metrics.label_accuracy(rng.normal(size=(42, 2)), np.append(labels, ["d", "d"]))
 
 
+def test_the_label_metrics_fit_with_one_blas_thread(monkeypatch):
+    """On 2 cores, 2 BLAS threads made the cross-validated logistic regression 5x slower."""
+    from sklearn.cluster import KMeans
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+
+    def recording(fit):
+        def wrapped(self, *args, **kwargs):
+            seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+            return fit(self, *args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording(LogisticRegression.fit))
+    monkeypatch.setattr(KMeans, "fit", recording(KMeans.fit))
+    labels = np.repeat(["a", "b"], 20)
+    codes = (labels == "b")[:, None] + np.random.default_rng(0).normal(0, 0.1, (40, 1))
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine
+        assert metrics.label_accuracy(codes, labels) == (1.0, 0.5)
+        assert metrics.clustering_ami(codes, labels) == pytest.approx(1.0)
+    assert len(seen) == 6 and all(threads == {1} for threads in seen)  # 5 folds, k-means
+
+
 def test_trustworthiness_of_an_isometry_is_one_and_of_noise_is_lower():
     rng = np.random.default_rng(0)
     X = rng.random((60, 5))
