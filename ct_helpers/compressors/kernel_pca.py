@@ -117,7 +117,7 @@ class KernelPCACompressor(Compressor):
                 copy_X=False,  # X is the compressor's own scaled copy
             )
             # fit, not fit_transform: scikit-learn's fit_transform (1.9) solves the pre-image
-            # a second time after fit already did, the same n x n solve for every gene (5 s
+            # a second time after fit already did, the same n x n solve for every gene (2.7 s
             # at 8 mm); its codes are these, computed by the same expression
             self.model_.fit(X)
             return self.model_.eigenvectors_ * np.sqrt(self.model_.eigenvalues_)

@@ -13,14 +13,14 @@ Chapter 4 defines each of them with its formula; in short:
   about 0 for independent ones.
 * **Cross-validated accuracy** of predicting anatomical labels from the codes,
   with the majority-class share as chance level.
+* **Trustworthiness** and **continuity** of the embedding relative to gene
+  space at a neighbourhood size (Venna & Kaski 2001): 1 when neighbourhoods
+  are preserved exactly.
 
 The label metrics run their many small matrix products with one BLAS thread
 (:func:`one_blas_thread`): on 2 cores, two threads made a logistic regression on
 128-dimensional codes five times slower, and the result no longer depends on how
 many cores the machine has.
-* **Trustworthiness** and **continuity** of the embedding relative to gene
-  space at a neighbourhood size (Venna & Kaski 2001): 1 when neighbourhoods
-  are preserved exactly.
 """
 
 from __future__ import annotations
