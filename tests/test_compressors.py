@@ -388,21 +388,31 @@ def test_decoder_from_one_eigendecomposition_equals_the_svd_path(duplicated, mon
     np.testing.assert_allclose(features @ features.T, their_features @ their_features.T, atol=1e-6)
 
 
-@pytest.mark.parametrize("duplicated", [False, True])
-def test_decoder_from_the_targets_gram_equals_the_per_bandwidth_products(duplicated, monkeypatch):
+@pytest.mark.parametrize("duplicated, dimensions", [(False, 2), (True, 2), (False, 6)])
+def test_decoder_from_the_targets_gram_equals_the_per_bandwidth_products(
+    duplicated, dimensions, monkeypatch
+):
     from ct_helpers.compressors import decoder as D
     from ct_helpers.compressors import target_gram
 
     rng = np.random.default_rng(2)
-    codes = rng.normal(size=(300, 2))
+    codes = rng.normal(size=(300, dimensions))
     if duplicated:  # a rank-deficient kernel: directions dropped, the Gram route still exact
         codes[150:] = codes[:150] + 1e-9 * rng.normal(size=(150, 2))
     # more targets than samples, as the genes of the book's grids: the Gram route is taken
-    targets = np.sin(codes @ rng.normal(size=(2, 700))) + 0.1 * rng.normal(size=(300, 700))
-    targets = targets.astype(np.float32) + 5.0  # far from zero: centring matters
-    held_out = rng.normal(size=(40, 2))
+    targets = np.sin(codes @ rng.normal(size=(dimensions, 700)))
+    targets = (targets + 0.1 * rng.normal(size=(300, 700))).astype(np.float32)
+    targets += 5.0  # far from zero: centring matters
+    held_out = rng.normal(size=(40, dimensions))
     target_gram.clear_memo()
+    products = []  # the coefficients' genes-wide products: U^T Y or (V diag U^T) Y
+    left_product = D._left_product
+    monkeypatch.setattr(
+        D, "_left_product", lambda U, *a, **k: products.append(U.shape) or left_product(U, *a, **k)
+    )
     now = D.KernelRidgeDecoder(n_landmarks=200, random_state=0).fit(codes, targets)
+    # six codes: nearly as many directions as landmarks, Y multiplied once by V diag U^T
+    assert products == [(300, 200)] if dimensions == 6 else products[0][1] < 200
     mean = targets.mean(axis=0, dtype=np.float64)
     kept = target_gram.targets_gram(targets, mean, ranks=[1])  # only a kept Gram at rank 1
     assert kept is not None, "the Gram route was not taken"

@@ -49,6 +49,8 @@ from .target_gram import gram_may_pay, targets_gram
 DEFAULT_GAMMA_SCALES = (1 / 16, 1 / 4, 1.0, 4.0)
 #: Ridge penalties tried, relative to the largest eigenvalue of the kernel feature matrix.
 DEFAULT_RELATIVE_ALPHAS = tuple(10.0 ** np.arange(-7, 1))
+#: Genes of an in-memory target matrix converted to float64 at a time.
+COLUMN_BLOCK = 1024
 
 
 class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
@@ -283,9 +285,20 @@ class _FeatureFit:
         return float(np.sqrt(loo.sum() / (self.n_samples * self.n_targets)))
 
     def coefficients(self, relative_alpha: float) -> np.ndarray:
-        if self.projected is None:
-            self.projected = _left_product(self.u, self.targets)
+        """``V diag(s / (s^2 + alpha)) U^T Y`` (landmarks x genes), in float64, returned float32.
+
+        Without ``U^T Y`` at hand (the Gram route), and with nearly as many kept
+        directions as landmarks, the small factor ``V diag(.) U^T`` (landmarks x
+        samples) is formed first and ``Y`` is multiplied by it once: one
+        genes-wide product instead of two.
+        """
         factor = self.s / (self.s**2 + relative_alpha * self.s_max2)
+        if self.projected is None:
+            (n, _), rank, landmarks = self.targets.shape, self.s.size, self.vt.shape[1]
+            if landmarks * n < rank * (n + landmarks):  # multiply-adds per gene
+                weights = self.u @ (self.vt.T * factor).T  # samples x landmarks
+                return _left_product(weights, self.targets, dtype=np.float32)
+            self.projected = _left_product(self.u, self.targets)
         return ((self.vt.T * factor) @ self.projected).astype(np.float32)  # genes wide
 
 
@@ -294,11 +307,21 @@ def _column_mean(Y) -> np.ndarray:
     return column_mean(Y) if is_out_of_core(Y) else Y.mean(axis=0, dtype=np.float64)
 
 
-def _left_product(U: np.ndarray, Y) -> np.ndarray:
-    """``U.T @ Y`` (r x genes) in float64, summed over row blocks (no float64 copy of Y)."""
-    out = np.zeros((U.shape[1], Y.shape[1]), dtype=np.float64)
-    for positions, block in _blocks(Y):
-        out += U[positions].T @ block.astype(np.float64)
+def _left_product(U: np.ndarray, Y, dtype=np.float64) -> np.ndarray:
+    """``U.T @ Y`` (r x genes) computed in float64 without a float64 copy of Y; out as ``dtype``.
+
+    An in-memory Y is taken in blocks of :data:`COLUMN_BLOCK` genes (each result
+    column written once), an out-of-core one in row blocks summed into the result.
+    """
+    if is_out_of_core(Y):
+        out = np.zeros((U.shape[1], Y.shape[1]), dtype=np.float64)
+        for positions, block in _blocks(Y):
+            out += U[positions].T @ block.astype(np.float64)
+        return out.astype(dtype, copy=False)
+    out = np.empty((U.shape[1], Y.shape[1]), dtype=dtype)
+    for start in range(0, Y.shape[1], COLUMN_BLOCK):
+        columns = slice(start, start + COLUMN_BLOCK)
+        out[:, columns] = U.T @ Y[:, columns].astype(np.float64)
     return out
 
 
