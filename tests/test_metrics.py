@@ -126,3 +126,30 @@ def test_column_correlations_equal_pearson_and_give_constant_columns_zero():
     assert metrics.column_correlations(flat, b)[1].tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match="same rows: 30 and 29"):
         metrics.column_correlations(a, b[:-1])
+
+
+@pytest.mark.parametrize("ties", ["none", "duplicated rows", "rounded"])
+def test_preservation_from_distances_equals_the_full_ranks_route(ties):
+    from ct_helpers.evaluation import neighbourhoods
+
+    rng = np.random.default_rng(3)
+    X = rng.random((150, 6))
+    Z = X[:, :2] + 0.3 * rng.random((150, 2))
+    if ties == "duplicated rows":  # identical samples, as parcels' voxels: tied distances
+        X[75:], Z[75:] = X[:75], Z[:75]
+    elif ties == "rounded":  # codes on a coarse grid: many tied distances, not identical rows
+        Z = np.round(Z * 4) / 4
+    original = metrics.distance_ranks(metrics.pairwise_distances(X))
+    distances = metrics.pairwise_distances(Z)
+    embedded = metrics.distance_ranks(distances)
+    for k in (1, 5, 12):
+        full = metrics.neighbourhood_preservation(original, embedded, k)
+        assert neighbourhoods.preservation_of_distances(original, distances, k) == full
+        nearest = neighbourhoods.nearest_neighbours(distances, k)
+        assert ((embedded[np.arange(150)[:, None], nearest] - 1) < k).all()
+        assert (np.sort(nearest, axis=1)[:, 1:] > np.sort(nearest, axis=1)[:, :-1]).all()
+        columns = rng.integers(0, 150, (150, k))
+        expected = np.take_along_axis(embedded, columns, axis=1)
+        np.testing.assert_array_equal(neighbourhoods.ranks_of(distances, columns), expected)
+    with pytest.raises(ValueError, match="differ"):
+        neighbourhoods.preservation_of_distances(original, distances[:10, :10], 5)

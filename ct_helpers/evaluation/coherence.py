@@ -22,6 +22,7 @@ from ..data.expression import ExpressionDataset
 from ..data.preprocessing import ExpressionScaler
 from ..data.spaces import VoxelGrid
 from . import metrics
+from .neighbourhoods import preservation_of_distances
 from .position import DEFAULT_POSITION_FOLDS, position_share
 from .reconstruction import result_row
 
@@ -212,7 +213,7 @@ class CoherenceScorer:
             self._rows = rows
             distances = metrics.pairwise_distances(self.dataset.expression[rows])
             self._gene_space_ranks = metrics.distance_ranks(distances)
-        embedded = metrics.distance_ranks(metrics.pairwise_distances(codes[self._rows]))
-        return metrics.neighbourhood_preservation(
+        embedded = metrics.pairwise_distances(codes[self._rows])
+        return preservation_of_distances(  # the full ranks' numbers, fewer ranks
             self._gene_space_ranks, embedded, self.neighbourhood_size
         )
