@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import randomized_svd, svd_flip
 
 from ..messages import few
@@ -162,9 +164,16 @@ class NMFCompressor(Compressor):
             return model.transform(X)  # mini-batch NMF (out of core), or scikit-learn's error
         # NMF.transform: the rows placed on the fixed components from W = 0 (nmf_solver)
         start = np.zeros((X.shape[0], model.n_components_), dtype=X.dtype)
-        codes, _, _ = coordinate_descent(
+        codes, _, n_iter = coordinate_descent(
             X, start, model.components_, model.tol, model.max_iter, update_H=False
         )
+        if n_iter == model.max_iter and model.tol > 0:  # as NMF.transform warns
+            warnings.warn(
+                f"Maximum number of iterations {model.max_iter} reached. Increase it to "
+                "improve convergence.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return codes
 
     def _inverse(self, Z: np.ndarray) -> np.ndarray:
