@@ -7,8 +7,8 @@ of ``W`` (and of ``H``) one coordinate at a time in scikit-learn's compiled
 ``_update_cdnmf_fast``: for each component ``t`` and each row ``i``, the
 gradient ``sum_r HHt[t, r] W[i, r] - XHt[i, t]`` in the working precision, summed
 over ``r`` in order. That loop reads ``HHt`` through a strided view, one scalar
-at a time; at k = 128 on the 8 mm grid (15,633 genes) it is 70 ms of an
-iteration's 112 ms (``benchmarks/README.md``).
+at a time; at k = 128 on the 8 mm grid (15,633 genes) it was about 140 ms of an
+iteration's 220 ms (``benchmarks/README.md``).
 
 The rows are independent of one another (only a row's own earlier components
 enter its gradient), so :func:`update_coordinates` runs the same arithmetic for
@@ -16,7 +16,7 @@ blocks of rows side by side (numba, no fast-math, so the products and sums are
 rounded exactly as scikit-learn's, term by term in the same order) and adds
 the projected gradients to the violation in scikit-learn's order. The factors,
 the violation and so the iteration at which the solver stops are scikit-learn's
-to the bit (``tests/test_compressors.py``). :func:`coordinate_descent` is
+to the bit (``tests/test_nmf_solver.py``). :func:`coordinate_descent` is
 scikit-learn's ``_fit_coordinate_descent`` without regularisation or shuffling,
 the settings the compressor uses.
 """

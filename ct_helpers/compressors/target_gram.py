@@ -7,7 +7,7 @@ the 15,633 genes per bandwidth. All three are products with ``G = (Y - mean)
 (Y - mean)^T`` (samples x samples): ``P P^T = U^T G U`` and ``(Y - mean) P^T =
 G U``. When there are fewer samples than genes, ``G`` is computed once (one pass
 over the genes), every bandwidth costs two small products with it, and only
-the chosen bandwidth's ``P`` is computed from ``Y`` (one more pass). The same
+the chosen bandwidth's coefficients are computed from ``Y`` (one more pass). The same
 numbers, in float64, to rounding (``tests/test_compressors.py``).
 
 Every decoder of a sweep cell (the compressor's, the one given codes and
