@@ -220,6 +220,14 @@ def test_code_lines_fit_the_page(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_chapters_leave_no_temporary_folders_behind(chapter):
+    # mkdtemp's folders outlive the kernel: every run of Chapter 5 left one in /tmp
+    assert "mkdtemp(" not in chapter.read_text(), (
+        f"{chapter.name}: use tempfile.TemporaryDirectory(), which deletes its folder"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
 def test_hidden_code_cells_only_glue(chapter):
     long = [
         (line, n)
