@@ -51,7 +51,6 @@ def ranks_of(distances: np.ndarray, columns: np.ndarray) -> np.ndarray:
     [3, 3, 3, 3]
     """
     out = np.empty(columns.shape, dtype=np.int64)
-    _square(distances)
     for rows, block in _row_blocks(distances):
         out[rows] = _ranks(block, columns[rows])
     return out
