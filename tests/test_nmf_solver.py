@@ -53,3 +53,24 @@ def test_the_factorisation_and_placement_equal_scikit_learns(dtype, tol, max_ite
     placed, fixed, _ = coordinate_descent(X[:40], np.zeros((40, 5), dtype), H, tol, max_iter, False)
     np.testing.assert_array_equal(placed, expected)
     np.testing.assert_array_equal(fixed, H)  # the components are not changed
+
+
+class _CountedProducts(np.ndarray):
+    """A data matrix that counts its products with ``@`` (SYNTHETIC test helper)."""
+
+    products = 0
+
+    def __matmul__(self, other):
+        type(self).products += 1
+        return np.asarray(self) @ other
+
+
+def test_the_placement_forms_the_fixed_products_once():
+    rng = np.random.default_rng(2)
+    X = (rng.random((40, 30)) ** 3).astype(np.float32)  # SYNTHETIC
+    H = rng.random((4, 30)).astype(np.float32)
+    counted = X.view(_CountedProducts)
+    placed, _, n_iter = coordinate_descent(counted, np.zeros((40, 4), np.float32), H, 0.0, 7, False)
+    assert n_iter == 7 and _CountedProducts.products == 1  # not one per iteration
+    expected, _, _ = coordinate_descent(X, np.zeros((40, 4), np.float32), H, 0.0, 7, False)
+    np.testing.assert_array_equal(np.asarray(placed), expected)

@@ -52,7 +52,9 @@ def coordinate_descent(
     max_iter : int
         At most this many iterations.
     update_H : bool
-        ``False`` places the rows of ``X`` on the fixed ``H`` (``NMF.transform``).
+        ``False`` places the rows of ``X`` on the fixed ``H`` (``NMF.transform``);
+        ``H H^T`` and ``X H^T`` are then formed once, not in every iteration as
+        scikit-learn does (the same products, so the same numbers).
 
     Returns
     -------
@@ -70,12 +72,15 @@ def coordinate_descent(
     """
     W = np.ascontiguousarray(W)
     Ht = np.ascontiguousarray(H.T)
+    fixed = None if update_H else (np.dot(Ht.T, Ht), X @ Ht)  # H fixed: its products too
     violation_init = 0.0
     for n_iter in range(1, max_iter + 1):
         violation = 0.0
-        violation += _update(X, W, Ht)
-        if update_H:
+        if fixed is None:
+            violation += _update(X, W, Ht)
             violation += _update(X.T, Ht, W)
+        else:  # the products _update would form again, identical, every iteration
+            violation += float(update_coordinates(W, *fixed)[0])
         if n_iter == 1:
             violation_init = violation
         if violation_init == 0 or violation / violation_init <= tol:
