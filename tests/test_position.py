@@ -73,6 +73,31 @@ def test_kept_feature_bases_give_the_same_shares_to_the_bit_without_eigh(points,
     assert len(eighs) == 2 * 5 * 4 * 2
 
 
+def test_kept_bases_keep_the_samples_vectors_unless_too_large(points, monkeypatch):
+    from ct_helpers.compressors import decoder, decoder_features
+
+    coords, rng = points[0][:200], points[1]  # SYNTHETIC maps of the same folds
+    maps, other = rng.normal(size=(200, 2)), np.cos(coords[:, 2] / 25)
+    recomputed = []
+    left_vectors = decoder.left_vectors
+    monkeypatch.setattr(
+        decoder, "left_vectors", lambda *a: recomputed.append(1) or left_vectors(*a)
+    )
+    decoder_features.clear_kept_bases()
+    position_share(maps, coords, random_state=3)
+    kept = [parts[-1] for parts in decoder_features.kept_bases._results.values()]
+    assert len(kept) == 5 * 4 and all(u is not None and not u.flags.writeable for u in kept)
+    first = position_share(other, coords, random_state=3)
+    assert recomputed == []  # no fold's or bandwidth's features formed again
+    decoder_features.clear_kept_bases()
+    monkeypatch.setattr(decoder, "MAX_KEPT_LEFT_VECTORS_BYTES", 0)  # a grid too large
+    position_share(maps, coords, random_state=3)
+    again = position_share(other, coords, random_state=3)
+    assert len(recomputed) == 5 * 4  # the second call formed U again from the kept basis
+    np.testing.assert_array_equal(again.per_column, first.per_column)
+    decoder_features.clear_kept_bases()
+
+
 def test_bad_input_is_named(points):
     coords, _ = points
     values = np.ones((len(coords), 2))

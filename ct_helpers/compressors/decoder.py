@@ -51,6 +51,8 @@ DEFAULT_GAMMA_SCALES = (1 / 16, 1 / 4, 1.0, 4.0)
 DEFAULT_RELATIVE_ALPHAS = tuple(10.0 ** np.arange(-7, 1))
 #: Genes of an in-memory target matrix converted to float64 at a time.
 COLUMN_BLOCK = 1024
+#: A kept feature basis keeps its left singular vectors (samples x directions) up to this size.
+MAX_KEPT_LEFT_VECTORS_BYTES = 32 * 2**20
 
 
 class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
@@ -71,9 +73,12 @@ class KernelRidgeDecoder(RegressorMixin, BaseEstimator):
         Seed of the landmark choice and of the median-heuristic subsample.
     keep_features : bool
         Keep each bandwidth's feature basis (landmarks, normalisation and
-        decomposition: about 16 MB with 1,000 landmarks) in memory for the next
-        fit to the same codes with the same settings, which then skips both
-        ``eigh`` per bandwidth (the same numbers to the bit). For many fits of
+        decomposition: about 16 MB with 1,000 landmarks, and the samples' left
+        singular vectors when they take at most
+        :data:`MAX_KEPT_LEFT_VECTORS_BYTES`: 19 MB for 2,346 samples) in memory
+        for the next fit to the same codes with the same settings, which then
+        skips both ``eigh`` per bandwidth and, with the vectors kept, the
+        features themselves (the same numbers to the bit). For many fits of
         other targets to the same codes: the position share fits the MNI
         coordinates of the same folds to every code of a sweep
         (:func:`~ct_helpers.evaluation.position.position_share`). The last 24
@@ -235,13 +240,15 @@ class _FeatureFit:
         self.gamma = gamma
         key = basis_key(Z, gamma, params)
         kept = kept_bases.get(key)
-        if kept is not None:  # the kept basis: the same operations as below, no eigh
+        if kept is not None:  # the kept basis: no eigh, and U itself when it was kept
+            *basis, self.u = kept  # U is read-only: no decoder writes into it
             # copies: a decoder's attributes are its own
-            parts = (part.copy() for part in kept)
+            parts = (part.copy() for part in basis)
             self.components, self.normalization, self.feature_mean, self.s, self.vt = parts
-            phi = rbf(Z, self.components, gamma) @ self.normalization.T
-            phi -= self.feature_mean
-            self.u = left_vectors(phi, self.s, self.vt)  # as feature_decomposition does
+            if self.u is None:  # the same operations as below
+                phi = rbf(Z, self.components, gamma) @ self.normalization.T
+                phi -= self.feature_mean
+                self.u = left_vectors(phi, self.s, self.vt)  # as feature_decomposition does
         else:
             self.components, self.normalization = nystroem_basis(
                 Z, gamma, params.n_landmarks, params.random_state
@@ -252,7 +259,11 @@ class _FeatureFit:
             self.u, self.s, self.vt = feature_decomposition(phi)
             if phi.shape[0] >= phi.shape[1]:  # U = phi V / S (a wide phi's U is the SVD's)
                 basis = (self.components, self.normalization, self.feature_mean, self.s, self.vt)
-                kept_bases.keep(key, tuple(part.copy() for part in basis))
+                basis = tuple(part.copy() for part in basis)
+                kept_u = self.u if self.u.nbytes <= MAX_KEPT_LEFT_VECTORS_BYTES else None
+                if kept_u is not None:
+                    kept_u.setflags(write=False)
+                kept_bases.keep(key, (*basis, kept_u))
         self.s_max2 = float(self.s[0] ** 2)
 
     def project(self, Y, target_mean: np.ndarray, gram: np.ndarray | None = None) -> None:

@@ -106,7 +106,7 @@ def forget_kept_results() -> int:
     After a sweep the learned decoder's targets' Gram, UMAP's last distance
     matrices, the position share's feature bases and the median-heuristic
     bandwidths are kept for the next fit on the same data (at most about
-    0.5 GB on the 8 mm grid); this frees them all. Nothing is lost: a later
+    1 GB on the 8 mm grid); this frees them all. Nothing is lost: a later
     fit computes again what it needs.
 
     Examples
