@@ -105,6 +105,33 @@ def test_the_label_metrics_fit_with_one_blas_thread(monkeypatch):
     assert len(seen) == 6 and all(threads == {1} for threads in seen)  # 5 folds, k-means
 
 
+def test_the_label_folds_fit_side_by_side_with_the_same_accuracy(monkeypatch):
+    """Folds in threads (each with one BLAS thread): the 8 mm UMAP codes' took 6.5 -> 4.0 s."""
+    import threading
+    import time
+
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    labels = np.repeat(["a", "b", "c", "d"], 25)
+    codes = (np.searchsorted(["a", "b", "c", "d"], labels))[:, None] + rng.normal(0, 1.2, (100, 3))
+    threads = set()
+    fit = LogisticRegression.fit
+
+    def recording(self, *args, **kwargs):
+        threads.add(threading.get_ident())
+        time.sleep(0.05)  # a fit long enough for the second thread to take the next fold
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording)
+    alone = metrics.label_accuracy(codes, labels, n_jobs=1)
+    assert len(threads) == 1
+    threads.clear()
+    side_by_side = metrics.label_accuracy(codes, labels, n_jobs=2)
+    assert len(threads) == 2  # two threads fitted the five folds
+    assert side_by_side == alone and 0.4 < alone[0] < 1  # the same folds, the same numbers
+
+
 def test_trustworthiness_of_an_isometry_is_one_and_of_noise_is_lower():
     rng = np.random.default_rng(0)
     X = rng.random((60, 5))

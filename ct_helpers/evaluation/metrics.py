@@ -26,6 +26,7 @@ many cores the machine has.
 from __future__ import annotations
 
 import numpy as np
+from joblib import cpu_count, parallel_config
 from scipy import sparse
 from scipy.spatial import cKDTree
 from sklearn.cluster import KMeans
@@ -200,13 +201,19 @@ def clustering_ami(
 
 
 def label_accuracy(
-    codes: np.ndarray, labels: np.ndarray, n_splits: int = 5, random_state: int = 0
+    codes: np.ndarray,
+    labels: np.ndarray,
+    n_splits: int = 5,
+    random_state: int = 0,
+    n_jobs: int | None = None,
 ) -> tuple[float, float]:
     """Cross-validated accuracy of predicting ``labels`` from ``codes``, and chance level.
 
     A standardised multinomial logistic regression, stratified ``n_splits``-fold
     cross-validation. Chance is the share of the most common label. Labels
-    with fewer than ``n_splits`` samples raise an error that names them.
+    with fewer than ``n_splits`` samples raise an error that names them. The
+    folds are fitted in ``n_jobs`` threads (default: one per fold, at most one
+    per core), each with one BLAS thread, so the result does not depend on it.
 
     Examples
     --------
@@ -226,7 +233,8 @@ def label_accuracy(
         )
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    with one_blas_thread():
+    n_jobs = n_jobs or min(n_splits, cpu_count())
+    with one_blas_thread(), parallel_config(backend="threading", n_jobs=n_jobs):
         accuracy = cross_val_score(model, codes, labels, cv=folds, scoring="accuracy")
     return float(accuracy.mean()), float(counts.max() / counts.sum())
 
