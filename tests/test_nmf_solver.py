@@ -70,6 +70,7 @@ def test_the_placement_forms_the_fixed_products_once():
     X = (rng.random((40, 30)) ** 3).astype(np.float32)  # SYNTHETIC
     H = rng.random((4, 30)).astype(np.float32)
     counted = X.view(_CountedProducts)
+    _CountedProducts.products = 0  # a class-wide count: from zero in every run of the test
     placed, _, n_iter = coordinate_descent(counted, np.zeros((40, 4), np.float32), H, 0.0, 7, False)
     assert n_iter == 7 and _CountedProducts.products == 1  # not one per iteration
     expected, _, _ = coordinate_descent(X, np.zeros((40, 4), np.float32), H, 0.0, 7, False)
