@@ -129,3 +129,19 @@ def test_kept_in_memory_forgets_the_least_recently_used_first():
     assert len(kept) == 0
     with pytest.raises(ValueError, match="at least one"):
         KeptInMemory(size=0)
+
+
+def test_doctests_leave_no_folders_in_the_temporary_directory(tmp_path):
+    """The examples write into ``tempfile.mkdtemp()``; run as doctests, under pytest's tmp_path."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    command += ["--doctest-modules", "ct_helpers/storage/files.py", "ct_helpers/storage/records.py"]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("pytest-of-"))
+    assert left == []  # without the root conftest.py: one folder per example
