@@ -24,10 +24,7 @@
   (Colab's T4, V100, older or ARM CPUs) it trains in float32. ``"float32"``
   or ``"bfloat16"`` overrides the choice; the precision actually used is part
   of the checkpoint's fingerprint and of the model's cache key. Validation
-  (early stopping) and the trained model's use run in float32. On the CPU a
-  bfloat16 step writes autocast's casts, products and loss into buffers kept
-  for the whole run (:mod:`~ct_helpers.compressors.autoencoder.bfloat16_step`):
-  the same numbers, without the page faults of fresh weight-sized tensors.
+  (early stopping) and the trained model's use run in float32.
 * The paper's weight penalty (``weight_penalty`` x the sum over weight
   matrices of mean(W^2)) is applied by the optimiser as an L2 term of each
   matrix's gradient (Adam ``weight_decay = 2 weight_penalty / W.numel()``,
@@ -46,7 +43,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +53,6 @@ from tqdm.auto import tqdm
 
 from ...data.blocks import is_out_of_core, take_rows
 from ...data.checks import check_expression
-from .bfloat16_step import kept_bfloat16_step, summed_squared_error
 from .checkpoints import load_checkpoint, save_checkpoint, training_fingerprint
 from .device import PRECISIONS, choose_device, resolve_precision
 from .network import PAPER_WEIGHT_PENALTY, weight_matrices
@@ -244,65 +239,58 @@ def train_autoencoder(
     )
     epoch = state["epoch"]
     last_saved = time.perf_counter()
-    # bfloat16 on the CPU: autocast's arithmetic into buffers kept across steps (same numbers)
-    step_buffers = (
-        kept_bfloat16_step(model)
-        if precision == "bfloat16" and device.type == "cpu"
-        else nullcontext(summed_squared_error)
-    )
-    with step_buffers as squared_error:
-        while not state["finished"] and epoch < settings.max_epochs:
-            start = time.perf_counter()
-            model.train()
-            order = train_index[torch.randperm(train_rows.size, generator=generator).to(device)]
-            total = torch.zeros((), device=device)
-            for b in range(n_batches):
-                x = rows.take(order[b * batch : (b + 1) * batch])
-                with autocast:
-                    reconstruction = model(x)
-                loss = squared_error(reconstruction, x)  # the penalty is in the optimiser
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += loss.detach()
-            validation_sse = _summed_squared_error(model, rows, validation_index)
-            record = {
-                "epoch": epoch,
-                "train_loss": float(total) / (n_batches * batch)
-                + weight_penalty_value(model, settings.weight_penalty) / batch,
-                "validation_loss": validation_sse / validation_rows.size,
-                "validation_rmse": float(np.sqrt(validation_sse / validation_entries)),
-                "seconds": time.perf_counter() - start,
-            }
-            state["history"].append(record)
-            if record["validation_loss"] < state["best_loss"]:
-                state.update(
-                    best_loss=record["validation_loss"],
-                    best_epoch=epoch,
-                    bad_epochs=0,
-                    best_state=copy.deepcopy(model.state_dict()),
-                )
-            else:
-                state["bad_epochs"] += 1
-            epoch += 1
-            state["epoch"] = epoch
-            state["stopped_early"] = state["bad_epochs"] >= settings.patience
-            state["finished"] = state["stopped_early"] or epoch >= settings.max_epochs
-            bar.update(1)
-            bar.set_postfix(
-                train=f"{record['train_loss']:.4g}",
-                val=f"{record['validation_loss']:.4g}",
-                best=state["best_epoch"],
+    while not state["finished"] and epoch < settings.max_epochs:
+        start = time.perf_counter()
+        model.train()
+        order = train_index[torch.randperm(train_rows.size, generator=generator).to(device)]
+        total = torch.zeros((), device=device)
+        for b in range(n_batches):
+            x = rows.take(order[b * batch : (b + 1) * batch])
+            with autocast:
+                reconstruction = model(x)
+            loss = (reconstruction.float() - x).pow(2).sum()  # the penalty is in the optimiser
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+        validation_sse = _summed_squared_error(model, rows, validation_index)
+        record = {
+            "epoch": epoch,
+            "train_loss": float(total) / (n_batches * batch)
+            + weight_penalty_value(model, settings.weight_penalty) / batch,
+            "validation_loss": validation_sse / validation_rows.size,
+            "validation_rmse": float(np.sqrt(validation_sse / validation_entries)),
+            "seconds": time.perf_counter() - start,
+        }
+        state["history"].append(record)
+        if record["validation_loss"] < state["best_loss"]:
+            state.update(
+                best_loss=record["validation_loss"],
+                best_epoch=epoch,
+                bad_epochs=0,
+                best_state=copy.deepcopy(model.state_dict()),
             )
-            if on_epoch_end is not None:
-                on_epoch_end(epoch - 1, record)
-            due = (
-                epoch % settings.checkpoint_every == 0
-                and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds
-            )
-            if checkpoint is not None and (state["finished"] or due):
-                save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
-                last_saved = time.perf_counter()
+        else:
+            state["bad_epochs"] += 1
+        epoch += 1
+        state["epoch"] = epoch
+        state["stopped_early"] = state["bad_epochs"] >= settings.patience
+        state["finished"] = state["stopped_early"] or epoch >= settings.max_epochs
+        bar.update(1)
+        bar.set_postfix(
+            train=f"{record['train_loss']:.4g}",
+            val=f"{record['validation_loss']:.4g}",
+            best=state["best_epoch"],
+        )
+        if on_epoch_end is not None:
+            on_epoch_end(epoch - 1, record)
+        due = (
+            epoch % settings.checkpoint_every == 0
+            and time.perf_counter() - last_saved >= settings.checkpoint_min_seconds
+        )
+        if checkpoint is not None and (state["finished"] or due):
+            save_checkpoint(checkpoint, fingerprint, model, optimizer, generator, state)
+            last_saved = time.perf_counter()
     bar.close()
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])
