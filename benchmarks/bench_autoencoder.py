@@ -16,7 +16,8 @@ Run ``python benchmarks/bench_autoencoder.py`` (CPU, or CUDA when present:
    rate plus the bytes it moves (``step_bytes``: weights, gradients, Adam's
    moments, autocast's copies, activations) at the measured memory bandwidth
    (a large tensor copy), with the achieved fraction of it and the CPU's
-   native bfloat16 instructions (AVX512-BF16, AMX);
+   native bfloat16 instructions (AVX512-BF16, AMX), and the minor page faults
+   per step (fresh memory the kernel zeroes on first touch);
 3. with ``--converge-epochs N``: both precisions trained from the same seed
    with early stopping (patience 30, at most N epochs): held-out RMSE of each,
    their ratio, and the wall time until each is within 5 % of its final RMSE.
@@ -27,6 +28,7 @@ Results are printed and written to ``benchmarks/results/autoencoder.json``.
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 import numpy as np
@@ -172,6 +174,11 @@ def cpu_instructions() -> dict:
     }
 
 
+def _minor_page_faults() -> int:
+    """Minor page faults of this process so far (pages the kernel mapped, and zeroed, on touch)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _sync(device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -182,10 +189,19 @@ def engine_speed(matrix, train, validation, device, precision: str, epochs: int)
     torch.manual_seed(0)
     model = AutoEncoder(matrix.shape[1], 2)
     settings = TrainingSettings(max_epochs=epochs + 1, patience=10**6, precision=precision)
+    faults = [_minor_page_faults()]  # at the end of every epoch: the kernel zeroing fresh pages
     result = train_autoencoder(
-        model, matrix, train, validation, settings, device=device, progress=False
+        model,
+        matrix,
+        train,
+        validation,
+        settings,
+        device=device,
+        progress=False,
+        on_epoch_end=lambda epoch, record: faults.append(_minor_page_faults()),
     )
     seconds = float(result.history["seconds"].iloc[1:].median())  # the first epoch warms up
+    faults_per_epoch = float(np.median(np.diff(faults)[1:]))
     achieved = step_flops(model, 128) * (train.size // 128) / seconds / 1e9
     dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     peak = matmul_rate(model, 128, device, dtype=dtype)
@@ -206,6 +222,7 @@ def engine_speed(matrix, train, validation, device, precision: str, epochs: int)
         "roofline_matmul_ms": 1e3 * matmul_seconds,
         "roofline_memory_ms": 1e3 * memory_seconds,
         "fraction_of_roofline": (matmul_seconds + memory_seconds) / step_seconds,
+        "minor_page_faults_per_step": faults_per_epoch / (train.size // 128),
     }
 
 
