@@ -48,7 +48,8 @@ def get_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
     Examples
     --------
-    >>> get_data_dir("/tmp/ct-example").name
+    >>> import tempfile
+    >>> get_data_dir(Path(tempfile.mkdtemp()) / "ct-example").name
     'ct-example'
     """
     if data_dir is None:
@@ -91,7 +92,8 @@ def data_folder(kind: str, data_dir: str | os.PathLike | None = None) -> Path:
 
     Examples
     --------
-    >>> data_folder("models", "/tmp/ct-example").name
+    >>> import tempfile
+    >>> data_folder("models", tempfile.mkdtemp()).name
     'models'
     """
     if kind not in DATA_FOLDERS:
@@ -109,7 +111,9 @@ def display_path(path: str | os.PathLike, data_dir: str | os.PathLike | None = N
 
     Examples
     --------
-    >>> display_path("/tmp/ct-example/sweeps/table.csv", data_dir="/tmp/ct-example")
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> display_path(folder / "sweeps" / "table.csv", data_dir=folder)
     '$CT_DATA/sweeps/table.csv'
     """
     path = Path(path).expanduser().resolve()

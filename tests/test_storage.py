@@ -145,3 +145,17 @@ def test_doctests_leave_no_folders_in_the_temporary_directory(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("pytest-of-"))
     assert left == []  # without the root conftest.py: one folder per example
+
+
+def test_no_example_writes_to_a_fixed_temporary_path():
+    """A fixed ``/tmp/...`` in an example stays behind after the tests and fails on Windows."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "ct_helpers"
+    fixed = [
+        f"{path.relative_to(package.parent)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith((">>>", "...")) and ("'/tmp" in line or '"/tmp' in line)
+    ]
+    assert fixed == [], f"examples with a fixed /tmp path (use tempfile.mkdtemp()): {fixed}"

@@ -50,7 +50,7 @@ def fetch_book_data(
 
     Examples
     --------
-    >>> fetch_book_data("/tmp/ct-offline")  # doctest: +SKIP
+    >>> fetch_book_data()  # into the data folder  # doctest: +SKIP
                              item       shape  seconds
     0            ahba-schaefer100  (99, 15633)      4.1
     1  MRI maps: ahba-schaefer100     (99, 7)      3.0

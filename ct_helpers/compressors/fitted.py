@@ -42,8 +42,10 @@ def fitted_model_path(
     --------
     >>> from ct_helpers.data.synthetic import make_synthetic_expression
     >>> data = make_synthetic_expression(n_genes=10, resolution=16)  # SYNTHETIC
-    >>> a = fitted_model_path("pca", data, 2, random_state=0, data_dir="/tmp/ct")
-    >>> b = fitted_model_path("pca", data, 2, random_state=1, data_dir="/tmp/ct")
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> a = fitted_model_path("pca", data, 2, random_state=0, data_dir=folder)
+    >>> b = fitted_model_path("pca", data, 2, random_state=1, data_dir=folder)
     >>> a.name.startswith("fitted-synthetic-3d-16mm-pca-k2-seed0-"), a == b
     (True, False)
     """

@@ -46,7 +46,8 @@ def fit_out_of_core(model, X, genes, size: int | None = None):
     Examples
     --------
     >>> from ct_helpers.compressors import PCACompressor
-    >>> path = "/tmp/ct-out-of-core-example.npy"
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "expression.npy")
     >>> X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(40, 6))
     >>> X[:] = np.random.default_rng(0).random((40, 6))  # SYNTHETIC
     >>> mapped = np.load(path, mmap_mode="r")

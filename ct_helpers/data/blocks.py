@@ -55,8 +55,10 @@ def is_out_of_core(X) -> bool:
 
     Examples
     --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "example.npy")
     >>> is_out_of_core(np.zeros((2, 2))), is_out_of_core(np.lib.format.open_memmap(
-    ...     "/tmp/ct-blocks-example.npy", mode="w+", dtype=np.float32, shape=(2, 2)))
+    ...     path, mode="w+", dtype=np.float32, shape=(2, 2)))
     (False, True)
     """
     if isinstance(X, np.memmap):

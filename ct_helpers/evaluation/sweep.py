@@ -256,7 +256,8 @@ def run_sweep(
     --------
     >>> from ct_helpers.data.synthetic import make_synthetic_expression
     >>> data = make_synthetic_expression(n_genes=30, resolution=16, random_state=0)  # SYNTHETIC
-    >>> table = run_sweep(data, ["pca"], [2], ["random"], data_dir="/tmp/ct-example",
+    >>> import tempfile
+    >>> table = run_sweep(data, ["pca"], [2], ["random"], data_dir=tempfile.mkdtemp(),
     ...                   progress=False)
     >>> table.query("metric == 'rmse'")[["method", "part"]].values.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE

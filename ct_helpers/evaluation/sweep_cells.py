@@ -218,7 +218,8 @@ def sweep_folder(dataset: ExpressionDataset, data_dir: str | os.PathLike | None 
     --------
     >>> from ct_helpers.data.synthetic import make_synthetic_expression
     >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
-    >>> sweep_folder(data, "/tmp/ct-example").parent.name
+    >>> import tempfile
+    >>> sweep_folder(data, tempfile.mkdtemp()).parent.name
     'sweeps'
     """
     info = dataset.sample_info

@@ -311,7 +311,8 @@ def checkpoint_path(
     --------
     >>> from ct_helpers.data.synthetic import make_synthetic_expression
     >>> data = make_synthetic_expression(n_genes=20, resolution=16, random_state=0)  # SYNTHETIC
-    >>> path = checkpoint_path(data, np.arange(10), {"n_components": 2}, "/tmp/ct-example")
+    >>> import tempfile
+    >>> path = checkpoint_path(data, np.arange(10), {"n_components": 2}, tempfile.mkdtemp())
     >>> path.parent.name, path.suffix
     ('models', '.pt')
     """
