@@ -85,7 +85,7 @@ def test_kept_bases_keep_the_samples_vectors_unless_too_large(points, monkeypatc
     )
     decoder_features.clear_kept_bases()
     position_share(maps, coords, random_state=3)
-    kept = [parts[-1] for parts in decoder_features.kept_bases._results.values()]
+    kept = [parts[-1] for parts in decoder_features.kept_bases.values()]
     assert len(kept) == 5 * 4 and all(u is not None and not u.flags.writeable for u in kept)
     first = position_share(other, coords, random_state=3)
     assert recomputed == []  # no fold's or bandwidth's features formed again

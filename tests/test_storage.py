@@ -122,8 +122,10 @@ def test_kept_in_memory_forgets_the_least_recently_used_first():
     kept = KeptInMemory(size=2)
     kept.keep("square", 1), kept.keep("rectangle", 2)
     assert kept.get("square") == 1  # used: now the newest
+    assert kept.values() == [2, 1]
     kept.keep("another", 3)
     assert (kept.get("rectangle"), kept.get("square"), kept.get("another")) == (None, 1, 3)
+    assert kept.values() == [1, 3]
     assert kept.keep(None, 4) == 4 and kept.get(None) is None and len(kept) == 2
     kept.clear()
     assert len(kept) == 0

@@ -90,6 +90,18 @@ class KeptInMemory:
                     self._results.popitem(last=False)
         return result
 
+    def values(self) -> list[Any]:
+        """Return the kept results, the least recently used first (a snapshot).
+
+        Examples
+        --------
+        >>> kept = KeptInMemory(size=2)
+        >>> kept.keep("a", 1), kept.keep("b", 2), kept.get("a"), kept.values()
+        (1, 2, 1, [2, 1])
+        """
+        with self._lock:
+            return list(self._results.values())
+
     def clear(self) -> None:
         """Forget every kept result (frees their memory)."""
         with self._lock:
