@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import types
 import warnings
 from pathlib import Path
@@ -178,11 +179,13 @@ def test_a_stale_missing_or_orphaned_notebook_is_found_and_rewritten(tmp_path):
 # --------------------------------------------------------------------------- the install cell
 
 
-def _run_install_cell(monkeypatch, source: str) -> list[list[str]]:
+def _run_install_cell(monkeypatch, source: str, pins: list | None = None) -> list[list[str]]:
     calls = []
 
-    def fake_run(command, check=False, **kwargs):
+    def fake_run(command, check=False, **kwargs):  # pip reads the constraint file while it runs
         calls.append(list(command))
+        if pins is not None and "--constraint" in command:
+            pins.append(Path(command[command.index("--constraint") + 1]).read_text())
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(subprocess, "run", fake_run)
@@ -204,7 +207,8 @@ def _fake_colab(monkeypatch):
 def test_install_cell_on_colab_installs_ct_helpers_and_pins_colabs_torch(monkeypatch):
     _fake_colab(monkeypatch)
     links = BookLinks.from_config(ROOT / "_config.yml")
-    (command,) = _run_install_cell(monkeypatch, install_cell_source(links))
+    pins = []
+    (command,) = _run_install_cell(monkeypatch, install_cell_source(links), pins)
     *start, constraint = command
     assert start == [
         sys.executable,
@@ -217,12 +221,11 @@ def test_install_cell_on_colab_installs_ct_helpers_and_pins_colabs_torch(monkeyp
     ]
     # torch is never asked for: only the installed build is pinned, so pip keeps it.
     assert not any(part.startswith("torch") for part in command)
-    pinned = Path(constraint).read_text()
-    Path(constraint).unlink()
-    assert pinned == f"torch=={importlib.metadata.version('torch')}\n"
+    assert pins == [f"torch=={importlib.metadata.version('torch')}\n"]
+    assert not Path(constraint).exists()  # removed after pip: nothing left in /tmp
 
 
-def test_install_cell_without_a_preinstalled_torch_pins_nothing(monkeypatch):
+def test_install_cell_without_a_preinstalled_torch_pins_nothing(monkeypatch, tmp_path):
     _fake_colab(monkeypatch)
     real_version = importlib.metadata.version
 
@@ -232,7 +235,9 @@ def test_install_cell_without_a_preinstalled_torch_pins_nothing(monkeypatch):
         return real_version(name)
 
     monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     (command,) = _run_install_cell(monkeypatch, install_cell_source())
+    assert list(tmp_path.iterdir()) == []  # no empty pin file left behind
     assert "--constraint" not in command and command[-1].startswith("ct_helpers[colab] @ git+")
 
 

@@ -36,12 +36,16 @@ if "google.colab" in sys.modules:
     requirement = "{requirement}"
     command = [sys.executable, "-m", "pip", "install", "--quiet", requirement]
     try:
-        with tempfile.NamedTemporaryFile("w", suffix="-torch.txt", delete=False) as pin:
-            pin.write(f"torch=={{metadata.version('torch')}}\\n")
-        command += ["--constraint", pin.name]
+        pin = f"torch=={{metadata.version('torch')}}\\n"
     except metadata.PackageNotFoundError:
-        pass  # no preinstalled torch: pip installs one
-    subprocess.run(command, check=True)"""
+        pin = ""  # no preinstalled torch: pip installs one
+    with tempfile.TemporaryDirectory() as folder:  # the pin file goes with it
+        if pin:
+            constraint = f"{{folder}}/torch.txt"
+            with open(constraint, "w") as file:
+                file.write(pin)
+            command += ["--constraint", constraint]
+        subprocess.run(command, check=True)"""
 
 #: Notebook metadata: Python 3 kernel; Colab opens it on a GPU runtime.
 NOTEBOOK_METADATA = {
