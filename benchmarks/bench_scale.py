@@ -6,7 +6,8 @@ Run ``python benchmarks/bench_scale.py dask`` or ``python benchmarks/bench_scale
 Chapter 4's default settings) on the real, interpolated
 ``ahba-dk83-pseudovoxel-8mm``, from an empty cache, once serially and once on a
 2-worker :class:`distributed.LocalCluster`, each in a fresh child process:
-wall time, peak RSS of the client process and of every worker.
+wall time, peak RSS of the client process and of every worker. ``--workers 2``
+runs only the cluster, ``--sizes 2,8`` fewer latent sizes.
 
 ``memory`` (c, d): PCA, NMF and kernel PCA (Nystroem) at k = 2, 4, 8, 16, 32
 on ``ahba-dk83-pseudovoxel-4mm`` (real DK-83 expression interpolated onto the
@@ -104,6 +105,9 @@ def main() -> None:
     parser.add_argument("--methods", default="pca,nmf,kpca")
     parser.add_argument("--how", default="in-memory,mapped", help="in-memory, mapped or both")
     parser.add_argument(
+        "--workers", default="1,2", help="dask: 1 (serial), 2 (a 2-worker cluster) or both"
+    )
+    parser.add_argument(
         "--params", default="{}", help="compressor parameters, e.g. '{\"max_iter\": 30}'"
     )
     args = parser.parse_args()
@@ -111,12 +115,12 @@ def main() -> None:
     if args.mode == "dask":
         dataset = args.dataset or "ahba-dk83-pseudovoxel-8mm"
         sizes = args.sizes or "2,4,8,16,32,64,128"
-        for workers in (1, 2):
+        for workers in args.workers.split(","):
             rows.append(
                 {
                     "dataset": dataset,
                     "sizes": sizes,
-                    **child(SWEEP_CHILD, dataset, str(workers), sizes),
+                    **child(SWEEP_CHILD, dataset, workers, sizes),
                 }
             )
             print(rows[-1])
