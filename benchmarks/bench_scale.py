@@ -32,7 +32,7 @@ import sys
 from _record import write_record
 
 SWEEP_CHILD = r"""
-import json, resource, sys, tempfile, time
+import json, resource, shutil, sys, tempfile, time
 import ct_helpers as ct
 from ct_helpers.evaluation.sweep import run_sweep
 from ct_helpers.parallel import dask_client
@@ -40,9 +40,10 @@ from ct_helpers.parallel import dask_client
 dataset, workers, sizes = sys.argv[1], int(sys.argv[2]), [int(k) for k in sys.argv[3].split(",")]
 data = ct.load_dataset(dataset)
 start = time.perf_counter()
+data_dir = tempfile.mkdtemp()
 with dask_client(n_workers=workers) as client:
     table = run_sweep(data, ["pca", "kpca", "nmf", "tsne", "umap"], sizes,
-                      data_dir=tempfile.mkdtemp(), progress=False, client=client)
+                      data_dir=data_dir, progress=False, client=client)
     seconds = time.perf_counter() - start
     workers_mb = [] if client is None else sorted(client.run(
         lambda: __import__("resource").getrusage(0).ru_maxrss / 1024).values())
@@ -50,6 +51,7 @@ print(json.dumps({"workers": workers, "seconds": seconds, "cells": int(
     table[["method", "k", "split"]].drop_duplicates().shape[0]),
     "client_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "worker_peak_mb": workers_mb}))
+shutil.rmtree(data_dir)  # the cells and models: gigabytes per full sweep
 """
 
 MEMORY_CHILD = r"""
