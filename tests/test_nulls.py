@@ -130,6 +130,63 @@ def test_variogram_surrogates_are_reproducible_permutations_that_stay_smooth(mon
         V.variogram_surrogates(smooth, coords, 3)
 
 
+def _brainsmash_and_ours(values, distances, n_surrogates, seed):
+    import warnings
+
+    from brainsmash.mapgen.base import Base
+
+    from ct_helpers.prediction.variogram import MatrixSmoothedBase
+
+    out = []
+    for generator in (Base, MatrixSmoothedBase):
+        with warnings.catch_warnings():  # brainsmash 0.11 calls numpy's deprecated row_stack
+            warnings.simplefilter("ignore", DeprecationWarning)
+            out.append(generator(values, distances, resample=True, seed=seed)(n_surrogates, 50))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_matrix_smoothing_gives_brainsmash_s_own_surrogates(seed):
+    """The matrix product replaces brainsmash's masked loop and changes no surrogate."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(seed)
+    coords = rng.uniform(-60, 60, (120, 3))
+    values = coords[:, 0] / 30 + rng.normal(size=120)  # SYNTHETIC map
+    theirs, ours = _brainsmash_and_ours(values, cdist(coords, coords), 120, seed)
+    assert theirs.shape == ours.shape == (120, 120)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.slow
+def test_matrix_smoothing_gives_brainsmash_s_surrogates_of_real_myelin(schaefer, myelin):
+    from scipy.spatial.distance import cdist
+
+    theirs, ours = _brainsmash_and_ours(myelin, cdist(schaefer.coords, schaefer.coords), 200, 3)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_matrix_smoothing_is_brainsmash_s_smoothing_with_and_without_missing_values():
+    from brainsmash.mapgen.base import Base
+    from scipy.spatial.distance import cdist
+
+    from ct_helpers.prediction.variogram import MatrixSmoothedBase
+
+    rng = np.random.default_rng(1)
+    coords = rng.uniform(-60, 60, (50, 3))
+    distances = cdist(coords, coords)
+    theirs, ours = Base(coords[:, 1], distances), MatrixSmoothedBase(coords[:, 1], distances)
+    maps = rng.normal(size=(50, 4))  # SYNTHETIC maps
+    for delta in ours.deltas[[0, 4, 8]]:  # 0.1, 0.5 and 0.9 of the neighbours
+        np.testing.assert_allclose(ours.smooth_map(maps, delta), theirs.smooth_map(maps, delta))
+        rows = ours.smoothing_matrix(delta)
+        assert (rows > 0).sum(axis=1).tolist() == [int(delta * 50)] * 50  # no self-coupling
+        np.testing.assert_allclose(rows.sum(axis=1), 1.0)
+    holed = np.ma.masked_array(maps, mask=np.zeros_like(maps, dtype=bool))
+    holed.mask[3, 2] = True  # a missing value: brainsmash's own masked loop
+    np.testing.assert_array_equal(ours.smooth_map(holed, delta), theirs.smooth_map(holed, delta))
+
+
 def test_the_null_smoothness_summary_reads_what_the_chapter_says():
     """Chapter 5's hidden cell used to compute these; now they are here, with a test."""
     from ct_helpers.prediction.null_smoothness import summarise_null_smoothness
