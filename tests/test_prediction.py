@@ -46,6 +46,41 @@ def test_leave_one_out_ridge_equals_scikit_learn(n_features):
     np.testing.assert_allclose(ours.predict(X[45:]), theirs.predict(X[45:]), atol=1e-6)
 
 
+def test_boosting_without_per_tree_checks_gives_scikit_learn_s_own_predictions():
+    """fit_predict switches scikit-learn's per-tree checks off: the same trees, to the bit."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(99, 2))  # SYNTHETIC features and map
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2 + rng.normal(0, 0.1, 99)
+    folds = np.arange(99) % 5
+    ours = R.out_of_fold_predictions(X, y, folds, "boosting", random_state=3)
+    theirs = np.empty(99)
+    for fold in range(5):
+        test = folds == fold
+        model = R.make_regressor("boosting", 3).fit(X[~test], y[~test])  # with every check
+        theirs[test] = model.predict(X[test])
+    np.testing.assert_array_equal(ours, theirs)
+    assert S.prediction_scores(y, ours)[0] > 0.5  # it learned the map
+
+
+def test_regressors_refuse_non_finite_inputs_by_row():
+    X = np.random.default_rng(0).normal(size=(30, 2))  # SYNTHETIC
+    y = X[:, 0].copy()
+    holed = X.copy()
+    holed[[4, 9], 1] = np.nan
+    for regressor in R.REGRESSORS:
+        with pytest.raises(
+            ValueError, match=r"training features hold NaN.* 2 rows \(first: \[4, 9\]"
+        ):
+            R.fit_predict(regressor, 0, holed[:20], y[:20], X[20:])
+    y[25] = np.inf
+    with pytest.raises(ValueError, match=r"The map hold NaN.* 1 rows \(first: \[25\]"):
+        R.out_of_fold_predictions(X, y, np.arange(30) % 3, "boosting")
+    with pytest.raises(ValueError, match=r"The features hold NaN.* 2 rows \(first: \[4, 9\]"):
+        R.nested_out_of_fold_predictions(holed, X[:, 0], np.arange(30) % 3, ("ridge", "boosting"))
+    with pytest.raises(ValueError, match="20 training samples of features but 19 of y"):
+        R.fit_predict("boosting", 0, X[:20], y[:19], X[20:])
+
+
 def test_spatial_folds_are_valid_and_keep_neighbours_apart(schaefer):
     coords = schaefer.coords
     folds = cv_folds(coords, "spatial", n_splits=5, random_state=0)
