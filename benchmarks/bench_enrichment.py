@@ -8,9 +8,12 @@ set on the six methods' two dimensions against 1,000 random gene sets and
 1,000 spin surrogates, then the false-positive rate of each null on SYNTHETIC
 smooth random maps unrelated to any gene (Markello & Misic 2021's design),
 smoothed in the volume and on the cortical sphere, alpha 0.05, with 95 %
-Wilson intervals as wide as one set's (the sets share the maps). Results:
-``benchmarks/results/enrichment-parcels.json``, printed as a table, and the
-figure ``benchmarks/results/enrichment-calibration.png``.
+Wilson intervals as wide as one set's (the sets share the maps). Then the
+same calibration of the seven pooled classes (Seidlitz et al. 2020), as
+Chapter 7 runs it, twice: with a null maker of its own (the spins made again)
+and sharing the Lake test's (its spins reused), timed and checked equal.
+Results: ``benchmarks/results/enrichment-parcels.json``, printed as a table,
+and the figure ``benchmarks/results/enrichment-calibration.png``.
 """
 
 from __future__ import annotations
@@ -64,6 +67,20 @@ def main() -> None:
     plotting.plot_enrichment_calibration(calibration, title=f"{data.title}, Lake sets", ax=ax)
     fig.savefig(RESULTS / "enrichment-calibration.png", dpi=90, bbox_inches="tight")
     print(f"calibration: {seconds:.0f} s for {len(smoothness) * 2 * args.maps} maps")
+    kept = sum(spins.nbytes for spins in test.null_maker._spins.values()) / 1e6
+    print(f"spin permutations kept by the null maker: {kept:.0f} MB")
+    pooled_sets = load_gene_sets("pooled", data.genes)
+    pooled_seconds, pooled_tables = {}, {}
+    for how, maker in (("own null maker", None), ("shared null maker", test.null_maker)):
+        started = time.perf_counter()
+        pooled = Enrichment(data, pooled_sets, n_nulls=args.nulls, null_maker=maker)
+        pooled_tables[how] = enrichment_calibration(
+            pooled, smoothness, args.maps, ("volume", "sphere"), progress=True
+        )
+        pooled_seconds[how] = round(time.perf_counter() - started, 1)
+        print(f"pooled classes' calibration, {how}: {pooled_seconds[how]:.0f} s")
+    identical = pooled_tables["own null maker"].equals(pooled_tables["shared null maker"])
+    print(f"the two pooled calibrations identical: {identical}")
     write_record(
         "enrichment-parcels.json",
         "cell-type enrichment nulls: Schaefer-100, Lake sets",
@@ -74,6 +91,9 @@ def main() -> None:
             "n_nulls": args.nulls,
             "spatial_null": test.spatial_null,
             "calibration_seconds": round(seconds, 1),
+            "kept_spins_mb": round(kept, 1),
+            "pooled_calibration_seconds": pooled_seconds,
+            "pooled_calibrations_identical": bool(identical),
             "maps_per_setting": args.maps,
             "calibration": rows,
         },

@@ -373,3 +373,32 @@ def test_calibration_verdicts_name_the_worst_and_the_roughest_setting(planted):
     assert said["fpr_random"] == pytest.approx(by_null["random_genes"])
     spatial = table[table["null"] == "spatial"].groupby("smoothness_mm")["false_positive_rate"]
     assert said["worst_rate"] == pytest.approx(spatial.mean().max())
+
+
+@pytest.mark.slow
+def test_two_tests_on_the_same_parcels_share_one_null_maker_and_its_spins(
+    schaefer, real_data_dir, monkeypatch
+):
+    from ct_helpers.prediction import calibration as C
+
+    def sets(name, genes):
+        return GeneSets(name, {name: list(genes)}, pd.DataFrame(), {})
+
+    codes = {"pca": ct.make_compressor("pca", n_components=2).fit_transform(schaefer)}
+    options = {"n_nulls": 50, "spatial_null": "spin", "data_dir": real_data_dir}
+    first = Enrichment(schaefer, sets("a", schaefer.genes[:40]), **options)
+    first.test(codes)
+    made = []
+    spin_permutations = C.spin_permutations
+    monkeypatch.setattr(C, "spin_permutations", lambda *a: made.append(a) or spin_permutations(*a))
+    maker = first.null_maker
+    shared = Enrichment(schaefer, sets("b", schaefer.genes[100:160]), **options, null_maker=maker)
+    own = Enrichment(schaefer, sets("b", schaefer.genes[100:160]), **options)
+    pd.testing.assert_frame_equal(shared.test(codes), own.test(codes))
+    assert len(made) == 2  # the own maker's two dimensions; the shared one reused first's
+    values = np.arange(99.0)
+    spins = spin_permutations(maker.sphere, maker.hemisphere, 50, 0)  # int64, as returned
+    np.testing.assert_array_equal(maker("spin", values, 0), values[spins])
+    assert {kept.dtype for kept in maker._spins.values()} == {np.dtype(np.uint8)}  # 99 parcels
+    with pytest.raises(ValueError, match="makes 50 nulls on 99 samples; this test needs 60"):
+        Enrichment(schaefer, sets("b", schaefer.genes[:40]), 60, null_maker=maker)
