@@ -163,7 +163,7 @@ def out_of_fold_predictions(
     for label, near in zip(labels, buffers, strict=True):
         test = folds == label
         training = ~test & ~near
-        predictions[test] = fit_predict(
+        predictions[test] = _fit_predict(
             regressor, random_state, features[training], y[training], features[test]
         )
     return predictions
@@ -196,6 +196,17 @@ def fit_predict(
         raise ValueError(
             f"{len(training_features)} training samples of features but {len(training_y)} of y."
         )
+    return _fit_predict(regressor, random_state, training_features, training_y, test_features)
+
+
+def _fit_predict(
+    regressor: str,
+    random_state: int,
+    training_features: np.ndarray,
+    training_y: np.ndarray,
+    test_features: np.ndarray,
+) -> np.ndarray:
+    """:func:`fit_predict` on inputs already checked (the callers check them whole, once)."""
     model = make_regressor(regressor, random_state, n_samples=len(training_y))
     if regressor != "boosting":
         return model.fit(training_features, training_y).predict(test_features)
@@ -307,7 +318,7 @@ def nested_out_of_fold_predictions(
         if key not in pair_predictions:
             left_out = (folds == first) | (folds == second)
             training = ~left_out & ~near[first] & ~near[second]
-            pair_predictions[key] = fit_predict(
+            pair_predictions[key] = _fit_predict(
                 name, random_state, features[training], y[training], features[left_out]
             )
         return pair_predictions[key]
@@ -329,7 +340,7 @@ def nested_out_of_fold_predictions(
             inner_scores[name] = 1.0 - error / np.sum((truth - truth.mean()) ** 2)
         best = max(candidates, key=lambda name: inner_scores[name])
         fitted_on = training & ~near[held_out]
-        predictions[~training] = fit_predict(
+        predictions[~training] = _fit_predict(
             best, random_state, features[fitted_on], y[fitted_on], features[~training]
         )
         chosen.append(best)
