@@ -18,9 +18,12 @@ value selects all three: ``None`` (here), ``2`` or ``"tcp://host:8786"``.
 The shared inputs are sent to the cluster once (``Client.scatter``), not with
 every task. Results come back as they finish (with a progress bar) and are
 returned in the order of the tasks, so a table is the same whichever way it
-was computed. Caches live in the data folder, which every worker must be able
-to read and write (on a cluster: a shared file system); each task writes its
-files atomically, so an interrupted run resumes from what finished.
+was computed, given the same number of threads per process (a worker computes
+with one; BLAS with more threads rounds sums differently, which moves an NMF
+that stops at its iteration cap: the book's *Running at scale* page). Caches
+live in the data folder, which every worker must be able to read and write (on
+a cluster: a shared file system); each task writes its files atomically, so
+an interrupted run resumes from what finished.
 
 Dask is an optional dependency: ``pip install "compressed-transcriptomics[dask]"``
 (``dask[distributed]``; ``dask-jobqueue`` for SLURM, PBS, ...).

@@ -229,7 +229,10 @@ def run_sweep(
         Run the cells on this Dask cluster (or scheduler address); see
         :func:`~ct_helpers.parallel.dask_client`. Every worker must reach
         ``data_dir``, where each cell is written as it finishes, so an
-        interrupted sweep resumes. The table is the same as a serial run's.
+        interrupted sweep resumes. The table is the same as a serial run's
+        with one thread (workers compute with one each); with more BLAS
+        threads NMF cells stopped at their iteration cap can differ (the book's
+        *Running at scale* page, "Same numbers?").
     n_workers : int
         With no client: 1 (default) computes the cells here, one after the
         other; more starts a local Dask cluster of that many worker processes.

@@ -165,7 +165,7 @@ def predict_targets(
     client : distributed.Client or str, optional
         Score the targets (each with its nulls) as tasks on this Dask cluster
         or scheduler address (:func:`~ct_helpers.parallel.dask_client`); the
-        table is the same as a serial run's.
+        table is the same as a serial run's with one thread per process.
     n_workers : int
         With no client: 1 (default) runs here; more starts a local Dask cluster.
 
