@@ -16,6 +16,10 @@ from ct_helpers.compressors.autoencoder.network import (
     count_parameters,
 )
 from ct_helpers.compressors.autoencoder.training import TrainingSettings, train_autoencoder
+from ct_helpers.compressors.autoencoder.validation import (
+    early_stopping_split,
+    identical_row_groups,
+)
 
 
 @pytest.mark.parametrize(("k", "expected"), [(2, 15_966_885), (64, 15_982_447)])
@@ -360,3 +364,72 @@ def test_bfloat16_and_float32_training_agree_on_the_held_out_rmse():
         test = data.expression[split.test]
         rmse[precision] = float(np.sqrt(np.mean((model.reconstruct(test) - test) ** 2)))
     assert rmse["bfloat16"] == pytest.approx(rmse["float32"], rel=0.02), rmse
+
+
+def _bootstrap_matrix(n_samples=60, n_genes=12, seed=0):
+    """A bootstrap sample of a SYNTHETIC matrix: rows drawn with replacement (copies)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n_samples, n_genes)).astype(np.float32)  # SYNTHETIC
+    return X[np.sort(rng.integers(0, n_samples, n_samples))]
+
+
+def _copies_across(X, validation, train):
+    """Validation rows that equal some training row, entry for entry (the oracle)."""
+    return [v for v in validation if (X[train] == X[v]).all(axis=1).any()]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_early_stopping_split_keeps_every_copy_of_a_sample_on_one_side(seed):
+    X = _bootstrap_matrix(seed=seed)
+    assert len(np.unique(X, axis=0)) < len(X)  # copies to keep together
+    validation, train = early_stopping_split(X, 0.1, seed)
+    assert _copies_across(X, validation, train) == []
+    assert validation.size >= 6 and train.size >= 2  # at least 10 % of 60 rows held out
+    np.testing.assert_array_equal(np.sort(np.r_[validation, train]), np.arange(len(X)))
+    groups = identical_row_groups(X)
+    assert len(set(groups[validation]) & set(groups[train])) == 0
+    # the estimator's draw before: a seeded permutation of the rows, copies on both sides
+    order = np.random.default_rng(seed).permutation(len(X))
+    assert _copies_across(X, order[:6], order[6:]) != []
+
+
+def test_without_repeated_rows_the_split_is_the_seeded_permutation_as_before(tmp_path):
+    X = np.random.default_rng(5).random((97, 8)).astype(np.float32)  # SYNTHETIC
+    for seed in (0, 3, 11):
+        order = np.random.default_rng(seed).permutation(97)
+        validation, train = early_stopping_split(X, 0.1, seed)
+        np.testing.assert_array_equal(validation, np.sort(order[:10]))
+        np.testing.assert_array_equal(train, np.sort(order[10:]))
+    mapped = np.lib.format.open_memmap(
+        tmp_path / "X.npy", mode="w+", dtype=np.float32, shape=(60, 12)
+    )
+    mapped[:] = _bootstrap_matrix()  # out of core: read in blocks, the same split
+    for one, other in zip(
+        early_stopping_split(mapped, 0.1, 4, size=7),
+        early_stopping_split(np.array(mapped), 0.1, 4),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(one, other)
+
+
+def test_too_few_distinct_samples_for_a_held_out_one_are_refused_by_name():
+    X = np.tile(np.arange(5, dtype=np.float32), (6, 1))  # one sample six times
+    with pytest.raises(ValueError, match="hold 1 distinct sample"):
+        early_stopping_split(X, 0.1, 0)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        early_stopping_split(X, 1.0, 0)
+
+
+def test_the_autoencoder_validates_a_bootstrap_sample_on_samples_it_does_not_train_on():
+    X = _bootstrap_matrix(n_genes=30, seed=1)
+    model = AutoEncoderCompressor(
+        n_components=2,
+        hidden_layers=(8,),
+        max_epochs=2,
+        random_state=1,
+        progress=False,
+        device="cpu",
+    ).fit(X)
+    validation = model.validation_rows_
+    train = np.setdiff1d(np.arange(len(X)), validation)
+    assert validation.size >= 6 and _copies_across(X, validation, train) == []

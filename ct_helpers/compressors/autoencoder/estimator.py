@@ -29,6 +29,7 @@ from .checkpoints import CHECKPOINT_FORMAT
 from .device import choose_device, resolve_precision
 from .network import PAPER_HIDDEN_LAYERS, PAPER_WEIGHT_PENALTY, AutoEncoder
 from .training import TrainingSettings, train_autoencoder
+from .validation import early_stopping_split
 
 SAVE_FORMAT = "ct-autoencoder-1"
 
@@ -49,7 +50,10 @@ class AutoEncoderCompressor(Compressor):
     weight_penalty : float
         Factor of the mean squared weight penalty (paper: 1e-4).
     validation_fraction : float
-        Share of the training samples held out for early stopping.
+        Share of the training samples held out for early stopping. Copies of
+        one sample (identical rows, as in a bootstrap sample) are held out or
+        trained on together, so no validation row is also a training row
+        (:func:`~ct_helpers.compressors.autoencoder.validation.early_stopping_split`).
     device : str
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     precision : {"auto", "float32", "bfloat16"}
@@ -145,13 +149,8 @@ class AutoEncoderCompressor(Compressor):
 
     def _fit(self, X: np.ndarray) -> None:
         seed = 0 if self.random_state is None else int(self.random_state)
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction}."
-            )
-        order = np.random.default_rng(seed).permutation(X.shape[0])
-        n_validation = max(1, round(self.validation_fraction * X.shape[0]))
-        validation_rows, train_rows = np.sort(order[:n_validation]), np.sort(order[n_validation:])
+        # copies of one sample (a bootstrap sample's repeats) all train or all validate
+        validation_rows, train_rows = early_stopping_split(X, self.validation_fraction, seed)
         torch.manual_seed(seed)  # the initial weights
         self.model_ = AutoEncoder(X.shape[1], self.n_components, tuple(self.hidden_layers))
         settings = TrainingSettings(
