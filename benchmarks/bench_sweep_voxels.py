@@ -57,6 +57,7 @@ cells, last = [], [time.perf_counter()]
 def done(cell):
     now = time.perf_counter()
     cells.append({**cell, "seconds": now - last[0]})
+    print(f"  {cell['method']} k={cell['k']} {cell['split']}: {now - last[0]:.1f} s", flush=True)
     last[0] = now
 start = last[0]
 table = run_sweep(data, methods.split(","), [int(k) for k in sizes.split(",")],
